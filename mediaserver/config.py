@@ -1,0 +1,297 @@
+"""The settings model. Defaults live here only.
+
+Precedence: defaults < TOML file < environment (MEDIASERVER_SECTION__KEY) < CLI flags.
+Unknown keys are errors that name the key and suggest the closest known one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+ENV_PREFIX = "MEDIASERVER_"
+
+
+class ConfigError(Exception):
+    """A configuration problem a person can fix; the message says what and where."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ServerSettings(Section):
+    host: str = Field("0.0.0.0", description="Address to listen on.")
+    port: int = Field(8096, ge=1, le=65535, description="TCP port to listen on.")
+    public_url: str = Field(
+        "", description="External URL (https://media.example.com) when behind a proxy; optional."
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Proxy addresses/CIDRs whose X-Forwarded-For/-Proto headers are believed.",
+    )
+    max_body_bytes: int = Field(
+        1_048_576, ge=1024, description="Largest request body accepted by forms and JSON (bytes)."
+    )
+    shutdown_timeout: float = Field(
+        15.0, ge=0, description="Seconds in-flight requests get to finish on SIGTERM."
+    )
+
+
+class PathSettings(Section):
+    data_dir: Path = Field(
+        Path("./data"), description="Database, derived media and uploads live here."
+    )
+    cache_dir: Path = Field(Path("./cache"), description="On-the-fly segments and other caches.")
+    min_free_bytes: int = Field(
+        1_073_741_824, ge=0, description="/ready fails when data_dir has less free space than this."
+    )
+
+
+class DatabaseSettings(Section):
+    url: SecretStr = Field(
+        SecretStr(""),
+        description="SQLAlchemy URL. Empty means SQLite in data_dir. "
+        "Example: postgresql+asyncpg://user:pass@host/db",
+    )
+    url_file: Path | None = Field(None, description="Read database.url from this file instead.")
+    pool_size: int = Field(10, ge=1, le=200, description="Connections per process (PostgreSQL).")
+    connect_timeout: float = Field(10.0, gt=0, description="Seconds to wait for the database.")
+
+
+class StorageSettings(Section):
+    backend: Literal["local"] = Field("local", description="Where derived media is stored.")
+    root: Path | None = Field(None, description="Local storage root. Default: data_dir/storage.")
+
+
+class JobSettings(Section):
+    concurrency: int = Field(2, ge=0, le=64, description="Jobs this process runs at once.")
+    lease_seconds: float = Field(
+        60.0, ge=5, description="A job whose worker stops heartbeating returns after this long."
+    )
+    poll_seconds: float = Field(1.0, gt=0, description="How often an idle runner looks for work.")
+    max_attempts: int = Field(5, ge=1, description="Attempts before a job is marked failed.")
+    retry_base_seconds: float = Field(
+        10.0, ge=0, description="First retry delay; doubles with each attempt."
+    )
+    keep_finished_days: int = Field(14, ge=1, description="Finished jobs are purged after this.")
+
+
+class AuthSettings(Section):
+    secret_key: SecretStr = Field(
+        SecretStr(""),
+        description="Signs tokens. Empty: generated once and kept in data_dir/secret.key.",
+    )
+    secret_key_file: Path | None = Field(None, description="Read auth.secret_key from this file.")
+    session_days: int = Field(30, ge=1, le=3650, description="A device stays signed in this long.")
+    cookie_secure: Literal["auto", "always", "never"] = Field(
+        "auto", description="Secure cookie flag: auto sets it when the request came over https."
+    )
+    login_attempts_per_account: int = Field(
+        5, ge=1, description="Failed logins per account per window before it is throttled."
+    )
+    login_attempts_per_address: int = Field(
+        20, ge=1, description="Failed logins per client address per window."
+    )
+    login_window_seconds: int = Field(900, ge=10, description="Rate-limit window for logins.")
+    max_profiles: int = Field(5, ge=1, le=20, description="Profiles per account.")
+
+
+class LoggingSettings(Section):
+    level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log level.")
+    format: Literal["console", "json"] = Field(
+        "console", description="console for people, json for log collectors."
+    )
+    access_log: bool = Field(True, description="Log one line per HTTP request.")
+
+
+class PluginSettings(Section):
+    folder: Path | None = Field(
+        None, description="Folder of .py plugins to load. Default: data_dir/plugins."
+    )
+    disabled: list[str] = Field(
+        default_factory=list, description="Names of plugins not to load (built-in or installed)."
+    )
+
+
+class Settings(Section):
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    paths: PathSettings = Field(default_factory=PathSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    plugins: PluginSettings = Field(default_factory=PluginSettings)
+
+    @field_validator("paths")
+    @classmethod
+    def _expand(cls, v: PathSettings) -> PathSettings:
+        v.data_dir = v.data_dir.expanduser()
+        v.cache_dir = v.cache_dir.expanduser()
+        return v
+
+    # Derived values: computed, never stored, so there is one source of truth.
+    @property
+    def database_url(self) -> str:
+        url = self.database.url.get_secret_value()
+        if url:
+            return url
+        return f"sqlite+aiosqlite:///{(self.paths.data_dir / 'mediaserver.db').resolve()}"
+
+    @property
+    def storage_root(self) -> Path:
+        return self.storage.root or self.paths.data_dir / "storage"
+
+    @property
+    def plugins_folder(self) -> Path:
+        return self.plugins.folder or self.paths.data_dir / "plugins"
+
+
+def known_keys(model: type[BaseModel] = Settings, prefix: str = "") -> list[str]:
+    """Every dotted setting name, e.g. 'server.port'."""
+    keys: list[str] = []
+    for name, field in model.model_fields.items():
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            keys.extend(known_keys(ann, f"{prefix}{name}."))
+        else:
+            keys.append(prefix + name)
+    return keys
+
+
+def _suggest(key: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _check_unknown(data: Mapping[str, Any], origin: str) -> None:
+    """Raise ConfigError naming the first unknown key, with the close match."""
+    sections = {k: v.annotation for k, v in Settings.model_fields.items()}
+    for section, values in data.items():
+        if section not in sections:
+            raise ConfigError(
+                f"{origin}: unknown section '{section}'{_suggest(section, list(sections))}"
+            )
+        if not isinstance(values, Mapping):
+            raise ConfigError(f"{origin}: '{section}' must be a table of settings")
+        fields = list(sections[section].model_fields)
+        for key in values:
+            if key not in fields:
+                dotted = [f"{section}.{f}" for f in fields]
+                all_keys = known_keys()
+                raise ConfigError(
+                    f"{origin}: unknown setting '{section}.{key}'"
+                    f"{_suggest(f'{section}.{key}', dotted) or _suggest(f'{section}.{key}', all_keys)}"
+                )
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """MEDIASERVER_SERVER__PORT=9000 -> {'server': {'port': '9000'}}.
+
+    Variables without a double underscore (MEDIASERVER_TEST_POSTGRES_URL) are not settings.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        value: Any = raw
+        if raw.strip().startswith("["):  # lists are given as JSON
+            try:
+                value = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(f"environment {name}: not a JSON list: {exc}") from None
+        out.setdefault(section, {})[key] = value
+    return out
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    for section, values in over.items():
+        base.setdefault(section, {}).update(values)
+    return base
+
+
+def _read_secret_files(data: dict[str, Any]) -> None:
+    """A `<name>_file` setting fills `<name>` from that file (Docker/K8s secrets)."""
+    for section, name in (("database", "url"), ("auth", "secret_key")):
+        path = data.get(section, {}).get(f"{name}_file")
+        if not path:
+            continue
+        try:
+            data[section][name] = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"{section}.{name}_file: cannot read {path}: {exc.strerror}") from None
+
+
+def _format_validation(exc: ValidationError, origin: str) -> str:
+    lines = [f"invalid configuration ({origin}):"]
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        lines.append(f"  {loc}: {err['msg']} (got {err.get('input')!r})")
+    return "\n".join(lines)
+
+
+def load_settings(
+    config_file: Path | str | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Settings:
+    """Build the effective settings; raise ConfigError with a readable message."""
+    environ = os.environ if environ is None else environ
+    data: dict[str, Any] = {}
+    origins = ["defaults"]
+    if config_file is None and environ.get(f"{ENV_PREFIX}CONFIG"):
+        config_file = environ[f"{ENV_PREFIX}CONFIG"]
+    if config_file:
+        path = Path(config_file)
+        try:
+            file_data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {path} cannot be read: {exc}") from None
+        _check_unknown(file_data, str(path))
+        _merge(data, file_data)
+        origins.append(str(path))
+    env_data = _env_overrides(environ)
+    if env_data:
+        _check_unknown(env_data, "environment")
+        _merge(data, env_data)
+        origins.append("environment")
+    if overrides:
+        cleaned = {s: {k: v for k, v in vals.items() if v is not None} for s, vals in overrides.items()}
+        _merge(data, cleaned)
+        origins.append("command line")
+    _read_secret_files(data)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation(exc, " < ".join(origins))) from None
+
+
+def redacted(settings: Settings) -> dict[str, Any]:
+    """The effective settings as plain data with secrets hidden, for `config check`."""
+    data = settings.model_dump(mode="json")
+    url = settings.database.url.get_secret_value()
+    data["database"]["url"] = _redact_url(url) if url else ""
+    data["auth"]["secret_key"] = "********" if settings.auth.secret_key.get_secret_value() else ""
+    return data
+
+
+def _redact_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # a malformed URL is reported elsewhere; never echo it with a password
+        return "********"

@@ -1,0 +1,1 @@
+"""Database: engine for SQLite or PostgreSQL, schema, migrations."""
