@@ -1,0 +1,1 @@
+"""Users, profiles, device sessions, API keys, permissions."""

@@ -1,0 +1,199 @@
+"""Profiles inside an account: name, avatar, kids flag with a rating cap, optional PIN."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from mediaserver.accounts.passwords import hash_secret, verify_secret
+from mediaserver.db.engine import Database
+from mediaserver.db.schema import profiles
+from mediaserver.errors import BadRequest, Conflict, NotFound
+
+# Built-in avatars (colours of the generated badge); a profile picks one by name.
+AVATARS = ("blue", "red", "green", "yellow", "purple", "orange", "teal", "pink")
+# Maturity ratings, lowest first (US film/TV scale, as most metadata sources use).
+RATINGS = ("G", "TV-Y", "TV-Y7", "PG", "TV-PG", "PG-13", "TV-14", "R", "TV-MA", "NC-17")
+KIDS_DEFAULT_RATING = "PG"
+PIN_RE = re.compile(r"^\d{4}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    id: int
+    user_id: int
+    name: str
+    avatar: str
+    is_kids: bool
+    max_rating: str | None
+    has_pin: bool
+    created_at: float
+
+
+def _profile(row: sa.Row) -> Profile:
+    return Profile(
+        row.id, row.user_id, row.name, row.avatar, bool(row.is_kids), row.max_rating,
+        row.pin_hash is not None, row.created_at,
+    )
+
+
+def clean_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not 1 <= len(name) <= 40:
+        raise BadRequest("Profile name must be 1-40 characters.", field="name")
+    return name
+
+
+def check_avatar(avatar: str) -> str:
+    if avatar not in AVATARS:
+        raise BadRequest(f"Avatar must be one of: {', '.join(AVATARS)}.", field="avatar")
+    return avatar
+
+
+def check_rating(rating: str | None) -> str | None:
+    if rating in (None, ""):
+        return None
+    if rating not in RATINGS:
+        raise BadRequest(f"Maturity rating must be one of: {', '.join(RATINGS)}.", field="max_rating")
+    return rating
+
+
+def check_pin(pin: str) -> str:
+    if not PIN_RE.fullmatch(pin):
+        raise BadRequest("PIN must be exactly 4 digits.", field="pin")
+    return pin
+
+
+async def list_profiles(db: Database, user_id: int) -> list[Profile]:
+    async with db.read() as conn:
+        rows = (
+            await conn.execute(
+                sa.select(profiles).where(profiles.c.user_id == user_id).order_by(profiles.c.id)
+            )
+        ).all()
+    return [_profile(r) for r in rows]
+
+
+async def get_profile(db: Database, user_id: int, profile_id: int) -> Profile:
+    """A profile of this user; another user's profile id is simply 'not found'."""
+    async with db.read() as conn:
+        row = (
+            await conn.execute(
+                sa.select(profiles).where(
+                    profiles.c.id == profile_id, profiles.c.user_id == user_id
+                )
+            )
+        ).first()
+    if row is None:
+        raise NotFound("No such profile.")
+    return _profile(row)
+
+
+async def create_profile(
+    db: Database,
+    user_id: int,
+    *,
+    name: str,
+    avatar: str,
+    is_kids: bool,
+    max_rating: str | None,
+    pin: str | None,
+    limit: int,
+) -> Profile:
+    name, avatar, max_rating = clean_name(name), check_avatar(avatar), check_rating(max_rating)
+    if is_kids and max_rating is None:
+        max_rating = KIDS_DEFAULT_RATING
+    pin_hash = await hash_secret(check_pin(pin)) if pin else None
+    now = time.time()
+    async with db.write() as conn:
+        count = (
+            await conn.execute(
+                sa.select(sa.func.count()).select_from(profiles).where(profiles.c.user_id == user_id)
+            )
+        ).scalar_one()
+        if count >= limit:
+            raise Conflict(f"An account can have at most {limit} profiles.")
+        try:
+            result = await conn.execute(
+                profiles.insert().values(
+                    user_id=user_id, name=name, avatar=avatar, is_kids=is_kids,
+                    max_rating=max_rating, pin_hash=pin_hash, created_at=now,
+                )
+            )
+        except IntegrityError:
+            raise Conflict(f"You already have a profile named '{name}'.", field="name") from None
+    return Profile(result.inserted_primary_key[0], user_id, name, avatar, is_kids, max_rating,
+                   pin_hash is not None, now)
+
+
+async def update_profile(
+    db: Database,
+    user_id: int,
+    profile_id: int,
+    *,
+    name: str,
+    avatar: str,
+    is_kids: bool,
+    max_rating: str | None,
+    pin: str | None,
+    clear_pin: bool = False,
+) -> Profile:
+    """Change a profile. `pin=None` keeps the current PIN unless `clear_pin`."""
+    await get_profile(db, user_id, profile_id)  # 404 for someone else's profile
+    values: dict[str, object] = {
+        "name": clean_name(name),
+        "avatar": check_avatar(avatar),
+        "is_kids": is_kids,
+        "max_rating": check_rating(max_rating) or (KIDS_DEFAULT_RATING if is_kids else None),
+    }
+    if pin:
+        values["pin_hash"] = await hash_secret(check_pin(pin))
+    elif clear_pin:
+        values["pin_hash"] = None
+    async with db.write() as conn:
+        try:
+            await conn.execute(
+                profiles.update()
+                .where(profiles.c.id == profile_id, profiles.c.user_id == user_id)
+                .values(**values)
+            )
+        except IntegrityError:
+            raise Conflict(f"You already have a profile named '{values['name']}'.",
+                           field="name") from None
+    return await get_profile(db, user_id, profile_id)
+
+
+async def delete_profile(db: Database, user_id: int, profile_id: int) -> None:
+    async with db.write() as conn:
+        count = (
+            await conn.execute(
+                sa.select(sa.func.count()).select_from(profiles).where(profiles.c.user_id == user_id)
+            )
+        ).scalar_one()
+        result = await conn.execute(
+            profiles.delete().where(profiles.c.id == profile_id, profiles.c.user_id == user_id)
+        )
+        if result.rowcount == 0:
+            raise NotFound("No such profile.")
+        if count <= 1:
+            raise Conflict("An account needs at least one profile.")
+
+
+async def check_profile_pin(db: Database, user_id: int, profile_id: int, pin: str) -> bool:
+    async with db.read() as conn:
+        row = (
+            await conn.execute(
+                sa.select(profiles.c.pin_hash).where(
+                    profiles.c.id == profile_id, profiles.c.user_id == user_id
+                )
+            )
+        ).first()
+    if row is None:
+        raise NotFound("No such profile.")
+    if row.pin_hash is None:
+        return True
+    return await verify_secret(row.pin_hash, pin)

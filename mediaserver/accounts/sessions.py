@@ -1,0 +1,172 @@
+"""Server-side sessions: one row per signed-in device, revocable."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from mediaserver.accounts.tokens import new_token, token_hash
+from mediaserver.accounts.users import User
+from mediaserver.db.engine import Database
+from mediaserver.db.schema import sessions, users
+from mediaserver.errors import NotFound
+
+# last_seen_at is refreshed at most this often, so browsing does not turn every read into a write.
+TOUCH_INTERVAL = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSession:
+    id: int
+    user_id: int
+    profile_id: int | None
+    csrf_token: str
+    device_name: str
+    ip_address: str
+    created_at: float
+    last_seen_at: float
+    expires_at: float
+
+
+_COLUMNS = (
+    sessions.c.id,
+    sessions.c.user_id,
+    sessions.c.profile_id,
+    sessions.c.csrf_token,
+    sessions.c.device_name,
+    sessions.c.ip_address,
+    sessions.c.created_at,
+    sessions.c.last_seen_at,
+    sessions.c.expires_at,
+)
+
+
+def _session(row: sa.Row) -> DeviceSession:
+    return DeviceSession(*(getattr(row, c.name) for c in _COLUMNS))
+
+
+def describe_device(user_agent: str) -> str:
+    """A short readable name like 'Firefox on Linux' from a User-Agent header."""
+    ua = user_agent or ""
+    browser = next(
+        (name for key, name in (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
+                                ("Chrome/", "Chrome"), ("Safari/", "Safari"), ("curl/", "curl"),
+                                ("python", "Python client")) if key in ua),
+        "Unknown browser",
+    )
+    system = next(
+        (name for key, name in (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"),
+                                ("Windows", "Windows"), ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"),
+                                ("Linux", "Linux")) if key in ua),
+        "",
+    )
+    return f"{browser} on {system}" if system else browser
+
+
+async def create_session(
+    db: Database, user_id: int, *, device_name: str, ip_address: str, days: int
+) -> tuple[str, DeviceSession]:
+    """Start a session; returns the cookie value (shown only here) and the row."""
+    token = new_token()
+    now = time.time()
+    values = {
+        "token_hash": token_hash(token),
+        "user_id": user_id,
+        "profile_id": None,
+        "csrf_token": secrets.token_urlsafe(32),
+        "device_name": device_name[:200],
+        "ip_address": ip_address[:64],
+        "created_at": now,
+        "last_seen_at": now,
+        "expires_at": now + days * 86400,
+    }
+    async with db.write() as conn:
+        result = await conn.execute(sessions.insert().values(**values))
+    del values["token_hash"]
+    return token, DeviceSession(id=result.inserted_primary_key[0], **values)
+
+
+async def lookup(db: Database, token: str) -> tuple[User, DeviceSession] | None:
+    """The live session for a cookie value: not revoked, not expired, user enabled."""
+    now = time.time()
+    async with db.read() as conn:
+        row = (
+            await conn.execute(
+                sa.select(*_COLUMNS, users.c.username, users.c.role, users.c.disabled,
+                          users.c.created_at.label("user_created_at"))
+                .join(users, users.c.id == sessions.c.user_id)
+                .where(
+                    sessions.c.token_hash == token_hash(token),
+                    sessions.c.revoked_at.is_(None),
+                    sessions.c.expires_at > now,
+                )
+            )
+        ).first()
+    if row is None or row.disabled:
+        return None
+    user = User(row.user_id, row.username, row.role, bool(row.disabled), row.user_created_at)
+    return user, _session(row)
+
+
+async def touch(db: Database, session: DeviceSession, ip_address: str) -> None:
+    now = time.time()
+    if now - session.last_seen_at < TOUCH_INTERVAL:
+        return
+    async with db.write() as conn:
+        await conn.execute(
+            sessions.update()
+            .where(sessions.c.id == session.id)
+            .values(last_seen_at=now, ip_address=ip_address[:64])
+        )
+
+
+async def list_sessions(db: Database, user_id: int) -> list[DeviceSession]:
+    async with db.read() as conn:
+        rows = (
+            await conn.execute(
+                sa.select(*_COLUMNS)
+                .where(
+                    sessions.c.user_id == user_id,
+                    sessions.c.revoked_at.is_(None),
+                    sessions.c.expires_at > time.time(),
+                )
+                .order_by(sessions.c.last_seen_at.desc())
+            )
+        ).all()
+    return [_session(r) for r in rows]
+
+
+async def revoke(db: Database, user_id: int, session_id: int) -> None:
+    """Sign one device out. Scoped to the user: another user's session id is 'not found'."""
+    async with db.write() as conn:
+        result = await conn.execute(
+            sessions.update()
+            .where(
+                sessions.c.id == session_id,
+                sessions.c.user_id == user_id,
+                sessions.c.revoked_at.is_(None),
+            )
+            .values(revoked_at=time.time())
+        )
+    if result.rowcount == 0:
+        raise NotFound("No such signed-in device.")
+
+
+async def select_profile(db: Database, session_id: int, profile_id: int | None) -> None:
+    async with db.write() as conn:
+        await conn.execute(
+            sessions.update().where(sessions.c.id == session_id).values(profile_id=profile_id)
+        )
+
+
+async def purge_expired(db: Database) -> int:
+    async with db.write() as conn:
+        result = await conn.execute(
+            sessions.delete().where(
+                sa.or_(sessions.c.expires_at < time.time(), sessions.c.revoked_at.is_not(None))
+            )
+        )
+    return result.rowcount

@@ -1,0 +1,156 @@
+"""create_app(settings): the one place the application is assembled."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+
+from mediaserver.accounts.ratelimit import LoginLimiter
+from mediaserver.accounts.routes import routes as account_routes
+from mediaserver.accounts.settings_routes import routes as account_settings_routes
+from mediaserver.admin.routes import routes as admin_routes
+from mediaserver.catalog.routes import routes as catalog_routes
+from mediaserver.config import Settings
+from mediaserver.db.engine import connect_checked, create_database
+from mediaserver.db.migrate import upgrade
+from mediaserver.http.auth import auth_middleware
+from mediaserver.http.csrf import csrf_middleware, setup_csrf
+from mediaserver.http.errors import error_middleware
+from mediaserver.http.health import routes as health_routes
+from mediaserver.http.security_headers import setup_security_headers
+from mediaserver.http.static import setup_static, static_cache_headers
+from mediaserver.http.templating import setup_templating
+from mediaserver.jobs.routes import routes as job_routes
+from mediaserver.jobs.runner import jobs_ctx
+from mediaserver.keys import (
+    config_key,
+    db_key,
+    jobs_key,
+    login_limiter_key,
+    plugins_key,
+    secret_key,
+    storage_key,
+    templates_key,
+)
+from mediaserver.plugins import create_plugin_manager
+from mediaserver.storage.factory import create_storage
+
+log = logging.getLogger(__name__)
+
+# Every domain's route table, in one list so the router is complete before it freezes.
+DOMAIN_ROUTES = [
+    health_routes,
+    account_routes,
+    account_settings_routes,
+    admin_routes,
+    job_routes,
+    catalog_routes,
+]
+
+
+def load_secret(settings: Settings) -> bytes:
+    """The signing secret: from config, else generated once into data_dir/secret.key (0600)."""
+    configured = settings.auth.secret_key.get_secret_value()
+    if configured:
+        return configured.encode()
+    path = settings.paths.data_dir / "secret.key"
+    if path.exists():
+        return path.read_bytes().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48).encode()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(value)
+    return value
+
+
+def ensure_folders(settings: Settings) -> None:
+    for folder in (settings.paths.data_dir, settings.paths.cache_dir):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+
+
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[config_key]
+    db = create_database(
+        settings.database_url,
+        pool_size=settings.database.pool_size,
+        connect_timeout=settings.database.connect_timeout,
+    )
+    try:
+        await connect_checked(db, settings.database_url, settings.database.connect_timeout)
+        before, after = await upgrade(db)
+        if before != after:
+            log.info("database migrated from %s to %s", before or "empty", after)
+    except BaseException:
+        await db.close()
+        raise
+    app[db_key] = db
+    yield
+    await db.close()
+
+
+async def storage_ctx(app: web.Application) -> AsyncIterator[None]:
+    app[storage_key] = create_storage(app[config_key])
+    yield
+
+
+async def plugins_startup_ctx(app: web.Application) -> AsyncIterator[None]:
+    pm = app[plugins_key]
+    for result in pm.hook.startup(app=app, settings=app[config_key]):
+        if inspect.isawaitable(result):
+            await result
+    yield
+
+
+def _register_plugin_jobs(app: web.Application) -> None:
+    runner = app[jobs_key]
+    for handlers in app[plugins_key].hook.register_job_handlers():
+        for job_type, handler in (handlers or {}).items():
+            runner.register(job_type, handler)
+
+
+async def plugin_jobs_ctx(app: web.Application) -> AsyncIterator[None]:
+    _register_plugin_jobs(app)
+    yield
+
+
+def create_app(settings: Settings) -> web.Application:
+    ensure_folders(settings)
+    app = web.Application(
+        client_max_size=settings.server.max_body_bytes,
+        middlewares=[error_middleware, auth_middleware, csrf_middleware],
+    )
+    app[config_key] = settings
+    app[secret_key] = load_secret(settings)
+    app[login_limiter_key] = LoginLimiter(
+        settings.auth.login_attempts_per_account,
+        settings.auth.login_attempts_per_address,
+        settings.auth.login_window_seconds,
+    )
+    pm = create_plugin_manager(settings)
+    app[plugins_key] = pm
+
+    extra_templates = [Path(d) for dirs in pm.hook.template_dirs() for d in (dirs or [])]
+    setup_templating(app, extra_templates)
+    setup_static(app)
+    app[templates_key].globals["static"] = lambda p: str(
+        app.router["static"].url_for(filename=p)
+    )
+    setup_security_headers(app)
+    setup_csrf(app)
+    app.on_response_prepare.append(static_cache_headers)
+
+    for table in DOMAIN_ROUTES:
+        app.router.add_routes(table)
+    for plugin_routes in pm.hook.register_routes():
+        app.router.add_routes(plugin_routes or [])
+
+    app.cleanup_ctx.extend([database_ctx, storage_ctx, jobs_ctx, plugin_jobs_ctx,
+                            plugins_startup_ctx])
+    return app

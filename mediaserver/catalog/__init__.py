@@ -1,0 +1,1 @@
+"""Titles, series, search, rows, My List, history, progress."""
