@@ -139,9 +139,7 @@ def create_app(settings: Settings) -> web.Application:
     extra_templates = [Path(d) for dirs in pm.hook.template_dirs() for d in (dirs or [])]
     setup_templating(app, extra_templates)
     setup_static(app)
-    app[templates_key].globals["static"] = lambda p: str(
-        app.router["static"].url_for(filename=p)
-    )
+    app[templates_key].globals["static"] = lambda p: str(app.router["static"].url_for(filename=p))
     setup_security_headers(app)
     setup_csrf(app)
     app.on_response_prepare.append(static_cache_headers)
@@ -151,6 +149,7 @@ def create_app(settings: Settings) -> web.Application:
     for plugin_routes in pm.hook.register_routes():
         app.router.add_routes(plugin_routes or [])
 
-    app.cleanup_ctx.extend([database_ctx, storage_ctx, jobs_ctx, plugin_jobs_ctx,
-                            plugins_startup_ctx])
+    app.cleanup_ctx.extend(
+        [database_ctx, storage_ctx, jobs_ctx, plugin_jobs_ctx, plugins_startup_ctx]
+    )
     return app

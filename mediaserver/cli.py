@@ -24,14 +24,14 @@ EXIT_FAILURE = 1
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-c", "--config", type=Path, help="TOML config file (or $MEDIASERVER_CONFIG)")
+    parser.add_argument(
+        "-c", "--config", type=Path, help="TOML config file (or $MEDIASERVER_CONFIG)"
+    )
     parser.add_argument("--data-dir", type=Path, help="folder for the database and derived media")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="mediaserver", description="A self-hosted media server."
-    )
+    parser = argparse.ArgumentParser(prog="mediaserver", description="A self-hosted media server.")
     parser.add_argument("--version", action="version", version=f"mediaserver {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="<command>", required=True)
 
@@ -55,9 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
     _common(lst)
     passwd = user_sub.add_parser("passwd", help="set a user's password (signs them out everywhere)")
     passwd.add_argument("username")
-    passwd.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    passwd.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
     _common(passwd)
-    for name, text in (("disable", "disable a user and sign them out"), ("enable", "enable a user")):
+    for name, text in (
+        ("disable", "disable a user and sign them out"),
+        ("enable", "enable a user"),
+    ):
         p = user_sub.add_parser(name, help=text)
         p.add_argument("username")
         _common(p)
@@ -109,8 +114,12 @@ def cmd_serve(settings: Settings) -> int:
 
     setup_logging(settings.logging)
     app = create_app(settings)
-    log.info("starting mediaserver %s on http://%s:%s", __version__, settings.server.host,
-             settings.server.port)
+    log.info(
+        "starting mediaserver %s on http://%s:%s",
+        __version__,
+        settings.server.host,
+        settings.server.port,
+    )
     web.run_app(
         app,
         host=settings.server.host,
@@ -128,8 +137,9 @@ def cmd_migrate(settings: Settings) -> int:
     from mediaserver.db.migrate import upgrade
 
     async def run() -> int:
-        db = create_database(settings.database_url,
-                             connect_timeout=settings.database.connect_timeout)
+        db = create_database(
+            settings.database_url, connect_timeout=settings.database.connect_timeout
+        )
         try:
             await connect_checked(db, settings.database_url, settings.database.connect_timeout)
             before, after = await upgrade(db)
@@ -149,15 +159,27 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
         action = args.user_command
         if action == "add":
             password = read_password(args.password_stdin)
-            user = await users.create_user(db, args.username, password,
-                                           "admin" if args.admin else "user")
+            user = await users.create_user(
+                db, args.username, password, "admin" if args.admin else "user"
+            )
             print(f"created {user.role} '{user.username}' (id {user.id})")
             return 0
         if action == "list":
             rows = await users.list_users(db)
             if args.json:
-                print(json.dumps([{"id": u.id, "username": u.username, "role": u.role,
-                                   "disabled": u.disabled} for u in rows]))
+                print(
+                    json.dumps(
+                        [
+                            {
+                                "id": u.id,
+                                "username": u.username,
+                                "role": u.role,
+                                "disabled": u.disabled,
+                            }
+                            for u in rows
+                        ]
+                    )
+                )
             else:
                 print(f"{'ID':>4}  {'USERNAME':<24} {'ROLE':<6} STATE")
                 for u in rows:
@@ -207,7 +229,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except OSError as exc:
-        print(f"mediaserver: {exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}",
-              file=sys.stderr)
+        print(
+            f"mediaserver: {exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
     return EXIT_FAILURE

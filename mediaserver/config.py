@@ -187,10 +187,9 @@ def _check_unknown(data: Mapping[str, Any], origin: str) -> None:
             if key not in fields:
                 dotted = [f"{section}.{f}" for f in fields]
                 all_keys = known_keys()
-                raise ConfigError(
-                    f"{origin}: unknown setting '{section}.{key}'"
-                    f"{_suggest(f'{section}.{key}', dotted) or _suggest(f'{section}.{key}', all_keys)}"
-                )
+                dotted_key = f"{section}.{key}"
+                hint = _suggest(dotted_key, dotted) or _suggest(dotted_key, all_keys)
+                raise ConfigError(f"{origin}: unknown setting '{dotted_key}'{hint}")
 
 
 def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
@@ -228,7 +227,9 @@ def _read_secret_files(data: dict[str, Any]) -> None:
         try:
             data[section][name] = Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ConfigError(f"{section}.{name}_file: cannot read {path}: {exc.strerror}") from None
+            raise ConfigError(
+                f"{section}.{name}_file: cannot read {path}: {exc.strerror}"
+            ) from None
 
 
 def _format_validation(exc: ValidationError, origin: str) -> str:
@@ -269,7 +270,9 @@ def load_settings(
         _merge(data, env_data)
         origins.append("environment")
     if overrides:
-        cleaned = {s: {k: v for k, v in vals.items() if v is not None} for s, vals in overrides.items()}
+        cleaned = {
+            s: {k: v for k, v in vals.items() if v is not None} for s, vals in overrides.items()
+        }
         _merge(data, cleaned)
         origins.append("command line")
     _read_secret_files(data)

@@ -61,7 +61,9 @@ def create_plugin_manager(settings: Settings) -> pluggy.PluginManager:
     try:
         pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
     except Exception as exc:
-        raise PluginError(f"an installed plugin failed to load: {type(exc).__name__}: {exc}") from exc
+        raise PluginError(
+            f"an installed plugin failed to load: {type(exc).__name__}: {exc}"
+        ) from exc
     _load_folder(pm, settings.plugins_folder, disabled)
     return pm
 

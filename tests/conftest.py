@@ -7,11 +7,14 @@ PostgreSQL when MEDIASERVER_TEST_POSTGRES_URL is set (CI sets it).
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from mediaserver.config import Settings, load_settings
 from mediaserver.db.engine import Database, create_database
@@ -27,16 +30,21 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def db_url(backend: str, tmp_path: Path) -> str:
+async def db_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
     if backend == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
-    # One PostgreSQL database shared by the run: start each test from an empty schema.
-    db = create_database(POSTGRES_URL)
-    async with db.engine.begin() as conn:
-        await conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await conn.execute(sa.text("CREATE SCHEMA public"))
-    await db.close()
-    return POSTGRES_URL
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        return
+    # Each test gets its own PostgreSQL database, so tests (and people) never share state.
+    name = f"mst_{uuid.uuid4().hex[:16]}"
+    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
 
 
 @pytest.fixture
@@ -44,8 +52,11 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
     return load_settings(
         environ={},
         overrides={
-            "paths": {"data_dir": tmp_path / "data", "cache_dir": tmp_path / "cache",
-                      "min_free_bytes": 0},
+            "paths": {
+                "data_dir": tmp_path / "data",
+                "cache_dir": tmp_path / "cache",
+                "min_free_bytes": 0,
+            },
             "database": {"url": db_url},
             "jobs": {"poll_seconds": 0.05, "retry_base_seconds": 0.0},
             "logging": {"access_log": False},

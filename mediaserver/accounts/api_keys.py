@@ -36,22 +36,32 @@ def clean_key_name(name: str) -> str:
     return name
 
 
-async def create_api_key(db: Database, user_id: int, name: str, created_by: int) -> tuple[str, ApiKey]:
+async def create_api_key(
+    db: Database, user_id: int, name: str, created_by: int
+) -> tuple[str, ApiKey]:
     """Make a key acting as `user_id`; the plaintext is returned once and never stored."""
     name = clean_key_name(name)
     secret = new_token(KEY_PREFIX)
     now = time.time()
     async with db.write() as conn:
-        owner = (await conn.execute(sa.select(users.c.username).where(users.c.id == user_id))).first()
+        owner = (
+            await conn.execute(sa.select(users.c.username).where(users.c.id == user_id))
+        ).first()
         if owner is None:
             raise NotFound("No such user.", field="user_id")
         result = await conn.execute(
             api_keys.insert().values(
-                user_id=user_id, name=name, prefix=secret[:12], key_hash=token_hash(secret),
-                created_by=created_by, created_at=now,
+                user_id=user_id,
+                name=name,
+                prefix=secret[:12],
+                key_hash=token_hash(secret),
+                created_by=created_by,
+                created_at=now,
             )
         )
-    key = ApiKey(result.inserted_primary_key[0], user_id, owner.username, name, secret[:12], now, None)
+    key = ApiKey(
+        result.inserted_primary_key[0], user_id, owner.username, name, secret[:12], now, None
+    )
     return secret, key
 
 
@@ -89,8 +99,15 @@ async def authenticate_key(db: Database, secret: str) -> tuple[User, int] | None
     async with db.read() as conn:
         row = (
             await conn.execute(
-                sa.select(api_keys.c.id, api_keys.c.last_used_at, users.c.id.label("uid"),
-                          users.c.username, users.c.role, users.c.disabled, users.c.created_at)
+                sa.select(
+                    api_keys.c.id,
+                    api_keys.c.last_used_at,
+                    users.c.id.label("uid"),
+                    users.c.username,
+                    users.c.role,
+                    users.c.disabled,
+                    users.c.created_at,
+                )
                 .join(users, users.c.id == api_keys.c.user_id)
                 .where(api_keys.c.key_hash == token_hash(secret), api_keys.c.revoked_at.is_(None))
             )

@@ -10,8 +10,6 @@ from mediaserver.accounts.profiles import Profile
 from mediaserver.accounts.sessions import DeviceSession
 from mediaserver.accounts.users import User
 
-_REQUEST_KEY = "mediaserver.identity"
-
 
 @dataclass(frozen=True, slots=True)
 class Identity:
@@ -30,6 +28,7 @@ class Identity:
 
 
 ANONYMOUS = Identity()
+_REQUEST_KEY: web.RequestKey[Identity] = web.RequestKey("identity")
 
 
 def get_identity(request: web.Request) -> Identity:

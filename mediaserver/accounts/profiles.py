@@ -36,8 +36,14 @@ class Profile:
 
 def _profile(row: sa.Row) -> Profile:
     return Profile(
-        row.id, row.user_id, row.name, row.avatar, bool(row.is_kids), row.max_rating,
-        row.pin_hash is not None, row.created_at,
+        row.id,
+        row.user_id,
+        row.name,
+        row.avatar,
+        bool(row.is_kids),
+        row.max_rating,
+        row.pin_hash is not None,
+        row.created_at,
     )
 
 
@@ -58,7 +64,9 @@ def check_rating(rating: str | None) -> str | None:
     if rating in (None, ""):
         return None
     if rating not in RATINGS:
-        raise BadRequest(f"Maturity rating must be one of: {', '.join(RATINGS)}.", field="max_rating")
+        raise BadRequest(
+            f"Maturity rating must be one of: {', '.join(RATINGS)}.", field="max_rating"
+        )
     return rating
 
 
@@ -112,7 +120,9 @@ async def create_profile(
     async with db.write() as conn:
         count = (
             await conn.execute(
-                sa.select(sa.func.count()).select_from(profiles).where(profiles.c.user_id == user_id)
+                sa.select(sa.func.count())
+                .select_from(profiles)
+                .where(profiles.c.user_id == user_id)
             )
         ).scalar_one()
         if count >= limit:
@@ -120,14 +130,27 @@ async def create_profile(
         try:
             result = await conn.execute(
                 profiles.insert().values(
-                    user_id=user_id, name=name, avatar=avatar, is_kids=is_kids,
-                    max_rating=max_rating, pin_hash=pin_hash, created_at=now,
+                    user_id=user_id,
+                    name=name,
+                    avatar=avatar,
+                    is_kids=is_kids,
+                    max_rating=max_rating,
+                    pin_hash=pin_hash,
+                    created_at=now,
                 )
             )
         except IntegrityError:
             raise Conflict(f"You already have a profile named '{name}'.", field="name") from None
-    return Profile(result.inserted_primary_key[0], user_id, name, avatar, is_kids, max_rating,
-                   pin_hash is not None, now)
+    return Profile(
+        result.inserted_primary_key[0],
+        user_id,
+        name,
+        avatar,
+        is_kids,
+        max_rating,
+        pin_hash is not None,
+        now,
+    )
 
 
 async def update_profile(
@@ -162,8 +185,9 @@ async def update_profile(
                 .values(**values)
             )
         except IntegrityError:
-            raise Conflict(f"You already have a profile named '{values['name']}'.",
-                           field="name") from None
+            raise Conflict(
+                f"You already have a profile named '{values['name']}'.", field="name"
+            ) from None
     return await get_profile(db, user_id, profile_id)
 
 
@@ -171,7 +195,9 @@ async def delete_profile(db: Database, user_id: int, profile_id: int) -> None:
     async with db.write() as conn:
         count = (
             await conn.execute(
-                sa.select(sa.func.count()).select_from(profiles).where(profiles.c.user_id == user_id)
+                sa.select(sa.func.count())
+                .select_from(profiles)
+                .where(profiles.c.user_id == user_id)
             )
         ).scalar_one()
         result = await conn.execute(

@@ -31,7 +31,10 @@ class LoginLimiter:
         """Seconds until another attempt is allowed; 0 when allowed now."""
         now = time.monotonic() if now is None else now
         waits = []
-        for key, limit in ((f"u:{account.lower()}", self.per_account), (f"a:{address}", self.per_address)):
+        for key, limit in (
+            (f"u:{account.lower()}", self.per_account),
+            (f"a:{address}", self.per_address),
+        ):
             q = self._recent(key, now)
             if len(q) >= limit:
                 waits.append(int(q[0] + self.window - now) + 1)

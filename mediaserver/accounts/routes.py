@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -32,8 +33,13 @@ async def _start_session(request: web.Request, user_id: int, response: web.Strea
         days=settings.auth.session_days,
     )
     response.set_cookie(
-        SESSION_COOKIE, token, max_age=settings.auth.session_days * 86400, httponly=True,
-        samesite="Lax", secure=secure_cookies(request), path="/",
+        SESSION_COOKIE,
+        token,
+        max_age=settings.auth.session_days * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=secure_cookies(request),
+        path="/",
     )
 
 
@@ -55,8 +61,9 @@ async def setup_submit(request: web.Request) -> web.StreamResponse:
         error: DomainError = BadRequest("The two passwords differ.", field="password_confirm")
     else:
         try:
-            user = await create_user(request.app[db_key], username, password, "admin",
-                                     only_if_first=True)
+            user = await create_user(
+                request.app[db_key], username, password, "admin", only_if_first=True
+            )
         except DomainError as exc:
             error = exc
         else:
@@ -65,8 +72,12 @@ async def setup_submit(request: web.Request) -> web.StreamResponse:
             raise response
     if wants_json(request):
         raise error
-    return render(request, "accounts/setup.html", {"error": error.detail, "username": username},
-                  status=error.status)
+    return render(
+        request,
+        "accounts/setup.html",
+        {"error": error.detail, "username": username},
+        status=error.status,
+    )
 
 
 @routes.get("/login", name="login")
@@ -100,10 +111,16 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         limiter.record_failure(username, address)
         if wants_json(request):
             raise BadRequest(LOGIN_ERROR)
-        return render(request, "accounts/login.html",
-                      {"error": LOGIN_ERROR, "username": username, "next": next_url}, status=400)
+        return render(
+            request,
+            "accounts/login.html",
+            {"error": LOGIN_ERROR, "username": username, "next": next_url},
+            status=400,
+        )
     limiter.record_success(username)
-    response = web.HTTPSeeOther(f"/profiles?next={next_url}" if next_url != "/" else "/profiles")
+    response = web.HTTPSeeOther(
+        f"/profiles?next={quote(next_url, safe='/')}" if next_url != "/" else "/profiles"
+    )
     await _start_session(request, user.id, response)
     raise response
 
@@ -126,9 +143,16 @@ async def profile_picker(request: web.Request) -> web.Response:
     profiles = await list_profiles(request.app[db_key], user_id)
     next_url = safe_next(request.query.get("next"), "/")
     pin_for = request.query.get("pin_for", "")
-    return render(request, "accounts/picker.html",
-                  {"profiles": profiles, "next": next_url, "error": None,
-                   "pin_for": int(pin_for) if pin_for.isdigit() and len(pin_for) < 18 else None})
+    return render(
+        request,
+        "accounts/picker.html",
+        {
+            "profiles": profiles,
+            "next": next_url,
+            "error": None,
+            "pin_for": int(pin_for) if pin_for.isdigit() and len(pin_for) < 18 else None,
+        },
+    )
 
 
 @routes.post("/profiles/{profile_id}/select", name="profile_select")
@@ -151,10 +175,17 @@ async def profile_select(request: web.Request) -> web.StreamResponse:
         if not await check_profile_pin(db, profile.user_id, profile.id, pin):
             limiter.record_failure(key, client_ip(request))
             profiles = await list_profiles(db, profile.user_id)
-            return render(request, "accounts/picker.html",
-                          {"profiles": profiles, "next": next_url, "pin_for": profile.id,
-                           "error": "Wrong PIN." if pin else "This profile needs its PIN."},
-                          status=403)
+            return render(
+                request,
+                "accounts/picker.html",
+                {
+                    "profiles": profiles,
+                    "next": next_url,
+                    "pin_for": profile.id,
+                    "error": "Wrong PIN." if pin else "This profile needs its PIN.",
+                },
+                status=403,
+            )
         limiter.record_success(key)
     await sessions.select_profile(db, identity.session.id, profile.id)
     raise web.HTTPSeeOther(next_url)

@@ -52,15 +52,35 @@ def describe_device(user_agent: str) -> str:
     """A short readable name like 'Firefox on Linux' from a User-Agent header."""
     ua = user_agent or ""
     browser = next(
-        (name for key, name in (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
-                                ("Chrome/", "Chrome"), ("Safari/", "Safari"), ("curl/", "curl"),
-                                ("python", "Python client")) if key in ua),
+        (
+            name
+            for key, name in (
+                ("Edg/", "Edge"),
+                ("OPR/", "Opera"),
+                ("Firefox/", "Firefox"),
+                ("Chrome/", "Chrome"),
+                ("Safari/", "Safari"),
+                ("curl/", "curl"),
+                ("python", "Python client"),
+            )
+            if key in ua
+        ),
         "Unknown browser",
     )
     system = next(
-        (name for key, name in (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"),
-                                ("Windows", "Windows"), ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"),
-                                ("Linux", "Linux")) if key in ua),
+        (
+            name
+            for key, name in (
+                ("Android", "Android"),
+                ("iPhone", "iPhone"),
+                ("iPad", "iPad"),
+                ("Windows", "Windows"),
+                ("Mac OS X", "macOS"),
+                ("CrOS", "ChromeOS"),
+                ("Linux", "Linux"),
+            )
+            if key in ua
+        ),
         "",
     )
     return f"{browser} on {system}" if system else browser
@@ -95,8 +115,13 @@ async def lookup(db: Database, token: str) -> tuple[User, DeviceSession] | None:
     async with db.read() as conn:
         row = (
             await conn.execute(
-                sa.select(*_COLUMNS, users.c.username, users.c.role, users.c.disabled,
-                          users.c.created_at.label("user_created_at"))
+                sa.select(
+                    *_COLUMNS,
+                    users.c.username,
+                    users.c.role,
+                    users.c.disabled,
+                    users.c.created_at.label("user_created_at"),
+                )
                 .join(users, users.c.id == sessions.c.user_id)
                 .where(
                     sessions.c.token_hash == token_hash(token),

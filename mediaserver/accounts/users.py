@@ -191,10 +191,14 @@ async def delete_user(db: Database, user_id: int) -> None:
 async def _refuse_last_admin(conn: sa.ext.asyncio.AsyncConnection, user_id: int) -> None:
     """Never leave the server without an enabled admin."""
     admins = (
-        await conn.execute(
-            sa.select(users.c.id).where(users.c.role == "admin", users.c.disabled.is_(False))
+        (
+            await conn.execute(
+                sa.select(users.c.id).where(users.c.role == "admin", users.c.disabled.is_(False))
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     if admins == [user_id]:
         raise Conflict("This is the only enabled admin; make another admin first.")
 

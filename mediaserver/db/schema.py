@@ -37,9 +37,7 @@ profiles = sa.Table(
     "profiles",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column(
-        "user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
-    ),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     sa.Column("name", sa.String(40), nullable=False),
     sa.Column("avatar", sa.String(32), nullable=False),
     sa.Column("is_kids", sa.Boolean, nullable=False, server_default=sa.false()),
@@ -57,9 +55,7 @@ sessions = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     # SHA-256 of the cookie value: a leaked database does not leak live sessions.
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
-    sa.Column(
-        "user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
-    ),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     sa.Column(
         "profile_id", sa.Integer, sa.ForeignKey("profiles.id", ondelete="SET NULL"), nullable=True
     ),
@@ -77,9 +73,7 @@ api_keys = sa.Table(
     "api_keys",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column(
-        "user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
-    ),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     sa.Column("name", sa.String(80), nullable=False),
     # Shown in lists so a key can be recognised; the rest is only ever shown once.
     sa.Column("prefix", sa.String(16), nullable=False),

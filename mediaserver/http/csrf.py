@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from http.cookies import SimpleCookie
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -21,7 +22,7 @@ CSRF_COOKIE = "ms_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-_NEW_TOKEN = "mediaserver.csrf_new"
+_NEW_TOKEN: web.RequestKey[str] = web.RequestKey("csrf_new")
 
 
 def csrf_token(request: web.Request) -> str:
@@ -55,19 +56,22 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
         )
         submitted = await _submitted_token(request)
         if not expected or not submitted or not hmac.compare_digest(expected, submitted):
-            raise Forbidden(
-                "Missing or invalid CSRF token. Reload the page and try again."
-            )
+            raise Forbidden("Missing or invalid CSRF token. Reload the page and try again.")
     return await handler(request)
 
 
 async def _set_cookie(request: web.Request, response: web.StreamResponse) -> None:
     token = request.get(_NEW_TOKEN)
-    if token and not response.prepared:
-        response.set_cookie(
-            CSRF_COOKIE, token, httponly=True, samesite="Strict", secure=secure_cookies(request),
-            path="/",
-        )
+    if not token:
+        return
+    # Headers are already assembled when this signal runs, so the cookie is added as a header.
+    cookie: SimpleCookie = SimpleCookie()
+    cookie[CSRF_COOKIE] = token
+    morsel = cookie[CSRF_COOKIE]
+    morsel.update({"httponly": True, "samesite": "Strict", "path": "/"})
+    if secure_cookies(request):
+        morsel["secure"] = True
+    response.headers.add("Set-Cookie", morsel.OutputString())
 
 
 def setup_csrf(app: web.Application) -> None:

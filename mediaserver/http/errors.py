@@ -1,4 +1,4 @@
-"""One mapping from errors to HTTP answers: an HTML page for browsers, a JSON problem for the API."""
+"""One mapping from errors to HTTP answers: HTML pages for browsers, JSON problems for the API."""
 
 from __future__ import annotations
 
@@ -41,8 +41,12 @@ def problem_response(
     """RFC 9457 problem JSON for API clients, a friendly page for browsers."""
     title = TITLES.get(status, "Error")
     if wants_json(request):
-        body: dict[str, object] = {"type": "about:blank", "title": title, "status": status,
-                                   "detail": detail}
+        body: dict[str, object] = {
+            "type": "about:blank",
+            "title": title,
+            "status": status,
+            "detail": detail,
+        }
         if field:
             body["field"] = field
         return web.json_response(

@@ -26,7 +26,9 @@ async def read_input(request: web.Request) -> dict[str, Any]:
     raise BadRequest(f"Unsupported content type '{request.content_type}'; send a form or JSON.")
 
 
-def text_field(data: dict[str, Any], name: str, *, default: str = "", max_length: int = 1000) -> str:
+def text_field(
+    data: dict[str, Any], name: str, *, default: str = "", max_length: int = 1000
+) -> str:
     value = data.get(name, default)
     if value is None:
         return default

@@ -28,7 +28,10 @@ def _folder_problem(path: os.PathLike[str], min_free: int | None) -> str | None:
     if min_free is not None:
         free = shutil.disk_usage(path).free
         if free < min_free:
-            return f"{path} has {free // 2**20} MiB free, less than the {min_free // 2**20} MiB required"
+            return (
+                f"{path} has {free // 2**20} MiB free, "
+                f"less than the {min_free // 2**20} MiB required"
+            )
     return None
 
 
@@ -49,5 +52,6 @@ async def ready(request: web.Request) -> web.Response:
         problem = await asyncio.to_thread(_folder_problem, path, min_free)
         checks[name] = problem or "ok"
     ok = all(v == "ok" for v in checks.values())
-    return web.json_response({"status": "ok" if ok else "unavailable", "checks": checks},
-                             status=200 if ok else 503)
+    return web.json_response(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
+    )

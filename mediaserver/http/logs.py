@@ -39,6 +39,7 @@ def setup_logging(settings: LoggingSettings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.level.upper())
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its per-run chatter is noise
     logging.getLogger("aiohttp.access").setLevel(
         logging.INFO if settings.access_log else logging.WARNING
     )
@@ -73,5 +74,3 @@ class AccessLogger(AbstractAccessLogger):
     @property
     def enabled(self) -> bool:
         return self.logger.isEnabledFor(logging.INFO)
-
-

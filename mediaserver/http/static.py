@@ -10,8 +10,9 @@ STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 
 
 def setup_static(app: web.Application) -> None:
-    app.router.add_static("/static", STATIC, name="static", follow_symlinks=False,
-                          append_version=True)
+    app.router.add_static(
+        "/static", STATIC, name="static", follow_symlinks=False, append_version=True
+    )
 
 
 async def static_cache_headers(request: web.Request, response: web.StreamResponse) -> None:

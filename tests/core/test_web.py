@@ -1,0 +1,243 @@
+"""Web plumbing as a visitor meets it: first run, sign-in, errors, CSRF, headers, health."""
+
+from __future__ import annotations
+
+import re
+
+from aiohttp.test_utils import TestClient
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+async def form_token(client: TestClient, path: str) -> str:
+    resp = await client.get(path)
+    assert resp.status == 200, path
+    match = CSRF_RE.search(await resp.text())
+    assert match, f"no CSRF field on {path}"
+    return match.group(1)
+
+
+async def first_run(client: TestClient, username: str = "admin", password: str = "correct horse"):
+    token = await form_token(client, "/setup")
+    resp = await client.post(
+        "/setup",
+        data={
+            "username": username,
+            "password": password,
+            "password_confirm": password,
+            "csrf_token": token,
+        },
+        allow_redirects=False,
+    )
+    assert resp.status == 303 and resp.headers["Location"] == "/profiles"
+    return resp
+
+
+async def sign_in(client: TestClient, username: str, password: str) -> int:
+    token = await form_token(client, "/login")
+    resp = await client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        allow_redirects=False,
+    )
+    return resp.status
+
+
+async def test_fresh_server_sends_everyone_to_first_run(client: TestClient) -> None:
+    resp = await client.get("/", allow_redirects=False)
+    assert resp.status == 303 and resp.headers["Location"] == "/setup"
+    resp = await client.get("/login", allow_redirects=False)
+    assert resp.headers["Location"] == "/setup"
+
+
+async def test_first_run_creates_admin_then_is_closed(client: TestClient) -> None:
+    resp = await first_run(client)
+    cookie = next(c for c in resp.headers.getall("Set-Cookie") if c.startswith("ms_session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    # The picker lists the admin's first profile; choosing it leads to the empty home page.
+    picker = await (await client.get("/profiles")).text()
+    profile_id = re.search(r'action="/profiles/(\d+)/select"', picker).group(1)
+    token = CSRF_RE.search(picker).group(1)
+    resp = await client.post(f"/profiles/{profile_id}/select", data={"csrf_token": token})
+    home = await resp.text()
+    assert resp.status == 200 and "Nothing to watch yet" in home and "mediaserver scan" in home
+    # A second visitor cannot run setup again.
+    client.session.cookie_jar.clear()
+    resp = await client.get("/setup", allow_redirects=False)
+    assert resp.headers["Location"] == "/login"
+    token = await form_token(client, "/login")
+    resp = await client.post(
+        "/setup",
+        data={
+            "username": "eve",
+            "password": "x" * 12,
+            "password_confirm": "x" * 12,
+            "csrf_token": token,
+        },
+    )
+    assert resp.status == 409
+
+
+async def test_setup_form_errors_keep_typed_values(client: TestClient) -> None:
+    token = await form_token(client, "/setup")
+    resp = await client.post(
+        "/setup",
+        data={
+            "username": "boss",
+            "password": "short",
+            "password_confirm": "short",
+            "csrf_token": token,
+        },
+    )
+    body = await resp.text()
+    assert resp.status == 400 and "at least 8 characters" in body and 'value="boss"' in body
+
+
+async def test_login_errors_do_not_reveal_which_part_was_wrong(client: TestClient) -> None:
+    await first_run(client)
+    client.session.cookie_jar.clear()
+    token = await form_token(client, "/login")
+    bodies = []
+    for username in ("admin", "nobody"):
+        resp = await client.post(
+            "/login", data={"username": username, "password": "wrong-pass", "csrf_token": token}
+        )
+        assert resp.status == 400
+        bodies.append(re.search(r'role="alert">([^<]+)<', await resp.text()).group(1))
+    assert bodies[0] == bodies[1] == "Wrong username or password."
+    assert await sign_in(client, "ADMIN", "correct horse") == 303  # names are case-insensitive
+
+
+async def test_login_is_throttled_per_account(make_app, aiohttp_client) -> None:
+    client = await aiohttp_client(make_app(auth={"login_attempts_per_account": 3}))
+    await first_run(client)
+    client.session.cookie_jar.clear()
+    for _ in range(3):
+        assert await sign_in(client, "admin", "wrong-pass") == 400
+    token = await form_token(client, "/login")
+    resp = await client.post(
+        "/login", data={"username": "admin", "password": "correct horse", "csrf_token": token}
+    )
+    assert resp.status == 429 and int(resp.headers["Retry-After"]) > 0
+    assert "Too many failed sign-in attempts" in await resp.text()
+
+
+async def test_state_change_without_csrf_token_is_refused(client: TestClient) -> None:
+    await first_run(client)
+    resp = await client.post("/logout", allow_redirects=False)
+    assert resp.status == 403 and "CSRF" in await resp.text()
+    assert (await client.get("/profiles", allow_redirects=False)).status == 200  # still signed in
+    resp = await client.post(
+        "/setup",
+        data={
+            "username": "x",
+            "password": "y" * 10,
+            "password_confirm": "y" * 10,
+            "csrf_token": "forged",
+        },
+    )
+    assert resp.status == 403
+
+
+async def test_logout_revokes_the_session(client: TestClient) -> None:
+    await first_run(client)
+    jar = client.session.cookie_jar.filter_cookies(client.make_url("/"))
+    stolen = jar["ms_session"].value
+    token = await form_token(client, "/profiles")
+    resp = await client.post("/logout", data={"csrf_token": token}, allow_redirects=False)
+    assert resp.headers["Location"] == "/login"
+    resp = await client.get("/profiles", cookies={"ms_session": stolen}, allow_redirects=False)
+    assert resp.status == 303 and resp.headers["Location"].startswith("/login")
+
+
+async def test_next_parameter_cannot_redirect_off_site(client: TestClient) -> None:
+    await first_run(client)
+    for evil in ("//evil.example", "https://evil.example", "/\\evil.example"):
+        client.session.cookie_jar.clear()
+        token = await form_token(client, "/login")
+        resp = await client.post(
+            "/login",
+            data={
+                "username": "admin",
+                "password": "correct horse",
+                "csrf_token": token,
+                "next": evil,
+            },
+            allow_redirects=False,
+        )
+        assert resp.headers["Location"] == "/profiles"
+
+
+async def test_api_errors_are_json_problems_and_pages_are_html(client: TestClient) -> None:
+    resp = await client.get("/api/v1/me")
+    assert resp.status == 401 and resp.content_type == "application/problem+json"
+    assert "API key" in (await resp.json())["detail"]
+    resp = await client.get("/no/such/page", headers={"Accept": "text/html"})
+    assert resp.status == 404 and resp.content_type == "text/html"
+    assert "Content-Security-Policy" in resp.headers
+    resp = await client.get("/api/v1/nothing")
+    assert resp.status == 404 and (await resp.json())["status"] == 404
+    resp = await client.get("/api/v1/me", headers={"Authorization": "Bearer msk_forged"})
+    assert resp.status == 401
+
+
+async def test_oversized_body_gets_413(make_app, aiohttp_client) -> None:
+    client = await aiohttp_client(make_app(server={"max_body_bytes": 2048}))
+    token = await form_token(client, "/setup")
+    resp = await client.post("/setup", data={"username": "a" * 5000, "csrf_token": token})
+    assert resp.status == 413 and "larger than this server accepts" in await resp.text()
+
+
+async def test_security_headers_and_csp_on_every_page(client: TestClient) -> None:
+    for path in ("/setup", "/health", "/static/css/app.css", "/nope"):
+        resp = await client.get(path)
+        csp = resp.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp, path
+        assert resp.headers["X-Content-Type-Options"] == "nosniff"
+        assert resp.headers["X-Frame-Options"] == "DENY"
+
+
+async def test_static_files_never_escape_their_folder(client: TestClient) -> None:
+    for path in (
+        "/static/../config.py",
+        "/static/%2e%2e/config.py",
+        "/static/..%2fconfig.py",
+        "/static/css/..%5c..%5capp.py",
+    ):
+        resp = await client.get(path)
+        assert resp.status in (400, 403, 404), path
+        assert "Settings" not in await resp.text()
+
+
+async def test_health_and_ready(client: TestClient) -> None:
+    assert (await (await client.get("/health")).json()) == {"status": "ok"}
+    ready = await client.get("/ready")
+    data = await ready.json()
+    assert ready.status == 200 and data["checks"] == {
+        "database": "ok",
+        "data_dir": "ok",
+        "cache_dir": "ok",
+    }
+
+
+async def test_ready_fails_when_disk_is_nearly_full(make_app, aiohttp_client) -> None:
+    client = await aiohttp_client(make_app(paths={"min_free_bytes": 2**62}))
+    resp = await client.get("/ready")
+    assert resp.status == 503 and "MiB free" in (await resp.json())["checks"]["data_dir"]
+
+
+async def test_secure_cookie_behind_trusted_https_proxy(make_app, aiohttp_client) -> None:
+    client = await aiohttp_client(make_app(server={"trusted_proxies": ["127.0.0.0/8", "::1"]}))
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    resp = await client.get("/setup", headers=headers)
+    assert "Secure" in resp.headers["Set-Cookie"]
+
+
+async def test_every_route_declares_who_may_call_it(make_app) -> None:
+    from mediaserver.http.auth import route_access
+
+    app = make_app()
+    for route in app.router.routes():
+        assert route_access(route) is not None, (
+            f"{route.method} {route.resource} has no access level"
+        )
