@@ -96,8 +96,15 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def storage_ctx(app: web.Application) -> AsyncIterator[None]:
-    app[storage_key] = create_storage(app[config_key])
+    storage = create_storage(app[config_key])
+    # Temp files older than an hour were left by a crash (younger ones may be another
+    # process's write in progress on a shared root).
+    removed = await storage.cleanup_temp()
+    if removed:
+        log.info("removed %d leftover temporary files from storage", removed)
+    app[storage_key] = storage
     yield
+    await storage.close()
 
 
 async def plugins_startup_ctx(app: web.Application) -> AsyncIterator[None]:

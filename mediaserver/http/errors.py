@@ -11,6 +11,13 @@ from aiohttp.typedefs import Handler
 from mediaserver.errors import DomainError, TooManyRequests, Unavailable
 from mediaserver.http.clientinfo import wants_json
 from mediaserver.keys import templates_key
+from mediaserver.storage.base import (
+    InvalidKey,
+    ObjectNotFound,
+    RangeNotSatisfiable,
+    StorageError,
+    StorageFull,
+)
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +31,7 @@ TITLES = {
     413: "Request too large",
     415: "Unsupported media type",
     416: "Range not satisfiable",
+    507: "Storage full",
     429: "Too many requests",
     500: "Something went wrong",
     503: "Service unavailable",
@@ -63,6 +71,20 @@ def problem_response(
     return web.Response(text=html, status=status, content_type="text/html", headers=headers)
 
 
+def _storage_answer(exc: StorageError) -> tuple[int, str]:
+    if isinstance(exc, ObjectNotFound):
+        return 404, "No such file."
+    if isinstance(exc, InvalidKey):
+        return 400, "Invalid file name."
+    if isinstance(exc, RangeNotSatisfiable):
+        return 416, "The requested range is outside the file."
+    if isinstance(exc, StorageFull):
+        log.error("storage is full: %s", exc)
+        return 507, "The server's storage is full; an administrator has to free space."
+    log.error("storage error: %s", exc)
+    return 503, "Storage is unavailable right now; try again shortly."
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
@@ -72,6 +94,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if isinstance(exc, TooManyRequests | Unavailable):
             headers = {"Retry-After": str(exc.retry_after)}
         return problem_response(request, exc.status, exc.detail, field=exc.field, headers=headers)
+    except StorageError as exc:
+        status, detail = _storage_answer(exc)
+        return problem_response(request, status, detail)
     except web.HTTPException as exc:
         if exc.status < 400 or exc.status == 401 and exc.headers.get("WWW-Authenticate"):
             raise  # redirects and auth challenges pass through as they are

@@ -1,0 +1,424 @@
+"""Local-disk storage: the embedded default.
+
+Layout: `root/<key>` for objects and `root/.tmp/` for temporary files and trees being deleted, on
+the same filesystem so that committing is one atomic rename. Every path is built by
+`keys.key_to_path` and then refused if its realpath differs, i.e. if any existing component is a
+symbolic link: reads then find nothing (ObjectNotFound, stat None), writes and deletes raise
+InvalidKey. Nothing is ever read, written or deleted through a link, inside the root or out of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import os
+import shutil
+import stat as st_mode
+import time
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator, Callable
+from pathlib import Path
+
+from . import _fs
+from ._fs import run_blocking
+from .base import (
+    CHUNK_SIZE,
+    InvalidKey,
+    ObjectInfo,
+    ObjectNotFound,
+    ObjectStream,
+    RangeNotSatisfiable,
+    StorageError,
+    StorageFull,
+)
+from .keys import is_within, key_to_path, validate_key, validate_prefix
+
+TEMP_DIR = ".tmp"
+WRITE_BUFFER = 1024 * 1024  # put_stream gathers small chunks up to this before a write syscall
+_FULL = {errno.ENOSPC, errno.EDQUOT}
+_CONFLICT = {errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.ENOTEMPTY}
+_READ_MISSING = {errno.ENOENT, errno.ENOTDIR, errno.ELOOP}
+
+
+def _storage_error(exc: OSError, action: str, key: str) -> StorageError:
+    """Map an OSError to the storage error a caller can act on; host paths stay out of it."""
+    if exc.errno in _FULL:
+        return StorageFull(f"no space left to {action} {key!r}")
+    if exc.errno in _CONFLICT:
+        return StorageError(f"cannot {action} {key!r}: it conflicts with an existing object")
+    return StorageError(f"cannot {action} {key!r}: {exc.strerror or type(exc).__name__}")
+
+
+def _info(key: str, st: os.stat_result) -> ObjectInfo:
+    # The inode is part of the etag because every atomic replace makes a new one, even within
+    # one mtime tick.
+    etag = f"{st.st_ino:x}-{st.st_mtime_ns:x}-{st.st_size:x}"
+    return ObjectInfo(key=key, size=st.st_size, mtime=st.st_mtime, etag=etag)
+
+
+class LocalStorage:
+    """Objects as files under one root directory."""
+
+    def __init__(self, root: Path | str) -> None:
+        root = Path(root).expanduser()
+        root.mkdir(parents=True, exist_ok=True)
+        self.root = root.resolve(strict=True)
+        self.tmp_dir = self.root / TEMP_DIR
+        if self.tmp_dir.is_symlink():
+            raise StorageError(f"{self.tmp_dir} must be a directory, not a symbolic link")
+        self.tmp_dir.mkdir(exist_ok=True)
+
+    def __repr__(self) -> str:
+        return f"LocalStorage({str(self.root)!r})"
+
+    # -- path safety -------------------------------------------------------------------------
+
+    def _no_links(self, path: Path, key: str, error: type[StorageError] = InvalidKey) -> None:
+        """Refuse a path any existing component of which is a symbolic link."""
+        if os.path.realpath(path) != str(path):
+            raise error(f"storage key {key!r} passes through a symbolic link")
+
+    def _make_parents(self, path: Path, key: str) -> None:
+        parent = path.parent
+        self._no_links(parent, key)  # before makedirs, which would follow a link out of the root
+        try:
+            os.makedirs(parent, exist_ok=True)
+        except FileExistsError as exc:  # a component is a file: "a/b" exists, writing "a/b/c"
+            raise _storage_error(exc, "store", key) from None
+        self._no_links(parent, key)
+
+    def _commit(self, tmp: _fs.TempFile, path: Path, key: str) -> ObjectInfo:
+        st = tmp.finish()
+        self._no_links(path, key)
+        self._make_parents(path, key)
+        os.replace(tmp.path, path)
+        _fs.fsync_dir(path.parent)
+        return _info(key, st)
+
+    # -- writing -------------------------------------------------------------------------------
+
+    async def _put_with(self, key: str, fill: Callable[[_fs.TempFile], None]) -> ObjectInfo:
+        """Create a temp file, let `fill` write it (in a thread), commit it; all or nothing."""
+        path = key_to_path(self.root, key)
+
+        def work() -> ObjectInfo:
+            tmp = _fs.TempFile(self.tmp_dir)
+            try:
+                fill(tmp)
+                return self._commit(tmp, path, key)
+            except BaseException:
+                tmp.discard()
+                raise
+
+        try:
+            return await run_blocking(work)
+        except OSError as exc:
+            raise _storage_error(exc, "store", key) from exc
+
+    async def put_bytes(self, key: str, data: bytes) -> ObjectInfo:
+        return await self._put_with(key, lambda tmp: tmp.write(data))
+
+    async def put_file(self, key: str, src_path: Path) -> ObjectInfo:
+        # Opened here so that a missing source is the caller's FileNotFoundError, not ours.
+        src = await asyncio.to_thread(open, src_path, "rb")
+
+        def copy(tmp: _fs.TempFile) -> None:
+            while block := src.read(WRITE_BUFFER):
+                tmp.write(block)
+
+        try:
+            return await self._put_with(key, copy)
+        finally:
+            src.close()
+
+    async def put_stream(self, key: str, chunks: AsyncIterable[bytes]) -> ObjectInfo:
+        path = key_to_path(self.root, key)
+        try:
+            tmp = await run_blocking(_fs.TempFile, self.tmp_dir)
+        except OSError as exc:
+            raise _storage_error(exc, "store", key) from exc
+        try:
+            buf = bytearray()
+            async for chunk in chunks:  # errors of the caller's iterator propagate unchanged
+                if not buf and len(chunk) >= WRITE_BUFFER:
+                    await self._write(tmp, chunk, key)
+                    continue
+                buf += chunk
+                if len(buf) >= WRITE_BUFFER:
+                    await self._write(tmp, buf, key)
+                    buf = bytearray()  # a new buffer: memory stays bounded by WRITE_BUFFER
+            if buf:
+                await self._write(tmp, buf, key)
+            try:
+                return await run_blocking(self._commit, tmp, path, key)
+            except OSError as exc:
+                raise _storage_error(exc, "store", key) from exc
+        except BaseException:
+            await run_blocking(tmp.discard)
+            raise
+
+    async def _write(self, tmp: _fs.TempFile, data: bytes | bytearray, key: str) -> None:
+        try:
+            await run_blocking(tmp.write, data)
+        except OSError as exc:
+            raise _storage_error(exc, "store", key) from exc
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def _open_for_read(self, key: str) -> tuple[_fs.ReadHandle, os.stat_result]:
+        path = key_to_path(self.root, key)
+        self._no_links(path, key, ObjectNotFound)
+        # O_NOFOLLOW closes the race with a link appearing after the check; O_NONBLOCK keeps a
+        # FIFO planted in the root from blocking this thread forever.
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        try:
+            fd = os.open(path, flags)
+        except OSError as exc:
+            if exc.errno in _READ_MISSING:
+                raise ObjectNotFound(f"no object {key!r}") from None
+            raise _storage_error(exc, "read", key) from exc
+        handle = _fs.ReadHandle(fd)
+        st = os.fstat(fd)
+        if not st_mode.S_ISREG(st.st_mode):
+            handle.close()
+            raise ObjectNotFound(f"no object {key!r}")
+        return handle, st
+
+    async def open_range(self, key: str, start: int = 0, end: int | None = None) -> ObjectStream:
+        if start < 0 or (end is not None and end < start):
+            raise ValueError(f"invalid byte range start={start} end={end}")
+        handle, st = await run_blocking(self._open_for_read, key)
+        size = st.st_size
+        if start >= size and not (start == 0 and size == 0):
+            handle.close()
+            raise RangeNotSatisfiable(key, start, size)
+        stop = size if end is None else min(end, size)
+        chunks = self._chunks(handle, key, start, stop)
+        return ObjectStream(_info(key, st), start, stop, chunks, handle.aclose)
+
+    async def _chunks(
+        self, handle: _fs.ReadHandle, key: str, start: int, stop: int
+    ) -> AsyncIterator[bytes]:
+        pos = start
+        try:
+            while pos < stop:
+                try:
+                    data = await run_blocking(handle.pread, min(CHUNK_SIZE, stop - pos), pos)
+                except OSError as exc:
+                    raise _storage_error(exc, "read", key) from exc
+                if not data:  # objects are replaced, never truncated in place; refuse to spin
+                    raise StorageError(f"{key!r} became shorter while being read")
+                pos += len(data)
+                yield data
+        finally:
+            handle.close()
+
+    def _stat_sync(self, key: str) -> tuple[Path, os.stat_result] | None:
+        path = key_to_path(self.root, key)
+        if os.path.realpath(path) != str(path):
+            return None
+        try:
+            st = os.lstat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        return (path, st) if st_mode.S_ISREG(st.st_mode) else None
+
+    async def stat(self, key: str) -> ObjectInfo | None:
+        found = await run_blocking(self._stat_sync, key)
+        return None if found is None else _info(key, found[1])
+
+    async def exists(self, key: str) -> bool:
+        return await run_blocking(self._stat_sync, key) is not None
+
+    async def local_path(self, key: str) -> Path | None:
+        found = await run_blocking(self._stat_sync, key)
+        if found is None:
+            raise ObjectNotFound(f"no object {key!r}")
+        return found[0]
+
+    async def url_for(self, key: str, expires_in: int) -> str | None:
+        validate_key(key)
+        return None  # the application serves local objects itself
+
+    # -- listing and deleting ------------------------------------------------------------------
+
+    def _open_dir(self, path: Path | str, dir_fd: int | None = None) -> int | None:
+        """A descriptor of a real directory (never a link to one), or None."""
+        flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            return os.open(path, flags, dir_fd=dir_fd)
+        except OSError as exc:
+            if exc.errno in _READ_MISSING:
+                return None
+            raise
+
+    def _scan(self, dir_fd: int) -> list[tuple[str, os.stat_result | None]]:
+        """Sorted (name, stat-or-None-for-directories) of one directory, links skipped."""
+        out: list[tuple[str, os.stat_result | None]] = []
+        with os.scandir(dir_fd) as entries:
+            for entry in entries:
+                with contextlib.suppress(FileNotFoundError):
+                    if entry.is_dir(follow_symlinks=False):
+                        out.append((entry.name, None))
+                    elif entry.is_file(follow_symlinks=False):
+                        out.append((entry.name, entry.stat(follow_symlinks=False)))
+        # Sorting directories as "name/" makes a depth-first walk yield keys in UTF-8 byte order,
+        # the order S3 lists in, so callers see the same order on every backend.
+        out.sort(key=lambda e: os.fsencode(e[0]) + (b"/" if e[1] is None else b""))
+        return out
+
+    async def list_prefix(self, prefix: str = "") -> AsyncIterator[ObjectInfo]:
+        prefix = validate_prefix(prefix, allow_empty=True)
+        start = self.root if not prefix else key_to_path(self.root, prefix)
+        if await run_blocking(os.path.realpath, start) != str(start):
+            return  # the prefix passes through a symbolic link: nothing to list
+        fd = await run_blocking(self._open_dir, start)
+        if fd is None:
+            return
+        try:
+            async for info in self._walk(fd, prefix):
+                yield info
+        finally:
+            os.close(fd)
+
+    async def _walk(self, dir_fd: int, prefix: str) -> AsyncIterator[ObjectInfo]:
+        # Subdirectories are opened relative to their parent's descriptor, not by path: a walk
+        # stays inside the tree it started in even if publish_prefix swaps a newer one in.
+        for name, st in await run_blocking(self._scan, dir_fd):
+            key = f"{prefix}/{name}" if prefix else name
+            try:
+                validate_key(key)  # skip what no key could name (".tmp", stray odd names)
+            except InvalidKey:
+                continue
+            if st is not None:
+                yield _info(key, st)
+                continue
+            child = await run_blocking(self._open_dir, name, dir_fd)
+            if child is None:
+                continue
+            try:
+                async for info in self._walk(child, key):
+                    yield info
+            finally:
+                os.close(child)
+
+    def _delete_sync(self, key: str) -> None:
+        path = key_to_path(self.root, key)
+        self._no_links(path, key)
+        try:
+            os.unlink(path)
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        except OSError:
+            if not path.is_dir():  # a prefix is not an object: nothing to delete at this key
+                raise
+
+    async def delete(self, key: str) -> None:
+        try:
+            await run_blocking(self._delete_sync, key)
+        except OSError as exc:
+            raise _storage_error(exc, "delete", key) from exc
+
+    def _delete_prefix_sync(self, prefix: str) -> int:
+        path = key_to_path(self.root, prefix)
+        self._no_links(path, prefix)
+        try:
+            if not st_mode.S_ISDIR(os.lstat(path).st_mode):
+                return 0
+        except (FileNotFoundError, NotADirectoryError):
+            return 0
+        # Move the tree out of sight in one rename, so readers never see a half-deleted prefix.
+        trash = self.tmp_dir / f"{uuid.uuid4().hex}.del"
+        try:
+            os.rename(path, trash)
+        except FileNotFoundError:
+            return 0
+        return _fs.remove_tree(trash)
+
+    async def delete_prefix(self, prefix: str) -> int:
+        prefix = validate_prefix(prefix)
+        try:
+            return await run_blocking(self._delete_prefix_sync, prefix)
+        except OSError as exc:
+            raise _storage_error(exc, "delete", prefix) from exc
+
+    # -- publishing ----------------------------------------------------------------------------
+
+    def _publish_sync(self, staging: str, final: str) -> None:
+        if is_within(staging, final) or is_within(final, staging) or staging == final:
+            raise InvalidKey(f"cannot publish {staging!r} to {final!r}: the prefixes overlap")
+        src = key_to_path(self.root, staging)
+        dst = key_to_path(self.root, final)
+        self._no_links(src, staging)
+        self._no_links(dst, final)
+        try:
+            if not st_mode.S_ISDIR(os.lstat(src).st_mode):
+                raise ObjectNotFound(f"nothing is staged under {staging!r}")
+        except (FileNotFoundError, NotADirectoryError):
+            raise ObjectNotFound(f"nothing is staged under {staging!r}") from None
+        self._make_parents(dst, final)
+        try:
+            dst_mode: int | None = os.lstat(dst).st_mode
+        except FileNotFoundError:
+            dst_mode = None
+        if dst_mode is not None and not st_mode.S_ISDIR(dst_mode):
+            raise StorageError(f"cannot publish to {final!r}: an object is stored at that key")
+        old = self.tmp_dir / f"{uuid.uuid4().hex}.old"
+        if dst_mode is None:
+            os.rename(src, dst)
+        elif _fs.exchange(src, dst):
+            os.rename(src, old)  # src now holds the previous tree
+        else:
+            # No atomic swap: readers briefly find nothing under final, never a mix.
+            os.rename(dst, old)
+            try:
+                os.rename(src, dst)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.rename(old, dst)
+                raise
+        _fs.fsync_dir(dst.parent)
+        _fs.fsync_dir(src.parent)
+        if old.exists():
+            _fs.remove_tree(old)
+
+    async def publish_prefix(self, staging_prefix: str, final_prefix: str) -> None:
+        staging = validate_prefix(staging_prefix)
+        final = validate_prefix(final_prefix)
+        try:
+            await run_blocking(self._publish_sync, staging, final)
+        except OSError as exc:
+            raise _storage_error(exc, "publish", final) from exc
+
+    # -- housekeeping --------------------------------------------------------------------------
+
+    def _cleanup_sync(self, older_than: float) -> int:
+        cutoff = time.time() - older_than
+        removed = 0
+        with contextlib.suppress(FileNotFoundError), os.scandir(self.tmp_dir) as entries:
+            for entry in entries:
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    continue
+                # ctime too: renaming a tree into .tmp does not touch its mtime.
+                if max(st.st_mtime, st.st_ctime) > cutoff:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(entry.path)
+                removed += 1
+        return removed
+
+    async def cleanup_temp(self, older_than_seconds: float = 3600) -> int:
+        return await run_blocking(self._cleanup_sync, older_than_seconds)
+
+    async def free_bytes(self) -> int | None:
+        vfs = await run_blocking(os.statvfs, self.root)
+        return vfs.f_bavail * vfs.f_frsize
+
+    async def close(self) -> None:
+        return None

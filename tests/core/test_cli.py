@@ -1,0 +1,177 @@
+"""The command line as an operator uses it: real subprocesses, real exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+
+def run(*args: str, data_dir: Path, stdin: str = "", env: dict | None = None, db_url: str = ""):
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIASERVER_")}
+    if db_url:
+        full_env["MEDIASERVER_DATABASE__URL"] = db_url
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "mediaserver", *args, "--data-dir", str(data_dir)],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def cli_db(backend: str, db_url: str) -> str:
+    """'' for SQLite in the data dir, else the per-test PostgreSQL URL."""
+    return "" if backend == "sqlite" else db_url
+
+
+def test_help_lists_subcommands() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "mediaserver", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    for command in ("serve", "migrate", "user", "config"):
+        assert command in out
+
+
+def test_user_lifecycle(tmp_path: Path, cli_db: str) -> None:
+    result = run(
+        "user",
+        "add",
+        "alice",
+        "--admin",
+        "--password-stdin",
+        data_dir=tmp_path,
+        stdin="long enough password\n",
+        db_url=cli_db,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "created admin 'alice'" in result.stdout
+    result = run(
+        "user", "add", "bob", "--password-stdin", data_dir=tmp_path, stdin="short\n", db_url=cli_db
+    )
+    assert result.returncode == 1 and "at least 8 characters" in result.stderr
+    assert "Traceback" not in result.stderr
+    run(
+        "user",
+        "add",
+        "bob",
+        "--password-stdin",
+        data_dir=tmp_path,
+        stdin="bob's password\n",
+        db_url=cli_db,
+    )
+    assert run("user", "disable", "bob", data_dir=tmp_path, db_url=cli_db).returncode == 0
+    listed = json.loads(run("user", "list", "--json", data_dir=tmp_path, db_url=cli_db).stdout)
+    assert [(u["username"], u["role"], u["disabled"]) for u in listed] == [
+        ("alice", "admin", False),
+        ("bob", "user", True),
+    ]
+    result = run(
+        "user",
+        "passwd",
+        "carol",
+        "--password-stdin",
+        data_dir=tmp_path,
+        stdin="whatever123\n",
+        db_url=cli_db,
+    )
+    assert result.returncode == 1 and "no user named 'carol'" in result.stderr
+    result = run("user", "disable", "alice", data_dir=tmp_path, db_url=cli_db)
+    assert result.returncode == 1 and "only enabled admin" in result.stderr
+
+
+def test_migrate_reports_revision(tmp_path: Path, cli_db: str) -> None:
+    result = run("migrate", data_dir=tmp_path, db_url=cli_db)
+    assert result.returncode == 0 and "database at revision 0001" in result.stdout
+
+
+def test_config_check_hides_secrets_and_fails_with_2(tmp_path: Path) -> None:
+    result = run(
+        "config", "check", data_dir=tmp_path, db_url="postgresql+asyncpg://u:topsecret@h/db"
+    )
+    assert result.returncode == 0
+    assert "topsecret" not in result.stdout and json.loads(result.stdout)["server"]["port"] == 8096
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[server]\nprot = 1\n")
+    result = run("config", "check", "--config", str(bad), data_dir=tmp_path)
+    assert result.returncode == 2 and "did you mean 'server.port'" in result.stderr
+    result = run("config", "check", data_dir=tmp_path, env={"MEDIASERVER_SERVER__PORT": "http"})
+    assert result.returncode == 2 and "server.port" in result.stderr
+
+
+def test_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
+    port = _free_port()  # nothing listens here
+    result = run(
+        "serve",
+        "--port",
+        str(_free_port()),
+        data_dir=tmp_path,
+        db_url=f"postgresql+asyncpg://u:pw@127.0.0.1:{port}/db",
+        env={"MEDIASERVER_DATABASE__CONNECT_TIMEOUT": "2"},
+    )
+    assert result.returncode == 1
+    assert "cannot reach the database at postgresql+asyncpg://u:***@127.0.0.1" in result.stderr
+    assert "Traceback" not in result.stderr and "pw@" not in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_ready(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited early: {proc.stderr.read()}")
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("server did not start")
+
+
+def test_serve_starts_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIASERVER_")}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mediaserver",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        _wait_ready(f"http://127.0.0.1:{port}/health", proc)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as resp:
+            assert resp.url.endswith("/setup")  # first run
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        assert "Traceback" not in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
