@@ -1,0 +1,469 @@
+"""The durable job queue: plain async functions over a `Database`, no web code.
+
+Life of a job: queued -> running (leased by one owner, who heartbeats) -> succeeded | failed |
+cancelled. A running job goes back to queued when its handler fails and attempts remain, when its
+lease expires (the worker died), or when its worker shuts down gracefully.
+
+An attempt is counted when a job is leased, not when it fails: a job that crashes its worker every
+time (kill -9, out of memory) still runs out of attempts instead of looping forever. A graceful
+release gives the attempt back, because the job itself did nothing wrong.
+
+Every change to a running job is guarded by `lease_owner = owner AND status = 'running'`, so a
+worker that lost its lease can never overwrite what the new owner does.
+
+All writes go through `db.write()`: on SQLite that serialises writers in-process, so "database is
+locked" never happens; on PostgreSQL leasing uses FOR UPDATE SKIP LOCKED, so workers on several
+machines share one queue without taking the same job.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from mediaserver.config import JobSettings
+from mediaserver.db.engine import Database
+from mediaserver.db.schema import jobs
+
+QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = (
+    "queued",
+    "running",
+    "succeeded",
+    "failed",
+    "cancelled",
+)
+STATUSES = (QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED)
+FINISHED = (SUCCEEDED, FAILED, CANCELLED)
+WORKER_LOST = "worker lost"
+
+# Column limits from the schema; longer values are cut rather than rejected by the database.
+TYPE_MAX = jobs.c.type.type.length or 64
+OWNER_MAX = jobs.c.lease_owner.type.length or 100
+MESSAGE_MAX = jobs.c.message.type.length or 500
+ERROR_MAX = 4000
+DEFAULT_MAX_ATTEMPTS = JobSettings.model_fields["max_attempts"].default
+
+
+class JobPayloadError(TypeError):
+    """The payload cannot be stored as JSON; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: int
+    type: str
+    payload: Any
+    status: str
+    priority: int
+    attempts: int
+    max_attempts: int
+    run_after: float
+    lease_owner: str | None
+    lease_expires_at: float | None
+    cancel_requested: bool
+    progress: float
+    fps: float | None
+    eta_seconds: float | None
+    message: str
+    error: str | None
+    created_at: float
+    updated_at: float
+    started_at: float | None
+    finished_at: float | None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+
+def _job(row: sa.Row) -> Job:
+    data = dict(row._mapping)
+    data["cancel_requested"] = bool(data["cancel_requested"])
+    return Job(**data)
+
+
+def _now(now: float | None) -> float:
+    return time.time() if now is None else now
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _check_payload(payload: Any) -> Any:
+    """Return the payload as it will read back (tuples become lists), or raise JobPayloadError.
+
+    NaN and infinity are refused: they are not JSON, and PostgreSQL rejects them.
+    """
+    try:
+        return json.loads(json.dumps(payload, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise JobPayloadError(f"job payload must be JSON-serialisable: {exc}") from None
+
+
+def _owned(job_id: int, owner: str) -> sa.ColumnElement[bool]:
+    return sa.and_(jobs.c.id == job_id, jobs.c.status == RUNNING, jobs.c.lease_owner == owner)
+
+
+_RELEASE = {"lease_owner": None, "lease_expires_at": None}
+
+
+async def _update_one(db: Database, stmt: sa.Update) -> Job | None:
+    async with db.write() as conn:
+        row = (await conn.execute(stmt.returning(*jobs.c))).first()
+    return _job(row) if row is not None else None
+
+
+async def enqueue(
+    db: Database,
+    type: str,
+    payload: Any,
+    *,
+    priority: int = 0,
+    max_attempts: int | None = None,
+    run_after: float | None = None,
+    now: float | None = None,
+) -> int:
+    """Add a job; return its id. Higher priority runs first; run_after delays it."""
+    if not type or len(type) > TYPE_MAX:
+        raise ValueError(f"job type must be 1 to {TYPE_MAX} characters, got {type!r}")
+    attempts = DEFAULT_MAX_ATTEMPTS if max_attempts is None else max_attempts
+    if attempts < 1:
+        raise ValueError(f"max_attempts must be at least 1, got {attempts}")
+    stored = _check_payload(payload)
+    t = _now(now)
+    stmt = jobs.insert().values(
+        type=type,
+        payload=stored,
+        status=QUEUED,
+        priority=priority,
+        max_attempts=attempts,
+        run_after=t if run_after is None else run_after,
+        created_at=t,
+        updated_at=t,
+    )
+    async with db.write() as conn:
+        result = await conn.execute(stmt.returning(jobs.c.id))
+        return int(result.scalar_one())
+
+
+async def lease(
+    db: Database,
+    owner: str,
+    types: Iterable[str],
+    limit: int,
+    lease_seconds: float,
+    *,
+    now: float | None = None,
+) -> list[Job]:
+    """Take up to `limit` due jobs of `types` for `owner`, best priority first."""
+    types = list(types)
+    if limit <= 0 or not types:
+        return []
+    if len(owner) > OWNER_MAX:
+        raise ValueError(f"lease owner must be at most {OWNER_MAX} characters")
+    t = _now(now)
+    pick = (
+        sa.select(jobs.c.id)
+        .where(jobs.c.status == QUEUED, jobs.c.run_after <= t, jobs.c.type.in_(types))
+        .order_by(jobs.c.priority.desc(), jobs.c.run_after, jobs.c.id)
+        .limit(limit)
+    )
+    if db.is_postgres:
+        # Rows another worker is leasing right now are skipped, not waited for.
+        pick = pick.with_for_update(skip_locked=True)
+    async with db.write() as conn:
+        ids = list((await conn.execute(pick)).scalars())
+        if not ids:
+            return []
+        stmt = (
+            jobs.update()
+            .where(jobs.c.id.in_(ids), jobs.c.status == QUEUED)
+            .values(
+                status=RUNNING,
+                lease_owner=owner,
+                lease_expires_at=t + lease_seconds,
+                attempts=jobs.c.attempts + 1,
+                started_at=t,
+                updated_at=t,
+                progress=0,
+                fps=None,
+                eta_seconds=None,
+                message="",
+            )
+            .returning(*jobs.c)
+        )
+        rows = (await conn.execute(stmt)).all()
+    return sorted((_job(r) for r in rows), key=lambda j: (-j.priority, j.run_after, j.id))
+
+
+async def heartbeat(
+    db: Database, job_id: int, owner: str, lease_seconds: float, *, now: float | None = None
+) -> bool:
+    """Extend the lease. False means stop: the lease was lost or cancel was requested."""
+    t = _now(now)
+    return await _touch(db, job_id, owner, lease_expires_at=t + lease_seconds, updated_at=t)
+
+
+async def set_progress(
+    db: Database,
+    job_id: int,
+    owner: str,
+    percent: float,
+    fps: float | None = None,
+    eta: float | None = None,
+    message: str = "",
+    *,
+    now: float | None = None,
+) -> bool:
+    """Store progress (percent clamped to 0-100). False means stop, as for `heartbeat`."""
+    percent = 0.0 if not math.isfinite(percent) else min(100.0, max(0.0, float(percent)))
+    return await _touch(
+        db,
+        job_id,
+        owner,
+        progress=percent,
+        fps=_finite(fps),
+        eta_seconds=_finite(eta),
+        message=_cut(message, MESSAGE_MAX),
+        updated_at=_now(now),
+    )
+
+
+async def _touch(db: Database, job_id: int, owner: str, **values: Any) -> bool:
+    """Update a job this owner holds; True if it still does and no cancel is pending."""
+    stmt = (
+        jobs.update()
+        .where(_owned(job_id, owner))
+        .values(**values)
+        .returning(jobs.c.cancel_requested)
+    )
+    async with db.write() as conn:
+        row = (await conn.execute(stmt)).first()
+    return row is not None and not row.cancel_requested
+
+
+def _finite(value: float | None) -> float | None:
+    # NaN/inf from an encoder's estimate would be refused by PostgreSQL; store "unknown".
+    return value if value is None or math.isfinite(value) else None
+
+
+async def complete(
+    db: Database, job_id: int, owner: str, *, now: float | None = None
+) -> Job | None:
+    """Mark the job succeeded; None if this owner no longer holds it."""
+    t = _now(now)
+    stmt = (
+        jobs.update()
+        .where(_owned(job_id, owner))
+        .values(
+            status=SUCCEEDED,
+            progress=100,
+            eta_seconds=0,
+            error=None,
+            finished_at=t,
+            updated_at=t,
+            **_RELEASE,
+        )
+    )
+    return await _update_one(db, stmt)
+
+
+async def fail(
+    db: Database,
+    job_id: int,
+    owner: str,
+    error: str,
+    retry_base: float,
+    *,
+    now: float | None = None,
+) -> Job | None:
+    """Requeue with backoff `retry_base * 2**(attempts-1)` while attempts remain, else failed.
+
+    A job whose cancellation was requested ends cancelled: the user asked for it to stop.
+    None if this owner no longer holds the job.
+    """
+    t = _now(now)
+    current = sa.select(jobs.c.attempts, jobs.c.max_attempts, jobs.c.cancel_requested).where(
+        _owned(job_id, owner)
+    )
+    if db.is_postgres:
+        current = current.with_for_update()
+    async with db.write() as conn:
+        row = (await conn.execute(current)).first()
+        if row is None:
+            return None
+        if row.cancel_requested:
+            status, run_after, finished_at = CANCELLED, t, t
+        elif row.attempts < row.max_attempts:
+            # attempts counts this run already, so the first retry waits retry_base.
+            status, run_after, finished_at = QUEUED, t + _backoff(retry_base, row.attempts), None
+        else:
+            status, run_after, finished_at = FAILED, t, t
+        stmt = (
+            jobs.update()
+            .where(_owned(job_id, owner))
+            .values(
+                status=status,
+                error=_cut(error, ERROR_MAX),
+                run_after=run_after,
+                finished_at=finished_at,
+                updated_at=t,
+                **_RELEASE,
+            )
+            .returning(*jobs.c)
+        )
+        updated = (await conn.execute(stmt)).first()
+    return _job(updated) if updated is not None else None
+
+
+def _backoff(retry_base: float, attempts: int) -> float:
+    # Capped exponent: a job with max_attempts in the hundreds must not overflow a float.
+    return retry_base * 2 ** min(max(attempts - 1, 0), 30)
+
+
+async def finish_cancelled(
+    db: Database, job_id: int, owner: str, *, now: float | None = None
+) -> Job | None:
+    """The runner stopped a handler whose job was cancelled: record it as cancelled."""
+    t = _now(now)
+    stmt = (
+        jobs.update()
+        .where(_owned(job_id, owner))
+        .values(status=CANCELLED, finished_at=t, updated_at=t, **_RELEASE)
+    )
+    return await _update_one(db, stmt)
+
+
+async def cancel(db: Database, job_id: int, *, now: float | None = None) -> Job | None:
+    """Queued -> cancelled at once; running -> cancel_requested (its runner stops it).
+
+    Returns the job as it is afterwards (unchanged if it had already finished), None if unknown.
+    """
+    t = _now(now)
+    queued = (
+        jobs.update()
+        .where(jobs.c.id == job_id, jobs.c.status == QUEUED)
+        .values(status=CANCELLED, finished_at=t, updated_at=t)
+    )
+    running = (
+        jobs.update()
+        .where(jobs.c.id == job_id, jobs.c.status == RUNNING)
+        .values(cancel_requested=True, updated_at=t)
+    )
+    async with db.write() as conn:
+        for stmt in (queued, running):
+            row = (await conn.execute(stmt.returning(*jobs.c))).first()
+            if row is not None:
+                return _job(row)
+        row = (await conn.execute(jobs.select().where(jobs.c.id == job_id))).first()
+    return _job(row) if row is not None else None
+
+
+async def retry(db: Database, job_id: int, *, now: float | None = None) -> Job | None:
+    """Failed or cancelled -> queued with a fresh set of attempts. None if not retryable."""
+    t = _now(now)
+    stmt = (
+        jobs.update()
+        .where(jobs.c.id == job_id, jobs.c.status.in_((FAILED, CANCELLED)))
+        .values(
+            status=QUEUED,
+            attempts=0,
+            run_after=t,
+            cancel_requested=False,
+            progress=0,
+            fps=None,
+            eta_seconds=None,
+            message="",
+            error=None,
+            started_at=None,
+            finished_at=None,
+            updated_at=t,
+            **_RELEASE,
+        )
+    )
+    return await _update_one(db, stmt)
+
+
+async def release_owned(db: Database, owner: str, *, now: float | None = None) -> list[Job]:
+    """Graceful shutdown: this owner's running jobs go back to queued, attempt not counted.
+
+    Jobs whose cancellation was requested end cancelled instead of running again. run_after is
+    left alone: the job was due when leased, so another worker may take it at once.
+    """
+    t = _now(now)
+    stmt = (
+        jobs.update()
+        .where(jobs.c.status == RUNNING, jobs.c.lease_owner == owner)
+        .values(
+            status=sa.case((jobs.c.cancel_requested, CANCELLED), else_=QUEUED),
+            attempts=sa.case((jobs.c.attempts > 0, jobs.c.attempts - 1), else_=0),
+            finished_at=sa.case((jobs.c.cancel_requested, t), else_=None),
+            updated_at=t,
+            **_RELEASE,
+        )
+        .returning(*jobs.c)
+    )
+    async with db.write() as conn:
+        return [_job(r) for r in (await conn.execute(stmt)).all()]
+
+
+async def requeue_expired(db: Database, now: float | None = None) -> list[Job]:
+    """Running jobs whose lease expired (their worker died) go back to queued.
+
+    The attempt the dead worker used stays counted; a job out of attempts becomes failed with
+    "worker lost", and a job whose cancellation was requested becomes cancelled. No backoff:
+    the job already waited out the lease.
+    """
+    t = _now(now)
+    out_of_attempts = jobs.c.attempts >= jobs.c.max_attempts
+    stmt = (
+        jobs.update()
+        .where(jobs.c.status == RUNNING, jobs.c.lease_expires_at < t)
+        .values(
+            status=sa.case(
+                (jobs.c.cancel_requested, CANCELLED), (out_of_attempts, FAILED), else_=QUEUED
+            ),
+            error=sa.case((jobs.c.cancel_requested, jobs.c.error), else_=WORKER_LOST),
+            finished_at=sa.case((sa.or_(jobs.c.cancel_requested, out_of_attempts), t), else_=None),
+            updated_at=t,
+            **_RELEASE,
+        )
+        .returning(*jobs.c)
+    )
+    async with db.write() as conn:
+        return [_job(r) for r in (await conn.execute(stmt)).all()]
+
+
+async def get(db: Database, job_id: int) -> Job | None:
+    async with db.read() as conn:
+        row = (await conn.execute(jobs.select().where(jobs.c.id == job_id))).first()
+    return _job(row) if row is not None else None
+
+
+async def list_jobs(
+    db: Database, status: str | Sequence[str] | None = None, limit: int = 100
+) -> list[Job]:
+    """Newest first, optionally only the given status(es)."""
+    wanted = [status] if isinstance(status, str) else list(status or ())
+    unknown = [s for s in wanted if s not in STATUSES]
+    if unknown:
+        raise ValueError(f"unknown job status {unknown[0]!r}; expected one of {STATUSES}")
+    query = jobs.select().order_by(jobs.c.id.desc()).limit(max(0, limit))
+    if wanted:
+        query = query.where(jobs.c.status.in_(wanted))
+    async with db.read() as conn:
+        return [_job(r) for r in (await conn.execute(query)).all()]
+
+
+async def purge_finished(db: Database, older_than: float) -> int:
+    """Delete jobs that finished before `older_than` (epoch seconds); return how many."""
+    stmt = jobs.delete().where(jobs.c.status.in_(FINISHED), jobs.c.finished_at < older_than)
+    async with db.write() as conn:
+        return (await conn.execute(stmt)).rowcount or 0

@@ -1,0 +1,458 @@
+"""The job runner: leases jobs, runs their handlers, heartbeats, and settles the outcome.
+
+One runner per process. With concurrency 0 it runs nothing and only serves as the enqueue and
+notification hub (a web-only instance while workers on other machines do the work).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from mediaserver.config import JobSettings
+from mediaserver.db.engine import Database
+from mediaserver.jobs import queue
+from mediaserver.jobs.events import JobEvents
+from mediaserver.jobs.queue import Job
+from mediaserver.keys import config_key, db_key, job_events_key, jobs_key
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[["JobContext"], Awaitable[None]]
+T = TypeVar("T")
+
+PROGRESS_INTERVAL = 0.5  # seconds between stored progress updates of one job
+PURGE_INTERVAL = 3600.0  # seconds between purges of old finished jobs
+
+# Why a handler was stopped from outside.
+CANCEL, LOST, SHUTDOWN = "cancel", "lost", "shutdown"
+
+
+class JobCancelled(Exception):
+    """Raised by `JobContext.raise_if_cancelled()`; a handler may also raise it to give up."""
+
+
+class JobContext:
+    """What a handler gets: the job, its payload, progress reporting and cancellation."""
+
+    def __init__(self, runner: JobRunner, job: Job) -> None:
+        self.job = job
+        # Set when the handler must stop (cancel requested, lease lost, shutdown). The runner
+        # also cancels the handler task; the event is for code in threads, which can't be.
+        self.cancelled = asyncio.Event()
+        self.stop_reason: str | None = None
+        self._runner = runner
+        self._task: asyncio.Task[None] | None = None
+        self._pending: tuple[float, float | None, float | None, str] | None = None
+        self._last_write = float("-inf")
+        self._flusher: asyncio.Task[None] | None = None
+
+    @property
+    def payload(self) -> Any:
+        return self.job.payload
+
+    @property
+    def is_cancelled(self) -> bool:
+        """Safe to read from a worker thread."""
+        return self.stop_reason is not None
+
+    def raise_if_cancelled(self) -> None:
+        if self.stop_reason is not None:
+            raise JobCancelled(f"job {self.job.id} stopped: {self.stop_reason}")
+
+    async def progress(
+        self,
+        percent: float,
+        fps: float | None = None,
+        eta: float | None = None,
+        message: str = "",
+    ) -> None:
+        """Report progress. Cheap to call often: stored at most every PROGRESS_INTERVAL s."""
+        self._pending = (percent, fps, eta, message)
+        wait = self._last_write + PROGRESS_INTERVAL - time.monotonic()
+        if wait <= 0:
+            await self._flush()
+        elif self._flusher is None:
+            # Trailing write, so the last value is stored even if the handler goes quiet.
+            self._flusher = asyncio.create_task(self._flush_later(wait))
+
+    async def _flush_later(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        self._flusher = None
+        await self._flush()
+
+    async def _flush(self) -> None:
+        if self._pending is None or self.stop_reason is not None:
+            return
+        percent, fps, eta, message = self._pending
+        self._pending = None
+        self._last_write = time.monotonic()
+        runner = self._runner
+        try:
+            ok = await _uninterrupted(
+                queue.set_progress(
+                    runner.db, self.job.id, runner.owner_id, percent, fps, eta, message
+                )
+            )
+        except Exception as exc:  # a database hiccup must not kill an hour-long transcode
+            log.warning("job %s: progress not stored: %s", self.job.id, exc)
+            return
+        self.job = dataclasses.replace(
+            self.job,
+            progress=min(100.0, max(0.0, percent)),
+            fps=fps,
+            eta_seconds=eta,
+            message=message[: queue.MESSAGE_MAX],
+        )
+        runner.events.publish(self.job)
+        if not ok:
+            await runner._lease_problem(self)
+
+    def _stop(self, reason: str) -> None:
+        if self.stop_reason is not None or self._task is None or self._task.done():
+            return
+        self.stop_reason = reason
+        self.cancelled.set()
+        self._task.cancel()
+
+    def _close(self) -> None:
+        if self._flusher is not None:
+            self._flusher.cancel()
+            self._flusher = None
+
+
+class JobRunner:
+    """Runs up to `settings.concurrency` jobs of the registered types at once."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: JobSettings,
+        events: JobEvents | None = None,
+        owner_id: str | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.events = events or JobEvents()
+        # Unique per process start: a restarted process must not mistake old leases for its own.
+        self.owner_id = (
+            owner_id or f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        )
+        self._handlers: dict[str, Handler] = {}
+        self._running: dict[int, JobContext] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._next_requeue = 0.0
+        self._next_purge = 0.0
+        self._db_ok = True
+
+    # -- registration and public helpers ------------------------------------------------------
+
+    def register(self, job_type: str, handler: Handler) -> None:
+        """Run `handler` for jobs of `job_type`. May be called before or after start()."""
+        if not job_type or len(job_type) > queue.TYPE_MAX:
+            raise ValueError(f"job type must be 1 to {queue.TYPE_MAX} characters")
+        if job_type in self._handlers:
+            raise ValueError(f"a handler for job type {job_type!r} is already registered")
+        self._handlers[job_type] = handler
+        self.wake()
+
+    @property
+    def types(self) -> list[str]:
+        return sorted(self._handlers)
+
+    @property
+    def running(self) -> list[Job]:
+        """The jobs this process is running now."""
+        return [ctx.job for ctx in self._running.values()]
+
+    def wake(self) -> None:
+        """Look for work now instead of at the next poll (after an enqueue, say)."""
+        self._wake.set()
+
+    async def enqueue(
+        self,
+        job_type: str,
+        payload: Any,
+        *,
+        priority: int = 0,
+        max_attempts: int | None = None,
+        run_after: float | None = None,
+    ) -> int:
+        """Enqueue with this server's max_attempts default, publish it, and wake the loop."""
+        job_id = await queue.enqueue(
+            self.db,
+            job_type,
+            payload,
+            priority=priority,
+            max_attempts=self.settings.max_attempts if max_attempts is None else max_attempts,
+            run_after=run_after,
+        )
+        await self._publish_by_id(job_id)
+        if job_type in self._handlers:
+            self.wake()
+        return job_id
+
+    async def cancel(self, job_id: int) -> Job | None:
+        job = await queue.cancel(self.db, job_id)
+        ctx = self._running.get(job_id)
+        if ctx is not None and job is not None and job.cancel_requested:
+            ctx._stop(CANCEL)  # ours: stop it now rather than at the next heartbeat
+        if job is not None:
+            self.events.publish(job)
+        return job
+
+    async def retry(self, job_id: int) -> Job | None:
+        job = await queue.retry(self.db, job_id)
+        if job is not None:
+            self.events.publish(job)
+            self.wake()
+        return job
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._loop_task is not None or self._stopping:
+            raise RuntimeError("a JobRunner starts once; make a new one after stop()")
+        if self.settings.concurrency > 0:
+            self._loop_task = asyncio.create_task(self._loop(), name="job-runner")
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop leasing, cancel running handlers, and return their jobs to the queue."""
+        if self._stopping:
+            return  # already stopped (or stopping): a second call has nothing to do
+        self._stopping = True
+        deadline = time.monotonic() + timeout  # one budget for the whole shutdown
+        if self._loop_task is not None:
+            # Let the loop finish its iteration rather than cut a lease off halfway.
+            self.wake()
+            try:
+                await asyncio.wait_for(self._loop_task, timeout)
+            except TimeoutError:
+                log.warning("job runner loop did not stop in %ss", timeout)
+            except Exception:
+                log.exception("job runner loop failed")
+            self._loop_task = None
+        for ctx in list(self._running.values()):
+            ctx._stop(SHUTDOWN)
+        if self._tasks:
+            left = max(0.1, deadline - time.monotonic())
+            _, pending = await asyncio.wait(set(self._tasks), timeout=left)
+            for task in pending:
+                log.warning("job task %s ignored cancellation for %ss", task.get_name(), timeout)
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=1.0)
+        try:
+            released = await queue.release_owned(self.db, self.owner_id)
+        except Exception:
+            log.exception("could not release running jobs; they return when their leases expire")
+            return
+        if released:
+            log.info("returned %d running job(s) to the queue", len(released))
+            self.events.publish_many(released)
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    async def _loop(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                await self._maintain()
+                await self._fill()
+                self._database_back()
+            except Exception:
+                self._database_trouble()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.settings.poll_seconds)
+
+    def _database_trouble(self) -> None:
+        # Log the first failure with its traceback, not a line per poll while the database is down.
+        if self._db_ok:
+            log.exception("job queue unavailable; retrying every %ss", self.settings.poll_seconds)
+        self._db_ok = False
+
+    def _database_back(self) -> None:
+        if not self._db_ok:
+            log.info("job queue available again")
+        self._db_ok = True
+
+    async def _fill(self) -> None:
+        free = self.settings.concurrency - len(self._running)
+        if free <= 0 or not self._handlers:
+            return
+        leased = await queue.lease(
+            self.db, self.owner_id, list(self._handlers), free, self.settings.lease_seconds
+        )
+        for job in leased:
+            old = self._running.get(job.id)
+            if old is not None:
+                # Our earlier lease expired (database out of reach, process paused) and we got the
+                # job back: the old handler must stop, as if another worker had taken it.
+                old._stop(LOST)
+            ctx = JobContext(self, job)
+            self._running[job.id] = ctx  # counted now, so the next _fill sees the slot taken
+            task = asyncio.create_task(self._run(ctx), name=f"job-{job.id}-{job.type}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _maintain(self) -> None:
+        now = time.monotonic()
+        if now >= self._next_requeue:
+            self._next_requeue = now + max(
+                self.settings.lease_seconds / 3, self.settings.poll_seconds
+            )
+            returned = await queue.requeue_expired(self.db)
+            for job in returned:
+                log.warning("job %s (%s): worker lost, now %s", job.id, job.type, job.status)
+            self.events.publish_many(returned)
+        if now >= self._next_purge:
+            self._next_purge = now + PURGE_INTERVAL
+            cutoff = time.time() - self.settings.keep_finished_days * 86400
+            purged = await queue.purge_finished(self.db, cutoff)
+            if purged:
+                log.info("purged %d finished job(s)", purged)
+
+    # -- one job ------------------------------------------------------------------------------
+
+    async def _run(self, ctx: JobContext) -> None:
+        try:
+            await self._supervise(ctx)
+        finally:
+            if self._running.get(ctx.job.id) is ctx:
+                del self._running[ctx.job.id]
+            self.wake()  # a slot is free
+
+    async def _supervise(self, ctx: JobContext) -> None:
+        job = ctx.job
+        self.events.publish(job)
+        task: asyncio.Task[None] = asyncio.create_task(_call(self._handlers[job.type], ctx))
+        ctx._task = task
+        beat = asyncio.create_task(self._heartbeat(ctx))
+        try:
+            await asyncio.wait({task})
+        except asyncio.CancelledError:
+            task.cancel()  # never leave a handler running unsupervised
+            raise
+        finally:
+            beat.cancel()
+            ctx._close()
+        try:
+            await self._settle(ctx, task)
+        except Exception:
+            # Unrecorded outcome: the lease expires and the job runs again; nothing is lost.
+            log.exception("job %s: could not record its outcome", job.id)
+
+    async def _heartbeat(self, ctx: JobContext) -> None:
+        lease_seconds = self.settings.lease_seconds
+        last_ok = time.monotonic()
+        while True:
+            await asyncio.sleep(lease_seconds / 3)
+            try:
+                ok = await _uninterrupted(
+                    queue.heartbeat(self.db, ctx.job.id, self.owner_id, lease_seconds)
+                )
+            except Exception as exc:
+                log.warning("job %s: heartbeat failed: %s", ctx.job.id, exc)
+                # Past this point another worker may take the job: stop before it does.
+                if time.monotonic() - last_ok > lease_seconds * 0.8:
+                    ctx._stop(LOST)
+                    return
+                continue
+            last_ok = time.monotonic()
+            if not ok:
+                await self._lease_problem(ctx)
+                return
+
+    async def _lease_problem(self, ctx: JobContext) -> None:
+        """A write said stop: find out whether the job was cancelled or taken away."""
+        try:
+            job = await _uninterrupted(queue.get(self.db, ctx.job.id))
+        except Exception as exc:  # the heartbeat loop decides once the lease is really at risk
+            log.warning("job %s: could not read its state: %s", ctx.job.id, exc)
+            return
+        mine = job is not None and job.status == queue.RUNNING and job.lease_owner == self.owner_id
+        if mine and job is not None and job.cancel_requested:
+            ctx._stop(CANCEL)
+        elif not mine:
+            ctx._stop(LOST)
+
+    async def _settle(self, ctx: JobContext, task: asyncio.Task[None]) -> None:
+        job = ctx.job
+        if ctx.stop_reason == SHUTDOWN:
+            return  # stop() releases it to the queue
+        if ctx.stop_reason == LOST:
+            log.warning("job %s (%s): lease lost; handler stopped", job.id, job.type)
+            return
+        exc = None if task.cancelled() else task.exception()
+        stopped = ctx.stop_reason == CANCEL and (task.cancelled() or exc is not None)
+        if stopped or isinstance(exc, JobCancelled):
+            result = await queue.finish_cancelled(self.db, job.id, self.owner_id)
+        elif task.cancelled():
+            result = await self._fail(job, "interrupted")
+        elif exc is not None:
+            log.error("job %s (%s) failed", job.id, job.type, exc_info=exc)
+            result = await self._fail(job, str(exc) or type(exc).__name__)
+        else:
+            result = await queue.complete(self.db, job.id, self.owner_id)
+        if result is not None:
+            self.events.publish(result)
+
+    async def _fail(self, job: Job, error: str) -> Job | None:
+        return await queue.fail(
+            self.db, job.id, self.owner_id, error, self.settings.retry_base_seconds
+        )
+
+    async def _publish_by_id(self, job_id: int) -> None:
+        if self.events.subscriber_count:
+            job = await queue.get(self.db, job_id)
+            if job is not None:
+                self.events.publish(job)
+
+
+async def _call(handler: Handler, ctx: JobContext) -> None:
+    await handler(ctx)
+
+
+async def _uninterrupted(aw: Awaitable[T]) -> T:
+    """Await a database call that finishes even if the caller is cancelled meanwhile.
+
+    Handlers and heartbeats are cancelled when a job stops; a query cut off halfway would leave
+    an invalidated connection behind instead of returning it to the pool.
+    """
+    task = asyncio.ensure_future(aw)
+    task.add_done_callback(_consume)
+    return await asyncio.shield(task)
+
+
+def _consume(task: asyncio.Future[Any]) -> None:
+    # Nobody may be left to await it: read the exception so it isn't logged as never retrieved.
+    if not task.cancelled():
+        task.exception()
+
+
+async def jobs_ctx(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx: the process's runner in app[jobs_key], its events in app[job_events_key]."""
+    settings = app[config_key]
+    events = JobEvents()
+    runner = JobRunner(app[db_key], settings.jobs, events)
+    app[jobs_key] = runner
+    app[job_events_key] = events
+    await runner.start()
+    try:
+        yield
+    finally:
+        await runner.stop(timeout=settings.server.shutdown_timeout)
+        events.close()
