@@ -1,7 +1,156 @@
-"""Routes for this area (filled in by its owner)."""
+"""Admin jobs page with live progress (Server-Sent Events), and the jobs JSON API."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 from aiohttp import web
 
+from mediaserver.errors import BadRequest, NotFound
+from mediaserver.http.auth import access
+from mediaserver.http.forms import int_path
+from mediaserver.http.templating import is_htmx, render
+from mediaserver.jobs import queue
+from mediaserver.jobs.events import job_event
+from mediaserver.keys import db_key, job_events_key, jobs_key
+
 routes = web.RouteTableDef()
+
+# Without an event, the stream re-reads active jobs this often: that is how progress made by
+# workers in other processes or on other machines reaches the page.
+POLL_SECONDS = 2.0
+PAGE_SIZE = 100
+
+
+def _status_filter(request: web.Request) -> str | None:
+    status = request.query.get("status") or None
+    if status is not None and status not in queue.STATUSES:
+        raise BadRequest(
+            f"Unknown status; expected one of: {', '.join(queue.STATUSES)}.", field="status"
+        )
+    return status
+
+
+def _job_json(job: queue.Job) -> dict:
+    return job_event(job) | {
+        "payload": job.payload,
+        "max_attempts": job.max_attempts,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "cancel_requested": job.cancel_requested,
+    }
+
+
+@routes.get("/admin/jobs", name="admin_jobs")
+@access("admin")
+async def jobs_page(request: web.Request) -> web.Response:
+    status = _status_filter(request)
+    jobs = await queue.list_jobs(request.app[db_key], status=status, limit=PAGE_SIZE)
+    runner = request.app[jobs_key]
+    return render(
+        request,
+        "admin/jobs.html",
+        {
+            "jobs": jobs,
+            "status": status,
+            "statuses": queue.STATUSES,
+            "worker_types": runner.types,
+            "active_page": "jobs",
+        },
+        block="job_rows",
+    )
+
+
+@routes.get("/admin/jobs/events", name="admin_job_events")
+@access("admin")
+async def job_event_stream(request: web.Request) -> web.StreamResponse:
+    """text/event-stream of job changes: one `job` event per change, JSON data."""
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/event-stream",
+            "Cache-Control": "no-cache",
+            "X-Accel-Buffering": "no",  # let reverse proxies pass events through at once
+        }
+    )
+    await response.prepare(request)
+    db = request.app[db_key]
+    async with request.app[job_events_key].subscribe() as sub:
+        await response.write(b"retry: 3000\n\n")
+        while True:
+            try:
+                event = await asyncio.wait_for(sub.get(), timeout=POLL_SECONDS)
+            except TimeoutError:
+                active = await queue.list_jobs(db, status=(queue.RUNNING, queue.QUEUED), limit=50)
+                payload = b"".join(_sse(job_event(j)) for j in active) or b": keep-alive\n\n"
+                await response.write(payload)
+                continue
+            if event is None:  # the server is shutting down
+                break
+            await response.write(_sse(event))
+    return response
+
+
+def _sse(event: dict) -> bytes:
+    return f"event: job\ndata: {json.dumps(event)}\n\n".encode()
+
+
+async def _act(request: web.Request, action: str) -> web.StreamResponse:
+    runner = request.app[jobs_key]
+    job_id = int_path(request, "job_id")
+    job = await (runner.cancel(job_id) if action == "cancel" else runner.retry(job_id))
+    if job is None:
+        if await queue.get(request.app[db_key], job_id) is None:
+            raise NotFound("No such job.")
+        raise BadRequest(
+            f"This job cannot be {'cancelled' if action == 'cancel' else 'retried'}"
+            " in its current state."
+        )
+    if request.path.startswith("/api/"):
+        return web.json_response(_job_json(job))
+    if is_htmx(request):
+        return render(request, "admin/_job_row.html", {"job": job})
+    raise web.HTTPSeeOther("/admin/jobs")
+
+
+@routes.post("/admin/jobs/{job_id}/cancel", name="admin_job_cancel")
+@access("admin")
+async def cancel_job(request: web.Request) -> web.StreamResponse:
+    return await _act(request, "cancel")
+
+
+@routes.post("/admin/jobs/{job_id}/retry", name="admin_job_retry")
+@access("admin")
+async def retry_job(request: web.Request) -> web.StreamResponse:
+    return await _act(request, "retry")
+
+
+@routes.get("/api/v1/jobs", name="api_jobs")
+@access("admin")
+async def api_list_jobs(request: web.Request) -> web.Response:
+    jobs = await queue.list_jobs(
+        request.app[db_key], status=_status_filter(request), limit=PAGE_SIZE
+    )
+    return web.json_response({"jobs": [_job_json(j) for j in jobs]})
+
+
+@routes.get("/api/v1/jobs/{job_id}", name="api_job")
+@access("admin")
+async def api_get_job(request: web.Request) -> web.Response:
+    job = await queue.get(request.app[db_key], int_path(request, "job_id"))
+    if job is None:
+        raise NotFound("No such job.")
+    return web.json_response(_job_json(job))
+
+
+@routes.post("/api/v1/jobs/{job_id}/cancel", name="api_job_cancel")
+@access("admin")
+async def api_cancel_job(request: web.Request) -> web.StreamResponse:
+    return await _act(request, "cancel")
+
+
+@routes.post("/api/v1/jobs/{job_id}/retry", name="api_job_retry")
+@access("admin")
+async def api_retry_job(request: web.Request) -> web.StreamResponse:
+    return await _act(request, "retry")

@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,18 +30,52 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    db_url: str
+    data_dir: Path
+
+
 @pytest.fixture
-def live_server(tmp_path: Path, db_url: str, backend: str) -> Iterator[str]:
-    """`mediaserver serve` in a subprocess on a fresh data dir; yields its base URL."""
+def server_plugins() -> dict[str, str]:
+    """Folder plugins (file name -> source) the live server starts with; tests override this."""
+    return {}
+
+
+@pytest.fixture
+def live_server(
+    tmp_path: Path, db_url: str, backend: str, server_plugins: dict[str, str]
+) -> Iterator[LiveServer]:
+    """`mediaserver serve` in a subprocess on a fresh data dir."""
     port = _free_port()
+    data_dir = tmp_path / "data"
+    (data_dir / "plugins").mkdir(parents=True)
+    for name, source in server_plugins.items():
+        (data_dir / "plugins" / name).write_text(source)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIASERVER_")}
     if backend != "sqlite":
         env["MEDIASERVER_DATABASE__URL"] = db_url
+    else:
+        db_url = f"sqlite+aiosqlite:///{data_dir / 'mediaserver.db'}"
     env["MEDIASERVER_PATHS__MIN_FREE_BYTES"] = "0"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mediaserver", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--data-dir", str(tmp_path / "data")],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "mediaserver",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -55,7 +90,7 @@ def live_server(tmp_path: Path, db_url: str, backend: str) -> Iterator[str]:
                 proc.kill()
                 raise AssertionError("server did not start in 30 s") from None
             time.sleep(0.2)
-    yield base
+    yield LiveServer(base, db_url, data_dir)
     proc.terminate()
     try:
         proc.wait(timeout=20)

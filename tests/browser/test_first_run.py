@@ -15,9 +15,10 @@ def shot(page, name: str) -> None:
         page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
-def test_first_run_sign_in_and_profile_picker(live_server: str, browser_page) -> None:
+def test_first_run_sign_in_and_profile_picker(live_server, browser_page) -> None:
     page = browser_page
-    page.goto(live_server + "/")
+    base = live_server.url
+    page.goto(base + "/")
     assert page.url.endswith("/setup")
     assert page.get_by_role("heading", name="Welcome").is_visible()
     shot(page, "setup")
@@ -30,7 +31,7 @@ def test_first_run_sign_in_and_profile_picker(live_server: str, browser_page) ->
     assert page.get_by_role("heading", name="Who's watching?").is_visible()
     shot(page, "profile-picker")
     page.get_by_role("button", name="owner").click()
-    page.wait_for_url(live_server + "/")
+    page.wait_for_url(base + "/")
     assert page.get_by_role("heading", name="Nothing to watch yet").is_visible()
     assert page.get_by_text("mediaserver scan").is_visible()
     shot(page, "home-empty")
