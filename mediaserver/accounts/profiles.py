@@ -19,7 +19,7 @@ AVATARS = ("blue", "red", "green", "yellow", "purple", "orange", "teal", "pink")
 # Maturity ratings, lowest first (US film/TV scale, as most metadata sources use).
 RATINGS = ("G", "TV-Y", "TV-Y7", "PG", "TV-PG", "PG-13", "TV-14", "R", "TV-MA", "NC-17")
 KIDS_DEFAULT_RATING = "PG"
-PIN_RE = re.compile(r"^\d{4}$")
+PIN_RE = re.compile(r"[0-9]{4}")  # ASCII digits only; \d would also accept "１２３４"
 
 
 @dataclass(frozen=True, slots=True)

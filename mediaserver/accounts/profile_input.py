@@ -1,0 +1,115 @@
+"""Profile fields from a form or JSON body, and the rules the account area enforces on them.
+
+Shared by the HTML pages (settings_routes.py) and the JSON API (settings_api_routes.py). Only the
+fields named here are read, so extra fields such as `role` or `user_id` are never applied.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from mediaserver.accounts.identity import get_identity
+from mediaserver.accounts.profiles import (
+    AVATARS,
+    Profile,
+    create_profile,
+    delete_profile,
+    get_profile,
+    update_profile,
+)
+from mediaserver.errors import Forbidden
+from mediaserver.http.auth import current_user_id
+from mediaserver.http.forms import bool_field, text_field
+from mediaserver.keys import config_key, db_key
+
+
+def guard_kids(request: web.Request) -> None:
+    """A kids profile must not be able to lift its own limits or manage the account."""
+    profile = get_identity(request).profile
+    if profile is not None and profile.is_kids:
+        raise Forbidden("Switch to a grown-up profile to manage the account.")
+
+
+def profile_fields(data: dict[str, Any], existing: Profile | None = None) -> dict[str, Any]:
+    """The profile fields from a form or JSON body; absent fields keep their current value.
+
+    PIN: a non-empty `pin` sets it; the `clear_pin` checkbox or JSON `"pin": null` removes it.
+    Only these names are read, so `role`, `user_id` and the like are ignored.
+    """
+    rating = (existing.max_rating or "") if existing else ""
+    if "max_rating" in data and data["max_rating"] is None:  # JSON null: no cap
+        data = {**data, "max_rating": ""}
+    return {
+        "name": text_field(data, "name", default=existing.name if existing else "", max_length=200),
+        "avatar": text_field(
+            data, "avatar", default=existing.avatar if existing else AVATARS[0], max_length=32
+        ),
+        "is_kids": bool_field(data, "is_kids")
+        if "is_kids" in data
+        else bool(existing and existing.is_kids),
+        "max_rating": text_field(data, "max_rating", default=rating, max_length=16),
+        "pin": text_field(data, "pin", max_length=16).strip() or None,
+        "clear_pin": bool_field(data, "clear_pin") or ("pin" in data and data["pin"] is None),
+    }
+
+
+def typed_values(data: dict[str, Any], existing: Profile | None) -> dict[str, Any]:
+    """What the person typed, to show the form again after an error (never the PIN)."""
+
+    def typed(name: str, default: str) -> str:
+        value = data.get(name, default)
+        return value[:200] if isinstance(value, str) else default
+
+    return {
+        "name": typed("name", existing.name if existing else ""),
+        "avatar": typed("avatar", existing.avatar if existing else AVATARS[0]),
+        "is_kids": bool_field(data, "is_kids"),
+        "max_rating": typed("max_rating", ""),
+    }
+
+
+def check_pin_change(request: web.Request, profile: Profile, fields: dict[str, Any]) -> None:
+    """Changing or removing an existing PIN needs that profile open (its PIN was entered).
+
+    Otherwise anyone on the account's other profiles could lift the lock. API keys act as the
+    whole account and are allowed.
+    """
+    identity = get_identity(request)
+    changing = fields["pin"] is not None or fields["clear_pin"]
+    if (
+        profile.has_pin
+        and changing
+        and identity.session is not None
+        and identity.session.profile_id != profile.id
+    ):
+        raise Forbidden(
+            "Open this profile with its PIN first to change or remove the PIN.", field="pin"
+        )
+
+
+async def create_from_input(request: web.Request, data: dict[str, Any]) -> Profile:
+    fields = profile_fields(data)
+    fields.pop("clear_pin")
+    return await create_profile(
+        request.app[db_key],
+        current_user_id(request),
+        limit=request.app[config_key].auth.max_profiles,
+        **fields,
+    )
+
+
+async def update_from_input(request: web.Request, profile_id: int, data: dict[str, Any]) -> Profile:
+    db, user_id = request.app[db_key], current_user_id(request)
+    existing = await get_profile(db, user_id, profile_id)  # 404 for another user's profile
+    fields = profile_fields(data, existing)
+    check_pin_change(request, existing, fields)
+    return await update_profile(db, user_id, profile_id, **fields)
+
+
+async def delete_checked(request: web.Request, profile_id: int) -> None:
+    db, user_id = request.app[db_key], current_user_id(request)
+    profile = await get_profile(db, user_id, profile_id)
+    check_pin_change(request, profile, {"pin": None, "clear_pin": profile.has_pin})
+    await delete_profile(db, user_id, profile_id)

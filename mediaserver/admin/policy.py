@@ -1,0 +1,61 @@
+"""What an admin may change on a user, validated as a whole before anything is written.
+
+users.py already refuses to leave the server without an enabled admin. On top of that an admin
+may not disable, demote, delete or reset the password of their own account from the admin pages:
+one slip would lock them out (the password reset signs every device out). Another admin can do
+it, and the admin's own password is changed under Account, where the current one is asked for.
+"""
+
+from __future__ import annotations
+
+from mediaserver.accounts.passwords import check_password_rules
+from mediaserver.accounts.users import check_role, delete_user, get_user, set_disabled
+from mediaserver.accounts.users import set_password as store_password
+from mediaserver.accounts.users import set_role as store_role
+from mediaserver.db.engine import Database
+from mediaserver.errors import Conflict
+
+
+def _refuse_self(actor_id: int, user_id: int, detail: str, field: str) -> None:
+    if actor_id == user_id:
+        raise Conflict(detail, field=field)
+
+
+async def change_user(
+    db: Database,
+    actor_id: int,
+    user_id: int,
+    *,
+    role: str | None = None,
+    disabled: bool | None = None,
+    password: str | None = None,
+) -> None:
+    """Apply the given changes; every value is checked first so a bad one writes nothing."""
+    await get_user(db, user_id)  # 404 first
+    if role is not None:
+        check_role(role)
+        if role != "admin":
+            _refuse_self(
+                actor_id,
+                user_id,
+                "You can't remove your own admin role; ask another admin to do it.",
+                "role",
+            )
+    if disabled:
+        _refuse_self(actor_id, user_id, "You can't disable your own account.", "disabled")
+    if password is not None:
+        check_password_rules(password)
+        _refuse_self(actor_id, user_id, "Change your own password under Account.", "password")
+    # Role and disabled may hit the last-admin rule in users.py; the password cannot fail now.
+    if role is not None:
+        await store_role(db, user_id, role)
+    if disabled is not None:
+        await set_disabled(db, user_id, disabled)
+    if password is not None:
+        await store_password(db, user_id, password)
+
+
+async def remove_user(db: Database, actor_id: int, user_id: int) -> None:
+    await get_user(db, user_id)
+    _refuse_self(actor_id, user_id, "You can't delete your own account.", "user")
+    await delete_user(db, user_id)
