@@ -1,4 +1,6 @@
-"""The schema, in SQLAlchemy Core. One schema for SQLite and PostgreSQL.
+"""Accounts and jobs tables in SQLAlchemy Core; one schema for SQLite and PostgreSQL.
+
+Library and catalog tables are in db/catalog_schema.py.
 
 Times are stored as UTC epoch seconds (float): the same on both backends, trivially comparable.
 Every change here needs an Alembic migration in db/migrations/versions/.
@@ -8,15 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-metadata = sa.MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+from mediaserver.db.metadata import metadata
 
 users = sa.Table(
     "users",

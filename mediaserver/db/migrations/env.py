@@ -2,7 +2,9 @@
 
 from alembic import context
 
-from mediaserver.db.schema import metadata
+import mediaserver.db.catalog_schema  # noqa: F401  (registers catalog tables)
+import mediaserver.db.schema  # noqa: F401  (registers accounts and jobs tables)
+from mediaserver.db.metadata import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - alembic CLI use is not supported
