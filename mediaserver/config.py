@@ -84,6 +84,27 @@ class JobSettings(Section):
     keep_finished_days: int = Field(14, ge=1, description="Finished jobs are purged after this.")
 
 
+class LibrarySettings(Section):
+    watch: bool = Field(
+        True, description="Watch library folders and pick up changes within seconds."
+    )
+    rescan_minutes: int = Field(
+        360, ge=0, description="Full rescan of every library this often (0 turns it off)."
+    )
+    scan_threads: int = Field(
+        0, ge=0, le=64, description="Files probed at once during a scan (0: one per CPU core)."
+    )
+
+
+class UploadSettings(Section):
+    max_bytes: int = Field(
+        50 * 1024**3, ge=1, description="Largest file an upload may declare (bytes; 50 GB)."
+    )
+    expire_hours: float = Field(
+        24.0, gt=0, description="An unfinished upload is deleted after this many idle hours."
+    )
+
+
 class AuthSettings(Section):
     secret_key: SecretStr = Field(
         SecretStr(""),
@@ -127,6 +148,8 @@ class Settings(Section):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
+    library: LibrarySettings = Field(default_factory=LibrarySettings)
+    uploads: UploadSettings = Field(default_factory=UploadSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     plugins: PluginSettings = Field(default_factory=PluginSettings)
