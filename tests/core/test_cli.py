@@ -93,7 +93,11 @@ def test_user_lifecycle(tmp_path: Path, cli_db: str) -> None:
 
 def test_migrate_reports_revision(tmp_path: Path, cli_db: str) -> None:
     result = run("migrate", data_dir=tmp_path, db_url=cli_db)
-    assert result.returncode == 0 and "database at revision 0001" in result.stdout
+    from mediaserver.db.migrate import head_revision
+
+    assert result.returncode == 0 and f"database at revision {head_revision()}" in result.stdout
+    again = run("migrate", data_dir=tmp_path, db_url=cli_db)
+    assert again.stdout.strip() == f"database at revision {head_revision()}"  # nothing to do
 
 
 def test_config_check_hides_secrets_and_fails_with_2(tmp_path: Path) -> None:
