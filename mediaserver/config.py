@@ -103,6 +103,14 @@ class UploadSettings(Section):
     expire_hours: float = Field(
         24.0, gt=0, description="An unfinished upload is deleted after this many idle hours."
     )
+    fsync: bool = Field(
+        False,
+        description="fdatasync each PATCH before acknowledging its offset: acknowledged bytes "
+        "survive a power cut, at the disk's synchronous write speed. Finishing always syncs.",
+    )
+    max_unfinished_per_user: int = Field(
+        50, ge=1, description="Unfinished uploads one user may have at once (429 beyond)."
+    )
 
 
 class AuthSettings(Section):

@@ -1,0 +1,316 @@
+"""tus 1.0 endpoints under /api/v1/uploads, the admin upload page, and the uploads cleanup_ctx.
+
+Thin handlers: parse headers, authorise, call `uploads`, answer with the tus headers. Bodies are
+streamed from `request.content` (aiohttp's client_max_size only bounds read()/post()), so
+memory stays flat whatever the file size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from mediaserver.http.auth import access, current_user_id
+from mediaserver.http.errors import problem_response
+from mediaserver.http.templating import render
+from mediaserver.keys import config_key, db_key, jobs_key
+from mediaserver.library import upload_files as uf
+from mediaserver.library import uploads
+from mediaserver.library.upload_finish import finish_upload, sweep
+from mediaserver.library.upload_store import (
+    RECEIVING,
+    Enqueue,
+    Upload,
+    UploadError,
+    UploadLimits,
+    find_upload,
+    libraries_for_upload,
+    recent_uploads,
+)
+from mediaserver.storage.base import StorageFull
+
+log = logging.getLogger(__name__)
+
+routes = web.RouteTableDef()
+
+TUS_VERSION = "1.0.0"
+TUS_EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
+OFFSET_TYPE = "application/offset+octet-stream"
+BASE = "/api/v1/uploads"
+ONE = BASE + "/{token:[A-Za-z0-9_-]{20,64}}"
+FINISH_JOB = "upload.finish"
+SCAN_JOB = "library.scan"
+SWEEP_INTERVAL = 900.0  # seconds between housekeeping passes
+BROWSER_CHUNK = 64 << 20  # PATCH size the admin page uses: fine for proxies with body limits
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _limits(request: web.Request) -> UploadLimits:
+    return UploadLimits.from_settings(request.app[config_key])
+
+
+def _http_date(ts: float) -> str:
+    return email.utils.formatdate(ts, usegmt=True)  # RFC 7231 IMF-fixdate
+
+
+def _base_headers() -> dict[str, str]:
+    return {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store"}
+
+
+def _problem(request: web.Request, status: int, detail: str) -> web.Response:
+    headers = _base_headers()
+    if status == 412:
+        headers["Tus-Version"] = TUS_VERSION
+    response = problem_response(request, status, detail, headers=headers)
+    if request.can_read_body and not request.content.is_eof():
+        response.force_close()  # don't linger reading a body we refused
+    return response
+
+
+def tus(handler: Handler) -> Handler:
+    """Check Tus-Resumable and answer errors with the tus headers."""
+
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        version = request.headers.get("Tus-Resumable")
+        if version != TUS_VERSION:
+            return _problem(request, 412, f"This server speaks tus {TUS_VERSION} only.")
+        try:
+            return await handler(request)
+        except UploadError as exc:
+            return _problem(request, exc.status, exc.detail)
+        except StorageFull:
+            return _problem(request, 507, "The server's upload disk is full; try again later.")
+
+    wrapped.__name__ = handler.__name__
+    wrapped.__doc__ = handler.__doc__
+    return wrapped
+
+
+def _int_header(request: web.Request, name: str) -> int | None:
+    raw = request.headers.get(name)
+    if raw is None:
+        return None
+    raw = raw.strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19):
+        raise UploadError(400, f"{name} must be a non-negative whole number.")
+    return int(raw)
+
+
+def _upload_headers(upload: Upload) -> dict[str, str]:
+    headers = _base_headers() | {"Upload-Offset": str(upload.offset)}
+    if upload.length is None:
+        headers["Upload-Defer-Length"] = "1"
+    else:
+        headers["Upload-Length"] = str(upload.length)
+    if upload.status == RECEIVING:
+        headers["Upload-Expires"] = _http_date(upload.expires_at)
+    return headers
+
+
+def _finisher(app: web.Application) -> Enqueue:
+    async def finish(upload_id: int, extension: str) -> None:
+        await app[jobs_key].enqueue(FINISH_JOB, {"upload_id": upload_id, "extension": extension})
+
+    return finish
+
+
+async def _append(request: web.Request, upload: Upload, offset: int) -> Upload:
+    return await uploads.append(
+        request.app[db_key],
+        _limits(request),
+        upload,
+        offset=offset,
+        body=request.content.iter_any(),  # chunks as they arrive: no joining copies
+        content_length=request.content_length,
+        checksum=request.headers.get("Upload-Checksum"),
+        upload_length=_int_header(request, "Upload-Length"),
+        finish=_finisher(request.app),
+    )
+
+
+# -- tus --------------------------------------------------------------------------------------
+
+
+@routes.route("OPTIONS", BASE, name="api_uploads_options")
+@routes.route("OPTIONS", ONE, name="api_upload_options")
+@access("public")
+async def tus_options(request: web.Request) -> web.Response:
+    """tus discovery: what this server supports (no secrets)."""
+    return web.Response(
+        status=204,
+        headers={
+            "Tus-Resumable": TUS_VERSION,
+            "Tus-Version": TUS_VERSION,
+            "Tus-Extension": TUS_EXTENSIONS,
+            "Tus-Max-Size": str(_limits(request).max_bytes),
+            "Tus-Checksum-Algorithm": ",".join(uf.CHECKSUM_ALGORITHMS),
+        },
+    )
+
+
+@routes.post(BASE, name="api_upload_create")
+@access("admin")
+@tus
+async def tus_create(request: web.Request) -> web.Response:
+    length = _int_header(request, "Upload-Length")
+    deferred = request.headers.get("Upload-Defer-Length")
+    if deferred is not None and (deferred.strip() != "1" or length is not None):
+        raise UploadError(400, "Send either Upload-Length or 'Upload-Defer-Length: 1'.")
+    if length is None and deferred is None:
+        raise UploadError(400, "Send Upload-Length (or 'Upload-Defer-Length: 1').")
+    try:
+        metadata = uf.parse_metadata(request.headers.get("Upload-Metadata", ""))
+    except uf.MetadataError as exc:
+        raise UploadError(400, str(exc)) from None
+    has_body = bool(request.content_length) or (
+        request.content_length is None and request.can_read_body
+    )
+    if has_body and request.content_type != OFFSET_TYPE:
+        raise UploadError(415, f"A creation body must be sent as {OFFSET_TYPE}.")
+    limits = _limits(request)
+    db = request.app[db_key]
+    upload = await uploads.create_upload(
+        db, limits, current_user_id(request), length=length, metadata=metadata
+    )
+    location = str(request.app.router["api_upload"].url_for(token=upload.token))
+    if has_body or upload.length == 0:
+        try:
+            upload = await _append(request, upload, 0)
+        except UploadError as exc:
+            response = _problem(request, exc.status, exc.detail)
+            response.headers["Location"] = location  # the upload exists; say where
+            return response
+    headers = _upload_headers(upload) | {"Location": location}
+    return web.Response(status=201, headers=headers)
+
+
+@routes.head(ONE, name="api_upload_head")
+@access("admin")
+@tus
+async def tus_head(request: web.Request) -> web.Response:
+    db = request.app[db_key]
+    upload = await find_upload(db, request.match_info["token"], current_user_id(request))
+    upload = await uploads.current(db, _limits(request), upload)
+    headers = _upload_headers(upload)
+    if upload.metadata:
+        headers["Upload-Metadata"] = uf.encode_metadata(upload.metadata)
+    return web.Response(status=200, headers=headers)
+
+
+@routes.patch(ONE, name="api_upload_patch")
+@access("admin")
+@tus
+async def tus_patch(request: web.Request) -> web.Response:
+    if request.content_type != OFFSET_TYPE:
+        raise UploadError(415, f"PATCH bodies must be sent as {OFFSET_TYPE}.")
+    offset = _int_header(request, "Upload-Offset")
+    if offset is None:
+        raise UploadError(400, "Upload-Offset is required.")
+    db = request.app[db_key]
+    upload = await find_upload(db, request.match_info["token"], current_user_id(request))
+    upload = await _append(request, upload, offset)
+    return web.Response(status=204, headers=_upload_headers(upload))
+
+
+@routes.delete(ONE, name="api_upload_delete")
+@access("admin")
+@tus
+async def tus_delete(request: web.Request) -> web.Response:
+    db = request.app[db_key]
+    upload = await find_upload(db, request.match_info["token"], current_user_id(request))
+    await uploads.terminate(db, _limits(request), upload)
+    return web.Response(status=204, headers=_base_headers())
+
+
+# -- status, for the admin page and scripts ---------------------------------------------------
+
+
+@routes.get(ONE, name="api_upload", allow_head=False)
+@access("admin")
+async def upload_status(request: web.Request) -> web.Response:
+    """Where an upload stands (JSON): receiving, processing, done (with sha256) or failed."""
+    try:
+        upload = await find_upload(
+            request.app[db_key], request.match_info["token"], current_user_id(request),
+            for_status=True,
+        )  # fmt: skip
+    except UploadError as exc:
+        return problem_response(request, exc.status, exc.detail)
+    return web.json_response(upload.as_json(), headers={"Cache-Control": "no-store"})
+
+
+@routes.get(BASE, name="api_uploads", allow_head=False)
+@access("admin")
+async def upload_list(request: web.Request) -> web.Response:
+    recent = await recent_uploads(request.app[db_key], current_user_id(request))
+    return web.json_response(
+        {"uploads": [u.as_json() for u in recent]}, headers={"Cache-Control": "no-store"}
+    )
+
+
+@routes.get("/admin/uploads", name="admin_uploads")
+@access("admin")
+async def uploads_page(request: web.Request) -> web.Response:
+    db = request.app[db_key]
+    limits = _limits(request)
+    return render(
+        request,
+        "admin/uploads.html",
+        {
+            "libraries": await libraries_for_upload(db),
+            "recent": await recent_uploads(db),
+            "max_bytes": limits.max_bytes,
+            "max_gb": f"{limits.max_bytes / 1024**3:g}",
+            "chunk_size": BROWSER_CHUNK,
+            "endpoint": BASE,
+        },
+        block="upload_rows",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+# -- lifetime: the finishing job and housekeeping ---------------------------------------------
+
+
+async def uploads_ctx(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx (after jobs_ctx): registers the finishing job and sweeps periodically."""
+    db, runner = app[db_key], app[jobs_key]
+    limits = UploadLimits.from_settings(app[config_key])
+    finish = _finisher(app)
+
+    async def scan(library_id: int, path: Path) -> None:
+        await runner.enqueue(SCAN_JOB, {"library_id": library_id, "paths": [str(path)]})
+
+    async def finish_job(ctx: Any) -> None:
+        payload = ctx.payload
+        await finish_upload(
+            db, limits, int(payload["upload_id"]), str(payload["extension"]), scan, ctx.progress
+        )
+
+    runner.register(FINISH_JOB, finish_job)
+
+    async def housekeeping() -> None:
+        while True:
+            try:
+                cleaned = await sweep(db, limits, finish)
+                if cleaned:
+                    log.info("uploads: cleaned %d expired or orphaned items", cleaned)
+            except Exception:
+                log.exception("uploads housekeeping failed; will try again")
+            await asyncio.sleep(SWEEP_INTERVAL)
+
+    task = asyncio.create_task(housekeeping(), name="uploads-housekeeping")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
