@@ -67,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("username")
         _common(p)
 
+    scan = sub.add_parser("scan", help="scan libraries now, in this process")
+    scan.add_argument("--library", metavar="NAME", help="only the library with this name")
+    _common(scan)
+
     config = sub.add_parser("config", help="inspect the configuration")
     config_sub = config.add_subparsers(dest="config_command", metavar="<action>", required=True)
     check = config_sub.add_parser(
@@ -217,6 +221,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_migrate(settings)
         if args.command == "user":
             return cmd_user(args, settings)
+        if args.command == "scan":
+            from mediaserver.library.cli import scan_command
+
+            return asyncio.run(scan_command(settings, args.library))
     except ConfigError as exc:
         print(f"mediaserver: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG

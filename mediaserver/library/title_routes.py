@@ -1,0 +1,184 @@
+"""Admin: titles. /admin/titles (list, search), /admin/titles/{id} (edit, poster, media info);
+JSON under /api/v1/titles. Admin only: maturity ratings and metadata are admin decisions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import BodyPartReader, web
+
+from mediaserver.errors import BadRequest, DomainError
+from mediaserver.http.auth import access
+from mediaserver.http.csrf import CSRF_HEADER
+from mediaserver.http.forms import int_path, read_input
+from mediaserver.http.templating import render
+from mediaserver.keys import db_key, storage_key
+from mediaserver.library import titles_admin as ta
+from mediaserver.library.libraries import list_libraries
+from mediaserver.library.posters import MAX_BYTES, save_poster, selected_poster
+
+routes = web.RouteTableDef()
+
+NOTICES = {"saved": "Saved. Edited fields are locked: scans will not change them.",
+           "poster": "Poster uploaded and selected."}  # fmt: skip
+
+
+def _query_int(request: web.Request, name: str) -> int | None:
+    raw = request.query.get(name, "")
+    if not raw:
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise BadRequest(f"'{name}' must be a number.", field=name)
+    return int(raw)
+
+
+def _query_filters(request: web.Request) -> tuple[str, int | None, str | None]:
+    q = request.query.get("q", "")[:200]
+    return q, _query_int(request, "library_id"), request.query.get("kind") or None
+
+
+@routes.get("/admin/titles", name="admin_titles")
+@access("admin")
+async def titles_page(request: web.Request) -> web.Response:
+    db = request.app[db_key]
+    q, library_id, kind = _query_filters(request)
+    found = await ta.list_titles(db, q, library_id, kind)
+    return render(
+        request,
+        "library/titles.html",
+        {
+            "titles": found,
+            "q": q,
+            "library_id": library_id,
+            "kind": kind,
+            "libraries": await list_libraries(db),
+        },
+        block="results",
+    )
+
+
+async def _edit_page(
+    request: web.Request,
+    title_id: int,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    values: dict[str, Any] | None = None,
+) -> web.Response:
+    db = request.app[db_key]
+    title = await ta.get_title(db, title_id)
+    return render(
+        request,
+        "library/title_edit.html",
+        {
+            "title": title,
+            "values": values or title,
+            "files": await ta.title_files(db, title_id),
+            "poster": await selected_poster(db, title_id),
+            "ratings": ta.RATINGS,
+            "error": error,
+            "notice": NOTICES.get(request.query.get("done", "")),
+        },
+        status=status,
+    )
+
+
+@routes.get("/admin/titles/{title_id}", name="admin_title")
+@access("admin")
+async def title_page(request: web.Request) -> web.Response:
+    return await _edit_page(request, int_path(request, "title_id"))
+
+
+@routes.post("/admin/titles/{title_id}", name="admin_title_update")
+@access("admin")
+async def title_update(request: web.Request) -> web.StreamResponse:
+    title_id = int_path(request, "title_id")
+    data = await read_input(request)
+    fields = {k: data.get(k, "") for k in ta.EDITABLE}
+    try:
+        title = await ta.get_title(request.app[db_key], title_id)
+        # Only what the admin changed is saved (and locked); untouched fields follow the scans.
+        changes = {k: v for k, v in ta.parse_edit(fields).items() if v != title.get(k)}
+        if changes:
+            await ta.update_title(request.app[db_key], title_id, changes)
+    except DomainError as exc:
+        values = fields | {"genres": [g for g in str(fields["genres"]).split(",") if g.strip()]}
+        return await _edit_page(
+            request, title_id, error=exc.detail, status=exc.status, values=values
+        )
+    raise web.HTTPSeeOther(f"/admin/titles/{title_id}?done=saved")
+
+
+async def _poster_bytes(request: web.Request) -> bytes:
+    """The 'poster' file of a multipart form, at most MAX_BYTES.
+
+    With the CSRF token in a header (HTMX, API) the body is streamed here with our own limit;
+    a plain form was already read by the CSRF check, bounded by server.max_body_bytes.
+    """
+    if request.headers.get(CSRF_HEADER) or request.headers.get("Authorization"):
+        if not request.content_type.startswith("multipart/"):
+            raise BadRequest("Send the poster as multipart/form-data.", field="poster")
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if isinstance(part, BodyPartReader) and part.name == "poster":
+                data = bytearray()
+                while chunk := await part.read_chunk(64 * 1024):
+                    data += chunk
+                    if len(data) > MAX_BYTES:
+                        raise BadRequest("The poster is larger than 10 MB.", field="poster")
+                return bytes(data)
+        raise BadRequest("Choose an image file.", field="poster")
+    form = await request.post()
+    field = form.get("poster")
+    if field is None or isinstance(field, str):
+        raise BadRequest("Choose an image file.", field="poster")
+    return field.file.read(MAX_BYTES + 1)
+
+
+@routes.post("/admin/titles/{title_id}/poster", name="admin_title_poster")
+@access("admin")
+async def title_poster(request: web.Request) -> web.StreamResponse:
+    title_id = int_path(request, "title_id")
+    await ta.get_title(request.app[db_key], title_id)  # 404 before reading a body
+    try:
+        data = await _poster_bytes(request)
+        await save_poster(request.app[db_key], request.app[storage_key], title_id, data)
+    except DomainError as exc:
+        return await _edit_page(request, title_id, error=exc.detail, status=exc.status)
+    raise web.HTTPSeeOther(f"/admin/titles/{title_id}?done=poster")
+
+
+# ----- JSON API -----
+
+
+@routes.get("/api/v1/titles", name="api_titles")
+@access("admin")
+async def api_titles(request: web.Request) -> web.Response:
+    q, library_id, kind = _query_filters(request)
+    found = await ta.list_titles(request.app[db_key], q, library_id, kind)
+    return web.json_response({"titles": found})
+
+
+@routes.get("/api/v1/titles/{title_id}", name="api_title")
+@access("admin")
+async def api_title(request: web.Request) -> web.Response:
+    return web.json_response(await ta.get_title(request.app[db_key], int_path(request, "title_id")))
+
+
+@routes.patch("/api/v1/titles/{title_id}", name="api_title_update")
+@access("admin")
+async def api_title_update(request: web.Request) -> web.Response:
+    title_id = int_path(request, "title_id")
+    changes = ta.parse_edit(await read_input(request))
+    await ta.get_title(request.app[db_key], title_id)
+    title = await ta.update_title(request.app[db_key], title_id, changes)
+    return web.json_response(title)
+
+
+@routes.get("/api/v1/titles/{title_id}/files", name="api_title_files")
+@access("admin")
+async def api_title_files(request: web.Request) -> web.Response:
+    title_id = int_path(request, "title_id")
+    await ta.get_title(request.app[db_key], title_id)
+    return web.json_response({"files": await ta.title_files(request.app[db_key], title_id)})
