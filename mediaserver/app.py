@@ -24,7 +24,7 @@ from mediaserver.http.csrf import csrf_middleware, setup_csrf
 from mediaserver.http.errors import error_middleware
 from mediaserver.http.health import routes as health_routes
 from mediaserver.http.security_headers import setup_security_headers
-from mediaserver.http.static import setup_static, static_cache_headers
+from mediaserver.http.static import setup_static
 from mediaserver.http.templating import setup_templating
 from mediaserver.jobs.routes import routes as job_routes
 from mediaserver.jobs.runner import jobs_ctx
@@ -37,8 +37,12 @@ from mediaserver.keys import (
     plugins_key,
     secret_key,
     storage_key,
-    templates_key,
 )
+from mediaserver.library.jobs import library_ctx, scanner_ctx
+from mediaserver.library.routes import routes as library_routes
+from mediaserver.library.title_routes import routes as title_routes
+from mediaserver.library.upload_routes import routes as upload_routes
+from mediaserver.library.upload_routes import uploads_ctx
 from mediaserver.plugins import create_plugin_manager
 from mediaserver.storage.factory import create_storage
 
@@ -52,6 +56,9 @@ DOMAIN_ROUTES = [
     admin_routes,
     job_routes,
     catalog_routes,
+    upload_routes,
+    library_routes,
+    title_routes,
 ]
 
 
@@ -154,10 +161,8 @@ def create_app(settings: Settings) -> web.Application:
     extra_templates = [Path(d) for dirs in pm.hook.template_dirs() for d in (dirs or [])]
     setup_templating(app, extra_templates)
     setup_static(app)
-    app[templates_key].globals["static"] = lambda p: str(app.router["static"].url_for(filename=p))
     setup_security_headers(app)
     setup_csrf(app)
-    app.on_response_prepare.append(static_cache_headers)
 
     for table in DOMAIN_ROUTES:
         app.router.add_routes(table)
@@ -166,6 +171,15 @@ def create_app(settings: Settings) -> web.Application:
 
     app.on_shutdown.append(end_live_streams)
     app.cleanup_ctx.extend(
-        [database_ctx, storage_ctx, jobs_ctx, plugin_jobs_ctx, plugins_startup_ctx]
+        [
+            database_ctx,
+            storage_ctx,
+            scanner_ctx,  # before the runner: scans stop before their probe threads do
+            jobs_ctx,
+            library_ctx,  # after the runner: registers library.scan and starts the watcher
+            uploads_ctx,
+            plugin_jobs_ctx,
+            plugins_startup_ctx,
+        ]
     )
     return app

@@ -23,7 +23,7 @@ from mediaserver.keys import db_key
 
 if TYPE_CHECKING:
     from mediaserver.config import Settings
-    from mediaserver.jobs.runner import JobContext
+    from mediaserver.jobs import JobContext
 
 # A logger under "mediaserver." so the server's log settings (level, JSON format) apply to it.
 log = logging.getLogger("mediaserver.plugin.hello_page")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
 ADMIN = ("admin", "admin-password-1")
@@ -37,12 +38,12 @@ def use_session(client: TestClient, token: str) -> None:
     )
 
 
-async def setup_admin(
+async def post_setup(
     client: TestClient, username: str = ADMIN[0], password: str = ADMIN[1]
-) -> str:
-    """First-run setup through the form; the client ends up signed in. Returns the session."""
+) -> ClientResponse:
+    """Submit the first-run form (redirects not followed); the response, whatever it is."""
     token = await csrf_from(client, "/setup")
-    resp = await client.post(
+    return await client.post(
         "/setup",
         data={
             "csrf_token": token,
@@ -52,19 +53,33 @@ async def setup_admin(
         },
         allow_redirects=False,
     )
+
+
+async def setup_admin(
+    client: TestClient, username: str = ADMIN[0], password: str = ADMIN[1]
+) -> str:
+    """First-run setup through the form; the client ends up signed in. Returns the session."""
+    resp = await post_setup(client, username, password)
     assert resp.status == 303, await resp.text()
+    assert resp.headers["Location"] == "/profiles"
     return session_token(client)
+
+
+async def post_login(
+    client: TestClient, username: str, password: str, next: str | None = None
+) -> ClientResponse:
+    """Submit the login form with the client's cookies (redirects not followed)."""
+    token = await csrf_from(client, "/login")
+    data = {"csrf_token": token, "username": username, "password": password}
+    if next is not None:
+        data["next"] = next
+    return await client.post("/login", data=data, allow_redirects=False)
 
 
 async def sign_in(client: TestClient, username: str, password: str) -> str:
     """Sign in through the login form as a fresh browser. Returns the session cookie value."""
     client.session.cookie_jar.clear()
-    token = await csrf_from(client, "/login")
-    resp = await client.post(
-        "/login",
-        data={"csrf_token": token, "username": username, "password": password},
-        allow_redirects=False,
-    )
+    resp = await post_login(client, username, password)
     assert resp.status == 303, await resp.text()
     return session_token(client)
 

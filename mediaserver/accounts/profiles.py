@@ -34,16 +34,22 @@ class Profile:
     created_at: float
 
 
-def _profile(row: sa.Row) -> Profile:
+def profile_from_row(row: sa.Row) -> Profile:
+    """The Profile in a row that selected the `profiles` columns, alone or joined to others.
+
+    Columns are looked up by column object, not name, so a join whose other tables also have
+    `id` or `created_at` reads the profile's own.
+    """
+    m = row._mapping
     return Profile(
-        row.id,
-        row.user_id,
-        row.name,
-        row.avatar,
-        bool(row.is_kids),
-        row.max_rating,
-        row.pin_hash is not None,
-        row.created_at,
+        m[profiles.c.id],
+        m[profiles.c.user_id],
+        m[profiles.c.name],
+        m[profiles.c.avatar],
+        bool(m[profiles.c.is_kids]),
+        m[profiles.c.max_rating],
+        m[profiles.c.pin_hash] is not None,
+        m[profiles.c.created_at],
     )
 
 
@@ -83,7 +89,7 @@ async def list_profiles(db: Database, user_id: int) -> list[Profile]:
                 sa.select(profiles).where(profiles.c.user_id == user_id).order_by(profiles.c.id)
             )
         ).all()
-    return [_profile(r) for r in rows]
+    return [profile_from_row(r) for r in rows]
 
 
 async def get_profile(db: Database, user_id: int, profile_id: int) -> Profile:
@@ -98,7 +104,7 @@ async def get_profile(db: Database, user_id: int, profile_id: int) -> Profile:
         ).first()
     if row is None:
         raise NotFound("No such profile.")
-    return _profile(row)
+    return profile_from_row(row)
 
 
 async def create_profile(

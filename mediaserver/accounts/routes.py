@@ -10,6 +10,7 @@ from aiohttp import web
 from mediaserver.accounts import sessions
 from mediaserver.accounts.identity import get_identity
 from mediaserver.accounts.profiles import check_profile_pin, get_profile, list_profiles
+from mediaserver.accounts.sessions import DeviceSession
 from mediaserver.accounts.users import authenticate, count_users, create_user
 from mediaserver.errors import BadRequest, DomainError, Forbidden, TooManyRequests
 from mediaserver.http.auth import SESSION_COOKIE, access, current_user_id
@@ -23,14 +24,28 @@ routes = web.RouteTableDef()
 LOGIN_ERROR = "Wrong username or password."  # the same words whatever was wrong
 
 
-async def _start_session(request: web.Request, user_id: int, response: web.StreamResponse) -> None:
+async def start_session(
+    request: web.Request,
+    user_id: int,
+    response: web.StreamResponse,
+    profile_id: int | None = None,
+    *,
+    device_name: str | None = None,
+) -> DeviceSession:
+    """Sign this browser in: a new device session, its cookie set on `response`.
+
+    The device is named after the User-Agent unless `device_name` is given.
+    """
     settings = request.app[config_key]
-    token, _ = await sessions.create_session(
+    if device_name is None:
+        device_name = sessions.describe_device(request.headers.get("User-Agent", ""))
+    token, session = await sessions.create_session(
         request.app[db_key],
         user_id,
-        device_name=sessions.describe_device(request.headers.get("User-Agent", "")),
+        device_name=device_name,
         ip_address=client_ip(request),
         days=settings.auth.session_days,
+        profile_id=profile_id,
     )
     response.set_cookie(
         SESSION_COOKIE,
@@ -41,6 +56,7 @@ async def _start_session(request: web.Request, user_id: int, response: web.Strea
         secure=secure_cookies(request),
         path="/",
     )
+    return session
 
 
 @routes.get("/setup", name="setup")
@@ -68,7 +84,7 @@ async def setup_submit(request: web.Request) -> web.StreamResponse:
             error = exc
         else:
             response = web.HTTPSeeOther("/profiles")
-            await _start_session(request, user.id, response)
+            await start_session(request, user.id, response)
             raise response
     if wants_json(request):
         raise error
@@ -121,7 +137,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     response = web.HTTPSeeOther(
         f"/profiles?next={quote(next_url, safe='/')}" if next_url != "/" else "/profiles"
     )
-    await _start_session(request, user.id, response)
+    await start_session(request, user.id, response)
     raise response
 
 

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from mediaserver.accounts.profiles import Profile, profile_from_row
 from mediaserver.accounts.tokens import new_token, token_hash
 from mediaserver.accounts.users import User
 from mediaserver.db.engine import Database
-from mediaserver.db.schema import sessions, users
+from mediaserver.db.schema import profiles, sessions, users
 from mediaserver.errors import NotFound
 
 # last_seen_at is refreshed at most this often, so browsing does not turn every read into a write.
@@ -87,7 +88,13 @@ def describe_device(user_agent: str) -> str:
 
 
 async def create_session(
-    db: Database, user_id: int, *, device_name: str, ip_address: str, days: int
+    db: Database,
+    user_id: int,
+    *,
+    device_name: str,
+    ip_address: str,
+    days: int,
+    profile_id: int | None = None,
 ) -> tuple[str, DeviceSession]:
     """Start a session; returns the cookie value (shown only here) and the row."""
     token = new_token()
@@ -95,7 +102,7 @@ async def create_session(
     values = {
         "token_hash": token_hash(token),
         "user_id": user_id,
-        "profile_id": None,
+        "profile_id": profile_id,
         "csrf_token": secrets.token_urlsafe(32),
         "device_name": device_name[:200],
         "ip_address": ip_address[:64],
@@ -109,31 +116,45 @@ async def create_session(
     return token, DeviceSession(id=result.inserted_primary_key[0], **values)
 
 
-async def lookup(db: Database, token: str) -> tuple[User, DeviceSession] | None:
-    """The live session for a cookie value: not revoked, not expired, user enabled."""
-    now = time.time()
+# Built once: this runs on every signed-in request, and building a statement costs more than
+# executing a cached one. The profile is joined only if it belongs to the session's user.
+_LOOKUP = (
+    sa.select(
+        *_COLUMNS,
+        users.c.username,
+        users.c.role,
+        users.c.disabled,
+        users.c.created_at.label("user_created_at"),
+        *profiles.c,
+    )
+    .select_from(sessions)
+    .join(users, users.c.id == sessions.c.user_id)
+    .outerjoin(
+        profiles,
+        sa.and_(profiles.c.id == sessions.c.profile_id, profiles.c.user_id == sessions.c.user_id),
+    )
+    .where(
+        sessions.c.token_hash == sa.bindparam("token_hash"),
+        sessions.c.revoked_at.is_(None),
+        sessions.c.expires_at > sa.bindparam("now"),
+    )
+)
+
+
+async def lookup(db: Database, token: str) -> tuple[User, DeviceSession, Profile | None] | None:
+    """The live session for a cookie value, with its user and chosen profile, in one query.
+
+    None unless the session is neither revoked nor expired and its user is enabled. The profile
+    is None when none is chosen (or it was deleted meanwhile).
+    """
+    params = {"token_hash": token_hash(token), "now": time.time()}
     async with db.read() as conn:
-        row = (
-            await conn.execute(
-                sa.select(
-                    *_COLUMNS,
-                    users.c.username,
-                    users.c.role,
-                    users.c.disabled,
-                    users.c.created_at.label("user_created_at"),
-                )
-                .join(users, users.c.id == sessions.c.user_id)
-                .where(
-                    sessions.c.token_hash == token_hash(token),
-                    sessions.c.revoked_at.is_(None),
-                    sessions.c.expires_at > now,
-                )
-            )
-        ).first()
+        row = (await conn.execute(_LOOKUP, params)).first()
     if row is None or row.disabled:
         return None
     user = User(row.user_id, row.username, row.role, bool(row.disabled), row.user_created_at)
-    return user, _session(row)
+    profile = None if row._mapping[profiles.c.id] is None else profile_from_row(row)
+    return user, _session(row), profile
 
 
 async def touch(db: Database, session: DeviceSession, ip_address: str) -> None:

@@ -25,11 +25,11 @@ from mediaserver.accounts.profiles import (
     get_profile,
     list_profiles,
 )
-from mediaserver.accounts.sessions import DeviceSession
+from mediaserver.accounts.routes import start_session
 from mediaserver.accounts.users import authenticate, set_password
 from mediaserver.errors import BadRequest, DomainError
 from mediaserver.http.auth import SESSION_COOKIE, access, current_user_id
-from mediaserver.http.clientinfo import client_ip, secure_cookies, wants_json
+from mediaserver.http.clientinfo import wants_json
 from mediaserver.http.forms import int_path, read_input, text_field
 from mediaserver.http.templating import is_htmx, render
 from mediaserver.keys import config_key, db_key
@@ -250,34 +250,12 @@ async def password_submit(request: web.Request) -> web.StreamResponse:
     response: web.StreamResponse = (
         web.Response(status=204) if wants_json(request) else _see_other("/account?done=password")
     )
-    if identity.session is not None:
-        await _restart_session(request, identity.session, response)
+    old = identity.session
+    if old is not None:  # the same device, re-keyed: it keeps its name and profile
+        await start_session(
+            request, old.user_id, response, old.profile_id, device_name=old.device_name
+        )
     return response
-
-
-async def _restart_session(
-    request: web.Request, old: DeviceSession, response: web.StreamResponse
-) -> None:
-    settings = request.app[config_key]
-    db = request.app[db_key]
-    token, new = await sessions.create_session(
-        db,
-        old.user_id,
-        device_name=old.device_name,
-        ip_address=client_ip(request),
-        days=settings.auth.session_days,
-    )
-    if old.profile_id is not None:
-        await sessions.select_profile(db, new.id, old.profile_id)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=settings.auth.session_days * 86400,
-        httponly=True,
-        samesite="Lax",
-        secure=secure_cookies(request),
-        path="/",
-    )
 
 
 # app.py imports `routes` from this module: the pages above and the JSON API.

@@ -15,9 +15,8 @@ from aiohttp.typedefs import Handler
 
 from mediaserver.accounts import api_keys, sessions
 from mediaserver.accounts.identity import ANONYMOUS, Identity, get_identity, set_identity
-from mediaserver.accounts.profiles import get_profile
 from mediaserver.accounts.users import count_users
-from mediaserver.errors import Forbidden, NotFound, Unauthorized
+from mediaserver.errors import Forbidden, Unauthorized
 from mediaserver.http.clientinfo import client_ip, wants_json
 from mediaserver.keys import db_key
 
@@ -60,14 +59,8 @@ async def _identify(request: web.Request) -> Identity:
     found_session = await sessions.lookup(db, token)
     if found_session is None:
         return ANONYMOUS
-    user, session = found_session
+    user, session, profile = found_session
     await sessions.touch(db, session, client_ip(request))
-    profile = None
-    if session.profile_id is not None:
-        try:
-            profile = await get_profile(db, user.id, session.profile_id)
-        except NotFound:
-            profile = None
     return Identity(user=user, session=session, profile=profile)
 
 

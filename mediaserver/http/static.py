@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
+
+from mediaserver.keys import templates_key
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 
 
 def setup_static(app: web.Application) -> None:
-    app.router.add_static(
+    """Serve /static and give templates `static("css/app.css")`. Call after setup_templating."""
+    resource = app.router.add_static(
         "/static", STATIC, name="static", follow_symlinks=False, append_version=True
     )
+    app.on_response_prepare.append(static_cache_headers)
+    app[templates_key].globals["static"] = static_url(resource)
+
+
+def static_url(resource: web.StaticResource) -> Callable[[str], str]:
+    """A function from a file name under /static to its URL with ?v=<hash of the file>.
+
+    append_version reads and hashes the file on every url_for; pages ask for the same few files
+    on every request, and the package's static files don't change while the process runs, so
+    each URL is computed once.
+    """
+
+    @functools.lru_cache(maxsize=1024)
+    def url(filename: str) -> str:
+        return str(resource.url_for(filename=filename))
+
+    return url
 
 
 async def static_cache_headers(request: web.Request, response: web.StreamResponse) -> None:

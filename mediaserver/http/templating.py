@@ -27,6 +27,9 @@ def setup_templating(app: web.Application, extra_dirs: list[Path]) -> None:
         enable_async=False,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates (the package's and plugins') are read once: checking their mtimes on every
+        # render costs two stat() calls a page. Edit one, restart, as for plugin code.
+        auto_reload=False,
     )
     env.globals["version"] = __version__
     env.filters["datetime"] = _format_time

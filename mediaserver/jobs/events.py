@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
-from mediaserver.jobs.queue import Job
+from mediaserver.jobs.model import Job
 
 EVENT_FIELDS = (
     "id",

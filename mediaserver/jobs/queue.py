@@ -18,93 +18,37 @@ machines share one queue without taking the same job.
 
 from __future__ import annotations
 
-import json
-import math
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
-from mediaserver.config import JobSettings
 from mediaserver.db.engine import Database
 from mediaserver.db.schema import jobs
-
-QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = (
-    "queued",
-    "running",
-    "succeeded",
-    "failed",
-    "cancelled",
+from mediaserver.jobs.model import (
+    CANCELLED,
+    DEFAULT_MAX_ATTEMPTS,
+    ERROR_MAX,
+    FAILED,
+    FINISHED,
+    OWNER_MAX,
+    QUEUED,
+    RUNNING,
+    STATUSES,
+    SUCCEEDED,
+    WORKER_LOST,
+    Job,
+    check_payload,
+    check_type,
+    cut,
+    job_from_row,
+    progress_fields,
 )
-STATUSES = (QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED)
-FINISHED = (SUCCEEDED, FAILED, CANCELLED)
-WORKER_LOST = "worker lost"
-
-# Column limits from the schema; longer values are cut rather than rejected by the database.
-TYPE_MAX = jobs.c.type.type.length or 64
-OWNER_MAX = jobs.c.lease_owner.type.length or 100
-MESSAGE_MAX = jobs.c.message.type.length or 500
-ERROR_MAX = 4000
-DEFAULT_MAX_ATTEMPTS = JobSettings.model_fields["max_attempts"].default
-
-
-class JobPayloadError(TypeError):
-    """The payload cannot be stored as JSON; the message says why."""
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    id: int
-    type: str
-    payload: Any
-    status: str
-    priority: int
-    attempts: int
-    max_attempts: int
-    run_after: float
-    lease_owner: str | None
-    lease_expires_at: float | None
-    cancel_requested: bool
-    progress: float
-    fps: float | None
-    eta_seconds: float | None
-    message: str
-    error: str | None
-    created_at: float
-    updated_at: float
-    started_at: float | None
-    finished_at: float | None
-
-    @property
-    def finished(self) -> bool:
-        return self.status in FINISHED
-
-
-def _job(row: sa.Row) -> Job:
-    data = dict(row._mapping)
-    data["cancel_requested"] = bool(data["cancel_requested"])
-    return Job(**data)
 
 
 def _now(now: float | None) -> float:
     return time.time() if now is None else now
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _check_payload(payload: Any) -> Any:
-    """Return the payload as it will read back (tuples become lists), or raise JobPayloadError.
-
-    NaN and infinity are refused: they are not JSON, and PostgreSQL rejects them.
-    """
-    try:
-        return json.loads(json.dumps(payload, allow_nan=False))
-    except (TypeError, ValueError) as exc:
-        raise JobPayloadError(f"job payload must be JSON-serialisable: {exc}") from None
 
 
 def _owned(job_id: int, owner: str) -> sa.ColumnElement[bool]:
@@ -117,7 +61,7 @@ _RELEASE = {"lease_owner": None, "lease_expires_at": None}
 async def _update_one(db: Database, stmt: sa.Update) -> Job | None:
     async with db.write() as conn:
         row = (await conn.execute(stmt.returning(*jobs.c))).first()
-    return _job(row) if row is not None else None
+    return job_from_row(row) if row is not None else None
 
 
 async def enqueue(
@@ -131,12 +75,11 @@ async def enqueue(
     now: float | None = None,
 ) -> int:
     """Add a job; return its id. Higher priority runs first; run_after delays it."""
-    if not type or len(type) > TYPE_MAX:
-        raise ValueError(f"job type must be 1 to {TYPE_MAX} characters, got {type!r}")
+    check_type(type)
     attempts = DEFAULT_MAX_ATTEMPTS if max_attempts is None else max_attempts
     if attempts < 1:
         raise ValueError(f"max_attempts must be at least 1, got {attempts}")
-    stored = _check_payload(payload)
+    stored = check_payload(payload)
     t = _now(now)
     stmt = jobs.insert().values(
         type=type,
@@ -200,7 +143,7 @@ async def lease(
             .returning(*jobs.c)
         )
         rows = (await conn.execute(stmt)).all()
-    return sorted((_job(r) for r in rows), key=lambda j: (-j.priority, j.run_after, j.id))
+    return sorted((job_from_row(r) for r in rows), key=lambda j: (-j.priority, j.run_after, j.id))
 
 
 async def heartbeat(
@@ -222,18 +165,9 @@ async def set_progress(
     *,
     now: float | None = None,
 ) -> bool:
-    """Store progress (percent clamped to 0-100). False means stop, as for `heartbeat`."""
-    percent = 0.0 if not math.isfinite(percent) else min(100.0, max(0.0, float(percent)))
-    return await _touch(
-        db,
-        job_id,
-        owner,
-        progress=percent,
-        fps=_finite(fps),
-        eta_seconds=_finite(eta),
-        message=_cut(message, MESSAGE_MAX),
-        updated_at=_now(now),
-    )
+    """Store progress (see `progress_fields`). False means stop, as for `heartbeat`."""
+    fields = progress_fields(percent, fps, eta, message)
+    return await _touch(db, job_id, owner, **fields, updated_at=_now(now))
 
 
 async def _touch(db: Database, job_id: int, owner: str, **values: Any) -> bool:
@@ -247,11 +181,6 @@ async def _touch(db: Database, job_id: int, owner: str, **values: Any) -> bool:
     async with db.write() as conn:
         row = (await conn.execute(stmt)).first()
     return row is not None and not row.cancel_requested
-
-
-def _finite(value: float | None) -> float | None:
-    # NaN/inf from an encoder's estimate would be refused by PostgreSQL; store "unknown".
-    return value if value is None or math.isfinite(value) else None
 
 
 async def complete(
@@ -311,7 +240,7 @@ async def fail(
             .where(_owned(job_id, owner))
             .values(
                 status=status,
-                error=_cut(error, ERROR_MAX),
+                error=cut(error, ERROR_MAX),
                 run_after=run_after,
                 finished_at=finished_at,
                 updated_at=t,
@@ -320,7 +249,7 @@ async def fail(
             .returning(*jobs.c)
         )
         updated = (await conn.execute(stmt)).first()
-    return _job(updated) if updated is not None else None
+    return job_from_row(updated) if updated is not None else None
 
 
 def _backoff(retry_base: float, attempts: int) -> float:
@@ -361,9 +290,9 @@ async def cancel(db: Database, job_id: int, *, now: float | None = None) -> Job 
         for stmt in (queued, running):
             row = (await conn.execute(stmt.returning(*jobs.c))).first()
             if row is not None:
-                return _job(row)
+                return job_from_row(row)
         row = (await conn.execute(jobs.select().where(jobs.c.id == job_id))).first()
-    return _job(row) if row is not None else None
+    return job_from_row(row) if row is not None else None
 
 
 async def retry(db: Database, job_id: int, *, now: float | None = None) -> Job | None:
@@ -411,7 +340,7 @@ async def release_owned(db: Database, owner: str, *, now: float | None = None) -
         .returning(*jobs.c)
     )
     async with db.write() as conn:
-        return [_job(r) for r in (await conn.execute(stmt)).all()]
+        return [job_from_row(r) for r in (await conn.execute(stmt)).all()]
 
 
 async def requeue_expired(db: Database, now: float | None = None) -> list[Job]:
@@ -438,13 +367,13 @@ async def requeue_expired(db: Database, now: float | None = None) -> list[Job]:
         .returning(*jobs.c)
     )
     async with db.write() as conn:
-        return [_job(r) for r in (await conn.execute(stmt)).all()]
+        return [job_from_row(r) for r in (await conn.execute(stmt)).all()]
 
 
 async def get(db: Database, job_id: int) -> Job | None:
     async with db.read() as conn:
         row = (await conn.execute(jobs.select().where(jobs.c.id == job_id))).first()
-    return _job(row) if row is not None else None
+    return job_from_row(row) if row is not None else None
 
 
 async def list_jobs(
@@ -459,7 +388,7 @@ async def list_jobs(
     if wanted:
         query = query.where(jobs.c.status.in_(wanted))
     async with db.read() as conn:
-        return [_job(r) for r in (await conn.execute(query)).all()]
+        return [job_from_row(r) for r in (await conn.execute(query)).all()]
 
 
 async def purge_finished(db: Database, older_than: float) -> int:

@@ -13,6 +13,7 @@ from mediaserver.http.forms import int_path
 from mediaserver.http.templating import is_htmx, render
 from mediaserver.jobs import queue
 from mediaserver.jobs.events import job_event
+from mediaserver.jobs.model import QUEUED, RUNNING, STATUSES, Job
 from mediaserver.keys import db_key, job_events_key, jobs_key
 
 routes = web.RouteTableDef()
@@ -25,14 +26,12 @@ PAGE_SIZE = 100
 
 def _status_filter(request: web.Request) -> str | None:
     status = request.query.get("status") or None
-    if status is not None and status not in queue.STATUSES:
-        raise BadRequest(
-            f"Unknown status; expected one of: {', '.join(queue.STATUSES)}.", field="status"
-        )
+    if status is not None and status not in STATUSES:
+        raise BadRequest(f"Unknown status; expected one of: {', '.join(STATUSES)}.", field="status")
     return status
 
 
-def _job_json(job: queue.Job) -> dict:
+def _job_json(job: Job) -> dict:
     return job_event(job) | {
         "payload": job.payload,
         "max_attempts": job.max_attempts,
@@ -55,7 +54,7 @@ async def jobs_page(request: web.Request) -> web.Response:
         {
             "jobs": jobs,
             "status": status,
-            "statuses": queue.STATUSES,
+            "statuses": STATUSES,
             "worker_types": runner.types,
             "active_page": "jobs",
         },
@@ -82,7 +81,7 @@ async def job_event_stream(request: web.Request) -> web.StreamResponse:
             try:
                 event = await asyncio.wait_for(sub.get(), timeout=POLL_SECONDS)
             except TimeoutError:
-                active = await queue.list_jobs(db, status=(queue.RUNNING, queue.QUEUED), limit=50)
+                active = await queue.list_jobs(db, status=(RUNNING, QUEUED), limit=50)
                 payload = b"".join(_sse(job_event(j)) for j in active) or b": keep-alive\n\n"
                 await response.write(payload)
                 continue

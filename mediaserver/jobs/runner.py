@@ -8,127 +8,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import os
 import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from aiohttp import web
 
 from mediaserver.config import JobSettings
 from mediaserver.db.engine import Database
 from mediaserver.jobs import queue
+from mediaserver.jobs.context import CANCEL, LOST, SHUTDOWN, JobCancelled, JobContext, uninterrupted
 from mediaserver.jobs.events import JobEvents
-from mediaserver.jobs.queue import Job
+from mediaserver.jobs.model import RUNNING, Job, check_type
 from mediaserver.keys import config_key, db_key, job_events_key, jobs_key
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[["JobContext"], Awaitable[None]]
-T = TypeVar("T")
+Handler = Callable[[JobContext], Awaitable[None]]
 
-PROGRESS_INTERVAL = 0.5  # seconds between stored progress updates of one job
 PURGE_INTERVAL = 3600.0  # seconds between purges of old finished jobs
-
-# Why a handler was stopped from outside.
-CANCEL, LOST, SHUTDOWN = "cancel", "lost", "shutdown"
-
-
-class JobCancelled(Exception):
-    """Raised by `JobContext.raise_if_cancelled()`; a handler may also raise it to give up."""
-
-
-class JobContext:
-    """What a handler gets: the job, its payload, progress reporting and cancellation."""
-
-    def __init__(self, runner: JobRunner, job: Job) -> None:
-        self.job = job
-        # Set when the handler must stop (cancel requested, lease lost, shutdown). The runner
-        # also cancels the handler task; the event is for code in threads, which can't be.
-        self.cancelled = asyncio.Event()
-        self.stop_reason: str | None = None
-        self._runner = runner
-        self._task: asyncio.Task[None] | None = None
-        self._pending: tuple[float, float | None, float | None, str] | None = None
-        self._last_write = float("-inf")
-        self._flusher: asyncio.Task[None] | None = None
-
-    @property
-    def payload(self) -> Any:
-        return self.job.payload
-
-    @property
-    def is_cancelled(self) -> bool:
-        """Safe to read from a worker thread."""
-        return self.stop_reason is not None
-
-    def raise_if_cancelled(self) -> None:
-        if self.stop_reason is not None:
-            raise JobCancelled(f"job {self.job.id} stopped: {self.stop_reason}")
-
-    async def progress(
-        self,
-        percent: float,
-        fps: float | None = None,
-        eta: float | None = None,
-        message: str = "",
-    ) -> None:
-        """Report progress. Cheap to call often: stored at most every PROGRESS_INTERVAL s."""
-        self._pending = (percent, fps, eta, message)
-        wait = self._last_write + PROGRESS_INTERVAL - time.monotonic()
-        if wait <= 0:
-            await self._flush()
-        elif self._flusher is None:
-            # Trailing write, so the last value is stored even if the handler goes quiet.
-            self._flusher = asyncio.create_task(self._flush_later(wait))
-
-    async def _flush_later(self, delay: float) -> None:
-        await asyncio.sleep(delay)
-        self._flusher = None
-        await self._flush()
-
-    async def _flush(self) -> None:
-        if self._pending is None or self.stop_reason is not None:
-            return
-        percent, fps, eta, message = self._pending
-        self._pending = None
-        self._last_write = time.monotonic()
-        runner = self._runner
-        try:
-            ok = await _uninterrupted(
-                queue.set_progress(
-                    runner.db, self.job.id, runner.owner_id, percent, fps, eta, message
-                )
-            )
-        except Exception as exc:  # a database hiccup must not kill an hour-long transcode
-            log.warning("job %s: progress not stored: %s", self.job.id, exc)
-            return
-        self.job = dataclasses.replace(
-            self.job,
-            progress=min(100.0, max(0.0, percent)),
-            fps=fps,
-            eta_seconds=eta,
-            message=message[: queue.MESSAGE_MAX],
-        )
-        runner.events.publish(self.job)
-        if not ok:
-            await runner._lease_problem(self)
-
-    def _stop(self, reason: str) -> None:
-        if self.stop_reason is not None or self._task is None or self._task.done():
-            return
-        self.stop_reason = reason
-        self.cancelled.set()
-        self._task.cancel()
-
-    def _close(self) -> None:
-        if self._flusher is not None:
-            self._flusher.cancel()
-            self._flusher = None
 
 
 class JobRunner:
@@ -162,8 +64,7 @@ class JobRunner:
 
     def register(self, job_type: str, handler: Handler) -> None:
         """Run `handler` for jobs of `job_type`. May be called before or after start()."""
-        if not job_type or len(job_type) > queue.TYPE_MAX:
-            raise ValueError(f"job type must be 1 to {queue.TYPE_MAX} characters")
+        check_type(job_type)
         if job_type in self._handlers:
             raise ValueError(f"a handler for job type {job_type!r} is already registered")
         self._handlers[job_type] = handler
@@ -361,7 +262,7 @@ class JobRunner:
         while True:
             await asyncio.sleep(lease_seconds / 3)
             try:
-                ok = await _uninterrupted(
+                ok = await uninterrupted(
                     queue.heartbeat(self.db, ctx.job.id, self.owner_id, lease_seconds)
                 )
             except Exception as exc:
@@ -379,11 +280,11 @@ class JobRunner:
     async def _lease_problem(self, ctx: JobContext) -> None:
         """A write said stop: find out whether the job was cancelled or taken away."""
         try:
-            job = await _uninterrupted(queue.get(self.db, ctx.job.id))
+            job = await uninterrupted(queue.get(self.db, ctx.job.id))
         except Exception as exc:  # the heartbeat loop decides once the lease is really at risk
             log.warning("job %s: could not read its state: %s", ctx.job.id, exc)
             return
-        mine = job is not None and job.status == queue.RUNNING and job.lease_owner == self.owner_id
+        mine = job is not None and job.status == RUNNING and job.lease_owner == self.owner_id
         if mine and job is not None and job.cancel_requested:
             ctx._stop(CANCEL)
         elif not mine:
@@ -424,23 +325,6 @@ class JobRunner:
 
 async def _call(handler: Handler, ctx: JobContext) -> None:
     await handler(ctx)
-
-
-async def _uninterrupted(aw: Awaitable[T]) -> T:
-    """Await a database call that finishes even if the caller is cancelled meanwhile.
-
-    Handlers and heartbeats are cancelled when a job stops; a query cut off halfway would leave
-    an invalidated connection behind instead of returning it to the pool.
-    """
-    task = asyncio.ensure_future(aw)
-    task.add_done_callback(_consume)
-    return await asyncio.shield(task)
-
-
-def _consume(task: asyncio.Future[Any]) -> None:
-    # Nobody may be left to await it: read the exception so it isn't logged as never retrieved.
-    if not task.cancelled():
-        task.exception()
 
 
 async def jobs_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -1,4 +1,4 @@
-"""Low-level file helpers for LocalStorage: threads that survive cancellation, temp files, swaps.
+"""Low-level file helpers for LocalStorage: cancellation-safe threads, temp files, swaps, walks.
 
 Kept apart from local.py so that the backend reads as policy (keys, links, atomicity) and this
 module as mechanism (descriptors, syscalls).
@@ -15,10 +15,14 @@ import os
 import shutil
 import stat as st_mode
 import sys
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+
+# errno values that mean "nothing there to read" (ELOOP: the last component is a link).
+MISSING = {errno.ENOENT, errno.ENOTDIR, errno.ELOOP}
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -100,6 +104,55 @@ def remove_tree(path: Path) -> int:
     # Errors leave leftovers in .tmp, which cleanup_temp removes later.
     shutil.rmtree(path, ignore_errors=True)
     return count
+
+
+def open_dir(path: Path | str, dir_fd: int | None = None) -> int | None:
+    """A descriptor of a real directory (never a link to one), or None."""
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        return os.open(path, flags, dir_fd=dir_fd)
+    except OSError as exc:
+        if exc.errno in MISSING:
+            return None
+        raise
+
+
+def scan_dir(dir_fd: int) -> list[tuple[str, os.stat_result | None]]:
+    """Sorted (name, stat-or-None-for-directories) of one directory, links skipped."""
+    out: list[tuple[str, os.stat_result | None]] = []
+    with os.scandir(dir_fd) as entries:
+        for entry in entries:
+            with contextlib.suppress(FileNotFoundError):
+                if entry.is_dir(follow_symlinks=False):
+                    out.append((entry.name, None))
+                elif entry.is_file(follow_symlinks=False):
+                    out.append((entry.name, entry.stat(follow_symlinks=False)))
+    # Sorting directories as "name/" makes a depth-first walk yield keys in UTF-8 byte order,
+    # the order S3 lists in, so callers see the same order on every backend.
+    out.sort(key=lambda e: os.fsencode(e[0]) + (b"/" if e[1] is None else b""))
+    return out
+
+
+def remove_older(directory: Path, older_than: float) -> int:
+    """Remove the entries of `directory` untouched for `older_than` seconds; return how many."""
+    cutoff = time.time() - older_than
+    removed = 0
+    with contextlib.suppress(FileNotFoundError), os.scandir(directory) as entries:
+        for entry in entries:
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            # ctime too: renaming a tree into .tmp does not touch its mtime.
+            if max(st.st_mtime, st.st_ctime) > cutoff:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+            removed += 1
+    return removed
 
 
 class TempFile:

@@ -13,9 +13,7 @@ import asyncio
 import contextlib
 import errno
 import os
-import shutil
 import stat as st_mode
-import time
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 from pathlib import Path
@@ -38,7 +36,6 @@ TEMP_DIR = ".tmp"
 WRITE_BUFFER = 1024 * 1024  # put_stream gathers small chunks up to this before a write syscall
 _FULL = {errno.ENOSPC, errno.EDQUOT}
 _CONFLICT = {errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.ENOTEMPTY}
-_READ_MISSING = {errno.ENOENT, errno.ENOTDIR, errno.ELOOP}
 
 
 def _storage_error(exc: OSError, action: str, key: str) -> StorageError:
@@ -175,7 +172,7 @@ class LocalStorage:
         try:
             fd = os.open(path, flags)
         except OSError as exc:
-            if exc.errno in _READ_MISSING:
+            if exc.errno in _fs.MISSING:
                 raise ObjectNotFound(f"no object {key!r}") from None
             raise _storage_error(exc, "read", key) from exc
         handle = _fs.ReadHandle(fd)
@@ -243,37 +240,12 @@ class LocalStorage:
 
     # -- listing and deleting ------------------------------------------------------------------
 
-    def _open_dir(self, path: Path | str, dir_fd: int | None = None) -> int | None:
-        """A descriptor of a real directory (never a link to one), or None."""
-        flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
-        try:
-            return os.open(path, flags, dir_fd=dir_fd)
-        except OSError as exc:
-            if exc.errno in _READ_MISSING:
-                return None
-            raise
-
-    def _scan(self, dir_fd: int) -> list[tuple[str, os.stat_result | None]]:
-        """Sorted (name, stat-or-None-for-directories) of one directory, links skipped."""
-        out: list[tuple[str, os.stat_result | None]] = []
-        with os.scandir(dir_fd) as entries:
-            for entry in entries:
-                with contextlib.suppress(FileNotFoundError):
-                    if entry.is_dir(follow_symlinks=False):
-                        out.append((entry.name, None))
-                    elif entry.is_file(follow_symlinks=False):
-                        out.append((entry.name, entry.stat(follow_symlinks=False)))
-        # Sorting directories as "name/" makes a depth-first walk yield keys in UTF-8 byte order,
-        # the order S3 lists in, so callers see the same order on every backend.
-        out.sort(key=lambda e: os.fsencode(e[0]) + (b"/" if e[1] is None else b""))
-        return out
-
     async def list_prefix(self, prefix: str = "") -> AsyncIterator[ObjectInfo]:
         prefix = validate_prefix(prefix, allow_empty=True)
         start = self.root if not prefix else key_to_path(self.root, prefix)
         if await run_blocking(os.path.realpath, start) != str(start):
             return  # the prefix passes through a symbolic link: nothing to list
-        fd = await run_blocking(self._open_dir, start)
+        fd = await run_blocking(_fs.open_dir, start)
         if fd is None:
             return
         try:
@@ -285,7 +257,7 @@ class LocalStorage:
     async def _walk(self, dir_fd: int, prefix: str) -> AsyncIterator[ObjectInfo]:
         # Subdirectories are opened relative to their parent's descriptor, not by path: a walk
         # stays inside the tree it started in even if publish_prefix swaps a newer one in.
-        for name, st in await run_blocking(self._scan, dir_fd):
+        for name, st in await run_blocking(_fs.scan_dir, dir_fd):
             key = f"{prefix}/{name}" if prefix else name
             try:
                 validate_key(key)  # skip what no key could name (".tmp", stray odd names)
@@ -294,7 +266,7 @@ class LocalStorage:
             if st is not None:
                 yield _info(key, st)
                 continue
-            child = await run_blocking(self._open_dir, name, dir_fd)
+            child = await run_blocking(_fs.open_dir, name, dir_fd)
             if child is None:
                 continue
             try:
@@ -393,28 +365,8 @@ class LocalStorage:
 
     # -- housekeeping --------------------------------------------------------------------------
 
-    def _cleanup_sync(self, older_than: float) -> int:
-        cutoff = time.time() - older_than
-        removed = 0
-        with contextlib.suppress(FileNotFoundError), os.scandir(self.tmp_dir) as entries:
-            for entry in entries:
-                try:
-                    st = entry.stat(follow_symlinks=False)
-                except FileNotFoundError:
-                    continue
-                # ctime too: renaming a tree into .tmp does not touch its mtime.
-                if max(st.st_mtime, st.st_ctime) > cutoff:
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                else:
-                    with contextlib.suppress(FileNotFoundError):
-                        os.unlink(entry.path)
-                removed += 1
-        return removed
-
     async def cleanup_temp(self, older_than_seconds: float = 3600) -> int:
-        return await run_blocking(self._cleanup_sync, older_than_seconds)
+        return await run_blocking(_fs.remove_older, self.tmp_dir, older_than_seconds)
 
     async def free_bytes(self) -> int | None:
         vfs = await run_blocking(os.statvfs, self.root)

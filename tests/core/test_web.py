@@ -6,41 +6,7 @@ import re
 
 from aiohttp.test_utils import TestClient
 
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-async def form_token(client: TestClient, path: str) -> str:
-    resp = await client.get(path)
-    assert resp.status == 200, path
-    match = CSRF_RE.search(await resp.text())
-    assert match, f"no CSRF field on {path}"
-    return match.group(1)
-
-
-async def first_run(client: TestClient, username: str = "admin", password: str = "correct horse"):
-    token = await form_token(client, "/setup")
-    resp = await client.post(
-        "/setup",
-        data={
-            "username": username,
-            "password": password,
-            "password_confirm": password,
-            "csrf_token": token,
-        },
-        allow_redirects=False,
-    )
-    assert resp.status == 303 and resp.headers["Location"] == "/profiles"
-    return resp
-
-
-async def sign_in(client: TestClient, username: str, password: str) -> int:
-    token = await form_token(client, "/login")
-    resp = await client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token},
-        allow_redirects=False,
-    )
-    return resp.status
+from tests.helpers import ADMIN, CSRF_RE, csrf_from, post_login, post_setup, setup_admin, sign_in
 
 
 async def test_fresh_server_sends_everyone_to_first_run(client: TestClient) -> None:
@@ -51,7 +17,8 @@ async def test_fresh_server_sends_everyone_to_first_run(client: TestClient) -> N
 
 
 async def test_first_run_creates_admin_then_is_closed(client: TestClient) -> None:
-    resp = await first_run(client)
+    resp = await post_setup(client)
+    assert resp.status == 303 and resp.headers["Location"] == "/profiles"
     cookie = next(c for c in resp.headers.getall("Set-Cookie") if c.startswith("ms_session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
     # The picker lists the admin's first profile; choosing it leads to the empty home page.
@@ -65,7 +32,7 @@ async def test_first_run_creates_admin_then_is_closed(client: TestClient) -> Non
     client.session.cookie_jar.clear()
     resp = await client.get("/setup", allow_redirects=False)
     assert resp.headers["Location"] == "/login"
-    token = await form_token(client, "/login")
+    token = await csrf_from(client, "/login")
     resp = await client.post(
         "/setup",
         data={
@@ -79,51 +46,36 @@ async def test_first_run_creates_admin_then_is_closed(client: TestClient) -> Non
 
 
 async def test_setup_form_errors_keep_typed_values(client: TestClient) -> None:
-    token = await form_token(client, "/setup")
-    resp = await client.post(
-        "/setup",
-        data={
-            "username": "boss",
-            "password": "short",
-            "password_confirm": "short",
-            "csrf_token": token,
-        },
-    )
+    resp = await post_setup(client, "boss", "short")
     body = await resp.text()
     assert resp.status == 400 and "at least 8 characters" in body and 'value="boss"' in body
 
 
 async def test_login_errors_do_not_reveal_which_part_was_wrong(client: TestClient) -> None:
-    await first_run(client)
+    await setup_admin(client)
     client.session.cookie_jar.clear()
-    token = await form_token(client, "/login")
     bodies = []
     for username in ("admin", "nobody"):
-        resp = await client.post(
-            "/login", data={"username": username, "password": "wrong-pass", "csrf_token": token}
-        )
+        resp = await post_login(client, username, "wrong-pass")
         assert resp.status == 400
         bodies.append(re.search(r'role="alert">([^<]+)<', await resp.text()).group(1))
     assert bodies[0] == bodies[1] == "Wrong username or password."
-    assert await sign_in(client, "ADMIN", "correct horse") == 303  # names are case-insensitive
+    await sign_in(client, "ADMIN", ADMIN[1])  # names are case-insensitive; asserts the 303
 
 
 async def test_login_is_throttled_per_account(make_app, aiohttp_client) -> None:
     client = await aiohttp_client(make_app(auth={"login_attempts_per_account": 3}))
-    await first_run(client)
+    await setup_admin(client)
     client.session.cookie_jar.clear()
     for _ in range(3):
-        assert await sign_in(client, "admin", "wrong-pass") == 400
-    token = await form_token(client, "/login")
-    resp = await client.post(
-        "/login", data={"username": "admin", "password": "correct horse", "csrf_token": token}
-    )
+        assert (await post_login(client, "admin", "wrong-pass")).status == 400
+    resp = await post_login(client, "admin", ADMIN[1])
     assert resp.status == 429 and int(resp.headers["Retry-After"]) > 0
     assert "Too many failed sign-in attempts" in await resp.text()
 
 
 async def test_state_change_without_csrf_token_is_refused(client: TestClient) -> None:
-    await first_run(client)
+    await setup_admin(client)
     resp = await client.post("/logout", allow_redirects=False)
     assert resp.status == 403 and "CSRF" in await resp.text()
     assert (await client.get("/profiles", allow_redirects=False)).status == 200  # still signed in
@@ -140,10 +92,8 @@ async def test_state_change_without_csrf_token_is_refused(client: TestClient) ->
 
 
 async def test_logout_revokes_the_session(client: TestClient) -> None:
-    await first_run(client)
-    jar = client.session.cookie_jar.filter_cookies(client.make_url("/"))
-    stolen = jar["ms_session"].value
-    token = await form_token(client, "/profiles")
+    stolen = await setup_admin(client)
+    token = await csrf_from(client, "/profiles")
     resp = await client.post("/logout", data={"csrf_token": token}, allow_redirects=False)
     assert resp.headers["Location"] == "/login"
     resp = await client.get("/profiles", cookies={"ms_session": stolen}, allow_redirects=False)
@@ -151,20 +101,10 @@ async def test_logout_revokes_the_session(client: TestClient) -> None:
 
 
 async def test_next_parameter_cannot_redirect_off_site(client: TestClient) -> None:
-    await first_run(client)
+    await setup_admin(client)
     for evil in ("//evil.example", "https://evil.example", "/\\evil.example"):
         client.session.cookie_jar.clear()
-        token = await form_token(client, "/login")
-        resp = await client.post(
-            "/login",
-            data={
-                "username": "admin",
-                "password": "correct horse",
-                "csrf_token": token,
-                "next": evil,
-            },
-            allow_redirects=False,
-        )
+        resp = await post_login(client, *ADMIN, next=evil)
         assert resp.headers["Location"] == "/profiles"
 
 
@@ -183,7 +123,7 @@ async def test_api_errors_are_json_problems_and_pages_are_html(client: TestClien
 
 async def test_oversized_body_gets_413(make_app, aiohttp_client) -> None:
     client = await aiohttp_client(make_app(server={"max_body_bytes": 2048}))
-    token = await form_token(client, "/setup")
+    token = await csrf_from(client, "/setup")
     resp = await client.post("/setup", data={"username": "a" * 5000, "csrf_token": token})
     assert resp.status == 413 and "larger than this server accepts" in await resp.text()
 

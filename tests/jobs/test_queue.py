@@ -14,8 +14,7 @@ import pytest
 from mediaserver.config import Settings
 from mediaserver.db.engine import Database, create_database
 from mediaserver.db.migrate import upgrade
-from mediaserver.jobs import queue
-from mediaserver.jobs.queue import JobPayloadError
+from mediaserver.jobs import JobPayloadError, queue
 
 T0 = 1_700_000_000.0
 LEASE = 60.0

@@ -14,7 +14,7 @@ from aiohttp import web
 from mediaserver.config import Settings
 from mediaserver.db.engine import Database, create_database
 from mediaserver.db.schema import jobs
-from mediaserver.jobs import JobContext, JobEvents, JobRunner, jobs_ctx, queue
+from mediaserver.jobs import Job, JobContext, JobEvents, JobPayloadError, JobRunner, jobs_ctx, queue
 from mediaserver.keys import config_key, db_key, job_events_key, jobs_key
 
 
@@ -41,7 +41,7 @@ async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) 
         await asyncio.sleep(0.02)
 
 
-async def wait_status(db: Database, job_id: int, *statuses: str) -> queue.Job:
+async def wait_status(db: Database, job_id: int, *statuses: str) -> Job:
     async def reached() -> bool:
         job = await queue.get(db, job_id)
         return job is not None and job.status in statuses
@@ -440,5 +440,5 @@ async def test_events_drop_oldest_for_a_slow_subscriber() -> None:
 
 
 async def test_enqueue_refuses_payload_that_is_not_json(runners) -> None:
-    with pytest.raises(queue.JobPayloadError, match="JSON-serialisable"):
+    with pytest.raises(JobPayloadError, match="JSON-serialisable"):
         await runners().enqueue("probe", {"path": object()})

@@ -21,6 +21,7 @@ from aiohttp.test_utils import TestClient
 from yarl import URL
 
 from mediaserver.jobs import queue
+from mediaserver.jobs.model import FINISHED, SUCCEEDED
 from mediaserver.keys import db_key, plugins_key
 from mediaserver.plugins import ENTRY_POINT_GROUP, PluginError, plugin_names
 from tests.helpers import pick_profile, setup_admin
@@ -108,11 +109,11 @@ async def test_register_job_handlers_runs_hello_echo(hello_client: TestClient) -
     job_id = await queue.enqueue(db, "hello.echo", {"text": "hi there"})
     deadline = time.monotonic() + 10
     job = await queue.get(db, job_id)
-    while job is not None and job.status not in queue.FINISHED and time.monotonic() < deadline:
+    while job is not None and job.status not in FINISHED and time.monotonic() < deadline:
         await asyncio.sleep(0.05)  # the runner polls every 0.05 s in tests
         job = await queue.get(db, job_id)
     assert job is not None
-    assert job.status == queue.SUCCEEDED, job.error
+    assert job.status == SUCCEEDED, job.error
     assert job.message == "echo: hi there"
 
 
