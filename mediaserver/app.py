@@ -146,6 +146,8 @@ def create_app(settings: Settings) -> web.Application:
     ensure_folders(settings)
     app = web.Application(
         client_max_size=settings.server.max_body_bytes,
+        # 1 MiB socket reads instead of 64 KiB: uploads stream far fewer, larger chunks.
+        handler_args={"read_bufsize": 1 << 20},
         middlewares=[error_middleware, auth_middleware, csrf_middleware],
     )
     app[config_key] = settings
