@@ -43,6 +43,10 @@ from mediaserver.library.routes import routes as library_routes
 from mediaserver.library.title_routes import routes as title_routes
 from mediaserver.library.upload_routes import routes as upload_routes
 from mediaserver.library.upload_routes import uploads_ctx
+from mediaserver.packaging.admin_routes import routes as packaging_admin_routes
+from mediaserver.packaging.hwaccel import hwaccel_ctx
+from mediaserver.packaging.jobs import packaging_ctx
+from mediaserver.packaging.routes import routes as packaging_routes
 from mediaserver.plugins import create_plugin_manager
 from mediaserver.storage.factory import create_storage
 
@@ -59,6 +63,8 @@ DOMAIN_ROUTES = [
     upload_routes,
     library_routes,
     title_routes,
+    packaging_routes,
+    packaging_admin_routes,
 ]
 
 
@@ -176,9 +182,11 @@ def create_app(settings: Settings) -> web.Application:
         [
             database_ctx,
             storage_ctx,
+            hwaccel_ctx,  # detection runs in threads; start-up does not wait for it
             scanner_ctx,  # before the runner: scans stop before their probe threads do
             jobs_ctx,
             library_ctx,  # after the runner: registers library.scan and starts the watcher
+            packaging_ctx,  # registers media.package, cleans leftovers of dead jobs
             uploads_ctx,
             plugin_jobs_ctx,
             plugins_startup_ctx,

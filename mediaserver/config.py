@@ -113,6 +113,37 @@ class UploadSettings(Section):
     )
 
 
+class TranscodingSettings(Section):
+    hwaccel: Literal["auto", "none", "nvenc", "qsv", "vaapi"] = Field(
+        "auto",
+        description="Hardware video encoder. auto: at start-up try NVENC, Quick Sync and VA-API "
+        "by encoding a few frames and use the first that works; none: always libx264; a named "
+        "one is used if it works, else libx264 with a warning. Admin > Packaging shows which.",
+    )
+    codec: Literal["h264", "hevc"] = Field(
+        "h264", description="Ladder video codec: h264 (High, plays everywhere) or hevc (hvc1)."
+    )
+    preset: Literal[
+        "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower"
+    ] = Field("veryfast", description="x264/x265 preset for ladders: slower is smaller.")
+    rungs: list[Literal["2160p", "1080p", "720p", "480p", "360p"]] = Field(
+        default_factory=lambda: ["2160p", "1080p", "720p", "480p", "360p"],
+        description="Ladder rungs; never above the source size; 2160p only with hevc.",
+    )
+    segment_seconds: float = Field(
+        4.0, ge=2, le=10, description="Segment length; a whole multiple of gop_seconds."
+    )
+    gop_seconds: float = Field(
+        2.0, ge=0.5, le=2, description="Keyframe interval, the same on every rung."
+    )
+    surround: bool = Field(
+        False, description="Also keep 5.1 sources as AAC 5.1 (besides the stereo track)."
+    )
+    threads: int = Field(
+        0, ge=0, le=64, description="Threads per encoder (0: let the encoder decide)."
+    )
+
+
 class AuthSettings(Section):
     secret_key: SecretStr = Field(
         SecretStr(""),
@@ -158,6 +189,7 @@ class Settings(Section):
     jobs: JobSettings = Field(default_factory=JobSettings)
     library: LibrarySettings = Field(default_factory=LibrarySettings)
     uploads: UploadSettings = Field(default_factory=UploadSettings)
+    transcoding: TranscodingSettings = Field(default_factory=TranscodingSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     plugins: PluginSettings = Field(default_factory=PluginSettings)

@@ -49,6 +49,7 @@ class EpisodeRef:
 class WriteOutcome:
     ok: bool
     issues: list[WalkIssue] = field(default_factory=list)
+    file_id: int | None = None
 
 
 class CatalogWriter:
@@ -192,7 +193,7 @@ class CatalogWriter:
                     conn, art, a.found.root, now, fresh=new, episode_id=episode_id
                 )
             await self._series_once(conn, title_id, a, now)
-        return WriteOutcome(ok=True, issues=issues)
+        return WriteOutcome(ok=True, issues=issues, file_id=file_id)
 
     async def _series_once(self, conn: AsyncConnection, series_id: int, a: Analysis, now: float):
         """Series artwork, season artwork and tvshow.nfo tags: once per series per scan."""

@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 
 BATCH = 200  # files per write transaction
 Progress = Callable[[int, int, str], Awaitable[None]]
+# Called after each committed batch with (library id, ids of files that are new or whose content
+# changed and were read fine); packaging queues ladders from it.
+FilesChanged = Callable[[int, list[int]], Awaitable[None]]
 
 
 @dataclass(slots=True)
@@ -90,6 +93,7 @@ class Scanner:
         threads = settings.library.scan_threads or os.cpu_count() or 2
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="scan")
         self._locks: dict[int, asyncio.Lock] = {}
+        self.listeners: list[FilesChanged] = []
 
     def close(self) -> None:
         # Threads still probing finish their file; nobody waits for them.
@@ -200,6 +204,10 @@ class Scanner:
             log.warning("a batch could not be written at once; writing it file by file")
             writer.reset()
             outcomes = await self._write_batch(writer, batch, analyses, now, safe=True)
+        await self._notify(
+            writer.library_id,
+            [o.file_id for w, o in zip(batch, outcomes, strict=True) if w.probe and o.ok],
+        )
         for a, outcome in zip(analyses, outcomes, strict=True):
             issues.extend(a.issues)
             issues.extend(outcome.issues)
@@ -207,6 +215,16 @@ class Scanner:
                 stats.failed += 1
                 if len(stats.failures) < 20:
                     stats.failures.append(f"{a.found.path}: {a.error or 'not saved'}")
+
+    async def _notify(self, library_id: int, file_ids: list[int | None]) -> None:
+        ids = [i for i in file_ids if i is not None]
+        if not ids:
+            return
+        for listener in list(self.listeners):
+            try:
+                await listener(library_id, ids)
+            except Exception:  # a listener's trouble must not fail the scan
+                log.exception("scan listener failed for library %s", library_id)
 
     async def _write_batch(
         self,

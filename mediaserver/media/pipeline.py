@@ -1,0 +1,382 @@
+"""One decode of the source feeding every rendition: the loop behind `build_ladder`.
+
+The source's video is decoded once; each frame is turned upright (a transpose filter, for rotated
+sources), scaled per rung with swscale (sample aspect applied, 10-bit and 4:2:2 converted to 8-bit
+4:2:0; smaller rungs from larger ones, see CASCADE_RATIO) and handed to every rung's encoder with
+the same timestamp. Keyframes are forced by time: the first frame at or after every multiple of
+the GOP duration is an I frame (an IDR) in every rung, so every rung is segmented at the same
+instants. Timestamps pass through (variable frame
+rate stays variable); all rungs get identical ones.
+
+The main thread demuxes, decodes (FFmpeg's frame threads) and scales (one reusable swscale
+context per rung; PyAV releases the GIL while it scales); every rung's encoder and segmenter runs
+in its own thread behind a small bounded queue (segmenter.EncoderThread), with x264/x265 frame
+threads inside. Audio is cheap and stays on the main thread.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import av.filter
+from av.video.reformatter import VideoReformatter
+
+from mediaserver.media import ladder
+from mediaserver.media.ladder import LadderProfile
+from mediaserver.media.languages import safe_code
+from mediaserver.media.segmenter import AudioRendition, EncoderThread, VideoRung
+from mediaserver.media.upright import Upright, rotation_of
+
+MAX_DECODE_ERRORS = 8  # corrupt packets tolerated per stream (players skip them too)
+PROGRESS_EVERY_SECONDS = 0.5
+# Decoded audio/video may end this much before the declared duration (a fraction, or seconds
+# when more) before the file counts as truncated: subtitles and container padding can outlast it.
+TRUNCATION_TOLERANCE = 0.05
+TRUNCATION_TOLERANCE_SECONDS = 2.0
+HDR_TRANSFERS = (16, 18)  # PQ, HLG: no tone mapping here, so no colour tags are copied
+INTERPOLATION = "BICUBIC"  # FFmpeg's scale filter default, so the bench compares like with like
+# A rung is scaled from the smallest rung already made that is at least this much larger (else
+# from the source): 1080p -> 720p -> 480p, 720p -> 360p. Half the scaling time of scaling every
+# rung from the source (swscale's bicubic widens its kernel with the ratio), and each step is a
+# proper >= 1.5x downscale, so no visible softening.
+CASCADE_RATIO = 1.5
+PictureType = av.video.frame.PictureType
+
+
+class LadderError(Exception):
+    """The ladder could not be made; `reason` says why, in words a person can act on."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class LadderCancelled(LadderError):
+    """should_stop() said so; the partial output is the caller's to delete."""
+
+
+Progress = Callable[[float, float | None, float | None], None]
+
+
+class Pipeline:
+    """Demux + decode once, feed every output. Outputs are opened at each stream's first decoded
+    frame (so a stream with no frames simply has no rendition)."""
+
+    def __init__(
+        self,
+        container: av.container.InputContainer,
+        out_dir: Path,
+        profile: LadderProfile,
+        progress: Progress | None,
+        should_stop: Callable[[], bool],
+    ) -> None:
+        self.container = container
+        self.out_dir = out_dir
+        self.profile = profile
+        self.progress = progress
+        self.should_stop = should_stop
+        self.video = next(
+            (
+                s
+                for s in container.streams.video
+                if not s.disposition & av.stream.Disposition.attached_pic
+            ),
+            None,
+        )
+        self.audio = list(container.streams.audio)
+        start = container.start_time
+        self.t0 = Fraction(start or 0, 1_000_000) if start and start > 0 else Fraction(0)
+        self.declared = self._declared_duration()
+        self.rungs: list[VideoRung] = []
+        self.workers: list[EncoderThread] = []  # one per rung, in the same order
+        self.scalers: list[VideoReformatter] = []  # one per rung: swscale contexts are reused
+        self.plans: list[ladder.RungPlan] = []
+        self.audio_outputs: dict[int, list[tuple[str, AudioRendition]]] = {}
+        self.audio_meta: dict[str, dict] = {}
+        self.upright: Upright | None = None
+        self.frames = 0
+        self.position = 0.0
+        self.ended = 0.0
+        self.errors: dict[int, int] = {}
+        self.frame_rate = Fraction(30)
+        self.started = time.monotonic()
+        self._last_progress = 0.0
+        self._next_key = Fraction(0)
+        self._last_pts: int | None = None
+
+    # -- setup ---------------------------------------------------------------------------------
+
+    def _declared_duration(self) -> float | None:
+        """What the file says its audio/video lasts: the streams' own durations where the
+        container records them (MP4), else the container's (which may include subtitles)."""
+        own = [
+            float(s.duration * s.time_base)
+            for s in ([self.video] if self.video else []) + self.audio
+            if s.duration and s.duration > 0 and s.time_base
+        ]
+        if own:
+            return max(own)
+        duration = self.container.duration
+        return duration / 1_000_000 if duration and duration > 0 else None
+
+    def _open_video(self, frame: av.VideoFrame) -> None:
+        stream = self.video
+        rate = stream.average_rate or stream.guessed_rate or Fraction(30)
+        if not 1 <= rate <= 240:
+            rate = Fraction(30)
+        self.frame_rate = Fraction(rate).limit_denominator(1001)
+        rotation = rotation_of(stream, frame)
+        self.upright = Upright(rotation)
+        sar = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+        self.plans = ladder.plan_rungs(
+            self.profile,
+            frame.width,
+            frame.height,
+            sample_aspect=Fraction(sar) if sar and sar > 0 else Fraction(1),
+            rotation=rotation,
+            frame_rate=float(self.frame_rate),
+        )
+        gop = ladder.gop_frames(self.profile, float(self.frame_rate))
+        colour = {}
+        ctx = stream.codec_context
+        if ctx.color_trc not in HDR_TRANSFERS and ctx.color_primaries not in (9,):
+            for name in ("color_primaries", "color_trc", "colorspace"):
+                value = getattr(ctx, name, None)
+                if value and value != 2:  # 2 = unspecified
+                    colour[name] = value
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        threads = ladder.encoder_threads(self.profile, self.plans, cpus or 1)
+        for plan, count in zip(self.plans, threads, strict=True):
+            try:
+                rung = VideoRung(
+                    plan,
+                    self.profile,
+                    self.out_dir / "video" / plan.name,
+                    time_base=stream.time_base,
+                    frame_rate=self.frame_rate,
+                    gop=gop,
+                    colour=colour,
+                    threads=count,
+                )
+            except (av.FFmpegError, OSError) as exc:
+                raise LadderError(
+                    f"the {self.profile.encoder} encoder for {plan.name} could not be started: "
+                    f"{_words(exc)}"
+                ) from None
+            self.rungs.append(rung)
+            self.workers.append(EncoderThread(rung))
+            self.scalers.append(VideoReformatter())
+
+    def _open_audio(self, stream: av.audio.stream.AudioStream, frame: av.AudioFrame) -> None:
+        position = self.audio.index(stream) + 1
+        lang = safe_code(stream.language or stream.metadata.get("language"))
+        channels = frame.layout.nb_channels
+        wanted = [("2ch", "stereo", ladder.STEREO_BITRATE)]
+        if self.profile.surround and channels >= 6:
+            wanted.append(("6ch", "5.1", ladder.SURROUND_BITRATE))
+        outputs: list[tuple[str, AudioRendition]] = []
+        self.audio_outputs[stream.index] = outputs  # registered first: closed whatever happens
+        for suffix, layout, bitrate in wanted:
+            name = f"{position}_{lang}_{suffix}"
+            try:
+                output = AudioRendition(
+                    self.out_dir / "audio" / name,
+                    self.profile,
+                    layout=layout,
+                    rate=frame.sample_rate,
+                    bitrate=bitrate,
+                )
+            except (av.FFmpegError, OSError, ValueError) as exc:
+                raise LadderError(
+                    f"the audio encoder for track {position} could not be started: {_words(exc)}"
+                ) from None
+            outputs.append((name, output))
+            self.audio_meta[name] = {
+                "stream": stream,
+                "channels": 6 if suffix == "6ch" else 2,
+                "position": position,
+            }
+
+    # -- per frame -----------------------------------------------------------------------------
+
+    def _seconds(self, frame: av.Frame, stream: av.stream.Stream) -> Fraction | None:
+        pts = frame.pts
+        if pts is None:
+            return None
+        return pts * stream.time_base - self.t0
+
+    def _video_frame(self, frame: av.VideoFrame) -> None:
+        stream = self.video
+        if not self.rungs:
+            self._open_video(frame)
+        tb = stream.time_base
+        seconds = self._seconds(frame, stream)
+        if seconds is None:  # no timestamp: one average frame after the last
+            pts = (self._last_pts or 0) + max(1, round(1 / (self.frame_rate * tb)))
+        else:
+            if seconds < 0:
+                return  # before the programme start (edit-list pre-roll)
+            pts = math.floor(seconds / tb)
+        if self._last_pts is not None and pts <= self._last_pts:
+            pts = self._last_pts + 1  # strictly increasing, as encoders require
+        self._last_pts = pts
+        at = pts * tb
+        key = at >= self._next_key
+        if key:
+            gop = Fraction(str(self.profile.gop_seconds))
+            self._next_key = (math.floor(at / gop) + 1) * gop
+        upright = self.upright(frame)
+        made: list[av.VideoFrame] = []
+        for worker, scaler in zip(self.workers, self.scalers, strict=True):
+            plan = worker.rung.plan
+            base = next(
+                (
+                    larger
+                    for larger in reversed(made)  # the smallest that is large enough
+                    if larger.width >= CASCADE_RATIO * plan.width
+                    and larger.height >= CASCADE_RATIO * plan.height
+                ),
+                upright,
+            )
+            scaled = scaler.reformat(
+                base, plan.width, plan.height, "yuv420p", interpolation=INTERPOLATION
+            )
+            made.append(scaled)
+            scaled.pts = pts
+            scaled.time_base = tb
+            scaled.pict_type = PictureType.I if key else PictureType.NONE
+            try:
+                worker.put(scaled)
+            except (av.FFmpegError, OSError, RuntimeError) as exc:
+                raise LadderError(f"encoding the {plan.name} rung failed: {_words(exc)}") from None
+        self.frames += 1
+        self.position = float(at)
+        self.ended = max(self.ended, float(at + (frame.duration or 0) * tb))
+
+    def _audio_frame(self, stream: av.audio.stream.AudioStream, frame: av.AudioFrame) -> None:
+        if stream.index not in self.audio_outputs:
+            self._open_audio(stream, frame)
+        seconds = self._seconds(frame, stream)
+        at = float(seconds) if seconds is not None else None
+        for name, output in self.audio_outputs[stream.index]:
+            try:
+                output.encode(frame, at)
+            except (av.FFmpegError, OSError, ValueError) as exc:
+                raise LadderError(f"encoding audio {name} failed: {_words(exc)}") from None
+        if at is not None:
+            end = at + frame.samples / frame.sample_rate
+            self.ended = max(self.ended, end)
+            if self.video is None:
+                self.position = max(self.position, end)
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        streams = ([self.video] if self.video else []) + self.audio
+        if not streams:
+            raise LadderError("the source has no audio or video stream")
+        for stream in streams:
+            stream.thread_type = "AUTO"
+        finished = False
+        try:
+            self._loop(streams)
+            finished = True
+        finally:
+            self._close(flush=finished)
+        self._check_complete()
+
+    def _loop(self, streams: list) -> None:
+        demuxed = self.container.demux(*streams)
+        while True:
+            if self.should_stop():
+                raise LadderCancelled(f"stopped at {self.position:.1f} s")
+            try:
+                packet = next(demuxed)
+            except StopIteration:
+                return
+            except av.FFmpegError as exc:
+                raise LadderError(
+                    f"the source cannot be read after {self.position:.1f} s: {_words(exc)}"
+                ) from None
+            self._decode(packet)
+            self._report()
+
+    def _decode(self, packet: av.Packet) -> None:
+        stream = packet.stream
+        try:
+            frames = packet.decode()
+        except av.FFmpegError as exc:
+            count = self.errors[stream.index] = self.errors.get(stream.index, 0) + 1
+            if count > MAX_DECODE_ERRORS:
+                raise LadderError(
+                    f"the {stream.type} stream is damaged around {self.position:.1f} s "
+                    f"({count} undecodable packets): {_words(exc)}"
+                ) from None
+            return
+        for frame in frames:
+            if stream.type == "video":
+                self._video_frame(frame)
+            else:
+                self._audio_frame(stream, frame)
+
+    def _close(self, flush: bool) -> None:
+        problems = []
+        if not flush:
+            for worker in self.workers:
+                worker.abort()  # drop the queued frames: stop promptly
+        outputs: list = list(self.workers)
+        outputs += [output for pairs in self.audio_outputs.values() for _n, output in pairs]
+        for output in outputs:
+            try:
+                output.close(flush)
+            except (av.FFmpegError, OSError, RuntimeError) as exc:
+                problems.append(_words(exc))
+        if problems and flush:
+            raise LadderError(f"writing the ladder failed: {problems[0]}")
+
+    def _check_complete(self) -> None:
+        if not self.frames and not self.audio_outputs:
+            raise LadderError("no audio or video could be decoded from the source")
+        expected = self.video.frames if self.video is not None else 0  # AVI/MP4 headers count them
+        if expected > 0:
+            slack = max(
+                TRUNCATION_TOLERANCE_SECONDS * self.frame_rate, TRUNCATION_TOLERANCE * expected
+            )
+            if self.frames < expected - slack:
+                raise LadderError(
+                    f"only {self.frames} of the {expected} video frames the file declares could "
+                    f"be read (it ends at {self.ended:.1f} s): the file is truncated or damaged"
+                )
+        slack = max(TRUNCATION_TOLERANCE_SECONDS, TRUNCATION_TOLERANCE * (self.declared or 0))
+        if self.declared and self.ended < self.declared - slack:
+            raise LadderError(
+                f"the source ends at {self.ended:.1f} s although it declares "
+                f"{self.declared:.1f} s: the file is truncated or damaged"
+            )
+
+    def _report(self) -> None:
+        if self.progress is None:
+            return
+        now = time.monotonic()
+        if now - self._last_progress < PROGRESS_EVERY_SECONDS:
+            return
+        self._last_progress = now
+        elapsed = now - self.started
+        fps = self.frames / elapsed if self.frames and elapsed > 0 else None
+        percent, eta = 0.0, None
+        if self.declared:
+            percent = min(99.9, 100 * self.position / self.declared)
+            if self.position > 0:
+                eta = max(0.0, (self.declared - self.position) * elapsed / self.position)
+        self.progress(percent, fps, eta)
+
+
+def _words(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
+    return "".join(ch for ch in str(text) if ch.isprintable())[:200]

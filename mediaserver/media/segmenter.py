@@ -1,0 +1,284 @@
+"""Encoders and CMAF fMP4 segmenters, one per rendition, and reading the result back.
+
+Each rendition (a video rung or an audio track) is encoded into FFmpeg's HLS muxer in fMP4 mode,
+which cuts a segment at the first keyframe at or after every multiple of the segment duration,
+measured from the rendition's first timestamp (absolute targets, so audio never drifts), and
+writes `init.mp4` + `seg_00001.m4s`... with one `moof`+`mdat` per segment (styp + sidx first).
+Because every rung gets the same frames with keyframes forced at the same instants, every rung is
+cut at the same instants. The muxer's own playlist is discarded: hls.py writes ours from the
+segments as they are on disk (bmff.py reads them).
+
+Every option below is a constant or a number computed on the server (SECURITY class 1).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+from mediaserver.media.bmff import read_init, read_segment
+from mediaserver.media.ladder import PROFILES, LadderProfile, RungPlan
+from mediaserver.media.renditions import Track
+
+INIT_NAME = "init.mp4"
+SEGMENT_PATTERN = "seg_%05d.m4s"
+SEGMENT_GLOB = "seg_*.m4s"
+MUXER_PLAYLIST = "muxer.m3u8"  # FFmpeg's playlist, deleted once ours is written
+AUDIO_RATES = (44100, 48000)
+SILENCE_GAP_SECONDS = 0.1  # audio gaps longer than this are filled with silence
+# Frame threads scale far better than slice threads for several encoders fed from one loop
+# (bench/ladder.py --threading compares them).
+ENCODER_THREAD_TYPE = "FRAME"
+
+
+def open_segmenter(folder: Path, segment_seconds: float) -> av.container.OutputContainer:
+    """An HLS/fMP4 muxer writing into `folder` (absolute, created here, no '%' in it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    options = {
+        "hls_time": f"{segment_seconds:g}",
+        "hls_segment_type": "fmp4",
+        "hls_playlist_type": "vod",
+        "hls_list_size": "0",
+        "start_number": "1",
+        "hls_fmp4_init_filename": INIT_NAME,
+        "hls_segment_filename": f"file:{folder / SEGMENT_PATTERN}",
+        # CMAF: signed composition offsets (trun v1), so the first frame's presentation time is
+        # its decode time (tfdt) with no edit list: B-frame reordering no longer shifts video
+        # against audio in players that ignore edit lists.
+        "hls_segment_options": "movflags=+negative_cts_offsets+cmaf",
+    }
+    return av.open(
+        f"file:{folder / MUXER_PLAYLIST}",
+        "w",
+        format="hls",
+        options=options,
+        container_options={"avoid_negative_ts": "disabled"},
+    )
+
+
+def _encoder_options(profile: LadderProfile, plan: RungPlan, gop: int) -> dict[str, str]:
+    keyint = f"keyint={2 * gop}:min-keyint={gop}:scenecut=0:open-gop=0"
+    options = {
+        "preset": profile.preset,
+        "profile": PROFILES[profile.codec],
+        "forced-idr": "1",  # a forced I frame becomes an IDR: a clean start for every segment
+        "maxrate": str(plan.maxrate),
+        "bufsize": str(plan.bufsize),
+    }
+    if profile.codec == "hevc":
+        options["x265-params"] = f"{keyint}:log-level=error"
+    else:
+        options["x264-params"] = keyint
+    return options
+
+
+class VideoRung:
+    """One rung: its encoder (frame-threaded) and its segmenter."""
+
+    def __init__(
+        self,
+        plan: RungPlan,
+        profile: LadderProfile,
+        folder: Path,
+        *,
+        time_base: Fraction,
+        frame_rate: Fraction,
+        gop: int,
+        colour: dict[str, int],
+        threads: int = 0,
+    ) -> None:
+        self.plan = plan
+        self.folder = folder
+        self.container = open_segmenter(folder, profile.segment_seconds)
+        try:
+            stream = self.container.add_stream(
+                profile.encoder, rate=frame_rate, options=_encoder_options(profile, plan, gop)
+            )
+            stream.width, stream.height, stream.pix_fmt = plan.width, plan.height, "yuv420p"
+            stream.time_base = time_base
+            ctx = stream.codec_context
+            ctx.time_base = time_base
+            ctx.framerate = frame_rate
+            ctx.bit_rate = plan.bitrate
+            ctx.gop_size = 2 * gop
+            ctx.thread_type = ENCODER_THREAD_TYPE
+            ctx.thread_count = threads
+            for name, value in colour.items():
+                setattr(ctx, name, value)
+            if profile.codec == "hevc":
+                ctx.codec_tag = "hvc1"  # what Apple players require in MP4
+            self.stream = stream
+        except BaseException:
+            self.container.close()
+            raise
+
+    def encode(self, frame: av.VideoFrame | None) -> None:
+        self.container.mux(self.stream.encode(frame))
+
+    def close(self, flush: bool) -> None:
+        try:
+            if flush:
+                self.encode(None)
+        finally:
+            self.container.close()
+
+
+_STOP = object()
+QUEUE_DEPTH = 6  # frames waiting per rung: enough to ride out jitter, little memory
+WAIT_SECONDS = 0.5
+
+
+class EncoderThread:
+    """Feeds one rung's encoder and segmenter from its own thread, so that every rung encodes
+    (and muxes) in parallel while the main thread decodes and scales. PyAV releases the GIL in
+    avcodec_send_frame/receive_packet and in muxing, so these threads really run at once.
+
+    No way to hang: the producer waits with a timeout and checks that this thread is alive and
+    has not failed; after an error or `abort()` this thread drains and discards its queue until
+    it sees the stop mark. Only `close()` (from the producer, after `stop()`) touches the muxer
+    outside this thread, once it has ended."""
+
+    def __init__(self, rung: VideoRung) -> None:
+        self.rung = rung
+        self.queue: queue.Queue = queue.Queue(maxsize=QUEUE_DEPTH)
+        self.error: BaseException | None = None
+        self.aborted = False
+        self.thread = threading.Thread(
+            target=self._run, name=f"ladder-{rung.plan.name}", daemon=True
+        )
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                item = self.queue.get(timeout=60)
+            except queue.Empty:
+                if self.aborted:
+                    return
+                continue
+            if item is _STOP:
+                return
+            if self.error is not None or self.aborted:
+                continue
+            try:
+                self.rung.encode(item)
+            except BaseException as exc:  # handed to the producer by put()/stop()
+                self.error = exc
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def put(self, frame: av.VideoFrame) -> None:
+        while True:
+            self._raise()
+            try:
+                self.queue.put(frame, timeout=WAIT_SECONDS)
+                return
+            except queue.Full:
+                if not self.thread.is_alive():
+                    raise RuntimeError(f"the {self.rung.plan.name} encoder stopped") from None
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    def stop(self) -> None:
+        """Let the queued frames finish (unless aborted) and end the thread."""
+        while self.thread.is_alive():
+            try:
+                self.queue.put(_STOP, timeout=WAIT_SECONDS)
+                break
+            except queue.Full:
+                continue
+        self.thread.join()
+
+    def close(self, flush: bool) -> None:
+        self.stop()
+        try:
+            if flush:
+                self._raise()
+        finally:
+            self.rung.close(flush and self.error is None)
+
+
+class AudioRendition:
+    """One audio output (AAC-LC stereo, or 5.1) of one source track. Timestamps are rebuilt from
+    a sample counter (AAC wants a gapless stream) anchored at the track's first frame; real gaps
+    in the source are filled with silence so the track stays in sync with the video."""
+
+    def __init__(
+        self, folder: Path, profile: LadderProfile, *, layout: str, rate: int, bitrate: int
+    ) -> None:
+        self.folder = folder
+        self.layout = layout
+        self.container = open_segmenter(folder, profile.segment_seconds)
+        try:
+            out_rate = rate if rate in AUDIO_RATES else 48000
+            stream = self.container.add_stream("aac", rate=out_rate)
+            stream.layout = layout
+            stream.codec_context.bit_rate = bitrate
+            self.stream = stream
+        except BaseException:
+            self.container.close()
+            raise
+        self.next_pts: int | None = None
+        self.source_rate = 0
+
+    def encode(self, frame: av.AudioFrame, seconds: float | None) -> None:
+        """`seconds`: the frame's presentation time from the start of the programme (None when
+        the source gave none: the frame follows the previous one)."""
+        rate = frame.sample_rate
+        if self.next_pts is None or rate != self.source_rate:
+            self.source_rate = rate
+            self.next_pts = max(0, round((seconds or 0) * rate))
+        if seconds is not None:
+            gap = round(seconds * rate) - self.next_pts
+            if gap > SILENCE_GAP_SECONDS * rate:
+                self._silence(frame, gap)
+        frame.pts = self.next_pts
+        frame.time_base = Fraction(1, rate)
+        self.next_pts += frame.samples
+        self.container.mux(self.stream.encode(frame))
+
+    def _silence(self, like: av.AudioFrame, samples: int) -> None:
+        while samples > 0:
+            count = min(samples, like.sample_rate)
+            silent = av.AudioFrame(format=like.format.name, layout=like.layout, samples=count)
+            zero = b"\x80" if like.format.name.startswith("u8") else b"\x00"
+            for plane in silent.planes:
+                plane.update(zero * plane.buffer_size)
+            silent.sample_rate = like.sample_rate
+            silent.pts = self.next_pts
+            silent.time_base = Fraction(1, like.sample_rate)
+            self.next_pts += count
+            samples -= count
+            self.container.mux(self.stream.encode(silent))
+
+    def close(self, flush: bool) -> None:
+        try:
+            if flush:
+                self.container.mux(self.stream.encode(None))
+        finally:
+            self.container.close()
+
+
+def read_back(kind: str, name: str, folder: Path, out_dir: Path) -> Track | None:
+    """The rendition as written, or None when it holds no segment (a stream with no frames)."""
+    (folder / MUXER_PLAYLIST).unlink(missing_ok=True)
+    init_path = folder / INIT_NAME
+    files = sorted(folder.glob(SEGMENT_GLOB))
+    if not init_path.is_file() or not files:
+        return None
+    init = read_init(init_path)
+    segments = [read_segment(path, init, path.name) for path in files]
+    return Track(
+        kind=kind,
+        name=name,
+        path=folder.relative_to(out_dir).as_posix(),
+        init=init,
+        segments=segments,
+    )

@@ -1,0 +1,60 @@
+"""Turning decoded frames upright: rotation metadata applied with transpose/flip filters.
+
+Phones store portrait video as landscape pictures plus a display matrix (or an old "rotate" tag);
+players turn them when showing them, but an encoded ladder has no such metadata, so the pixels are
+turned here. Filter names and arguments are constants (SECURITY class 1).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import av
+import av.filter
+
+
+def rotation_of(stream: av.video.stream.VideoStream, frame: av.VideoFrame) -> int:
+    tag = stream.metadata.get("rotate")
+    try:
+        degrees = float(tag) if tag else -frame.rotation  # PyAV: counter-clockwise
+    except ValueError:
+        degrees = -frame.rotation
+    return (round(degrees / 90) * 90) % 360
+
+
+class Upright:
+    """Turns frames upright with transpose/flip filters (names and arguments are constants)."""
+
+    STEPS = {90: (("transpose", "clock"),), 270: (("transpose", "cclock"),)}
+    STEPS[180] = (("hflip", ""), ("vflip", ""))
+
+    def __init__(self, rotation: int) -> None:
+        self.rotation = rotation
+        self.key: tuple | None = None
+
+    def _build(self, frame: av.VideoFrame) -> None:
+        graph = av.filter.Graph()
+        node = graph.add_buffer(
+            width=frame.width,
+            height=frame.height,
+            format=frame.format.name,
+            time_base=frame.time_base or Fraction(1, 1000),
+        )
+        first = node
+        for name, argument in self.STEPS[self.rotation]:
+            step = graph.add(name, argument) if argument else graph.add(name)
+            node.link_to(step)
+            node = step
+        sink = graph.add("buffersink")
+        node.link_to(sink)
+        graph.configure()
+        self.graph, self.source = graph, first
+        self.key = (frame.width, frame.height, frame.format.name)
+
+    def __call__(self, frame: av.VideoFrame) -> av.VideoFrame:
+        if not self.rotation:
+            return frame
+        if self.key != (frame.width, frame.height, frame.format.name):
+            self._build(frame)
+        self.source.push(frame)
+        return self.graph.vpull()

@@ -1,0 +1,74 @@
+"""Hardware encoder detection at start-up: `hwaccel_ctx` and what it leaves in `app[hwaccel_key]`.
+
+Detection (`media.hwaccel.detect`) encodes a few frames per candidate, which takes a moment and
+touches drivers, so it runs in a thread while the server already serves; the admin page shows
+"detecting" until it is done, and packaging jobs wait for the result before choosing an encoder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from mediaserver.config import Settings
+from mediaserver.keys import config_key
+from mediaserver.media.hwaccel import SOFTWARE, HwaccelStatus, detect, log_status
+
+
+class HwaccelState:
+    """The status (a "detecting" placeholder until detection is done) and a way to wait for it."""
+
+    def __init__(self, requested: str) -> None:
+        self.status = HwaccelStatus(
+            requested,
+            SOFTWARE["h264"],
+            reason="detecting hardware encoders…" if requested != "none" else "",
+            detecting=True,
+        )
+        self._done = asyncio.Event()
+
+    def set(self, status: HwaccelStatus) -> None:
+        self.status = status
+        self._done.set()
+
+    async def ready(self) -> HwaccelStatus:
+        await self._done.wait()
+        return self.status
+
+
+hwaccel_key: web.AppKey[HwaccelState] = web.AppKey("hwaccel", HwaccelState)
+
+
+def requested_hwaccel(settings: Settings) -> str:
+    return settings.transcoding.hwaccel
+
+
+async def run_detection(state: HwaccelState, requested: str) -> HwaccelStatus:
+    try:
+        status = await asyncio.to_thread(detect, requested)
+    except Exception as exc:  # detection must never take the server down
+        status = HwaccelStatus(
+            requested,
+            SOFTWARE["h264"],
+            reason=f"hardware detection failed ({exc}); using {SOFTWARE['h264']} (software)",
+        )
+    log_status(status)
+    state.set(status)
+    return status
+
+
+async def hwaccel_ctx(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx (after storage, before jobs): detect hardware encoders in a thread."""
+    requested = requested_hwaccel(app[config_key])
+    state = HwaccelState(requested)
+    app[hwaccel_key] = state
+    task = asyncio.create_task(run_detection(state, requested), name="hwaccel-detect")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,210 @@
+"""Serving a published ladder: strict names, no way out of the ladder, Range, ETag, auth."""
+
+from __future__ import annotations
+
+import pytest
+
+from mediaserver.keys import db_key, storage_key
+from mediaserver.storage.local import LocalStorage
+from tests.packaging.helpers import (
+    add_media_file,
+    mark_published,
+    raw_get,
+    sign_in_with_profile,
+    wired,
+)
+
+SECRET = b"TOP-SECRET-OUTSIDE-THE-LADDER"
+SEGMENT = bytes(range(256)) * 40  # 10240 bytes
+MASTER = b"#EXTM3U\n#EXT-X-VERSION:7\n"
+
+FILES = {
+    "master.m3u8": MASTER,
+    "manifest.mpd": b"<MPD/>",
+    "video/360p/init.mp4": b"init",
+    "video/360p/seg_00001.m4s": SEGMENT,
+    "video/360p/index.m3u8": b"#EXTM3U\n",
+    "video/360p/iframes.m3u8": b"#EXTM3U\n",
+    "audio/0_en_2ch/seg_00001.m4s": b"aac",
+    "subs/eng/subs.vtt": b"WEBVTT\n",
+    "subs/eng/index.m3u8": b"#EXTM3U\n",
+    "posters/poster_1_320.webp": b"RIFF",
+    "posters/poster_1_320.jpg": b"\xff\xd8",
+    "trickplay/thumbnails.vtt": b"WEBVTT\n",
+    "trickplay/sprite_001.jpg": b"\xff\xd8",
+}
+TYPES = {
+    "master.m3u8": "application/vnd.apple.mpegurl",
+    "manifest.mpd": "application/dash+xml",
+    "video/360p/init.mp4": "video/mp4",
+    "video/360p/seg_00001.m4s": "video/mp4",
+    "audio/0_en_2ch/seg_00001.m4s": "audio/mp4",
+    "subs/eng/subs.vtt": "text/vtt",
+    "posters/poster_1_320.webp": "image/webp",
+    "posters/poster_1_320.jpg": "image/jpeg",
+    "trickplay/thumbnails.vtt": "text/vtt",
+}
+
+
+@pytest.fixture(params=["sendfile", "stream"])
+async def served(request, make_app, aiohttp_client, monkeypatch, tmp_path):
+    """A signed-in client and a published ladder for media file `id`; "stream" makes storage
+    hide its local paths, as S3 will, so the open_range path answers."""
+    if request.param == "stream":
+
+        async def no_local_path(self, key):
+            return None
+
+        monkeypatch.setattr(LocalStorage, "local_path", no_local_path)
+    app = wired(make_app())
+    client = await aiohttp_client(app)
+    session = await sign_in_with_profile(client)
+    db, storage = app[db_key], app[storage_key]
+    media_file_id = await add_media_file(db, str(tmp_path / "media"))
+    for rel, data in FILES.items():
+        await storage.put_bytes(f"ladders/{media_file_id}/{rel}", data)
+    await mark_published(db, media_file_id)
+    # Things a traversal would be after: next to the ladder, in the storage root, in data_dir.
+    await storage.put_bytes("secret.txt", SECRET)
+    await storage.put_bytes(f"ladders/{media_file_id}/secret.txt", SECRET)
+    await storage.put_bytes(f"ladders/{media_file_id}/video/360p/secret.m4s", SECRET)
+    await storage.put_bytes(f"staging/1/{media_file_id}/master.m3u8", SECRET)
+    (tmp_path / "data" / "secret.txt").write_bytes(SECRET)
+    client.media_file_id = media_file_id  # type: ignore[attr-defined]
+    client.cookie = f"ms_session={session}"  # type: ignore[attr-defined]
+    return client
+
+
+async def test_every_published_name_is_served_with_its_type(served):
+    base = f"/media/ladders/{served.media_file_id}"
+    for rel, data in FILES.items():
+        resp = await served.get(f"{base}/{rel}")
+        assert resp.status == 200, rel
+        assert await resp.read() == data, rel
+        if rel in TYPES:
+            assert resp.headers["Content-Type"].split(";")[0] == TYPES[rel], rel
+    resp = await served.get(f"{base}/master.m3u8")
+    assert "max-age=10" in resp.headers["Cache-Control"]
+    resp = await served.get(f"{base}/video/360p/seg_00001.m4s")
+    assert "immutable" in resp.headers["Cache-Control"]
+
+
+async def test_range_416_etag_and_304(served):
+    url = f"/media/ladders/{served.media_file_id}/video/360p/seg_00001.m4s"
+    resp = await served.get(url, headers={"Range": "bytes=100-199"})
+    assert resp.status == 206
+    assert resp.headers["Content-Range"] == f"bytes 100-199/{len(SEGMENT)}"
+    assert await resp.read() == SEGMENT[100:200]
+    resp = await served.get(url, headers={"Range": "bytes=-16"})
+    assert resp.status == 206 and await resp.read() == SEGMENT[-16:]
+    resp = await served.get(url, headers={"Range": "bytes=10000-"})
+    assert resp.status == 206 and await resp.read() == SEGMENT[10000:]
+    for bad in (f"bytes={len(SEGMENT)}-", "bytes=0-1,5-6", "bytes=9-3", "pages=1-2"):
+        resp = await served.get(url, headers={"Range": bad})
+        assert resp.status == 416, bad
+        assert resp.headers["Content-Range"] == f"bytes */{len(SEGMENT)}"
+    resp = await served.get(url)
+    etag = resp.headers["ETag"]
+    assert etag.startswith('"') and etag.endswith('"')
+    resp = await served.get(url, headers={"If-None-Match": etag})
+    assert resp.status == 304
+    assert await resp.read() == b""
+    resp = await served.get(url, headers={"If-None-Match": '"something-else"'})
+    assert resp.status == 200
+
+
+TRAVERSALS = [
+    "../../../../etc/passwd",
+    "..%2f..%2f..%2fetc%2fpasswd",
+    "%2e%2e/%2e%2e/secret.txt",
+    "%2e%2e%2f%2e%2e%2fsecret.txt",
+    "..%5c..%5csecret.txt",
+    "..\\..\\secret.txt",
+    "video/360p/../../secret.txt",
+    "video/360p/..%2f..%2fsecret.txt",
+    "video/360p/%2e%2e/%2e%2e/secret.txt",
+    "secret.txt",
+    "video/360p/secret.m4s",
+    "/etc/passwd",
+    "%2fetc%2fpasswd",
+    "//etc/passwd",
+    "master.m3u8%00.jpg",
+    "master.m3u8%00",
+    "video/360p/seg_00001.m4s%00",
+    "video/360p/seg_1.m4s",
+    "video/360p/seg_00001.m4s/",
+    "video/./360p/init.mp4",
+    "video/360p/init.mp4%0a",
+    "Master.m3u8",
+    "subs/eng/../../../staging/1/master.m3u8",
+    "video/%2e%2e/%2e%2e/secret.txt",
+    "posters/poster_1_320.webp/..%2f..%2fsecret.txt",
+    "trickplay/%252e%252e/secret.txt",
+]
+
+
+async def test_raw_requests_reach_the_handler(served):
+    # The control for the traversal cases: the same raw request with a valid name is served.
+    target = f"/media/ladders/{served.media_file_id}/video/360p/seg_00001.m4s"
+    status, _head, body = await raw_get(served, target, {"Cookie": served.cookie})
+    assert status == 200 and body == SEGMENT
+
+
+@pytest.mark.parametrize("tail", TRAVERSALS)
+async def test_traversal_in_every_form_reads_nothing(served, tail):
+    target = f"/media/ladders/{served.media_file_id}/{tail}"
+    status, head, body = await raw_get(served, target, {"Cookie": served.cookie})
+    assert status in (400, 404), (target, status, head)
+    assert SECRET not in body
+    assert b"root:" not in body
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/media/ladders/..%2f..%2fsecret.txt/master.m3u8",
+        "/media/ladders/-1/master.m3u8",
+        "/media/ladders/1e3/master.m3u8",
+        "/media/ladders/%31/master.m3u8x",
+        "/media/ladders/99999/master.m3u8",
+    ],
+)
+async def test_bad_ids_and_unpublished_ladders_are_404(served, target):
+    status, _head, body = await raw_get(served, target, {"Cookie": served.cookie})
+    assert status in (400, 404)
+    assert SECRET not in body
+
+
+async def test_anonymous_is_refused(served):
+    served.session.cookie_jar.clear()
+    url = f"/media/ladders/{served.media_file_id}/master.m3u8"
+    resp = await served.get(url, allow_redirects=False)
+    assert resp.status == 303 and resp.headers["Location"].startswith("/login")
+    resp = await served.get(url, headers={"Accept": "application/json"}, allow_redirects=False)
+    assert resp.status == 401
+    resp = await served.get(f"/api/v1/media/{served.media_file_id}/ladder")
+    assert resp.status == 401
+    resp = await served.get(f"/watch/{served.media_file_id}", allow_redirects=False)
+    assert resp.status == 303
+
+
+async def test_ladder_json_for_players(served):
+    resp = await served.get(f"/api/v1/media/{served.media_file_id}/ladder")
+    assert resp.status == 200
+    data = await resp.json()
+    base = f"/media/ladders/{served.media_file_id}"
+    assert data["status"] == "ready" and data["published"] is True
+    assert data["hls"] == f"{base}/master.m3u8"
+    assert data["dash"] == f"{base}/manifest.mpd"
+    resp = await served.get("/api/v1/media/424242/ladder")
+    assert resp.status == 404
+
+
+async def test_watch_page_has_player_and_no_inline_script(served):
+    resp = await served.get(f"/watch/{served.media_file_id}")
+    assert resp.status == 200
+    page = await resp.text()
+    assert 'id="player"' in page
+    assert f'data-hls="/media/ladders/{served.media_file_id}/master.m3u8"' in page
+    assert "vendor/hls.js-1.7.4/hls.min.js" in page
+    assert "<script>" not in page
