@@ -11,10 +11,19 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 ENV_PREFIX = "MEDIASERVER_"
 
@@ -142,6 +151,14 @@ class TranscodingSettings(Section):
     threads: int = Field(
         0, ge=0, le=64, description="Threads per encoder (0: let the encoder decide)."
     )
+
+    @model_validator(mode="after")
+    def _segments_hold_whole_gops(self) -> TranscodingSettings:
+        # Every rung cuts segments at the same keyframes, so a segment must be whole GOPs.
+        ratio = Fraction(str(self.segment_seconds)) / Fraction(str(self.gop_seconds))
+        if ratio.denominator != 1:
+            raise ValueError("transcoding.segment_seconds must be a whole multiple of gop_seconds")
+        return self
 
 
 class AuthSettings(Section):

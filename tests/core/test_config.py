@@ -101,3 +101,13 @@ def test_example_file_documents_every_setting_and_loads() -> None:
         documented = name in data[section] or re.search(rf"^# {name} = ", text, re.M)
         assert documented, f"{key} is not documented in config.example.toml"
     load_settings(EXAMPLE, environ={})  # the example itself is valid
+
+
+def test_segments_must_hold_whole_gops() -> None:
+    with pytest.raises(ConfigError, match="whole multiple of gop_seconds"):
+        load_settings(
+            environ={
+                "MEDIASERVER_TRANSCODING__SEGMENT_SECONDS": "5",
+                "MEDIASERVER_TRANSCODING__GOP_SECONDS": "2",
+            }
+        )
