@@ -58,6 +58,14 @@ def test_add_library_scan_and_upload(live_server, browser_page, movie_folder, tm
     shot(page, "admin-title-edit")
     page.set_viewport_size({"width": 1280, "height": 800})
 
+    # The viewer's home page now lists the film.
+    page.goto(base + "/profiles")
+    page.get_by_role("button", name="owner").click()
+    page.wait_for_url(base + "/")
+    expect(page.get_by_role("heading", name="Recently added")).to_be_visible()
+    expect(page.get_by_text("Blade Runner")).to_be_visible()
+    shot(page, "home")
+
     # The text file posing as a video is listed with its reason.
     page.goto(base + "/admin/libraries")
     page.get_by_role("link", name=re.compile("issue|fail", re.I)).first.click()
