@@ -44,7 +44,13 @@ def _video_codec(container: str, requested: str | None) -> str:
 
 
 def _fill(frame: av.VideoFrame | av.AudioFrame, value: int) -> None:
-    for plane in frame.planes:
+    planes = frame.planes
+    if isinstance(frame, av.AudioFrame):
+        # PyAV reports one plane too many for planar layouts of more than 8 channels' worth of
+        # data pointers (7.1 gives 9); writing to the extra one crashes. Planar audio has one
+        # plane per channel, packed audio has one plane.
+        planes = planes[: len(frame.layout.channels) if frame.format.is_planar else 1]
+    for plane in planes:
         plane.update(bytes([value]) * plane.buffer_size)
 
 

@@ -4,84 +4,16 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import LiveServer
 from tests.browser.test_first_run import shot
 from tests.browser.test_library import sign_up
 from tests.media_factory import make_video
-
-REPO = Path(__file__).resolve().parents[2]
-# The server with the packaging routes and contexts added (tests.packaging.helpers.wired does
-# nothing once app.py lists them itself).
-LAUNCH = """
-import sys
-from aiohttp import web
-from mediaserver.app import create_app
-from mediaserver.config import load_settings
-from tests.packaging.helpers import wired
-
-settings = load_settings(overrides={
-    "paths": {"data_dir": sys.argv[1], "min_free_bytes": 0},
-    "library": {"watch": False},
-})
-web.run_app(wired(create_app(settings)), host="127.0.0.1", port=int(sys.argv[2]),
-            handler_cancellation=True, print=None)
-"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def packaging_server(tmp_path: Path, db_url: str, backend: str) -> Iterator[LiveServer]:
-    port = _free_port()
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIASERVER_")}
-    if backend != "sqlite":
-        env["MEDIASERVER_DATABASE__URL"] = db_url
-    proc = subprocess.Popen(
-        [sys.executable, "-c", LAUNCH, str(data_dir), str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited: {proc.stderr.read()}")
-        try:
-            urllib.request.urlopen(base + "/health", timeout=1)
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise AssertionError("server did not start in 30 s") from None
-            time.sleep(0.2)
-    yield LiveServer(base, db_url, data_dir)
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 @pytest.fixture
@@ -114,9 +46,9 @@ def _packaged_file(page, base: str, timeout: float = 90.0) -> int:
     raise AssertionError("the title was not packaged in time")
 
 
-def test_packaged_title_plays_as_adaptive_hls(packaging_server, browser_page, movie_folder):
+def test_packaged_title_plays_as_adaptive_hls(live_server, browser_page, movie_folder):
     page = browser_page
-    base = packaging_server.url
+    base = live_server.url
     sign_up(page, base)
     page.locator("button.profile-tile").first.click()
     page.wait_for_url(re.compile(r".*/$"))

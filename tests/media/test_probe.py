@@ -73,6 +73,12 @@ def test_rich_mkv_every_field(rich_mkv: Path) -> None:
     assert [s.index for s in (*result.video, *result.audio, *result.subtitles)] == [0, 1, 2, 3, 4]
 
 
+def test_seven_one_audio(samples: Path) -> None:
+    path = make_video(samples / "surround.mkv", seconds=0.5, audio_tracks=[("eng", 8)])
+    (audio,) = probe_file(path).audio
+    assert (audio.language, audio.channels) == ("eng", 8)
+
+
 def test_mp4_text_subtitles_are_mov_text(plain_mp4: Path) -> None:
     result = probe_file(plain_mp4)
     assert (result.container_kind, result.extension) == ("mp4", ".mp4")
