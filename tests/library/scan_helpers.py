@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from aiohttp import web
 
 from mediaserver.db.engine import Database
 
@@ -52,20 +51,3 @@ async def title_by_name(db: Database, title: str) -> Any:
     found = await rows(db, "SELECT * FROM titles WHERE title = :t", t=title)
     assert len(found) == 1, (title, [r.title for r in await rows(db, "SELECT * FROM titles")])
     return found[0]
-
-
-def wired(app: web.Application) -> web.Application:
-    """Until app.py lists the library routes and contexts, add them here (same effect)."""
-    from mediaserver.jobs.runner import jobs_ctx
-    from mediaserver.library.jobs import library_ctx, scanner_ctx
-    from mediaserver.library.routes import routes as library_routes
-    from mediaserver.library.title_routes import routes as title_routes
-
-    if "admin_libraries" not in app.router.named_resources():
-        app.router.add_routes(library_routes)
-        app.router.add_routes(title_routes)
-    if library_ctx not in app.cleanup_ctx:
-        at = app.cleanup_ctx.index(jobs_ctx)
-        app.cleanup_ctx.insert(at, scanner_ctx)
-        app.cleanup_ctx.insert(at + 2, library_ctx)
-    return app

@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from tests.helpers import api, csrf_from, setup_admin
-from tests.library.scan_helpers import place, wired, write
+from tests.library.scan_helpers import place, write
 from tests.library.test_libraries_admin import wait_jobs
 from tests.media_factory import make_video
 
@@ -37,7 +37,7 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 async def catalog(make_app, aiohttp_client, tmp_path, clip) -> tuple[TestClient, int, Path]:
-    client = await aiohttp_client(wired(make_app(library={"watch": False})))
+    client = await aiohttp_client(make_app(library={"watch": False}))
     await setup_admin(client)
     root = tmp_path / "movies"
     for folder, title, plot, actor in (

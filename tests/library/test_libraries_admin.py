@@ -13,7 +13,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from tests.helpers import api, csrf_from, setup_admin, setup_with_user
-from tests.library.scan_helpers import place, wired
+from tests.library.scan_helpers import place
 from tests.media_factory import make_text_file, make_video
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -27,7 +27,7 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 async def lclient(make_app, aiohttp_client) -> TestClient:
-    return await aiohttp_client(wired(make_app(library={"watch": False})))
+    return await aiohttp_client(make_app(library={"watch": False}))
 
 
 async def wait_jobs(client: TestClient, timeout: float = 30.0) -> None:

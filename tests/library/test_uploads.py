@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from aiohttp import web
 from aiohttp.test_utils import TestClient
 from tusclient import client as tus_client
 from tusclient.exceptions import TusCommunicationError
@@ -25,8 +24,6 @@ from mediaserver.db.schema import jobs
 from mediaserver.keys import config_key, db_key
 from mediaserver.library.upload_files import MAX_NAME_BYTES, clean_filename, parse_metadata
 from mediaserver.library.upload_finish import sweep
-from mediaserver.library.upload_routes import routes as upload_routes
-from mediaserver.library.upload_routes import uploads_ctx
 from mediaserver.library.upload_store import UploadLimits
 from tests.helpers import api, csrf_from, setup_admin, setup_with_user, sign_in
 from tests.media_factory import make_text_file, make_video
@@ -35,17 +32,9 @@ TUS = {"Tus-Resumable": "1.0.0"}
 OCTET = {"Content-Type": "application/offset+octet-stream"}
 
 
-def _wired(app: web.Application) -> web.Application:
-    # Until app.py lists the upload routes and uploads_ctx, add them here (same effect).
-    if "api_upload" not in app.router.named_resources():
-        app.router.add_routes(upload_routes)
-        app.cleanup_ctx.append(uploads_ctx)
-    return app
-
-
 @pytest.fixture
 async def uclient(make_app, aiohttp_client) -> TestClient:
-    return await aiohttp_client(_wired(make_app()))
+    return await aiohttp_client(make_app())
 
 
 async def _add_library(client: TestClient, tmp_path: Path, name: str = "Movies") -> int:
@@ -212,7 +201,7 @@ async def test_resume_after_dropped_connection(ready, video) -> None:
 
 
 async def test_resume_after_server_restart(make_app, aiohttp_client, tmp_path, video) -> None:
-    first_client = await aiohttp_client(_wired(make_app()))
+    first_client = await aiohttp_client(make_app())
     await setup_admin(first_client)
     key = await _api_key(first_client)
     library_id = await _add_library(first_client, tmp_path)
@@ -222,7 +211,7 @@ async def test_resume_after_server_restart(make_app, aiohttp_client, tmp_path, v
     path = str(first_client.make_url(f"/api/v1/uploads/{_token(up.url)}").path)
     await first_client.close()  # the server goes away (cleanup runs)
 
-    second_client = await aiohttp_client(_wired(make_app()))  # same settings, same database
+    second_client = await aiohttp_client(make_app())  # same settings, same database
     url = str(second_client.make_url(path))
     resumed = await asyncio.to_thread(
         _uploader, _tus(second_client, key), video, library_id, "restart.mp4", url=url

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from mediaserver.library.jobs import SCAN_JOB, scan_payload
 from mediaserver.library.watcher import LibraryWatcher, watcher_key
 from tests.helpers import api, csrf_from, setup_admin
-from tests.library.scan_helpers import place, wired
+from tests.library.scan_helpers import place
 from tests.library.test_libraries_admin import wait_jobs
 from tests.media_factory import make_video
 
@@ -40,7 +40,7 @@ async def titles(client: TestClient) -> list[str]:
 async def test_new_moved_and_deleted_files_are_picked_up(
     make_app, aiohttp_client, tmp_path, clip
 ) -> None:
-    client = await aiohttp_client(wired(make_app(library={"watch": True})))
+    client = await aiohttp_client(make_app(library={"watch": True}))
     await setup_admin(client)
     root = tmp_path / "movies"
     place(clip, root / "Alien (1979).mkv")
