@@ -1,4 +1,7 @@
-"""`mediaserver scan [--library NAME]`: scan in this process, printing progress and a summary."""
+"""`mediaserver scan [--library NAME]`: scan in this process, printing progress and a summary.
+
+Afterwards packaging jobs are queued (straight into the database) for files in preencode or
+hybrid libraries that have no current ladder; the server's job runner does the work."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from mediaserver.config import Settings
 from mediaserver.errors import NotFound
 from mediaserver.library.jobs import scan_all
 from mediaserver.library.scanner import Scanner, ScanStats
+from mediaserver.packaging.reconcile import reconcile_packaging
 
 PROGRESS_EVERY = 1.0  # seconds between progress lines
 
@@ -47,6 +51,9 @@ async def scan_command(settings: Settings, library: str | None, out: TextIO | No
             print(summary_line(stats), file=stream)
             for failure in stats.failures:
                 print(f"  failed: {failure!r}", file=stream)
+        queued = await reconcile_packaging(db)
+        if queued:
+            print(f"Queued packaging of {queued} file(s); the server runs the jobs.", file=stream)
         return 0
 
     return await _with_db(settings, work)

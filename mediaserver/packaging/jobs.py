@@ -38,6 +38,7 @@ from mediaserver.keys import config_key, db_key, jobs_key, storage_key
 from mediaserver.media.ladder import LadderProfile
 from mediaserver.packaging import store
 from mediaserver.packaging.paths import STAGING_ROOT, ladder_prefix, staging_prefix
+from mediaserver.packaging.reconcile import PACKAGE_JOB, reconcile_packaging
 from mediaserver.packaging.work import (
     SUBS_DIR,
     TRICKPLAY_END,
@@ -54,7 +55,6 @@ from mediaserver.storage.base import Storage
 
 log = logging.getLogger(__name__)
 
-PACKAGE_JOB = "media.package"
 WORK_DIR = "work"
 PROGRESS_EVERY = 0.5  # seconds between progress reports read from the worker thread
 STOP_WAIT = 60.0  # seconds a stopped job waits for its thread before leaving the rest to start-up
@@ -322,7 +322,8 @@ def _job_dirs(root: Path) -> dict[int, str]:
 
 async def packaging_ctx(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx after jobs_ctx and library_ctx: clean leftovers, register "media.package",
-    and queue packaging when a scan commits new or changed files."""
+    queue packaging when a scan commits new or changed files, and (in the background) queue
+    what a crash or a CLI scan left without a job (`reconcile_packaging`)."""
     from mediaserver.library.jobs import scanner_key  # noqa: PLC0415
 
     settings, db, storage = app[config_key], app[db_key], app[storage_key]
@@ -330,10 +331,13 @@ async def packaging_ctx(app: web.Application) -> AsyncIterator[None]:
     packager = Packager(db, storage, settings)
     app[jobs_key].register(PACKAGE_JOB, packager.handler())
     scanner = app.get(scanner_key)
+    # The hook and the reconcile never run at once, so neither queues what the other just did.
+    one_at_a_time = asyncio.Lock()
 
     async def on_files_changed(library_id: int, media_file_ids: list[int]) -> None:
         started = time.monotonic()
-        queued = await enqueue_for_policy(app, media_file_ids)
+        async with one_at_a_time:
+            queued = await enqueue_for_policy(app, media_file_ids)
         if queued:
             log.info(
                 "library %s: queued packaging of %d file(s) in %.2fs",
@@ -342,11 +346,22 @@ async def packaging_ctx(app: web.Application) -> AsyncIterator[None]:
                 time.monotonic() - started,
             )
 
+    async def reconcile() -> None:
+        try:
+            async with one_at_a_time:
+                await reconcile_packaging(db, enqueue=app[jobs_key].enqueue)
+        except Exception:  # the next start-up tries again
+            log.exception("could not queue packaging of files without a ladder")
+
     if scanner is not None:
         scanner.listeners.append(on_files_changed)
+    task = asyncio.create_task(reconcile(), name="packaging-reconcile")
     try:
         yield
     finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
         if scanner is not None:
             with contextlib.suppress(ValueError):
                 scanner.listeners.remove(on_files_changed)

@@ -1,5 +1,5 @@
-"""Packaging test plumbing: wiring the packaging routes and contexts into the app (until app.py
-lists them), signing in with a profile, raw HTTP requests, and a hand-made published ladder."""
+"""Packaging test plumbing: signing in with a profile, raw HTTP requests, and a hand-made
+published ladder."""
 
 from __future__ import annotations
 
@@ -8,34 +8,12 @@ import time
 from typing import Any
 
 import sqlalchemy as sa
-from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from mediaserver.db.catalog_schema import libraries, media_files
 from mediaserver.db.engine import Database
 from mediaserver.db.packaging_schema import ladders
 from tests.helpers import pick_profile, session_token, setup_admin
-from tests.library.scan_helpers import wired as library_wired
-
-
-def wired(app: web.Application) -> web.Application:
-    """Add the library and packaging routes and contexts the way app.py will."""
-    from mediaserver.app import storage_ctx
-    from mediaserver.library.jobs import library_ctx
-    from mediaserver.packaging.admin_routes import routes as admin_routes
-    from mediaserver.packaging.hwaccel import hwaccel_ctx
-    from mediaserver.packaging.jobs import packaging_ctx
-    from mediaserver.packaging.routes import routes as serving_routes
-
-    library_wired(app)
-    if "ladder_file" not in app.router.named_resources():
-        app.router.add_routes(serving_routes)
-        app.router.add_routes(admin_routes)
-    if hwaccel_ctx not in app.cleanup_ctx:
-        app.cleanup_ctx.insert(app.cleanup_ctx.index(storage_ctx) + 1, hwaccel_ctx)
-    if packaging_ctx not in app.cleanup_ctx:
-        app.cleanup_ctx.insert(app.cleanup_ctx.index(library_ctx) + 1, packaging_ctx)
-    return app
 
 
 async def sign_in_with_profile(client: TestClient) -> str:
@@ -92,11 +70,9 @@ async def add_media_file(db: Database, folder: str, name: str = "movie.mkv", **v
                     library_id=library_id,
                     path=f"{folder}/{name}",
                     display_path=f"{folder}/{name}",
-                    size=1,
-                    mtime=now,
+                    **({"size": 1, "mtime": now} | values),
                     first_seen_at=now,
                     last_seen_at=now,
-                    **values,
                 )
                 .returning(media_files.c.id)
             )

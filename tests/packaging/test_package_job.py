@@ -21,7 +21,7 @@ from mediaserver.packaging import store
 from mediaserver.packaging.jobs import PACKAGE_JOB, cleanup_leftovers, work_root
 from tests.helpers import api, csrf_from
 from tests.media_factory import make_truncated, make_video
-from tests.packaging.helpers import sign_in_with_profile, wired
+from tests.packaging.helpers import sign_in_with_profile
 
 SRT = (
     "1\n00:00:00,500 --> 00:00:02,000\nHallo <b>Welt</b>\n\n"
@@ -44,7 +44,7 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 async def pclient(make_app, aiohttp_client):
-    app = wired(make_app(library={"watch": False}))
+    app = make_app(library={"watch": False})
     client = await aiohttp_client(app)
     client.session_cookie = await sign_in_with_profile(client)  # type: ignore[attr-defined]
     return client

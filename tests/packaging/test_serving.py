@@ -11,7 +11,6 @@ from tests.packaging.helpers import (
     mark_published,
     raw_get,
     sign_in_with_profile,
-    wired,
 )
 
 SECRET = b"TOP-SECRET-OUTSIDE-THE-LADDER"
@@ -56,7 +55,7 @@ async def served(request, make_app, aiohttp_client, monkeypatch, tmp_path):
             return None
 
         monkeypatch.setattr(LocalStorage, "local_path", no_local_path)
-    app = wired(make_app())
+    app = make_app()
     client = await aiohttp_client(app)
     session = await sign_in_with_profile(client)
     db, storage = app[db_key], app[storage_key]
