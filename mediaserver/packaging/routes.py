@@ -12,6 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
+from mediaserver.accounts.identity import get_identity
+from mediaserver.catalog.browse import may_watch_file
 from mediaserver.errors import NotFound
 from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path
@@ -26,8 +28,16 @@ routes = web.RouteTableDef()
 NO_LADDER = "This title has no packaged version yet."
 
 
+async def _visible_ladder(request: web.Request, media_file_id: int) -> store.Ladder | None:
+    """The file's ladder row, or None when this profile may not see the title (kids cap)."""
+    db = request.app[db_key]
+    if not await may_watch_file(db, get_identity(request).profile, media_file_id):
+        return None
+    return await store.get_ladder(db, media_file_id)
+
+
 async def _published(request: web.Request, media_file_id: int) -> store.Ladder:
-    ladder = await store.get_ladder(request.app[db_key], media_file_id)
+    ladder = await _visible_ladder(request, media_file_id)
     if ladder is None or not ladder.published:
         raise NotFound(NO_LADDER)
     return ladder
@@ -164,7 +174,7 @@ def ladder_json(ladder: store.Ladder) -> dict[str, Any]:
 @routes.get("/api/v1/media/{media_file_id}/ladder", name="api_media_ladder")
 @access("profile")
 async def api_ladder(request: web.Request) -> web.Response:
-    ladder = await store.get_ladder(request.app[db_key], _file_id(request))
+    ladder = await _visible_ladder(request, _file_id(request))
     if ladder is None:
         raise NotFound(NO_LADDER)
     return web.json_response(ladder_json(ladder))

@@ -207,3 +207,56 @@ async def test_watch_page_has_player_and_no_inline_script(served):
     assert f'data-hls="/media/ladders/{served.media_file_id}/master.m3u8"' in page
     assert "vendor/hls.js-1.7.4/hls.min.js" in page
     assert "<script>" not in page
+
+
+async def test_kids_profile_cannot_open_an_adult_title_by_url(served):
+    """A capped profile gets 404 for a file whose title is above its rating (or unrated)."""
+    import sqlalchemy as sa
+
+    from mediaserver.db.catalog_schema import media_files, titles
+    from tests.helpers import api, csrf_from, pick_profile
+
+    client, file_id = served, served.media_file_id
+    db = client.server.app[db_key]
+    async with db.write() as conn:
+        library_id = await conn.scalar(
+            sa.select(media_files.c.library_id).where(media_files.c.id == file_id)
+        )
+        title_id = (
+            await conn.execute(
+                titles.insert()
+                .values(
+                    library_id=library_id,
+                    kind="movie",
+                    title="Heat",
+                    sort_title="heat",
+                    maturity_rating="R",
+                    provider_ids={},
+                    locked_fields={},
+                    source_key="movie:Heat",
+                    added_at=0,
+                    updated_at=0,
+                )
+                .returning(titles.c.id)
+            )
+        ).scalar_one()
+        await conn.execute(
+            media_files.update().where(media_files.c.id == file_id).values(title_id=title_id)
+        )
+    assert (await client.get(f"/watch/{file_id}")).status == 200  # the adult profile may
+    csrf = await csrf_from(client, "/profiles")
+    resp = await api(
+        client,
+        "POST",
+        "/api/v1/profiles",
+        {"name": "Kid", "avatar": "green", "is_kids": True, "max_rating": "PG"},
+        csrf=csrf,
+    )
+    await pick_profile(client, (await resp.json())["id"])
+    for path in (
+        f"/watch/{file_id}",
+        f"/media/ladders/{file_id}/master.m3u8",
+        f"/media/ladders/{file_id}/video/360p/seg_00001.m4s",
+        f"/api/v1/media/{file_id}/ladder",
+    ):
+        assert (await client.get(path)).status == 404, path
