@@ -118,9 +118,17 @@ def audio_groups(audio: Sequence[Track]) -> dict[str, list[AudioEntry]]:
     groups: dict[str, list[Track]] = {AUDIO_GROUP: stereo} if stereo else {}
     if surround:
         groups[SURROUND_GROUP] = [surround.get(t.source_index, t) for t in stereo]
+    # One source track is the default in every group, so the 5.1 group never disagrees with
+    # the stereo one (the first flagged source, else the first track).
+    if not audio:
+        return {}
+    flagged = [t.source_index for t in audio if t.default]
+    default_source = flagged[0] if flagged else audio[0].source_index
     result: dict[str, list[AudioEntry]] = {}
     for group, tracks in groups.items():
-        default_index = next((i for i, t in enumerate(tracks) if t.default), 0)
+        default_index = next(
+            (i for i, t in enumerate(tracks) if t.source_index == default_source), 0
+        )
         names: set[str] = set()
         entries = []
         for i, track in enumerate(tracks):
