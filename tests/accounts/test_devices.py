@@ -138,49 +138,29 @@ async def test_change_password(client) -> None:
     this_device = await sign_in(client, "alice", "alice-password-1")
     csrf = await csrf_from(client, "/account/password")
 
-    resp = await client.post(
-        "/account/password",
-        data={
-            "csrf_token": csrf,
-            "current_password": "wrong-password",
-            "new_password": "alice-password-2",
-            "new_password_confirm": "alice-password-2",
-        },
-    )
-    assert resp.status == 400
-    assert "current password is not right" in await resp.text()
-    resp = await client.post(
-        "/account/password",
-        data={
-            "csrf_token": csrf,
-            "current_password": "alice-password-1",
-            "new_password": "alice-password-2",
-            "new_password_confirm": "something-else",
-        },
-    )
-    assert resp.status == 400
-    assert "The two new passwords differ." in await resp.text()
-    resp = await client.post(
-        "/account/password",
-        data={
-            "csrf_token": csrf,
-            "current_password": "alice-password-1",
-            "new_password": "short",
-            "new_password_confirm": "short",
-        },
-    )
-    assert resp.status == 400
-    assert "at least 8 characters" in await resp.text()
+    async def change(current: str, new: str, confirm: str, **kwargs):
+        return await client.post(
+            "/account/password",
+            data={
+                "csrf_token": csrf,
+                "current_password": current,
+                "new_password": new,
+                "new_password_confirm": confirm,
+            },
+            **kwargs,
+        )
 
-    resp = await client.post(
-        "/account/password",
-        data={
-            "csrf_token": csrf,
-            "current_password": "alice-password-1",
-            "new_password": "alice-password-2",
-            "new_password_confirm": "alice-password-2",
-        },
-        allow_redirects=False,
+    for current, new, confirm, message in (
+        ("wrong-password", "alice-password-2", "alice-password-2", "current password is not right"),
+        ("alice-password-1", "alice-password-2", "something-else", "The two new passwords differ."),
+        ("alice-password-1", "short", "short", "at least 8 characters"),
+    ):
+        resp = await change(current, new, confirm)
+        assert resp.status == 400
+        assert message in await resp.text()
+
+    resp = await change(
+        "alice-password-1", "alice-password-2", "alice-password-2", allow_redirects=False
     )
     assert resp.status == 303 and resp.headers["Location"] == "/account?done=password"
     # This browser got a fresh session and stays signed in; every older session is gone.
