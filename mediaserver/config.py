@@ -161,6 +161,38 @@ class TranscodingSettings(Section):
         return self
 
 
+class StreamingSettings(Section):
+    token_ttl_seconds: int = Field(
+        21600,
+        ge=60,
+        le=7 * 86400,
+        description="How long a signed media URL works. Players ask for a fresh one when it ends.",
+    )
+    live_segment_seconds: float = Field(
+        2.0, ge=1, le=10, description="Segment length of on-the-fly HLS (short: fast start/seek)."
+    )
+    live_preset: Literal["ultrafast", "superfast", "veryfast", "faster"] = Field(
+        "veryfast", description="x264 preset for on-the-fly transcodes."
+    )
+    max_sessions: int = Field(
+        4,
+        ge=1,
+        le=256,
+        description="On-the-fly transcodes running at once; more get 503 with Retry-After.",
+    )
+    run_ahead_segments: int = Field(
+        4, ge=1, le=60, description="Segments an on-the-fly session makes ahead of the player."
+    )
+    idle_timeout_seconds: float = Field(
+        60.0, ge=5, description="An on-the-fly session nobody fetched from this long is stopped."
+    )
+    cache_max_bytes: int = Field(
+        5 * 1024**3,
+        ge=64 * 1024**2,
+        description="Disk budget for on-the-fly segments in paths.cache_dir (oldest used evicted).",
+    )
+
+
 class AuthSettings(Section):
     secret_key: SecretStr = Field(
         SecretStr(""),
@@ -207,6 +239,7 @@ class Settings(Section):
     library: LibrarySettings = Field(default_factory=LibrarySettings)
     uploads: UploadSettings = Field(default_factory=UploadSettings)
     transcoding: TranscodingSettings = Field(default_factory=TranscodingSettings)
+    streaming: StreamingSettings = Field(default_factory=StreamingSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     plugins: PluginSettings = Field(default_factory=PluginSettings)

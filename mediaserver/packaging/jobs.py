@@ -122,12 +122,14 @@ class Packager:
             await ctx.progress(TRICKPLAY_END, message="publishing")
             await self._upload(work_dir / "out", staging)
             ctx.raise_if_cancelled()
-            final = ladder_prefix(media_file_id)
+            final = ladder_prefix(media_file_id, job_id)
+            previous = await store.get_ladder(self.db, media_file_id)
             await self.storage.publish_prefix(staging, final)
             published = True
             values = self._row(output, final, profile.encoder)
             # Shielded: once published, a cancel arriving now must not leave the row behind.
             await asyncio.shield(store.record_published(self.db, source, values, values["posters"]))
+            await _drop_previous(self.storage, previous, final)
             await ctx.progress(100, message=f"published {len(values['rungs'])} rungs")
         except BaseException as exc:
             if not published:
@@ -311,6 +313,14 @@ async def cleanup_leftovers(db: Database, storage: Storage, settings: Settings) 
     if removed:
         log.info("removed %d leftover packaging folder(s) of jobs that are not running", removed)
     return removed
+
+
+async def _drop_previous(storage: Storage, previous: store.Ladder | None, final: str) -> None:
+    """Remove the ladder this publish replaced. A player still on it gets 404 and asks for a
+    fresh playback URL (the web player does so and resumes where it was)."""
+    old = previous.storage_prefix if previous is not None else None
+    if old and old != final and not final.startswith(old + "/"):
+        await _quietly(storage.delete_prefix(old))
 
 
 def _job_dirs(root: Path) -> dict[int, str]:

@@ -3,7 +3,10 @@
 A request path below /media/ladders/<id>/ is accepted only if it is exactly one of the names the
 packager writes; everything else (dots, "..", encoded separators, backslashes, NUL, absolute
 paths, unknown files) is simply no match, answered 404 by the caller. What matches is turned into
-a storage key ("ladders/<id>/<path>") and goes through Storage, never through the filesystem.
+a storage key below the ladder's published prefix and goes through Storage, never the filesystem.
+
+Each publish gets its own prefix, "ladders/<media_file_id>/v<job_id>": segment names are cached
+as immutable, so a re-packaged title must never reuse a URL with different bytes behind it.
 """
 
 from __future__ import annotations
@@ -44,8 +47,9 @@ class LadderFile:
     cache_control: str
 
 
-def ladder_prefix(media_file_id: int) -> str:
-    return f"{LADDERS_ROOT}/{int(media_file_id)}"
+def ladder_prefix(media_file_id: int, job_id: int) -> str:
+    """Where one publish of a file's ladder lives; every publish gets a new one (see above)."""
+    return f"{LADDERS_ROOT}/{int(media_file_id)}/v{int(job_id)}"
 
 
 def staging_prefix(job_id: int) -> str:
@@ -67,7 +71,7 @@ def _content_type(path: str) -> str:
     return "image/jpeg"
 
 
-def parse_ladder_path(media_file_id: int, path: str) -> LadderFile | None:
+def parse_ladder_path(prefix: str, path: str) -> LadderFile | None:
     """The storage key, content type and cache policy for a path inside a ladder, or None."""
     if not isinstance(path, str) or len(path) > 200:
         return None
@@ -75,7 +79,7 @@ def parse_ladder_path(media_file_id: int, path: str) -> LadderFile | None:
         return None
     short = path.endswith((".m3u8", ".mpd"))
     return LadderFile(
-        key=f"{ladder_prefix(media_file_id)}/{path}",
+        key=f"{prefix}/{path}",
         content_type=_content_type(path),
         cache_control=SHORT_CACHE if short else LONG_CACHE,
     )

@@ -51,10 +51,10 @@ def _file_id(request: web.Request) -> int:
 @access("profile")
 async def ladder_file(request: web.Request) -> web.StreamResponse:
     media_file_id = _file_id(request)
-    found = parse_ladder_path(media_file_id, request.match_info["path"])
+    ladder = await _published(request, media_file_id)
+    found = parse_ladder_path(ladder.storage_prefix or "", request.match_info["path"])
     if found is None:
         raise NotFound("No such file in this title's ladder.")
-    await _published(request, media_file_id)
     storage = request.app[storage_key]
     headers = {"Cache-Control": found.cache_control, "Content-Type": found.content_type}
     try:

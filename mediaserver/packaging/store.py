@@ -26,6 +26,7 @@ from mediaserver.db.engine import Database
 from mediaserver.db.packaging_schema import ladders
 from mediaserver.db.schema import jobs
 from mediaserver.library.walker import from_db_path
+from mediaserver.packaging.paths import LADDERS_ROOT
 
 PACKAGED_POLICIES = ("preencode", "hybrid")
 ERROR_MAX = 2000
@@ -242,13 +243,12 @@ async def record_published(
             stmt.on_conflict_do_update(index_elements=[ladders.c.media_file_id], set_=row)
         )
         if source.is_main and (source.title_id or source.episode_id):
-            await _replace_generated_images(conn, source, values["storage_prefix"], posters, now)
+            await _replace_generated_images(conn, source, posters, now)
 
 
 async def _replace_generated_images(
     conn: AsyncConnection,
     source: PackageSource,
-    prefix: str,
     posters: list[dict[str, Any]],
     now: float,
 ) -> None:
@@ -264,7 +264,8 @@ async def _replace_generated_images(
         images.delete().where(
             owner_col,
             images.c.source == "generated",
-            images.c.location.like(prefix.replace("%", r"\%").replace("_", r"\_") + "/%", "\\"),
+            # Every earlier publish of this file ("ladders/<id>/v<job>/..."), not only this one.
+            images.c.location.like(f"{LADDERS_ROOT}/{int(source.media_file_id)}/%"),
         )
     )
     chosen = await conn.scalar(

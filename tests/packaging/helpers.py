@@ -83,7 +83,7 @@ async def mark_published(db: Database, media_file_id: int, **values: Any) -> Non
     now = time.time()
     row = {
         "status": "ready",
-        "storage_prefix": f"ladders/{media_file_id}",
+        "storage_prefix": f"ladders/{media_file_id}/v1",
         "rungs": [{"name": "360p", "width": 640, "height": 360}],
         "audio": [],
         "subtitles": [],

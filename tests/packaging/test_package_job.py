@@ -5,6 +5,7 @@ crashes and cancellation leave nothing half-published, bad sources fail with a r
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from pathlib import Path
 
@@ -166,7 +167,8 @@ async def test_preencode_scan_packages_publishes_and_plays(pclient, clip, tmp_pa
     async with app[db_key].read() as conn:
         rows = (await conn.execute(sa.select(images).where(images.c.source == "generated"))).all()
     assert rows and sum(r.is_selected for r in rows) == 1
-    assert all(r.location.startswith(f"ladders/{media_file_id}/posters/") for r in rows)
+    assert re.fullmatch(rf"ladders/{media_file_id}/v\d+", ladder.storage_prefix)
+    assert all(r.location.startswith(f"{ladder.storage_prefix}/posters/") for r in rows)
 
     # The master parses as players parse it and names every rendition.
     base = f"/media/ladders/{media_file_id}"
@@ -184,7 +186,8 @@ async def test_preencode_scan_packages_publishes_and_plays(pclient, clip, tmp_pa
     languages = {m.language for m in master.media if m.type == "SUBTITLES"}
     assert len(languages) == 3
     vtt = await pclient.get(
-        f"/media/ladders/{media_file_id}/" + subs["ger"]["key"].split("/", 2)[2]
+        f"/media/ladders/{media_file_id}/"
+        + subs["ger"]["key"].removeprefix(ladder.storage_prefix + "/")
     )
     assert vtt.status == 200 and "Hallo <b>Welt</b>" in await vtt.text()
     resp = await pclient.get(f"{base}/manifest.mpd")
@@ -340,5 +343,9 @@ async def test_repackage_replaces_the_ladder_and_its_generated_posters(pclient, 
     async with app[db_key].read() as conn:
         rows = (await conn.execute(sa.select(images).where(images.c.source == "generated"))).all()
     assert len(rows) == len(second.posters)  # replaced, not piled up
+    # A new publish gets new URLs (segments are cached as immutable) and the old files are gone.
+    assert second.storage_prefix != first.storage_prefix
+    assert await storage_keys(app, first.storage_prefix) == []
+    assert await storage_keys(app, second.storage_prefix)
     resp = await api(pclient, "POST", "/api/v1/media/999999/package", {}, csrf=csrf)
     assert resp.status == 404

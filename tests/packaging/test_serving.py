@@ -61,12 +61,12 @@ async def served(request, make_app, aiohttp_client, monkeypatch, tmp_path):
     db, storage = app[db_key], app[storage_key]
     media_file_id = await add_media_file(db, str(tmp_path / "media"))
     for rel, data in FILES.items():
-        await storage.put_bytes(f"ladders/{media_file_id}/{rel}", data)
+        await storage.put_bytes(f"ladders/{media_file_id}/v1/{rel}", data)
     await mark_published(db, media_file_id)
     # Things a traversal would be after: next to the ladder, in the storage root, in data_dir.
     await storage.put_bytes("secret.txt", SECRET)
-    await storage.put_bytes(f"ladders/{media_file_id}/secret.txt", SECRET)
-    await storage.put_bytes(f"ladders/{media_file_id}/video/360p/secret.m4s", SECRET)
+    await storage.put_bytes(f"ladders/{media_file_id}/v1/secret.txt", SECRET)
+    await storage.put_bytes(f"ladders/{media_file_id}/v1/video/360p/secret.m4s", SECRET)
     await storage.put_bytes(f"staging/1/{media_file_id}/master.m3u8", SECRET)
     (tmp_path / "data" / "secret.txt").write_bytes(SECRET)
     client.media_file_id = media_file_id  # type: ignore[attr-defined]

@@ -5,6 +5,7 @@ from alembic import context
 import mediaserver.db.catalog_schema  # noqa: F401  (registers catalog tables)
 import mediaserver.db.packaging_schema  # noqa: F401  (registers the ladders table)
 import mediaserver.db.schema  # noqa: F401  (registers accounts and jobs tables)
+import mediaserver.db.viewer_schema  # noqa: F401  (registers My List, progress, plays, markers)
 from mediaserver.db.metadata import metadata
 
 connection = context.config.attributes.get("connection")
