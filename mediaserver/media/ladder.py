@@ -16,7 +16,7 @@ phones, smart TVs), so for H.264 the rung would cost the most encoding time for 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -37,6 +37,17 @@ PRESETS: tuple[str, ...] = (
 # Encoder library, FFmpeg name; the only video encoders this module can ask for.
 ENCODERS = {"h264": "libx264", "hevc": "libx265"}
 PROFILES = {"h264": "high", "hevc": "main"}
+# Hardware encoders a ladder can use with frames in system memory. VA-API is detected too, but it
+# needs frames uploaded to GPU surfaces first, which the ladder pipeline does not do yet: with
+# VA-API detected, ladders are still made with libx264 (the admin page says so).
+HARDWARE_ENCODERS = {
+    ("nvenc", "h264"): "h264_nvenc",
+    ("nvenc", "hevc"): "hevc_nvenc",
+    ("qsv", "h264"): "h264_qsv",
+    ("qsv", "hevc"): "hevc_qsv",
+}
+LADDER_HARDWARE: tuple[str, ...] = ("nvenc", "qsv")
+PIXEL_FORMATS = {None: "yuv420p", "nvenc": "yuv420p", "qsv": "nv12"}
 
 STEREO_BITRATE = 128_000
 SURROUND_BITRATE = 384_000
@@ -87,8 +98,11 @@ class LadderProfile:
     gop_seconds: float = 2.0
     surround: bool = False
     threads: int = 0  # per encoder; 0 lets the encoder decide (about 1.5x the CPU count)
+    hardware: str | None = None  # "nvenc" | "qsv": a detected hardware encoder; None: software
 
     def __post_init__(self) -> None:
+        if self.hardware is not None and self.hardware not in LADDER_HARDWARE:
+            raise ValueError(f"hardware must be one of {', '.join(LADDER_HARDWARE)} or None")
         if self.codec not in CODECS:
             raise ValueError(f"codec must be one of {', '.join(CODECS)}, not {self.codec!r}")
         if self.preset not in PRESETS:
@@ -108,9 +122,11 @@ class LadderProfile:
         object.__setattr__(self, "rungs", tuple(self.rungs))
 
     @classmethod
-    def from_settings(cls, settings: Any) -> LadderProfile:
-        """From the `[transcoding]` settings section (any object with these attributes)."""
+    def from_settings(cls, settings: Any, hardware: str | None = None) -> LadderProfile:
+        """From the `[transcoding]` settings section (any object with these attributes) and the
+        hardware kind start-up detection found working (ignored unless the ladder can use it)."""
         return cls(
+            hardware=hardware if hardware in LADDER_HARDWARE else None,
             codec=settings.codec,
             preset=settings.preset,
             rungs=tuple(settings.rungs),
@@ -122,7 +138,18 @@ class LadderProfile:
 
     @property
     def encoder(self) -> str:
+        if self.hardware is not None:
+            return HARDWARE_ENCODERS[(self.hardware, self.codec)]
         return ENCODERS[self.codec]
+
+    @property
+    def pixel_format(self) -> str:
+        """What the rungs' frames are scaled into: what the encoder takes from system memory."""
+        return PIXEL_FORMATS[self.hardware]
+
+    def software(self) -> LadderProfile:
+        """The same ladder made with libx264/libx265 (the fallback when hardware fails)."""
+        return replace(self, hardware=None)
 
     def active_rungs(self) -> list[RungSpec]:
         """The configured slots, largest first; 2160p only with HEVC (see the module doc)."""

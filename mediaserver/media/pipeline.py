@@ -245,7 +245,11 @@ class Pipeline:
                 upright,
             )
             scaled = scaler.reformat(
-                base, plan.width, plan.height, "yuv420p", interpolation=INTERPOLATION
+                base,
+                plan.width,
+                plan.height,
+                self.profile.pixel_format,
+                interpolation=INTERPOLATION,
             )
             made.append(scaled)
             scaled.pts = pts

@@ -61,6 +61,8 @@ def open_segmenter(folder: Path, segment_seconds: float) -> av.container.OutputC
 
 
 def _encoder_options(profile: LadderProfile, plan: RungPlan, gop: int) -> dict[str, str]:
+    if profile.hardware is not None:
+        return _hardware_options(profile, plan)
     keyint = f"keyint={2 * gop}:min-keyint={gop}:scenecut=0:open-gop=0"
     options = {
         "preset": profile.preset,
@@ -74,6 +76,36 @@ def _encoder_options(profile: LadderProfile, plan: RungPlan, gop: int) -> dict[s
     else:
         options["x264-params"] = keyint
     return options
+
+
+# Our x264 presets mapped onto NVENC's p1 (fastest) .. p7 and Quick Sync's named presets.
+NVENC_PRESETS = {
+    **{"ultrafast": "p1", "superfast": "p2", "veryfast": "p3", "faster": "p4", "fast": "p4"},
+    **{"medium": "p5", "slow": "p6", "slower": "p7", "veryslow": "p7"},
+}
+QSV_PRESETS = {"ultrafast": "veryfast", "superfast": "veryfast"}
+
+
+def _hardware_options(profile: LadderProfile, plan: RungPlan) -> dict[str, str]:
+    """Options for NVENC / Quick Sync: capped VBR at the rung's rates, forced frames become IDR,
+    no keyframes at scene cuts (the same fixed GOP on every rung, as with x264)."""
+    common = {
+        "profile": PROFILES[profile.codec],
+        "maxrate": str(plan.maxrate),
+        "bufsize": str(plan.bufsize),
+    }
+    if profile.hardware == "nvenc":
+        return common | {
+            "preset": NVENC_PRESETS.get(profile.preset, "p4"),
+            "rc": "vbr",
+            "forced-idr": "1",
+            "no-scenecut": "1",
+        }
+    return common | {  # qsv
+        "preset": QSV_PRESETS.get(profile.preset, profile.preset),
+        "idr_interval": "0",  # every I frame an IDR
+        "adaptive_i": "0",  # no scene-cut I frames
+    }
 
 
 class VideoRung:
@@ -98,7 +130,8 @@ class VideoRung:
             stream = self.container.add_stream(
                 profile.encoder, rate=frame_rate, options=_encoder_options(profile, plan, gop)
             )
-            stream.width, stream.height, stream.pix_fmt = plan.width, plan.height, "yuv420p"
+            stream.width, stream.height = plan.width, plan.height
+            stream.pix_fmt = profile.pixel_format
             stream.time_base = time_base
             ctx = stream.codec_context
             ctx.time_base = time_base

@@ -37,6 +37,7 @@ from mediaserver.jobs import Handler, JobCancelled, JobContext, JobPayloadError
 from mediaserver.keys import config_key, db_key, jobs_key, storage_key
 from mediaserver.media.ladder import LadderProfile
 from mediaserver.packaging import store
+from mediaserver.packaging.hwaccel import HwaccelState, hwaccel_key
 from mediaserver.packaging.paths import STAGING_ROOT, ladder_prefix, staging_prefix
 from mediaserver.packaging.reconcile import PACKAGE_JOB, reconcile_packaging
 from mediaserver.packaging.work import (
@@ -86,18 +87,25 @@ async def enqueue_for_policy(app: web.Application, media_file_ids: Iterable[int]
     return [await enqueue_package(app, file_id) for file_id in wanted]
 
 
-def ladder_profile(settings: Settings) -> LadderProfile:
-    """The ladder settings from the `[transcoding]` section."""
-    return LadderProfile.from_settings(settings.transcoding)
+def ladder_profile(settings: Settings, hardware: str | None = None) -> LadderProfile:
+    """The ladder settings from the `[transcoding]` section, with the detected hardware kind."""
+    return LadderProfile.from_settings(settings.transcoding, hardware)
 
 
 class Packager:
     """Runs "media.package" jobs for one process."""
 
-    def __init__(self, db: Database, storage: Storage, settings: Settings) -> None:
+    def __init__(
+        self,
+        db: Database,
+        storage: Storage,
+        settings: Settings,
+        hwaccel: HwaccelState | None = None,
+    ) -> None:
         self.db = db
         self.storage = storage
         self.settings = settings
+        self.hwaccel = hwaccel
 
     def handler(self) -> Handler:
         return self.run
@@ -109,7 +117,8 @@ class Packager:
             await ctx.progress(100, message="the file is gone or could not be read; skipped")
             return
         job_id = ctx.job.id
-        profile = ladder_profile(self.settings)
+        hardware = (await self.hwaccel.ready()).hardware if self.hwaccel is not None else None
+        profile = ladder_profile(self.settings, hardware)
         work_dir = work_root(self.settings) / str(job_id)
         staging = staging_prefix(job_id)
         published = False
@@ -126,7 +135,7 @@ class Packager:
             previous = await store.get_ladder(self.db, media_file_id)
             await self.storage.publish_prefix(staging, final)
             published = True
-            values = self._row(output, final, profile.encoder)
+            values = self._row(output, final, output.encoder or profile.encoder)
             # Shielded: once published, a cancel arriving now must not leave the row behind.
             await asyncio.shield(store.record_published(self.db, source, values, values["posters"]))
             await _drop_previous(self.storage, previous, final)
@@ -338,7 +347,7 @@ async def packaging_ctx(app: web.Application) -> AsyncIterator[None]:
 
     settings, db, storage = app[config_key], app[db_key], app[storage_key]
     await cleanup_leftovers(db, storage, settings)
-    packager = Packager(db, storage, settings)
+    packager = Packager(db, storage, settings, app.get(hwaccel_key))
     app[jobs_key].register(PACKAGE_JOB, packager.handler())
     scanner = app.get(scanner_key)
     # The hook and the reconcile never run at once, so neither queues what the other just did.

@@ -16,6 +16,7 @@ import dataclasses
 import enum
 import logging
 import os
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from mediaserver.library.analysis import stays_inside
+from mediaserver.media.dash import MPD_NAME
 from mediaserver.media.encode import LadderCancelled, LadderError, build_ladder
-from mediaserver.media.hls import subtitle_folders
+from mediaserver.media.hls import MASTER, subtitle_folders
 from mediaserver.media.languages import bcp47, display_name
 from mediaserver.media.posters import PosterCandidate, make_poster_candidates
 from mediaserver.media.renditions import SubtitleRendition
@@ -72,6 +74,7 @@ class Output:
     posters: list[dict[str, Any]] = field(default_factory=list)
     trickplay: dict[str, Any] | None = None
     seconds: float = 0.0
+    encoder: str = ""  # the video encoder that really made the ladder
 
 
 def jsonable(value: Any) -> Any:
@@ -264,13 +267,8 @@ def package_into(
         subtitles = convert_subtitles(plan, out_dir)
         check()
         report(SUBS_END, None, None, "encoding the ladder")
-        ladder = build_ladder(
-            plan.source,
-            out_dir,
-            plan.profile,
-            subtitles=renditions(subtitles),
-            progress=ladder_progress,
-            should_stop=should_stop,
+        ladder, profile = _encode_ladder(
+            plan, out_dir, renditions(subtitles), ladder_progress, should_stop
         )
         check()
         report(LADDER_END, None, None, "choosing posters")
@@ -295,4 +293,43 @@ def package_into(
         posters=poster_entries(posters),
         trickplay=trickplay_entry(trickplay),
         seconds=time.monotonic() - started,
+        encoder=profile.encoder,
     )
+
+
+def _encode_ladder(
+    plan: Plan,
+    out_dir: Path,
+    subtitles: Sequence[SubtitleRendition],
+    progress: Callable[[float, float | None, float | None], None],
+    should_stop: Callable[[], bool],
+) -> tuple[Any, Any]:
+    """The ladder and the profile that made it: with the hardware encoder when one was detected,
+    and once more with libx264/libx265 if the hardware fails on this source (a driver that cannot
+    take this size or profile, a GPU that went away): a title never stays unplayable for it."""
+    try:
+        return build_ladder(
+            plan.source, out_dir, plan.profile, subtitles=subtitles,
+            progress=progress, should_stop=should_stop,
+        ), plan.profile  # fmt: skip
+    except LadderError as exc:
+        if plan.profile.hardware is None or should_stop():
+            raise
+        log.warning(
+            "%s failed on %s (%s); packaging it with %s instead",
+            plan.profile.encoder, plan.source.name, exc.reason, plan.profile.software().encoder,
+        )  # fmt: skip
+        _remove_ladder_output(out_dir)
+    software = plan.profile.software()
+    return build_ladder(
+        plan.source, out_dir, software, subtitles=subtitles,
+        progress=progress, should_stop=should_stop,
+    ), software  # fmt: skip
+
+
+def _remove_ladder_output(out_dir: Path) -> None:
+    """What a failed encode wrote (segments, playlists), keeping the converted subtitles."""
+    for name in ("video", "audio"):
+        shutil.rmtree(out_dir / name, ignore_errors=True)
+    for name in (MASTER, MPD_NAME):
+        (out_dir / name).unlink(missing_ok=True)

@@ -8,9 +8,14 @@ import time
 
 import pytest
 
-from mediaserver.media import hwaccel
+from mediaserver.config import TranscodingSettings
+from mediaserver.media import hwaccel, ladder
 from mediaserver.media.hwaccel import HwaccelStatus, detect, log_status, probe_encoder
+from mediaserver.media.ladder import LadderProfile
+from mediaserver.media.segmenter import _encoder_options
 from mediaserver.packaging.hwaccel import HwaccelState, run_detection
+from mediaserver.packaging.work import Plan, package_into
+from tests.media_factory import make_video
 
 
 def test_auto_on_a_machine_without_gpu_uses_libx264_with_a_reason():
@@ -102,3 +107,41 @@ async def test_state_starts_as_detecting_then_holds_the_result():
     assert not status.detecting
     assert isinstance(status, HwaccelStatus)
     assert status.to_json()["active_encoder"] == "libx264"
+
+
+# -- the ladder with a hardware encoder -----------------------------------------------------------
+
+
+def test_a_detected_hardware_encoder_is_what_the_ladder_asks_for():
+    nvenc = LadderProfile(hardware="nvenc")
+    assert nvenc.encoder == "h264_nvenc" and nvenc.pixel_format == "yuv420p"
+    assert LadderProfile(codec="hevc", hardware="qsv").encoder == "hevc_qsv"
+    assert LadderProfile(hardware="qsv").pixel_format == "nv12"
+    assert nvenc.software().encoder == "libx264"
+    settings = TranscodingSettings()
+    # VA-API needs GPU surfaces the pipeline does not upload to: ladders stay on libx264.
+    assert LadderProfile.from_settings(settings, "vaapi").encoder == "libx264"
+    assert LadderProfile.from_settings(settings, "nvenc").encoder == "h264_nvenc"
+    with pytest.raises(ValueError, match="hardware"):
+        LadderProfile(hardware="cuda")
+    plan = ladder.plan_rungs(LadderProfile(), 1920, 1080)[0]
+    options = _encoder_options(nvenc, plan, 48)
+    # Same fixed GOP on every rung: forced frames are IDR, no scene-cut keyframes, capped VBR.
+    assert options["forced-idr"] == "1" and options["no-scenecut"] == "1"
+    assert options["maxrate"] == str(plan.maxrate) and "x264-params" not in options
+
+
+def test_a_hardware_encoder_that_fails_falls_back_to_software_and_says_which(tmp_path, caplog):
+    """This machine has no GPU, so h264_nvenc cannot open: the title is still packaged (libx264),
+    nothing of the failed attempt is left in the output, and the log says what happened."""
+    clip = make_video(tmp_path / "clip.mp4", seconds=3, width=320, height=240, fps=24)
+    profile = LadderProfile(rungs=("360p",), hardware="nvenc")
+    plan = Plan(clip, [str(tmp_path)], [], profile)
+    with caplog.at_level(logging.WARNING):
+        output = package_into(plan, tmp_path / "out", lambda *a: None, lambda: False)
+    assert output.encoder == "libx264"
+    assert "h264_nvenc failed" in caplog.text and "libx264" in caplog.text
+    master = (tmp_path / "out" / "master.m3u8").read_text()
+    assert "RESOLUTION=" in master
+    segments = sorted((tmp_path / "out" / "video").rglob("seg_*.m4s"))
+    assert segments and len(segments) == output.ladder.rungs[0].segment_count
