@@ -15,7 +15,12 @@ from mediaserver.accounts.ratelimit import LoginLimiter
 from mediaserver.accounts.routes import routes as account_routes
 from mediaserver.accounts.settings_routes import routes as account_settings_routes
 from mediaserver.admin.routes import routes as admin_routes
+from mediaserver.catalog.api_routes import routes as catalog_api_routes
+from mediaserver.catalog.list_routes import routes as catalog_list_routes
+from mediaserver.catalog.player_routes import routes as player_routes
 from mediaserver.catalog.routes import routes as catalog_routes
+from mediaserver.catalog.search_routes import routes as catalog_search_routes
+from mediaserver.catalog.title_routes import routes as catalog_title_routes
 from mediaserver.config import Settings
 from mediaserver.db.engine import connect_checked, create_database
 from mediaserver.db.migrate import upgrade
@@ -23,6 +28,7 @@ from mediaserver.http.auth import auth_middleware
 from mediaserver.http.csrf import csrf_middleware, setup_csrf
 from mediaserver.http.errors import error_middleware
 from mediaserver.http.health import routes as health_routes
+from mediaserver.http.openapi import routes as openapi_routes
 from mediaserver.http.security_headers import setup_security_headers
 from mediaserver.http.static import setup_static
 from mediaserver.http.templating import setup_templating
@@ -49,21 +55,37 @@ from mediaserver.packaging.jobs import packaging_ctx
 from mediaserver.packaging.routes import routes as packaging_routes
 from mediaserver.plugins import create_plugin_manager
 from mediaserver.storage.factory import create_storage
+from mediaserver.streaming.admin_routes import routes as streaming_admin_routes
+from mediaserver.streaming.live_routes import routes as live_routes
+from mediaserver.streaming.live_service import live_sessions_ctx
+from mediaserver.streaming.media_routes import routes as media_token_routes
+from mediaserver.streaming.routes import routes as playback_routes
+from mediaserver.streaming.routes import setup_streaming
 
 log = logging.getLogger(__name__)
 
 # Every domain's route table, in one list so the router is complete before it freezes.
 DOMAIN_ROUTES = [
     health_routes,
+    openapi_routes,
     account_routes,
     account_settings_routes,
     admin_routes,
     job_routes,
     catalog_routes,
+    catalog_title_routes,
+    catalog_search_routes,
+    catalog_list_routes,
+    catalog_api_routes,
+    player_routes,  # /watch (the player) and its progress, plays, preferences, markers
     upload_routes,
     library_routes,
     title_routes,
     packaging_routes,
+    playback_routes,
+    media_token_routes,
+    streaming_admin_routes,
+    live_routes,
     packaging_admin_routes,
 ]
 
@@ -171,6 +193,7 @@ def create_app(settings: Settings) -> web.Application:
     setup_static(app)
     setup_security_headers(app)
     setup_csrf(app)
+    setup_streaming(app)  # active streams registry, media caches, CORS on /media/t/
 
     for table in DOMAIN_ROUTES:
         app.router.add_routes(table)
@@ -190,6 +213,7 @@ def create_app(settings: Settings) -> web.Application:
             uploads_ctx,
             plugin_jobs_ctx,
             plugins_startup_ctx,
+            live_sessions_ctx,  # on-the-fly sessions: every encoder thread stops on shutdown
         ]
     )
     return app

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from mediaserver.jobs.events import JobEvents
     from mediaserver.jobs.runner import JobRunner
     from mediaserver.storage.base import Storage
+    from mediaserver.streaming.active import ActiveStreams
+    from mediaserver.streaming.live_service import LiveService
 
 config_key: web.AppKey[Settings] = web.AppKey("config")
 db_key: web.AppKey[Database] = web.AppKey("db")
@@ -26,3 +28,5 @@ templates_key: web.AppKey[jinja2.Environment] = web.AppKey("templates")
 plugins_key: web.AppKey[pluggy.PluginManager] = web.AppKey("plugins")
 login_limiter_key: web.AppKey[LoginLimiter] = web.AppKey("login_limiter")
 secret_key: web.AppKey[bytes] = web.AppKey("secret")
+active_streams_key: web.AppKey[ActiveStreams] = web.AppKey("active_streams")
+live_sessions_key: web.AppKey[LiveService] = web.AppKey("live_sessions")

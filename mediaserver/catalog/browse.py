@@ -1,14 +1,17 @@
-"""What a profile may browse: visible titles, capped by a kids profile's maturity rating."""
+"""What a profile may browse: visible titles, capped by a kids profile's maturity rating,
+and the card every row, list and search result shows for a title."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.accounts.profiles import RATINGS, Profile
-from mediaserver.db.catalog_schema import episodes, libraries, media_files, titles
+from mediaserver.db.catalog_schema import episodes, images, libraries, media_files, titles
 from mediaserver.db.engine import Database
+from mediaserver.db.viewer_schema import my_list
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +23,28 @@ class TitleCard:
     maturity_rating: str | None
     # The main file of a movie (first part, not an extra), for the Play link; None for series.
     play_file_id: int | None
+    has_poster: bool = False
+    in_list: bool = False
+    # 0..1 watched of the file the card resumes; None where no progress applies.
+    progress: float | None = None
+    # A line under the title ("S1:E3 · Next up"), and where its play button goes.
+    note: str | None = None
+    play_href: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "year": self.year,
+            "maturity_rating": self.maturity_rating,
+            "poster": f"/images/titles/{self.id}/poster" if self.has_poster else None,
+            "in_my_list": self.in_list,
+            "progress": None if self.progress is None else round(self.progress, 4),
+            "note": self.note,
+            "play": self.play_href or (f"/watch/{self.play_file_id}" if self.play_file_id else None),
+            "href": f"/titles/{self.id}",
+        }
 
 
 def allowed_ratings(profile: Profile | None) -> tuple[str, ...] | None:
@@ -35,39 +60,98 @@ def rating_condition(profile: Profile | None) -> sa.ColumnElement[bool]:
     return sa.true() if allowed is None else titles.c.maturity_rating.in_(allowed)
 
 
-async def library_count(db: Database) -> int:
-    async with db.read() as conn:
-        return (await conn.execute(sa.select(sa.func.count()).select_from(libraries))).scalar_one()
+def visible(profile: Profile | None) -> sa.ColumnElement[bool]:
+    """Titles shown to this profile anywhere: not removed and within its rating cap."""
+    return sa.and_(titles.c.removed_at.is_(None), rating_condition(profile))
 
 
-async def recently_added(db: Database, profile: Profile | None, limit: int = 24) -> list[TitleCard]:
-    main_file = (
+def main_file_column() -> sa.ScalarSelect:
+    """The movie's main file (lowest id of its first parts that are not extras)."""
+    return (
         sa.select(sa.func.min(media_files.c.id))
         .where(
             media_files.c.title_id == titles.c.id,
             media_files.c.status == "ok",
+            media_files.c.removed_at.is_(None),
             media_files.c.extra_kind.is_(None),
             media_files.c.episode_id.is_(None),
             sa.func.coalesce(media_files.c.part, 1) == 1,
         )
         .scalar_subquery()
     )
-    query = (
-        sa.select(
-            titles.c.id,
-            titles.c.kind,
-            titles.c.title,
-            titles.c.year,
-            titles.c.maturity_rating,
-            main_file.label("play_file_id"),
+
+
+def card_select(profile: Profile | None) -> sa.Select:
+    """SELECT of TitleCard columns over the titles this profile may see."""
+    has_poster = (
+        sa.select(images.c.id)
+        .where(
+            images.c.title_id == titles.c.id,
+            images.c.kind == "poster",
+            images.c.is_selected.is_(True),
+            images.c.season_id.is_(None),
+            images.c.episode_id.is_(None),
         )
-        .where(titles.c.removed_at.is_(None), rating_condition(profile))
-        .order_by(titles.c.added_at.desc(), titles.c.id.desc())
-        .limit(limit)
+        .correlate(titles)
+        .exists()
     )
+    # An alias: queries over My List itself join `my_list`, which must not correlate here.
+    mine = my_list.alias("in_my_list")
+    in_list: sa.ColumnElement[bool] = (
+        sa.select(mine.c.title_id)
+        .where(mine.c.profile_id == profile.id, mine.c.title_id == titles.c.id)
+        .correlate(titles)
+        .exists()
+        if profile is not None
+        else sa.false()
+    )
+    return sa.select(
+        titles.c.id,
+        titles.c.kind,
+        titles.c.title,
+        titles.c.year,
+        titles.c.maturity_rating,
+        main_file_column().label("play_file_id"),
+        has_poster.label("has_poster"),
+        in_list.label("in_list"),
+    ).where(visible(profile))
+
+
+async def fetch_cards(conn: AsyncConnection, query: sa.Select) -> list[TitleCard]:
+    rows = (await conn.execute(query)).all()
+    return [
+        TitleCard(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), bool(r[7])) for r in rows
+    ]
+
+
+async def cards_by_ids(
+    conn: AsyncConnection, profile: Profile | None, ids: list[int]
+) -> list[TitleCard]:
+    """Cards of these titles in the given order, leaving out what the profile may not see."""
+    if not ids:
+        return []
+    found = {c.id: c for c in await fetch_cards(conn, card_select(profile).where(titles.c.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+async def library_count(db: Database) -> int:
     async with db.read() as conn:
-        rows = (await conn.execute(query)).all()
-    return [TitleCard(*row) for row in rows]
+        return (await conn.execute(sa.select(sa.func.count()).select_from(libraries))).scalar_one()
+
+
+async def recently_added(db: Database, profile: Profile | None, limit: int = 24) -> list[TitleCard]:
+    query = card_select(profile).order_by(titles.c.added_at.desc(), titles.c.id.desc()).limit(limit)
+    async with db.read() as conn:
+        return await fetch_cards(conn, query)
+
+
+async def may_see_title(db: Database, profile: Profile | None, title_id: int) -> bool:
+    """Whether the title exists for this profile (callers answer 404 either way)."""
+    async with db.read() as conn:
+        found = await conn.scalar(
+            sa.select(titles.c.id).where(titles.c.id == title_id, visible(profile))
+        )
+    return found is not None
 
 
 async def may_watch_file(db: Database, profile: Profile | None, media_file_id: int) -> bool:

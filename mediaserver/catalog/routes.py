@@ -1,22 +1,119 @@
-"""The home page: recently added titles this profile may see, or how to add a library."""
+"""Browse pages: home (hero and rows, the later rows loaded as they scroll into view), genre
+pages, and the artwork those pages show."""
 
 from __future__ import annotations
+
+import asyncio
 
 from aiohttp import web
 
 from mediaserver.accounts.identity import get_identity
-from mediaserver.catalog.browse import library_count, recently_added
+from mediaserver.catalog import images, rows
+from mediaserver.catalog.browse import library_count
+from mediaserver.catalog.pages import page
+from mediaserver.catalog.viewer import request_profile
+from mediaserver.errors import NotFound
 from mediaserver.http.auth import access
-from mediaserver.http.templating import render
-from mediaserver.keys import db_key
+from mediaserver.http.forms import int_path
+from mediaserver.keys import db_key, storage_key
+from mediaserver.storage.base import ObjectNotFound
 
 routes = web.RouteTableDef()
+
+GENRE_PAGE = 60
+IMAGE_CACHE = "private, max-age=3600"
 
 
 @routes.get("/", name="home")
 @access("profile")
 async def home(request: web.Request) -> web.Response:
     db = request.app[db_key]
-    cards = await recently_added(db, get_identity(request).profile)
-    has_libraries = bool(cards) or await library_count(db) > 0
-    return render(request, "catalog/home.html", {"cards": cards, "has_libraries": has_libraries})
+    profile = await request_profile(request)
+    assert profile is not None
+    keys = await rows.row_keys(db, profile)
+    shown: list[rows.Row] = []
+    lazy: list[str] = []
+    for key in keys:
+        # Fill rows until a few have content; the rest load when they scroll into view.
+        if len(shown) < rows.EAGER_ROWS and not lazy:
+            row = await rows.load_row(db, profile, key)
+            if row is not None:
+                shown.append(row)
+        else:
+            lazy.append(key)
+    featured = await rows.featured(db, profile) if shown else None
+    has_libraries = bool(shown) or await library_count(db) > 0
+    return page(
+        request,
+        "catalog/home.html",
+        {"rows": shown, "lazy": lazy, "featured": featured, "has_libraries": has_libraries},
+    )
+
+
+@routes.get("/rows/{key}", name="home_row")
+@access("profile")
+async def home_row(request: web.Request) -> web.Response:
+    """One row of the home page (HTMX fills the lazy placeholders with this)."""
+    key = request.match_info["key"]
+    if not rows.is_row_key(key):
+        raise NotFound("No such row.")
+    profile = await request_profile(request)
+    assert profile is not None
+    row = await rows.load_row(request.app[db_key], profile, key)
+    if row is None:
+        return web.Response(text="", content_type="text/html")
+    return page(request, "catalog/_row.html", {"row": row})
+
+
+@routes.get("/genres/{genre_id}", name="genre")
+@access("profile")
+async def genre_page(request: web.Request) -> web.Response:
+    db = request.app[db_key]
+    genre_id = int_path(request, "genre_id")
+    profile = await request_profile(request)
+    name = await rows.genre_name(db, genre_id)
+    cards = await rows.genre_cards(db, profile, genre_id, GENRE_PAGE) if name else []
+    if name is None or not cards:
+        # A genre with nothing this profile may see looks the same as no genre at all.
+        raise NotFound("No such genre.")
+    return page(request, "catalog/genre.html", {"name": name, "genre_id": genre_id, "cards": cards})
+
+
+async def _send_image(request: web.Request, ref: images.ImageRef | None) -> web.StreamResponse:
+    if ref is None:
+        raise NotFound("No such image.")
+    headers = {"Cache-Control": IMAGE_CACHE, "Content-Type": ref.content_type}
+    if ref.source == "local":
+        path = await asyncio.to_thread(ref.local_file)
+        if path is None:
+            raise NotFound("No such image.")
+        return web.FileResponse(path, headers=headers)
+    storage = request.app[storage_key]
+    try:
+        path = await storage.local_path(ref.location)
+        if path is not None:
+            return web.FileResponse(path, headers=headers)
+        stream = await storage.open_range(ref.location)
+    except ObjectNotFound:
+        raise NotFound("No such image.") from None
+    async with stream:
+        data = b"".join([chunk async for chunk in stream])
+    return web.Response(body=data, headers=headers)
+
+
+@routes.get("/images/titles/{title_id}/{kind:poster|backdrop}", name="title_image")
+@access("profile")
+async def title_image(request: web.Request) -> web.StreamResponse:
+    profile = get_identity(request).profile or await request_profile(request, required=False)
+    ref = await images.title_image(
+        request.app[db_key], profile, int_path(request, "title_id"), request.match_info["kind"]
+    )
+    return await _send_image(request, ref)
+
+
+@routes.get("/images/episodes/{episode_id}/thumb", name="episode_image")
+@access("profile")
+async def episode_image(request: web.Request) -> web.StreamResponse:
+    profile = get_identity(request).profile or await request_profile(request, required=False)
+    ref = await images.episode_thumb(request.app[db_key], profile, int_path(request, "episode_id"))
+    return await _send_image(request, ref)

@@ -8,7 +8,8 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from mediaserver.errors import BadRequest, DomainError
+from mediaserver.catalog import markers
+from mediaserver.errors import BadRequest, DomainError, NotFound
 from mediaserver.http.auth import access
 from mediaserver.http.csrf import CSRF_HEADER
 from mediaserver.http.forms import int_path, read_input
@@ -21,7 +22,8 @@ from mediaserver.library.posters import MAX_BYTES, save_poster, selected_poster
 routes = web.RouteTableDef()
 
 NOTICES = {"saved": "Saved. Edited fields are locked: scans will not change them.",
-           "poster": "Poster uploaded and selected."}  # fmt: skip
+           "poster": "Poster uploaded and selected.",
+           "markers": "Skip markers saved."}  # fmt: skip
 
 
 def _query_int(request: web.Request, name: str) -> int | None:
@@ -68,13 +70,15 @@ async def _edit_page(
 ) -> web.Response:
     db = request.app[db_key]
     title = await ta.get_title(db, title_id)
+    files = await ta.title_files(db, title_id)
     return render(
         request,
         "library/title_edit.html",
         {
             "title": title,
             "values": values or title,
-            "files": await ta.title_files(db, title_id),
+            "files": files,
+            "markers": await markers.markers_of(db, [f["id"] for f in files]),
             "poster": await selected_poster(db, title_id),
             "ratings": ta.RATINGS,
             "error": error,
@@ -147,6 +151,24 @@ async def title_poster(request: web.Request) -> web.StreamResponse:
     except DomainError as exc:
         return await _edit_page(request, title_id, error=exc.detail, status=exc.status)
     raise web.HTTPSeeOther(f"/admin/titles/{title_id}?done=poster")
+
+
+@routes.post("/admin/titles/{title_id}/files/{media_file_id}/markers", name="admin_file_markers")
+@access("admin")
+async def file_markers(request: web.Request) -> web.StreamResponse:
+    """Set or clear a file's Skip Intro / Skip Credits spans (empty fields: clear)."""
+    title_id = int_path(request, "title_id")
+    media_file_id = int_path(request, "media_file_id")
+    files = await ta.title_files(request.app[db_key], title_id)
+    if media_file_id not in {f["id"] for f in files}:
+        raise NotFound("No such file in this title.")
+    try:
+        await markers.apply_admin_form(
+            request.app[db_key], media_file_id, await read_input(request)
+        )
+    except DomainError as exc:
+        return await _edit_page(request, title_id, error=exc.detail, status=exc.status)
+    raise web.HTTPSeeOther(f"/admin/titles/{title_id}?done=markers")
 
 
 # ----- JSON API -----

@@ -54,6 +54,7 @@ class FragmentSink:
     def __init__(self, on_fragment: Callable[[Fragment], None]) -> None:
         self.on_fragment = on_fragment
         self.init: bytes | None = None
+        self.init_done = False  # the moov is in `init`
         self._buffer = bytearray()
         self._pending_moof: bytes | None = None
         self._written = 0  # bytes handed on or buffered
@@ -110,6 +111,7 @@ class FragmentSink:
             self.init = (self.init or b"") + box
             if kind == b"moov":
                 self._timescales = _timescales(box)
+                self.init_done = True
         elif kind == b"moof":
             self._pending_moof = box
         elif kind == b"mdat" and self._pending_moof is not None:
@@ -154,9 +156,7 @@ def _timescales(moov: bytes) -> dict[int, int]:
                 for leaf, l_start, _l_end in _children(moov, s_start, s_end):
                     if leaf == b"mdhd":
                         version = moov[l_start]
-                        scale = struct.unpack_from(">I", moov, l_start + (20 if version else 12))[
-                            0
-                        ]
+                        scale = struct.unpack_from(">I", moov, l_start + (20 if version else 12))[0]
         if track_id is not None and scale:
             found[track_id] = scale
     return found

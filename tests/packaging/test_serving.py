@@ -1,4 +1,5 @@
-"""Serving a published ladder: strict names, no way out of the ladder, Range, ETag, auth."""
+"""Serving a published ladder through signed media URLs (/media/t/<token>/ladder/...): strict
+names, no way out of the ladder, Range, ETag, on local (sendfile) and streamed storage."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 
 from mediaserver.keys import db_key, storage_key
 from mediaserver.storage.local import LocalStorage
+from tests.helpers import csrf_from
 from tests.packaging.helpers import (
     add_media_file,
     mark_published,
@@ -71,11 +73,17 @@ async def served(request, make_app, aiohttp_client, monkeypatch, tmp_path):
     (tmp_path / "data" / "secret.txt").write_bytes(SECRET)
     client.media_file_id = media_file_id  # type: ignore[attr-defined]
     client.cookie = f"ms_session={session}"  # type: ignore[attr-defined]
+    csrf = await csrf_from(client, "/profiles")
+    resp = await client.post(
+        f"/api/v1/playback/{media_file_id}", json={}, headers={"X-CSRF-Token": csrf}
+    )
+    assert resp.status == 200, await resp.text()
+    client.base = (await resp.json())["url"].removesuffix("/master.m3u8")  # type: ignore[attr-defined]
     return client
 
 
 async def test_every_published_name_is_served_with_its_type(served):
-    base = f"/media/ladders/{served.media_file_id}"
+    base = served.base
     for rel, data in FILES.items():
         resp = await served.get(f"{base}/{rel}")
         assert resp.status == 200, rel
@@ -89,7 +97,7 @@ async def test_every_published_name_is_served_with_its_type(served):
 
 
 async def test_range_416_etag_and_304(served):
-    url = f"/media/ladders/{served.media_file_id}/video/360p/seg_00001.m4s"
+    url = f"{served.base}/video/360p/seg_00001.m4s"
     resp = await served.get(url, headers={"Range": "bytes=100-199"})
     assert resp.status == 206
     assert resp.headers["Content-Range"] == f"bytes 100-199/{len(SEGMENT)}"
@@ -144,69 +152,47 @@ TRAVERSALS = [
 
 async def test_raw_requests_reach_the_handler(served):
     # The control for the traversal cases: the same raw request with a valid name is served.
-    target = f"/media/ladders/{served.media_file_id}/video/360p/seg_00001.m4s"
-    status, _head, body = await raw_get(served, target, {"Cookie": served.cookie})
+    target = f"{served.base}/video/360p/seg_00001.m4s"
+    status, _head, body = await raw_get(served, target)
     assert status == 200 and body == SEGMENT
 
 
 @pytest.mark.parametrize("tail", TRAVERSALS)
 async def test_traversal_in_every_form_reads_nothing(served, tail):
-    target = f"/media/ladders/{served.media_file_id}/{tail}"
-    status, head, body = await raw_get(served, target, {"Cookie": served.cookie})
+    target = f"{served.base}/{tail}"
+    status, head, body = await raw_get(served, target)
     assert status in (400, 404), (target, status, head)
     assert SECRET not in body
     assert b"root:" not in body
 
 
-@pytest.mark.parametrize(
-    "target",
-    [
-        "/media/ladders/..%2f..%2fsecret.txt/master.m3u8",
-        "/media/ladders/-1/master.m3u8",
-        "/media/ladders/1e3/master.m3u8",
-        "/media/ladders/%31/master.m3u8x",
-        "/media/ladders/99999/master.m3u8",
-    ],
-)
-async def test_bad_ids_and_unpublished_ladders_are_404(served, target):
-    status, _head, body = await raw_get(served, target, {"Cookie": served.cookie})
-    assert status in (400, 404)
-    assert SECRET not in body
+async def test_the_old_cookie_route_and_watch_page_are_gone(served):
+    for target in (
+        f"/media/ladders/{served.media_file_id}/master.m3u8",
+        f"/media/ladders/{served.media_file_id}/video/360p/seg_00001.m4s",
+    ):
+        status, _head, body = await raw_get(served, target, {"Cookie": served.cookie})
+        assert status == 404, target
+        assert body != SEGMENT
 
 
-async def test_anonymous_is_refused(served):
+async def test_anonymous_is_refused_the_api(served):
     served.session.cookie_jar.clear()
-    url = f"/media/ladders/{served.media_file_id}/master.m3u8"
-    resp = await served.get(url, allow_redirects=False)
-    assert resp.status == 303 and resp.headers["Location"].startswith("/login")
-    resp = await served.get(url, headers={"Accept": "application/json"}, allow_redirects=False)
-    assert resp.status == 401
     resp = await served.get(f"/api/v1/media/{served.media_file_id}/ladder")
     assert resp.status == 401
-    resp = await served.get(f"/watch/{served.media_file_id}", allow_redirects=False)
-    assert resp.status == 303
+    resp = await served.post(f"/api/v1/playback/{served.media_file_id}", json={})
+    assert resp.status in (401, 403)
 
 
-async def test_ladder_json_for_players(served):
+async def test_ladder_json_is_status_without_media_urls(served):
     resp = await served.get(f"/api/v1/media/{served.media_file_id}/ladder")
     assert resp.status == 200
     data = await resp.json()
-    base = f"/media/ladders/{served.media_file_id}"
     assert data["status"] == "ready" and data["published"] is True
-    assert data["hls"] == f"{base}/master.m3u8"
-    assert data["dash"] == f"{base}/manifest.mpd"
+    assert data["playback"] == f"/api/v1/playback/{served.media_file_id}"
+    assert "/media/" not in str(data)
     resp = await served.get("/api/v1/media/424242/ladder")
     assert resp.status == 404
-
-
-async def test_watch_page_has_player_and_no_inline_script(served):
-    resp = await served.get(f"/watch/{served.media_file_id}")
-    assert resp.status == 200
-    page = await resp.text()
-    assert 'id="player"' in page
-    assert f'data-hls="/media/ladders/{served.media_file_id}/master.m3u8"' in page
-    assert "vendor/hls.js-1.7.4/hls.min.js" in page
-    assert "<script>" not in page
 
 
 async def test_kids_profile_cannot_open_an_adult_title_by_url(served):
@@ -214,7 +200,7 @@ async def test_kids_profile_cannot_open_an_adult_title_by_url(served):
     import sqlalchemy as sa
 
     from mediaserver.db.catalog_schema import media_files, titles
-    from tests.helpers import api, csrf_from, pick_profile
+    from tests.helpers import api, pick_profile
 
     client, file_id = served, served.media_file_id
     db = client.server.app[db_key]
@@ -243,7 +229,9 @@ async def test_kids_profile_cannot_open_an_adult_title_by_url(served):
         await conn.execute(
             media_files.update().where(media_files.c.id == file_id).values(title_id=title_id)
         )
-    assert (await client.get(f"/watch/{file_id}")).status == 200  # the adult profile may
+    csrf = await csrf_from(client, "/profiles")
+    resp = await client.post(f"/api/v1/playback/{file_id}", json={}, headers={"X-CSRF-Token": csrf})
+    assert resp.status == 200  # the adult profile may
     csrf = await csrf_from(client, "/profiles")
     resp = await api(
         client,
@@ -253,10 +241,7 @@ async def test_kids_profile_cannot_open_an_adult_title_by_url(served):
         csrf=csrf,
     )
     await pick_profile(client, (await resp.json())["id"])
-    for path in (
-        f"/watch/{file_id}",
-        f"/media/ladders/{file_id}/master.m3u8",
-        f"/media/ladders/{file_id}/video/360p/seg_00001.m4s",
-        f"/api/v1/media/{file_id}/ladder",
-    ):
-        assert (await client.get(path)).status == 404, path
+    assert (await client.get(f"/api/v1/media/{file_id}/ladder")).status == 404
+    csrf = await csrf_from(client, "/profiles")
+    resp = await client.post(f"/api/v1/playback/{file_id}", json={}, headers={"X-CSRF-Token": csrf})
+    assert resp.status == 404

@@ -1,0 +1,146 @@
+"""The browse JSON API for apps, mirroring the pages: home rows, viewer title details, search,
+My List and Watch History. Browser sessions browse as their chosen profile; API keys name one
+in the X-Profile-Id header (see catalog/viewer.py). /api/v1/titles is the admin API, so viewer
+title details live under /api/v1/catalog/titles.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from mediaserver.catalog import history, mylist, rows
+from mediaserver.catalog.search import run_search
+from mediaserver.catalog.search_filters import parse_filters
+from mediaserver.catalog.title_page import season_episodes, title_details
+from mediaserver.catalog.viewer import request_profile, required_profile
+from mediaserver.errors import BadRequest, NotFound
+from mediaserver.http.auth import access
+from mediaserver.http.forms import int_path, read_input
+from mediaserver.keys import db_key
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/api/v1/home", name="api_home")
+@access("profile")
+async def api_home(request: web.Request) -> web.Response:
+    db = request.app[db_key]
+    profile = required_profile(await request_profile(request))
+    found = []
+    for key in await rows.row_keys(db, profile):
+        row = await rows.load_row(db, profile, key)
+        if row is not None:
+            found.append(row.as_json())
+    hero = await rows.featured(db, profile) if found else None
+    featured = (
+        hero.card.as_json() | {"description": hero.description, "genres": hero.genres}
+        if hero
+        else None
+    )
+    return web.json_response({"featured": featured, "rows": found})
+
+
+@routes.get("/api/v1/catalog/titles/{title_id}", name="api_catalog_title")
+@access("profile")
+async def api_title(request: web.Request) -> web.Response:
+    profile = await request_profile(request, required=False)
+    details = await title_details(request.app[db_key], profile, int_path(request, "title_id"))
+    return web.json_response(details.as_json())
+
+
+@routes.get("/api/v1/catalog/titles/{title_id}/seasons/{season}", name="api_catalog_season")
+@access("profile")
+async def api_season(request: web.Request) -> web.Response:
+    profile = await request_profile(request, required=False)
+    raw = request.match_info["season"]
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 4:
+        raise NotFound("No such season.")
+    found = await season_episodes(request.app[db_key], profile, int_path(request, "title_id"), int(raw))
+    if not found:
+        raise NotFound("No such season.")
+    return web.json_response({"episodes": [e.as_json() for e in found]})
+
+
+@routes.get("/api/v1/search", name="api_search")
+@access("profile")
+async def api_search(request: web.Request) -> web.Response:
+    profile = await request_profile(request, required=False)
+    filters = parse_filters(request.query)
+    cards = await run_search(request.app[db_key], profile, filters)
+    return web.json_response(
+        {"filters": filters.as_json(), "url": filters.url(), "titles": [c.as_json() for c in cards]}
+    )
+
+
+@routes.get("/api/v1/my-list", name="api_my_list")
+@access("profile")
+async def api_my_list(request: web.Request) -> web.Response:
+    profile = required_profile(await request_profile(request))
+    cards = await mylist.cards(request.app[db_key], profile)
+    return web.json_response({"titles": [c.as_json() for c in cards]})
+
+
+async def _body_title_id(request: web.Request) -> int:
+    data = await read_input(request)
+    value = data.get("title_id")
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise BadRequest("Send the title as {\"title_id\": <number>}.", field="title_id")
+    return value
+
+
+@routes.put("/api/v1/my-list/{title_id}", name="api_my_list_put")
+@access("profile")
+async def api_my_list_put(request: web.Request) -> web.Response:
+    profile = required_profile(await request_profile(request))
+    title_id = int_path(request, "title_id")
+    await mylist.add(request.app[db_key], profile, title_id)
+    return web.json_response({"title_id": title_id, "in_my_list": True})
+
+
+@routes.post("/api/v1/my-list", name="api_my_list_post")
+@access("profile")
+async def api_my_list_post(request: web.Request) -> web.Response:
+    profile = required_profile(await request_profile(request))
+    title_id = await _body_title_id(request)
+    await mylist.add(request.app[db_key], profile, title_id)
+    return web.json_response({"title_id": title_id, "in_my_list": True}, status=201)
+
+
+@routes.delete("/api/v1/my-list/{title_id}", name="api_my_list_delete")
+@access("profile")
+async def api_my_list_delete(request: web.Request) -> web.Response:
+    profile = required_profile(await request_profile(request))
+    await mylist.remove(request.app[db_key], profile, int_path(request, "title_id"))
+    return web.Response(status=204)
+
+
+@routes.get("/api/v1/history", name="api_history")
+@access("profile")
+async def api_history(request: web.Request) -> web.Response:
+    profile = required_profile(await request_profile(request))
+    before = None
+    if raw := request.query.get("before"):
+        try:
+            before = float(raw)
+        except ValueError:
+            raise BadRequest("'before' must be a time in epoch seconds.", field="before") from None
+    found = await history.entries(request.app[db_key], profile, before=before)
+    return web.json_response({"entries": [e.as_json() for e in found]})
+
+
+@routes.delete("/api/v1/history/{media_file_id}", name="api_history_delete")
+@access("profile")
+async def api_history_delete(request: web.Request) -> web.Response:
+    profile = required_profile(await request_profile(request))
+    await history.remove(request.app[db_key], profile, int_path(request, "media_file_id"))
+    return web.Response(status=204)
+
+
+@routes.delete("/api/v1/history", name="api_history_clear")
+@access("profile")
+async def api_history_clear(request: web.Request) -> web.Response:
+    profile = required_profile(await request_profile(request))
+    removed = await history.clear(request.app[db_key], profile)
+    return web.json_response({"removed": removed})

@@ -1,0 +1,147 @@
+"""Continue Watching: the titles a profile is in the middle of, most recent first; for a series
+whose last episode was finished, "Next Up" is the following episode (by season, then episode
+number; specials in season 0 are left out of the order)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from mediaserver.accounts.profiles import Profile
+from mediaserver.catalog.browse import TitleCard, cards_by_ids, visible
+from mediaserver.catalog.history import episode_label, owner_title_id, progress_join
+from mediaserver.db.catalog_schema import episodes, media_files
+from mediaserver.db.engine import Database
+from mediaserver.db.viewer_schema import watch_progress
+
+# Look this many recent progress rows back: enough for a full row after de-duplicating by title.
+SCAN_ROWS = 300
+# Starting a title and leaving within the first seconds is not "watching" it yet.
+MIN_POSITION = 5.0
+
+
+def resume_href(media_file_id: int, position: float) -> str:
+    return f"/watch/{media_file_id}?t={int(position)}"
+
+
+async def next_episode(
+    conn: AsyncConnection, profile: Profile, series_id: int, season: int, number: int
+) -> tuple[int, int, int, str | None, float | None, bool] | None:
+    """(file id, season, episode, name, position, watched) of the first episode after this one
+    that the profile has not finished and that has a playable file; None at the end."""
+    wp = watch_progress
+    main_file = (
+        sa.select(sa.func.min(media_files.c.id))
+        .where(
+            media_files.c.episode_id == episodes.c.id,
+            media_files.c.status == "ok",
+            media_files.c.removed_at.is_(None),
+            media_files.c.extra_kind.is_(None),
+        )
+        .scalar_subquery()
+    )
+    after = sa.or_(
+        episodes.c.season_number > season,
+        sa.and_(episodes.c.season_number == season, episodes.c.episode_number > number),
+    )
+    candidates = (
+        sa.select(
+            main_file.label("file_id"),
+            episodes.c.id,
+            episodes.c.season_number,
+            episodes.c.episode_number,
+            episodes.c.title,
+        )
+        .where(
+            episodes.c.series_id == series_id,
+            episodes.c.removed_at.is_(None),
+            episodes.c.season_number > 0,
+            after,
+        )
+        .order_by(episodes.c.season_number, episodes.c.episode_number)
+        .limit(50)
+        .subquery()
+    )
+    query = (
+        sa.select(
+            candidates.c.file_id,
+            candidates.c.season_number,
+            candidates.c.episode_number,
+            candidates.c.title,
+            wp.c.position_seconds,
+            wp.c.watched,
+        )
+        .outerjoin(
+            wp,
+            sa.and_(wp.c.profile_id == profile.id, wp.c.media_file_id == candidates.c.file_id),
+        )
+        .where(candidates.c.file_id.is_not(None))
+        .order_by(candidates.c.season_number, candidates.c.episode_number)
+    )
+    for row in (await conn.execute(query)).all():
+        if not row.watched:
+            return row[0], row[1], row[2], row[3], row[4], False
+    return None
+
+
+async def continue_watching(db: Database, profile: Profile, limit: int = 20) -> list[TitleCard]:
+    """Cards with a progress bar (resume) or a Next Up episode, newest activity first."""
+    wp = watch_progress
+    query = (
+        sa.select(
+            owner_title_id().label("title_id"),
+            wp.c.media_file_id,
+            wp.c.position_seconds,
+            wp.c.duration_seconds,
+            wp.c.watched,
+            episodes.c.season_number,
+            episodes.c.episode_number,
+            episodes.c.title,
+        )
+        .select_from(progress_join())
+        .where(wp.c.profile_id == profile.id, visible(profile))
+        .order_by(wp.c.updated_at.desc(), wp.c.media_file_id.desc())
+        .limit(SCAN_ROWS)
+    )
+    async with db.read() as conn:
+        rows = (await conn.execute(query)).all()
+        latest: dict[int, sa.Row] = {}
+        for row in rows:  # the newest row of each title decides what the card offers
+            latest.setdefault(row.title_id, row)
+        picks: dict[int, tuple[float | None, str | None, str]] = {}
+        for title_id, row in latest.items():
+            if len(picks) >= limit:
+                break
+            if not row.watched and row.position_seconds >= MIN_POSITION:
+                fraction = (
+                    min(1.0, row.position_seconds / row.duration_seconds)
+                    if row.duration_seconds
+                    else None
+                )
+                label = episode_label(row.season_number, row.episode_number, row.title)
+                picks[title_id] = (
+                    fraction,
+                    label,
+                    resume_href(row.media_file_id, row.position_seconds),
+                )
+            elif row.watched and row.season_number is not None:
+                found = await next_episode(
+                    conn, profile, title_id, row.season_number, row.episode_number
+                )
+                if found is None:
+                    continue
+                file_id, season, number, name, position, _ = found
+                label = episode_label(season, number, name)
+                href = (
+                    resume_href(file_id, position)
+                    if position and position >= MIN_POSITION
+                    else f"/watch/{file_id}"
+                )
+                picks[title_id] = (None, f"Next up · {label}", href)
+        cards = await cards_by_ids(conn, profile, list(picks))
+    return [
+        replace(card, progress=picks[card.id][0], note=picks[card.id][1], play_href=picks[card.id][2])
+        for card in cards
+    ]

@@ -1,0 +1,89 @@
+"""Artwork for browse pages: a title's selected poster or backdrop, an episode's thumbnail.
+
+Each image is found by owner and kind (never by a path from the request). Local artwork is read
+only when it still resolves inside one of its library's folders; uploaded and generated images
+are storage keys.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from mediaserver.accounts.profiles import Profile
+from mediaserver.catalog.browse import visible
+from mediaserver.db.catalog_schema import episodes, images, libraries, titles
+from mediaserver.db.engine import Database
+from mediaserver.library.analysis import stays_inside
+
+CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+                 ".webp": "image/webp", ".tbn": "image/jpeg"}  # fmt: skip
+TITLE_KINDS = {"poster": "poster", "backdrop": "fanart"}
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    source: str  # local | upload | generated
+    location: str
+    library_paths: list[str]
+    image_id: int
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES.get(os.path.splitext(self.location)[1].lower(), "image/jpeg")
+
+    def local_file(self) -> Path | None:
+        """The local artwork's path if it is still inside its library (blocking: a thread)."""
+        if self.source != "local":
+            return None
+        for root in self.library_paths:
+            if stays_inside(self.location, root) and os.path.isfile(self.location):
+                return Path(os.path.realpath(self.location))
+        return None
+
+
+async def _find(db: Database, query: sa.Select) -> ImageRef | None:
+    async with db.read() as conn:
+        row = (await conn.execute(query.order_by(images.c.id.desc()).limit(1))).first()
+    if row is None:
+        return None
+    paths = row.paths if isinstance(row.paths, list) else []
+    return ImageRef(row.source, row.location, [str(p) for p in paths], row.id)
+
+
+async def title_image(db: Database, profile: Profile | None, title_id: int, kind: str) -> ImageRef | None:
+    """The selected poster/backdrop of a title this profile may see."""
+    query = (
+        sa.select(images.c.id, images.c.source, images.c.location, libraries.c.paths)
+        .join(titles, titles.c.id == images.c.title_id)
+        .join(libraries, libraries.c.id == titles.c.library_id)
+        .where(
+            images.c.title_id == title_id,
+            images.c.kind == TITLE_KINDS[kind],
+            images.c.is_selected.is_(True),
+            images.c.season_id.is_(None),
+            images.c.episode_id.is_(None),
+            visible(profile),
+        )
+    )
+    return await _find(db, query)
+
+
+async def episode_thumb(db: Database, profile: Profile | None, episode_id: int) -> ImageRef | None:
+    """The selected thumbnail of an episode whose series this profile may see."""
+    query = (
+        sa.select(images.c.id, images.c.source, images.c.location, libraries.c.paths)
+        .join(episodes, episodes.c.id == images.c.episode_id)
+        .join(titles, titles.c.id == episodes.c.series_id)
+        .join(libraries, libraries.c.id == titles.c.library_id)
+        .where(
+            images.c.episode_id == episode_id,
+            images.c.kind == "thumb",
+            images.c.is_selected.is_(True),
+            visible(profile),
+        )
+    )
+    return await _find(db, query)

@@ -1,0 +1,182 @@
+"""Plays and their quality of experience (table plays), as the player reports them.
+
+The player creates a play when playback starts and then reports running totals (time to first
+frame, rebuffers, rung switches, seconds watched, a fatal error) at milestones and on unload.
+Totals only grow: a late or repeated beacon never makes the figures go backwards.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import sqlalchemy as sa
+
+from mediaserver.db.engine import Database
+from mediaserver.db.viewer_schema import plays
+from mediaserver.errors import BadRequest, NotFound
+
+METHODS = ("ladder", "direct", "remux", "transcode")
+MAX_RUNGS = 20
+MAX_RUNG_NAME = 32
+MAX_ERROR = 500
+# Bounds a real player cannot exceed; anything larger is refused as a bad report.
+LIMITS = {
+    "time_to_first_frame_ms": 10 * 60 * 1000,
+    "rebuffer_count": 100_000,
+    "rebuffer_seconds": 48 * 3600,
+    "rung_switches": 100_000,
+    "seconds_watched": 48 * 3600,
+}
+INTEGER_FIELDS = ("time_to_first_frame_ms", "rebuffer_count", "rung_switches")
+
+
+def _number(data: dict[str, Any], name: str) -> float | None:
+    raw = data.get(name)
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, bool):
+        raise BadRequest(f"'{name}' must be a number.", field=name)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise BadRequest(f"'{name}' must be a number.", field=name) from None
+    if not math.isfinite(value) or value < 0 or value > LIMITS[name]:
+        raise BadRequest(f"'{name}' must be between 0 and {LIMITS[name]}.", field=name)
+    return float(int(value)) if name in INTEGER_FIELDS else value
+
+
+def _rungs(raw: Any) -> list[str] | None:
+    """Rung names, from a JSON list or a comma-separated form field."""
+    if raw is None or raw == "":
+        return None
+    items = raw.split(",") if isinstance(raw, str) else raw
+    if not isinstance(items, list) or len(items) > MAX_RUNGS:
+        raise BadRequest(f"'rungs' must be a list of at most {MAX_RUNGS} names.", field="rungs")
+    names: list[str] = []
+    for item in items:
+        if not isinstance(item, str) or not 0 < len(item.strip()) <= MAX_RUNG_NAME:
+            raise BadRequest("'rungs' must be short rung names like \"720p\".", field="rungs")
+        if item.strip() not in names:
+            names.append(item.strip())
+    return names
+
+
+def parse_report(data: dict[str, Any]) -> dict[str, Any]:
+    """The QoE fields of a report, checked. Unknown fields are ignored (older players)."""
+    report: dict[str, Any] = {}
+    for name in LIMITS:
+        value = _number(data, name)
+        if value is not None:
+            report[name] = int(value) if name in INTEGER_FIELDS else value
+    rungs = _rungs(data.get("rungs"))
+    if rungs is not None:
+        report["rungs"] = rungs
+    error = data.get("fatal_error")
+    if error not in (None, ""):
+        if not isinstance(error, str):
+            raise BadRequest("'fatal_error' must be text.", field="fatal_error")
+        report["fatal_error"] = error[:MAX_ERROR]
+    ended = data.get("ended")
+    report["ended"] = ended is True or (isinstance(ended, str) and ended.lower() == "true")
+    return report
+
+
+def parse_method(raw: Any) -> str:
+    if raw not in METHODS:
+        raise BadRequest(f"'method' must be one of {', '.join(METHODS)}.", field="method")
+    return str(raw)
+
+
+async def start_play(
+    db: Database,
+    *,
+    user_id: int,
+    profile_id: int,
+    media_file_id: int,
+    method: str,
+    client: str | None,
+) -> int:
+    now = time.time()
+    async with db.write() as conn:
+        return (
+            await conn.execute(
+                plays.insert()
+                .values(
+                    user_id=user_id,
+                    profile_id=profile_id,
+                    media_file_id=media_file_id,
+                    method=method,
+                    client=(client or "")[:200] or None,
+                    started_at=now,
+                    updated_at=now,
+                    rungs=[],
+                )
+                .returning(plays.c.id)
+            )
+        ).scalar_one()
+
+
+async def update_play(
+    db: Database, play_id: int, profile_id: int, report: dict[str, Any]
+) -> dict[str, Any]:
+    """Merge a report into the play (only the profile that started it may); the stored play."""
+    now = time.time()
+    async with db.write() as conn:
+        row = (
+            await conn.execute(
+                sa.select(plays).where(plays.c.id == play_id, plays.c.profile_id == profile_id)
+            )
+        ).first()
+        if row is None:
+            raise NotFound("No such play.")
+        current = dict(row._mapping)
+        changes: dict[str, Any] = {"updated_at": now}
+        # The first frame happens once: the first report of it is kept.
+        if "time_to_first_frame_ms" in report and current["time_to_first_frame_ms"] is None:
+            changes["time_to_first_frame_ms"] = report["time_to_first_frame_ms"]
+        for name in ("rebuffer_count", "rebuffer_seconds", "rung_switches", "seconds_watched"):
+            if name in report:
+                changes[name] = max(current[name] or 0, report[name])
+        if "rungs" in report:
+            merged = list(current["rungs"] or [])
+            merged += [r for r in report["rungs"] if r not in merged]
+            changes["rungs"] = merged[:MAX_RUNGS]
+        if "fatal_error" in report and not current["fatal_error"]:
+            changes["fatal_error"] = report["fatal_error"]
+        if report.get("ended") and current["ended_at"] is None:
+            changes["ended_at"] = now
+        await conn.execute(plays.update().where(plays.c.id == play_id).values(**changes))
+    return play_json(current | changes)
+
+
+async def get_play(db: Database, play_id: int, profile_id: int) -> dict[str, Any]:
+    async with db.read() as conn:
+        row = (
+            await conn.execute(
+                sa.select(plays).where(plays.c.id == play_id, plays.c.profile_id == profile_id)
+            )
+        ).first()
+    if row is None:
+        raise NotFound("No such play.")
+    return play_json(dict(row._mapping))
+
+
+def play_json(row: dict[str, Any]) -> dict[str, Any]:
+    keys = (
+        "id",
+        "media_file_id",
+        "method",
+        "started_at",
+        "updated_at",
+        "ended_at",
+        "time_to_first_frame_ms",
+        "rebuffer_count",
+        "rebuffer_seconds",
+        "rung_switches",
+        "rungs",
+        "seconds_watched",
+        "fatal_error",
+    )
+    return {k: row.get(k) for k in keys}

@@ -1,0 +1,108 @@
+"""Player settings remembered per profile (table profile_preferences)."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import re
+import time
+from typing import Any
+
+import sqlalchemy as sa
+
+from mediaserver.catalog.upsert import upsert
+from mediaserver.db.engine import Database
+from mediaserver.db.viewer_schema import profile_preferences
+from mediaserver.errors import BadRequest
+
+SUBTITLE_SIZES = ("small", "medium", "large", "x-large")
+SUBTITLE_BACKGROUNDS = ("none", "shadow", "translucent", "opaque")
+SPEEDS = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
+DEFAULTS: dict[str, Any] = {
+    "volume": 1.0,
+    "muted": False,
+    "subtitle_size": "medium",
+    "subtitle_background": "translucent",
+    "subtitle_language": None,  # None: subtitles off
+    "audio_language": None,  # None: the file's default track
+    "speed": 1.0,
+}
+_LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
+
+
+def _check(name: str, value: Any) -> Any:
+    if name == "volume":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise BadRequest("'volume' must be a number from 0 to 1.", field=name)
+        if not math.isfinite(value) or not 0 <= value <= 1:
+            raise BadRequest("'volume' must be a number from 0 to 1.", field=name)
+        return round(float(value), 3)
+    if name == "muted":
+        if not isinstance(value, bool):
+            raise BadRequest("'muted' must be true or false.", field=name)
+        return value
+    if name == "speed":
+        if isinstance(value, bool) or value not in SPEEDS:
+            raise BadRequest(f"'speed' must be one of {', '.join(map(str, SPEEDS))}.", field=name)
+        return float(value)
+    if name == "subtitle_size":
+        if value not in SUBTITLE_SIZES:
+            raise BadRequest(f"'subtitle_size' must be one of {', '.join(SUBTITLE_SIZES)}.")
+        return value
+    if name == "subtitle_background":
+        if value not in SUBTITLE_BACKGROUNDS:
+            raise BadRequest(
+                f"'subtitle_background' must be one of {', '.join(SUBTITLE_BACKGROUNDS)}."
+            )
+        return value
+    # subtitle_language / audio_language: a language code, or null for off / default.
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _LANGUAGE.fullmatch(value):
+        raise BadRequest(f"'{name}' must be a language code like 'en' or 'eng', or null.")
+    return value
+
+
+def parse_changes(data: dict[str, Any]) -> dict[str, Any]:
+    """The settings in a PUT body, checked; unknown names are refused by name."""
+    unknown = sorted(set(data) - set(DEFAULTS))
+    if unknown:
+        raise BadRequest(f"Unknown player setting '{unknown[0]}'.", field=unknown[0])
+    return {name: _check(name, value) for name, value in data.items()}
+
+
+async def get_preferences(db: Database, profile_id: int) -> dict[str, Any]:
+    async with db.read() as conn:
+        stored = (
+            await conn.execute(
+                sa.select(profile_preferences.c.player).where(
+                    profile_preferences.c.profile_id == profile_id
+                )
+            )
+        ).scalar_one_or_none()
+    prefs = dict(DEFAULTS)
+    if isinstance(stored, dict):
+        # Values written by an older version that no longer pass the checks fall back to defaults.
+        for name, value in stored.items():
+            if name in DEFAULTS:
+                with contextlib.suppress(BadRequest):
+                    prefs[name] = _check(name, value)
+    return prefs
+
+
+async def update_preferences(
+    db: Database, profile_id: int, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """Merge the changes into the profile's settings; the full settings after the change."""
+    merged = await get_preferences(db, profile_id) | changes
+    pp = profile_preferences
+    now = time.time()
+    async with db.write() as conn:
+        await upsert(
+            conn,
+            pp,
+            [pp.c.profile_id],
+            {"profile_id": profile_id, "player": merged, "updated_at": now},
+            {"player": merged, "updated_at": now},
+        )
+    return merged

@@ -1,0 +1,134 @@
+"""Running a search: full-text match (db/search.py) combined with the filters, scoped to what
+the profile may see, in the order asked for."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from mediaserver.accounts.profiles import Profile
+from mediaserver.catalog.browse import TitleCard, card_select, fetch_cards
+from mediaserver.catalog.languages import codes_for, has_language, language_list, raw_codes
+from mediaserver.catalog.search_filters import SearchFilters
+from mediaserver.db.catalog_schema import genres, media_files, title_genres, titles
+from mediaserver.db.engine import Database
+from mediaserver.db.search import search_terms, search_title_ids
+from mediaserver.db.viewer_schema import watch_progress
+from mediaserver.errors import BadRequest
+
+MAX_RESULTS = 120
+# Full-text candidates considered before filtering; filters then narrow these down.
+MAX_MATCHES = 1000
+
+
+def _playable(owner: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        owner,
+        media_files.c.status == "ok",
+        media_files.c.removed_at.is_(None),
+        media_files.c.extra_kind.is_(None),
+    )
+
+
+def runtime_column() -> sa.ScalarSelect:
+    """A title's runtime: its own, else the average of its files (a movie's file, or a
+    series' episodes: what "how long is one sitting" means for a show)."""
+    files = (
+        sa.select(sa.func.avg(media_files.c.duration_seconds))
+        .where(_playable(media_files.c.title_id == titles.c.id))
+        .scalar_subquery()
+    )
+    return sa.func.coalesce(titles.c.runtime_seconds, files)
+
+
+def watched_condition(profile: Profile) -> sa.ColumnElement[bool]:
+    """The profile finished every playable file of the title (a movie, or all episodes)."""
+    wp = watch_progress
+    finished = sa.and_(
+        wp.c.profile_id == profile.id, wp.c.media_file_id == media_files.c.id, wp.c.watched
+    )
+    any_finished = (
+        sa.select(media_files.c.id)
+        .join(wp, finished)
+        .where(_playable(media_files.c.title_id == titles.c.id))
+        .exists()
+    )
+    unfinished = (
+        sa.select(media_files.c.id)
+        .where(
+            _playable(media_files.c.title_id == titles.c.id),
+            ~sa.select(wp.c.media_file_id).where(finished).exists(),
+        )
+        .exists()
+    )
+    return sa.and_(any_finished, ~unfinished)
+
+
+async def run_search(
+    db: Database, profile: Profile | None, f: SearchFilters, limit: int = MAX_RESULTS
+) -> list[TitleCard]:
+    query = card_select(profile)
+    if f.type:
+        query = query.where(titles.c.kind == f.type)
+    if f.genre is not None:
+        query = query.where(
+            sa.select(title_genres.c.title_id)
+            .where(title_genres.c.title_id == titles.c.id, title_genres.c.genre_id == f.genre)
+            .exists()
+        )
+    if f.year_from is not None:
+        query = query.where(titles.c.year >= f.year_from)
+    if f.year_to is not None:
+        query = query.where(titles.c.year <= f.year_to)
+    if f.runtime_min is not None:
+        query = query.where(runtime_column() >= f.runtime_min * 60)
+    if f.runtime_max is not None:
+        query = query.where(runtime_column() <= f.runtime_max * 60 + 59)
+    if f.rating:
+        query = query.where(titles.c.maturity_rating.in_(f.rating))
+    if f.watched is not None:
+        if profile is None:
+            raise BadRequest("The watched filter needs a profile.", field="watched")
+        cond = watched_condition(profile)
+        query = query.where(cond if f.watched == "yes" else ~cond)
+    ranked: list[int] | None = None
+    async with db.read() as conn:
+        for kind, tag in (("audio", f.audio), ("subtitle", f.subtitles)):
+            if tag:
+                codes = await codes_for(conn, kind, tag)
+                query = query.where(
+                    has_language(kind, codes or [tag], media_files.c.title_id == titles.c.id)
+                )
+        if search_terms(f.q):
+            ranked = await search_title_ids(conn, f.q, MAX_MATCHES)
+            query = query.where(titles.c.id.in_(ranked))
+        if f.sort == "title":
+            query = query.order_by(titles.c.sort_title, titles.c.id)
+        elif f.sort == "year":
+            query = query.order_by(titles.c.year.desc().nulls_last(), titles.c.sort_title)
+        elif f.sort == "added" or ranked is None:
+            query = query.order_by(titles.c.added_at.desc(), titles.c.id.desc())
+        if ranked is not None and f.sort == "relevance":
+            # Ranking came from the full-text index; keep its order after filtering.
+            found = await fetch_cards(conn, query)
+            position = {tid: i for i, tid in enumerate(ranked)}
+            return sorted(found, key=lambda c: position[c.id])[:limit]
+        return await fetch_cards(conn, query.limit(limit))
+
+
+async def filter_options(db: Database, profile: Profile | None) -> dict[str, object]:
+    """What the filter menus offer: genres with visible titles, languages present."""
+    from mediaserver.catalog.browse import visible
+
+    async with db.read() as conn:
+        genre_rows = await conn.execute(
+            sa.select(genres.c.id, genres.c.name)
+            .join(title_genres, title_genres.c.genre_id == genres.c.id)
+            .join(titles, titles.c.id == title_genres.c.title_id)
+            .where(visible(profile))
+            .group_by(genres.c.id, genres.c.name)
+            .order_by(genres.c.name)
+        )
+        genre_list = [{"id": g[0], "name": g[1]} for g in genre_rows]
+        audio = language_list(await raw_codes(conn, "audio"))
+        subtitles = language_list(await raw_codes(conn, "subtitle"))
+    return {"genres": genre_list, "audio": audio, "subtitles": subtitles}

@@ -1,0 +1,399 @@
+"""What a title page shows: details, languages, cast, the Play / Resume offer; for a series its
+seasons and one season's episodes with this profile's progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from mediaserver.accounts.profiles import Profile
+from mediaserver.catalog.browse import TitleCard, card_select, fetch_cards, visible
+from mediaserver.catalog.continue_watching import MIN_POSITION, next_episode
+from mediaserver.catalog.languages import title_languages
+from mediaserver.db.catalog_schema import (
+    episodes,
+    genres,
+    images,
+    media_files,
+    people,
+    seasons,
+    title_genres,
+    title_people,
+    titles,
+)
+from mediaserver.db.engine import Database
+from mediaserver.db.viewer_schema import watch_progress
+from mediaserver.errors import NotFound
+
+MAX_CAST = 15
+
+
+@dataclass(frozen=True, slots=True)
+class PlayOffer:
+    """The main button: Play, "Resume from 12:34" (with Start over) or Next Up for a series."""
+
+    media_file_id: int
+    position: float | None = None  # resume point when partly watched
+    label: str | None = None  # "S1:E2 · Name" for an episode
+
+    @property
+    def resume_href(self) -> str | None:
+        if self.position is None:
+            return None
+        return f"/watch/{self.media_file_id}?t={int(self.position)}"
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "media_file_id": self.media_file_id,
+            "play": f"/watch/{self.media_file_id}",
+            "resume": self.resume_href,
+            "start_over": f"/watch/{self.media_file_id}?t=0" if self.position else None,
+            "position_seconds": self.position,
+            "episode": self.label,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    id: int
+    season_number: int
+    number: int
+    number_end: int | None
+    title: str | None
+    description: str
+    runtime_seconds: float | None
+    media_file_id: int | None
+    has_thumb: bool
+    position: float | None
+    duration: float | None
+    watched: bool
+
+    @property
+    def progress(self) -> float | None:
+        if self.watched:
+            return 1.0
+        if self.position is None or not self.duration:
+            return None
+        return max(0.0, min(1.0, self.position / self.duration))
+
+    @property
+    def resumable(self) -> bool:
+        return not self.watched and (self.position or 0) >= MIN_POSITION
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "season": self.season_number,
+            "episode": self.number,
+            "episode_end": self.number_end,
+            "title": self.title,
+            "description": self.description,
+            "runtime_seconds": self.runtime_seconds,
+            "media_file_id": self.media_file_id,
+            "thumbnail": f"/images/episodes/{self.id}/thumb" if self.has_thumb else None,
+            "position_seconds": self.position,
+            "watched": self.watched,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TitleDetails:
+    card: TitleCard
+    original_title: str | None
+    description: str
+    tagline: str | None
+    community_rating: float | None
+    runtime_seconds: float | None
+    has_backdrop: bool
+    genres: list[dict[str, object]]
+    cast: list[dict[str, str | None]]
+    directors: list[str]
+    audio: list[dict[str, str]]
+    subtitles: list[dict[str, str]]
+    offer: PlayOffer | None
+    seasons: list[dict[str, object]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return self.card.as_json() | {
+            "original_title": self.original_title,
+            "description": self.description,
+            "tagline": self.tagline,
+            "community_rating": self.community_rating,
+            "runtime_seconds": self.runtime_seconds,
+            "backdrop": f"/images/titles/{self.card.id}/backdrop" if self.has_backdrop else None,
+            "genres": self.genres,
+            "cast": self.cast,
+            "directors": self.directors,
+            "audio_languages": self.audio,
+            "subtitle_languages": self.subtitles,
+            "play": self.offer.as_json() if self.offer else None,
+            "seasons": self.seasons,
+        }
+
+
+def _art(kind: str, *, episode: bool = False) -> sa.Exists:
+    owner = images.c.episode_id == episodes.c.id if episode else images.c.title_id == titles.c.id
+    extra = [] if episode else [images.c.season_id.is_(None), images.c.episode_id.is_(None)]
+    return (
+        sa.select(images.c.id)
+        .where(owner, images.c.kind == kind, images.c.is_selected.is_(True), *extra)
+        .exists()
+    )
+
+
+async def _progress(conn: AsyncConnection, profile: Profile | None, file_id: int) -> sa.Row | None:
+    if profile is None:
+        return None
+    wp = watch_progress
+    query = sa.select(wp.c.position_seconds, wp.c.duration_seconds, wp.c.watched).where(
+        wp.c.profile_id == profile.id, wp.c.media_file_id == file_id
+    )
+    return (await conn.execute(query)).first()
+
+
+async def _movie_offer(
+    conn: AsyncConnection, profile: Profile | None, file_id: int | None
+) -> PlayOffer | None:
+    if file_id is None:
+        return None
+    row = await _progress(conn, profile, file_id)
+    if row is not None and not row.watched and row.position_seconds >= MIN_POSITION:
+        return PlayOffer(file_id, row.position_seconds)
+    return PlayOffer(file_id)
+
+
+async def _series_offer(
+    conn: AsyncConnection, profile: Profile | None, series_id: int
+) -> PlayOffer | None:
+    """Resume the episode in progress, else Next Up after the last finished, else the first."""
+    from mediaserver.catalog.history import episode_label
+
+    if profile is not None:
+        wp = watch_progress
+        last = (
+            await conn.execute(
+                sa.select(
+                    wp.c.media_file_id,
+                    wp.c.position_seconds,
+                    wp.c.watched,
+                    episodes.c.season_number,
+                    episodes.c.episode_number,
+                    episodes.c.title,
+                )
+                .join(media_files, media_files.c.id == wp.c.media_file_id)
+                .join(episodes, episodes.c.id == media_files.c.episode_id)
+                .where(wp.c.profile_id == profile.id, episodes.c.series_id == series_id)
+                .order_by(wp.c.updated_at.desc())
+                .limit(1)
+            )
+        ).first()
+        if last is not None:
+            label = episode_label(last[3], last[4], last[5])
+            if not last.watched and last.position_seconds >= MIN_POSITION:
+                return PlayOffer(last.media_file_id, last.position_seconds, label)
+            if last.watched:
+                found = await next_episode(conn, profile, series_id, last[3], last[4])
+                if found is not None:
+                    position = found[4] if found[4] and found[4] >= MIN_POSITION else None
+                    return PlayOffer(found[0], position, episode_label(found[1], found[2], found[3]))
+    first = (
+        await conn.execute(
+            sa.select(media_files.c.id, episodes.c.season_number, episodes.c.episode_number, episodes.c.title)
+            .join(episodes, episodes.c.id == media_files.c.episode_id)
+            .where(
+                episodes.c.series_id == series_id,
+                episodes.c.removed_at.is_(None),
+                media_files.c.status == "ok",
+                media_files.c.removed_at.is_(None),
+                media_files.c.extra_kind.is_(None),
+            )
+            # Season 1 before specials (season 0), which sort last.
+            .order_by(
+                (episodes.c.season_number == 0), episodes.c.season_number, episodes.c.episode_number, media_files.c.id
+            )
+            .limit(1)
+        )
+    ).first()
+    return PlayOffer(first[0], None, episode_label(first[1], first[2], first[3])) if first else None
+
+
+async def _season_list(conn: AsyncConnection, series_id: int) -> list[dict[str, object]]:
+    count = sa.func.count(episodes.c.id)
+    query = (
+        sa.select(seasons.c.number, seasons.c.title, count)
+        .join(episodes, episodes.c.season_id == seasons.c.id)
+        .where(
+            seasons.c.series_id == series_id,
+            seasons.c.removed_at.is_(None),
+            episodes.c.removed_at.is_(None),
+        )
+        .group_by(seasons.c.id, seasons.c.number, seasons.c.title)
+        .order_by((seasons.c.number == 0), seasons.c.number)
+    )
+    return [
+        {
+            "number": r[0],
+            "name": r[1] or ("Specials" if r[0] == 0 else f"Season {r[0]}"),
+            "episodes": r[2],
+        }
+        for r in (await conn.execute(query)).all()
+    ]
+
+
+async def title_details(db: Database, profile: Profile | None, title_id: int) -> TitleDetails:
+    """Everything the title page shows; NotFound for a title this profile may not see."""
+    query = card_select(profile).add_columns(
+        titles.c.original_title,
+        titles.c.description,
+        titles.c.tagline,
+        titles.c.community_rating,
+        titles.c.runtime_seconds,
+        _art("fanart").label("has_backdrop"),
+    )
+    async with db.read() as conn:
+        row = (await conn.execute(query.where(titles.c.id == title_id))).first()
+        if row is None:
+            raise NotFound("No such title.")
+        card = (await fetch_cards(conn, card_select(profile).where(titles.c.id == title_id)))[0]
+        genre_rows = await conn.execute(
+            sa.select(genres.c.id, genres.c.name)
+            .join(title_genres, title_genres.c.genre_id == genres.c.id)
+            .where(title_genres.c.title_id == title_id)
+            .order_by(genres.c.name)
+        )
+        credit_rows = (
+            await conn.execute(
+                sa.select(people.c.name, title_people.c.role, title_people.c.character)
+                .join(people, people.c.id == title_people.c.person_id)
+                .where(title_people.c.title_id == title_id)
+                .order_by(title_people.c.position, title_people.c.id)
+            )
+        ).all()
+        runtime = row.runtime_seconds
+        if card.kind == "movie":
+            offer = await _movie_offer(conn, profile, card.play_file_id)
+            if runtime is None and card.play_file_id is not None:
+                runtime = await conn.scalar(
+                    sa.select(media_files.c.duration_seconds).where(media_files.c.id == card.play_file_id)
+                )
+            season_list: list[dict[str, object]] = []
+        else:
+            offer = await _series_offer(conn, profile, title_id)
+            season_list = await _season_list(conn, title_id)
+        audio = await title_languages(conn, title_id, "audio")
+        subtitles = await title_languages(conn, title_id, "subtitle")
+    cast = [{"name": r[0], "character": r[2]} for r in credit_rows if r[1] == "actor"][:MAX_CAST]
+    return TitleDetails(
+        card=card,
+        original_title=row.original_title if row.original_title != card.title else None,
+        description=row.description or "",
+        tagline=row.tagline,
+        community_rating=row.community_rating,
+        runtime_seconds=runtime,
+        has_backdrop=bool(row.has_backdrop),
+        genres=[{"id": g[0], "name": g[1]} for g in genre_rows],
+        cast=cast,
+        directors=[r[0] for r in credit_rows if r[1] == "director"],
+        audio=audio,
+        subtitles=subtitles,
+        offer=offer,
+        seasons=season_list,
+    )
+
+
+async def season_episodes(
+    db: Database, profile: Profile | None, series_id: int, season_number: int
+) -> list[Episode]:
+    """One season's episodes with this profile's progress; NotFound when the series is hidden."""
+    wp = watch_progress
+    main_file = (
+        sa.select(sa.func.min(media_files.c.id))
+        .where(
+            media_files.c.episode_id == episodes.c.id,
+            media_files.c.status == "ok",
+            media_files.c.removed_at.is_(None),
+            media_files.c.extra_kind.is_(None),
+        )
+        .scalar_subquery()
+        .label("file_id")
+    )
+    inner = (
+        sa.select(
+            episodes.c.id,
+            episodes.c.season_number,
+            episodes.c.episode_number,
+            episodes.c.episode_number_end,
+            episodes.c.title,
+            episodes.c.description,
+            episodes.c.runtime_seconds.label("runtime"),
+            main_file,
+            _art("thumb", episode=True).label("has_thumb"),
+        )
+        .where(
+            episodes.c.series_id == series_id,
+            episodes.c.season_number == season_number,
+            episodes.c.removed_at.is_(None),
+        )
+        .subquery()
+    )
+    profile_id = profile.id if profile is not None else -1
+    query = (
+        sa.select(
+            inner,
+            sa.func.coalesce(inner.c.runtime, media_files.c.duration_seconds),
+            wp.c.position_seconds,
+            wp.c.duration_seconds,
+            wp.c.watched,
+        )
+        .outerjoin(media_files, media_files.c.id == inner.c.file_id)
+        .outerjoin(wp, sa.and_(wp.c.media_file_id == inner.c.file_id, wp.c.profile_id == profile_id))
+        .order_by(inner.c.episode_number, inner.c.id)
+    )
+    async with db.read() as conn:
+        shown = await conn.scalar(
+            sa.select(titles.c.id).where(
+                titles.c.id == series_id, titles.c.kind == "series", visible(profile)
+            )
+        )
+        if shown is None:
+            raise NotFound("No such title.")
+        rows = (await conn.execute(query)).all()
+    return [
+        Episode(
+            id=r[0],
+            season_number=r[1],
+            number=r[2],
+            number_end=r[3],
+            title=r[4],
+            description=r[5] or "",
+            runtime_seconds=r[9],
+            media_file_id=r[7],
+            has_thumb=bool(r[8]),
+            position=r[10],
+            duration=r[11],
+            watched=bool(r[12]),
+        )
+        for r in rows
+    ]
+
+
+async def similar(db: Database, profile: Profile | None, title_id: int, limit: int = 12) -> list[TitleCard]:
+    """More like this: titles sharing a genre, most shared first."""
+    mine = title_genres.alias("mine")
+    shared = (
+        sa.select(title_genres.c.title_id.label("tid"), sa.func.count().label("n"))
+        .join(mine, sa.and_(mine.c.genre_id == title_genres.c.genre_id, mine.c.title_id == title_id))
+        .where(title_genres.c.title_id != title_id)
+        .group_by(title_genres.c.title_id)
+        .subquery()
+    )
+    query = (
+        card_select(profile)
+        .join(shared, shared.c.tid == titles.c.id)
+        .order_by(shared.c.n.desc(), titles.c.added_at.desc(), titles.c.id.desc())
+        .limit(limit)
+    )
+    async with db.read() as conn:
+        return await fetch_cards(conn, query)

@@ -1,0 +1,79 @@
+"""Viewer title pages: /titles/{id} (a movie's details, or a series with season tabs) and the
+season partial HTMX swaps in. A title a profile may not see is 404, never 403."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from mediaserver.catalog.pages import page
+from mediaserver.catalog.title_page import season_episodes, similar, title_details
+from mediaserver.catalog.viewer import request_profile
+from mediaserver.errors import NotFound
+from mediaserver.http.auth import access
+from mediaserver.http.forms import int_path
+from mediaserver.keys import db_key
+
+routes = web.RouteTableDef()
+
+
+def _season_number(raw: str) -> int:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 4:
+        raise NotFound("No such season.")
+    return int(raw)
+
+
+def _default_season(details: object, requested: str | None) -> int | None:
+    seasons = getattr(details, "seasons", [])
+    numbers = [s["number"] for s in seasons]
+    if requested is not None:
+        number = _season_number(requested)
+        if number not in numbers:
+            raise NotFound("No such season.")
+        return number
+    offer = getattr(details, "offer", None)
+    if offer is not None and offer.label:
+        # Open the season of the episode Play would start.
+        season = int(offer.label[1:].split(":", 1)[0])
+        if season in numbers:
+            return season
+    return numbers[0] if numbers else None
+
+
+@routes.get("/titles/{title_id}", name="title")
+@access("profile")
+async def title_page(request: web.Request) -> web.Response:
+    db = request.app[db_key]
+    profile = await request_profile(request)
+    title_id = int_path(request, "title_id")
+    details = await title_details(db, profile, title_id)
+    season = _default_season(details, request.query.get("season"))
+    episodes = await season_episodes(db, profile, title_id, season) if season is not None else []
+    return page(
+        request,
+        "catalog/title.html",
+        {
+            "t": details,
+            "season": season,
+            "episodes": episodes,
+            "similar": await similar(db, profile, title_id),
+        },
+    )
+
+
+@routes.get("/titles/{title_id}/seasons/{season}", name="title_season")
+@access("profile")
+async def title_season(request: web.Request) -> web.Response:
+    """One season's episode list (the season tabs swap it in)."""
+    db = request.app[db_key]
+    profile = await request_profile(request)
+    title_id = int_path(request, "title_id")
+    details = await title_details(db, profile, title_id)
+    season = _default_season(details, request.match_info["season"])
+    assert season is not None
+    episodes = await season_episodes(db, profile, title_id, season)
+    return page(
+        request,
+        "catalog/title.html",
+        {"t": details, "season": season, "episodes": episodes, "similar": []},
+        block="seasons",
+    )

@@ -1,0 +1,189 @@
+"""Segment timelines for on-the-fly HLS, and the keyframe index that remux timelines come from.
+
+A transcode cuts wherever it likes (it forces a keyframe there), so its timeline is a fixed grid:
+segment n is [n*L, (n+1)*L), the last one shorter. A remux copies the video, so it can only cut
+at the source's own keyframes: `index_keyframes` reads every video packet header (demux only, no
+decode: seconds even for a long film) and `remux_timeline` groups whole GOPs into segments of
+about the target length. Both are pure data that the playlist and the encoder share, so the
+playlist's EXTINF values are exactly what the segments hold.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import math
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+from mediaserver.media.sniff import MediaRejected, open_media
+
+INDEX_VERSION = 1
+# Times from different timescales (90 kHz, 1/1000, 1/48000) differ by rounding only; frames are
+# always further apart than this.
+EPSILON = 1e-4
+
+
+class TimelineError(ValueError):
+    """The source cannot be cut into segments (no duration, no keyframes...)."""
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Segment n starts at `starts[n]` (presentation time, seconds from the programme start) and
+    ends at `starts[n+1]` (`starts[-1]` is the end). `cuts[n]` is the decode time of segment n's
+    first video packet: what the muxer's tfdt says, used to file fragments under segments."""
+
+    starts: tuple[float, ...]
+    cuts: tuple[float, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.starts) - 1
+
+    @property
+    def duration(self) -> float:
+        return self.starts[-1]
+
+    def extinf(self, n: int) -> float:
+        return self.starts[n + 1] - self.starts[n]
+
+    def segment_of(self, time: float, tolerance: float = EPSILON) -> int:
+        """The segment whose first frame is at `time` (give or take `tolerance`, less than half
+        a frame: decode times are rounded to the source's timescale)."""
+        index = bisect.bisect_right(self.cuts, time + tolerance) - 1
+        return min(max(index, 0), self.count - 1)
+
+
+def grid_timeline(duration: float, segment_seconds: float) -> Timeline:
+    """Fixed-length segments over `duration` seconds; a last sliver shorter than a frame or so
+    is folded into the segment before it."""
+    if not duration or duration <= 0 or not math.isfinite(duration):
+        raise TimelineError("the source has no known duration")
+    length = Fraction(str(segment_seconds))
+    total = Fraction(duration).limit_denominator(1_000_000)
+    count = max(1, math.ceil(total / length - Fraction(1, 100)))
+    starts = tuple(float(n * length) for n in range(count)) + (float(total),)
+    return Timeline(starts, starts[:-1])
+
+
+@dataclass(frozen=True)
+class KeyframeIndex:
+    """The source's video keyframes: presentation and decode times, seconds from the start."""
+
+    pts: tuple[float, ...]
+    dts: tuple[float, ...]
+    duration: float
+    size: int
+    mtime: float
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "version": INDEX_VERSION,
+                "pts": self.pts,
+                "dts": self.dts,
+                "duration": self.duration,
+                "size": self.size,
+                "mtime": self.mtime,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> KeyframeIndex | None:
+        try:
+            data = json.loads(text)
+            if data.get("version") != INDEX_VERSION:
+                return None
+            return cls(
+                tuple(float(x) for x in data["pts"]),
+                tuple(float(x) for x in data["dts"]),
+                float(data["duration"]),
+                int(data["size"]),
+                float(data["mtime"]),
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+def first_video(container: av.container.InputContainer) -> av.video.stream.VideoStream | None:
+    """The main picture: the first video stream that is not cover art."""
+    return next(
+        (
+            s
+            for s in container.streams.video
+            if not s.disposition & av.stream.Disposition.attached_pic
+        ),
+        None,
+    )
+
+
+def start_offset(container: av.container.InputContainer) -> Fraction:
+    """The programme start (container start time), subtracted from every timestamp."""
+    start = container.start_time
+    return Fraction(start, 1_000_000) if start and start > 0 else Fraction(0)
+
+
+def index_keyframes(source: Path) -> KeyframeIndex:
+    """Every video keyframe of `source`, by demuxing packet headers only. Synchronous."""
+    stat = os.stat(source)
+    try:
+        with open_media(source) as (container, _sniffed):
+            video = first_video(container)
+            if video is None:
+                raise TimelineError("the source has no video stream")
+            t0 = start_offset(container)
+            tb = video.time_base
+            pts: list[float] = []
+            dts: list[float] = []
+            end = 0.0
+            for packet in container.demux(video):
+                if packet.pts is None:
+                    continue
+                at = packet.pts * tb - t0
+                end = max(end, float(at + (packet.duration or 0) * tb))
+                if packet.is_keyframe and at >= 0 and (not pts or float(at) > pts[-1]):
+                    pts.append(float(at))
+                    decode = packet.dts if packet.dts is not None else packet.pts
+                    dts.append(float(decode * tb - t0))
+    except av.FFmpegError as exc:
+        raise TimelineError(f"the source cannot be read: {exc}") from None
+    except MediaRejected as exc:
+        raise TimelineError(exc.reason) from None
+    if not pts:
+        raise TimelineError("the source's video has no keyframes")
+    return KeyframeIndex(tuple(pts), tuple(dts), end, stat.st_size, stat.st_mtime)
+
+
+def remux_timeline(index: KeyframeIndex, target_seconds: float) -> Timeline:
+    """Runs of whole GOPs of about `target_seconds`: a segment ends at the first keyframe at
+    least `target_seconds` after its start (so every segment starts with a keyframe)."""
+    if index.duration <= 0:
+        raise TimelineError("the source has no known duration")
+    starts = [0.0]
+    for pts in index.pts[1:]:
+        if pts - starts[-1] >= target_seconds - EPSILON and index.duration - pts > EPSILON:
+            starts.append(pts)
+    return Timeline(tuple(starts) + (index.duration,), tuple(starts))
+
+
+def load_or_index(source: Path, cache_file: Path) -> KeyframeIndex:
+    """The keyframe index, from `cache_file` when it matches the source's size and mtime, else
+    built and saved there. Synchronous."""
+    stat = os.stat(source)
+    try:
+        cached = KeyframeIndex.from_json(cache_file.read_text(encoding="utf-8"))
+    except OSError:
+        cached = None
+    if cached is not None and cached.size == stat.st_size and cached.mtime == stat.st_mtime:
+        return cached
+    index = index_keyframes(source)
+    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    temp = cache_file.with_name(cache_file.name + ".tmp")
+    temp.write_text(index.to_json(), encoding="utf-8")
+    os.replace(temp, cache_file)
+    return index

@@ -1,0 +1,496 @@
+"""On-the-fly HLS: one session's PyAV work, from a start segment to the end or until told to stop.
+
+`run_live(spec, start, hooks)` is synchronous (the session manager runs it in a thread). It opens
+the source safely (sniff.open_media), seeks to the keyframe before the start segment, and writes
+CMAF fMP4 segments through `hooks`:
+
+- transcode: decode, drop the frames before the start, turn upright, burn in a bitmap subtitle
+  when asked (burnin.py), scale to the rung (square pixels, even sizes, from ladder.plan_rungs),
+  encode libx264 with a keyframe forced at every segment start and no other (scenecut off), and
+  AAC-LC stereo on a fixed sample grid (live_audio.py);
+- remux: copy the video packets from the segment's own keyframe (the timeline is cut at source
+  keyframes, keyframes.py), audio copied when it is AAC, else encoded as above.
+
+Timestamps are the source's, from the programme start, so segment n holds the same times whether
+the session started at 0 or at n. Throttling and stopping are the hooks' business: `wait_turn(n)`
+is called before any frame of segment n is produced and may block; `should_stop()` is polled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Literal, Protocol
+
+import av
+from av.video.reformatter import VideoReformatter
+
+from mediaserver.media.burnin import BurnIn
+from mediaserver.media.keyframes import Timeline, first_video, start_offset
+from mediaserver.media.ladder import RungPlan
+from mediaserver.media.live_audio import AudioGrid, add_aac_stream, output_rate
+from mediaserver.media.live_mux import Fragment, FragmentSink, open_fmp4
+from mediaserver.media.sniff import MediaRejected, open_media
+from mediaserver.media.upright import Upright, rotation_of
+
+VIDEO_TIME_BASE = Fraction(1, 90_000)
+MAX_DECODE_ERRORS = 8
+SEEK_MARGIN = Fraction(1, 2)  # seek this far before the start: the audio preroll is there too
+COPY_CODECS = ("h264", "hevc")  # what browsers play from fMP4
+PictureType = av.video.frame.PictureType
+# Downscaling (the usual case) with a bilinear filter scaled to the ratio: half the CPU of bicubic
+# and no visible difference at these sizes.
+SCALER = "BILINEAR"
+FAST_PRESET = "superfast"  # same SPS/PPS as veryfast and faster, about 30% less CPU
+SLOWER_THAN_FAST = ("veryfast", "faster", "fast", "medium")
+
+
+class LiveError(Exception):
+    """The session cannot go on; `reason` says why in words a person can act on."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class LiveHooks(Protocol):
+    def should_stop(self) -> bool: ...
+    def wait_turn(self, segment: int) -> bool: ...
+    def on_init(self, data: bytes) -> None: ...
+    def on_segment(self, segment: int, data: bytes) -> None: ...
+
+
+@dataclass(frozen=True)
+class LiveSpec:
+    """Everything a session makes, decided on the server (nothing here comes from a request
+    string: indices are checked against the probed file, the rung is a server-side plan)."""
+
+    source: Path
+    mode: Literal["transcode", "remux"]
+    timeline: Timeline
+    audio_index: int | None
+    burn_index: int | None = None
+    rung: RungPlan | None = None  # transcode only
+    preset: str = "veryfast"
+    level: str = "4.0"
+    threads: int = 0
+    decode_threads: int = 0
+
+
+class SegmentAssembler:
+    """Fragments in, whole segments out: a segment is complete when a fragment of a later one
+    arrives, or at the end."""
+
+    def __init__(self, timeline: Timeline, hooks: LiveHooks, start: int) -> None:
+        self.timeline = timeline
+        self.shift = 0.0  # reorder delay: a keyframe's decode time is this much before its pts
+        self.tolerance = 0.01
+        self.hooks = hooks
+        self.current = start
+        self.parts: list[bytes] = []
+        self.keyframes: list[float] = []  # presentation times of the keyframes muxed so far
+        self.fragments = 0  # fragments with video handed on so far
+        self.init_sent = False
+        self.sink = FragmentSink(self._fragment)
+
+    def send_init(self) -> None:
+        """Hand on ftyp+moov once the muxer has written them (after its header)."""
+        if not self.init_sent and self.sink.init_done and self.sink.init:
+            self.hooks.on_init(self.sink.init)
+            self.init_sent = True
+
+    def note_keyframe(self, seconds: float) -> None:
+        """A video keyframe went into the muxer: the fragment before it ends here."""
+        self.keyframes.append(seconds)
+
+    def _fragment(self, fragment: Fragment) -> None:
+        self.send_init()
+        index = self.current
+        if fragment.video_time is not None:
+            index = max(
+                self.current,
+                self.timeline.segment_of(fragment.video_time + self.shift, self.tolerance),
+            )
+        if index != self.current:
+            self._emit()
+            self.current = index
+        self.parts.append(fragment.data)
+        if fragment.video_time is None:
+            return
+        # The muxer flushed this fragment because the next keyframe arrived; when that keyframe
+        # opens the next segment, this segment is whole now (no need to wait for more).
+        self.fragments += 1
+        if len(self.keyframes) > self.fragments and self.current + 1 < len(self.timeline.starts):
+            end = self.keyframes[self.fragments]
+            if end + self.tolerance >= self.timeline.starts[self.current + 1]:
+                self._emit()
+                self.current += 1
+
+    def _emit(self) -> None:
+        if self.parts:
+            self.hooks.on_segment(self.current, b"".join(self.parts))
+            self.parts = []
+
+    def finish(self) -> None:
+        self._emit()
+
+
+def run_live(spec: LiveSpec, start: int, hooks: LiveHooks) -> None:
+    """Make segments from `start` on (see the module doc). Raises LiveError."""
+    if not 0 <= start < spec.timeline.count:
+        raise LiveError(f"segment {start} does not exist")
+    try:
+        with open_media(spec.source) as (container, _sniffed):
+            _Session(container, spec, start, hooks).run()
+    except MediaRejected as exc:
+        raise LiveError(f"the source cannot be played: {exc.reason}") from None
+    except av.FFmpegError as exc:
+        raise LiveError(f"the source cannot be read: {_words(exc)}") from None
+
+
+class _Session:
+    def __init__(
+        self, container: av.container.InputContainer, spec: LiveSpec, start: int, hooks: LiveHooks
+    ) -> None:
+        self.container = container
+        self.spec = spec
+        self.hooks = hooks
+        self.start = start
+        self.t0 = start_offset(container)
+        self.video = first_video(container)
+        if self.video is None:
+            raise LiveError("the source has no video stream")
+        self.audio = None
+        if spec.audio_index is not None:
+            self.audio = next(
+                (s for s in container.streams.audio if s.index == spec.audio_index), None
+            )
+            if self.audio is None:
+                raise LiveError("the chosen audio track is not in the source")
+        self.copy_audio = (
+            spec.mode == "remux"
+            and self.audio is not None
+            and self.audio.codec_context.name == "aac"
+        )
+        if spec.mode == "remux" and self.video.codec_context.name not in COPY_CODECS:
+            raise LiveError("the video is not H.264 or HEVC, so it cannot be remuxed")
+        self.timeline = spec.timeline
+        self.begin = Fraction(self.timeline.starts[start]).limit_denominator(1_000_000)
+        self.assembler = SegmentAssembler(self.timeline, hooks, start)
+        self.out = open_fmp4(self.assembler.sink)
+        self.errors = 0
+        self.next_segment = start  # the next segment whose first frame is still to come
+        self.anchor: Fraction | None = None
+        self.last_pts = -1
+        self.grid: AudioGrid | None = None
+        self.burn: BurnIn | None = None
+        self.upright: Upright | None = None
+        self.scaler = VideoReformatter()
+        self.v_out: av.video.stream.VideoStream | None = None
+        rate = self.video.average_rate or self.video.guessed_rate or Fraction(30)
+        self.frame = 1 / Fraction(rate if 1 <= rate <= 240 else 30).limit_denominator(1001)
+        self.reorder = min(4, max(0, self.video.codec_context.has_b_frames or 0))
+        self.assembler.tolerance = float(self.frame) / 3
+        if spec.mode == "remux":
+            self.assembler.shift = float(self.reorder * self.frame)
+        self.gop_start, self.gop_index = Fraction(0), 0
+        self.a_out: av.stream.Stream | None = None
+        self.fast: av.VideoCodecContext | None = None  # the first segment's faster encoder
+        self.rate = Fraction(30)
+        self.x264: dict[str, str] = {}
+
+    # -- outputs ---------------------------------------------------------------------------------
+
+    def _open_outputs(self) -> None:
+        if self.spec.mode == "transcode":
+            self.v_out = self._video_encoder()
+        else:
+            self.v_out = self.out.add_stream_from_template(self.video)
+            if self.video.codec_context.name == "hevc":
+                self.v_out.codec_tag = "hvc1"  # what Apple players need in MP4
+        if self.audio is not None:
+            if self.copy_audio:
+                self.a_out = self.out.add_stream_from_template(self.audio)
+            else:
+                rate = output_rate(self.audio.codec_context.sample_rate)
+                self.a_out = add_aac_stream(self.out, rate)
+                self.grid = AudioGrid(self.a_out, rate, self._mux)
+        self.out.start_encoding()
+        if self.spec.mode == "transcode":
+            self.fast = self._fast_encoder()
+        self.assembler.send_init()
+
+    def _video_encoder(self) -> av.video.stream.VideoStream:
+        plan = self.spec.rung
+        assert plan is not None
+        rate = self.video.average_rate or self.video.guessed_rate or Fraction(30)
+        if not 1 <= rate <= 240:
+            rate = Fraction(30)
+        keyint = max(1, round(float(rate) * self.timeline.extinf(0) * 4))
+        self.rate = Fraction(rate).limit_denominator(1001)
+        self.x264 = {
+            # zerolatency: no lookahead, no B-frames, sliced threads: a frame's packet comes out
+            # as it goes in, so a segment is whole as soon as its last frame is encoded.
+            "tune": "zerolatency",
+            "profile": "high",
+            "level": self.spec.level,
+            "forced-idr": "1",
+            "maxrate": str(plan.maxrate),
+            "bufsize": str(plan.bufsize),
+            "x264-params": f"keyint={keyint}:min-keyint={keyint}:scenecut=0:open-gop=0",
+        }
+        stream = self.out.add_stream(
+            "libx264", rate=self.rate, options={"preset": self.spec.preset, **self.x264}
+        )
+        stream.width, stream.height, stream.pix_fmt = plan.width, plan.height, "yuv420p"
+        stream.time_base = VIDEO_TIME_BASE
+        self._setup_encoder(stream.codec_context)
+        return stream
+
+    def _setup_encoder(self, ctx: av.VideoCodecContext) -> None:
+        plan = self.spec.rung
+        assert plan is not None
+        ctx.width, ctx.height, ctx.pix_fmt = plan.width, plan.height, "yuv420p"
+        ctx.time_base = VIDEO_TIME_BASE
+        ctx.framerate = self.rate
+        ctx.bit_rate = plan.bitrate
+        ctx.thread_type = "SLICE"  # frame threads would hold frames back (latency)
+        ctx.thread_count = self.spec.threads
+
+    def _fast_encoder(self) -> av.VideoCodecContext | None:
+        """A faster x264 preset for the session's first segment (time to first frame), used only
+        when its SPS/PPS are byte for byte the main encoder's: the init segment holds one set,
+        and every segment starts with an IDR, so the switch at a segment start is seamless."""
+        if self.spec.preset not in SLOWER_THAN_FAST:
+            return None
+        main = self.v_out.codec_context if self.v_out is not None else None
+        ctx = av.CodecContext.create("libx264", "w")
+        self._setup_encoder(ctx)
+        ctx.flags |= av.codec.context.Flags.global_header  # headers in extradata, as in MP4
+        ctx.options = {"preset": FAST_PRESET, **self.x264}
+        try:
+            ctx.open()
+        except av.FFmpegError:
+            return None
+        if main is None or not ctx.extradata or ctx.extradata != main.extradata:
+            return None
+        return ctx
+
+    def _mux(self, packet: av.Packet) -> None:
+        self.out.mux_one(packet)
+
+    # -- the loop --------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        self._open_outputs()
+        streams = [self.video] + ([self.audio] if self.audio is not None else [])
+        if self.spec.burn_index is not None and self.spec.mode == "transcode":
+            self.burn = BurnIn(self.container, self.spec.burn_index, self.t0)
+            streams.append(self.burn.stream)
+        self._seek()
+        if self.spec.mode == "transcode":
+            self.video.thread_type = "AUTO"
+            self.video.codec_context.thread_count = self.spec.decode_threads
+        finished = False
+        try:
+            for packet in self.container.demux(*streams):
+                if self.hooks.should_stop():
+                    return
+                if packet.stream is self.video:
+                    if not self._video_packet(packet):
+                        break
+                elif self.burn is not None and packet.stream is self.burn.stream:
+                    self.burn.add(packet)
+                else:
+                    self._audio_packet(packet)
+            else:
+                self._flush()
+            finished = True
+        finally:
+            if finished and not self.hooks.should_stop():
+                try:
+                    self.out.close()
+                    self.assembler.finish()
+                except av.FFmpegError as exc:
+                    raise LiveError(f"writing the last segment failed: {_words(exc)}") from None
+            else:
+                self._abandon()
+
+    def _abandon(self) -> None:
+        # Stopping: nothing more will be served from this muxer, so its errors do not matter.
+        with contextlib.suppress(av.FFmpegError, OSError, ValueError):
+            self.out.close()
+
+    def _seek(self) -> None:
+        if self.start == 0:
+            return
+        target = self.begin - SEEK_MARGIN + self.t0
+        if self.burn is not None:
+            # A cue shown at the start may have begun long before it: read the subtitle
+            # packets of the seconds before (demux only) so it is on screen from the first frame.
+            self.burn.prime(self.container, self.video, self.begin)
+        self.container.seek(
+            max(0, math.floor(target / self.video.time_base)),
+            stream=self.video,
+            backward=True,
+            any_frame=False,
+        )
+
+    def _seconds(self, pts: int | None, stream: av.stream.Stream) -> Fraction | None:
+        return None if pts is None else pts * stream.time_base - self.t0
+
+    def _turn(self, at: Fraction) -> bool:
+        """Wait for leave to make the segment `at` opens, if it opens one."""
+        if self.next_segment < self.timeline.count and at + Fraction(1, 10_000) >= Fraction(
+            self.timeline.starts[self.next_segment]
+        ).limit_denominator(1_000_000):
+            segment = self.next_segment
+            self.next_segment += 1
+            return self.hooks.wait_turn(segment)
+        return True
+
+    def _video_packet(self, packet: av.Packet) -> bool:
+        if self.spec.mode == "remux":
+            return self._copy_video(packet)
+        ctx = self.video.codec_context
+        at = self._seconds(packet.pts, self.video)
+        # Frames before the start are decoded only as references; ones nothing refers to can be
+        # skipped outright (a seek lands up to a GOP early).
+        ctx.skip_frame = "NONREF" if at is not None and at < self.begin - 1 else "DEFAULT"
+        try:
+            frames = packet.decode()
+        except av.FFmpegError as exc:
+            self._damaged(exc)
+            return True
+        return all(self._video_frame(frame) for frame in frames)
+
+    def _video_frame(self, frame: av.VideoFrame) -> bool:
+        at = self._seconds(frame.pts, self.video)
+        if at is None or at < self.begin - Fraction(1, 10_000):
+            return True
+        if at >= Fraction(self.timeline.duration).limit_denominator(1_000_000):
+            return True  # past the declared end: the playlist does not have it
+        key = self.next_segment < self.timeline.count and at + Fraction(1, 10_000) >= Fraction(
+            self.timeline.starts[self.next_segment]
+        ).limit_denominator(1_000_000)
+        if not self._turn(at):
+            return False
+        pts = max(self.last_pts + 1, math.floor(at / VIDEO_TIME_BASE))
+        self.last_pts = pts
+        if self.anchor is None:
+            self.anchor = pts * VIDEO_TIME_BASE
+            if self.grid is not None:
+                self.grid.set_anchor(self.anchor)
+        if self.upright is None:
+            self.upright = Upright(rotation_of(self.video, frame))
+        picture = self.upright(frame)
+        if self.burn is not None:
+            picture = self.burn.apply(picture, at)
+        plan = self.spec.rung
+        scaled = self.scaler.reformat(
+            picture, plan.width, plan.height, "yuv420p", interpolation=SCALER
+        )
+        scaled.pts = pts
+        scaled.time_base = VIDEO_TIME_BASE
+        scaled.pict_type = PictureType.I if key else PictureType.NONE
+        if self.fast is not None and key and self.next_segment - 1 > self.start:
+            self._mux_video(self._end_fast())  # the main encoder takes over at this segment
+        encoder = self.fast if self.fast is not None else self.v_out
+        self._mux_video(encoder.encode(scaled))
+        return True
+
+    def _end_fast(self) -> list[av.Packet]:
+        fast, self.fast = self.fast, None
+        if fast is None:
+            return []
+        return fast.encode(None)
+
+    def _mux_video(self, packets: list[av.Packet]) -> None:
+        for packet in packets:
+            if packet.stream is not self.v_out:
+                packet.stream = self.v_out  # from the first segment's encoder
+            if packet.is_keyframe and packet.pts is not None:
+                self.assembler.note_keyframe(float(packet.pts * packet.time_base))
+            self.out.mux_one(packet)
+
+    def _copy_video(self, packet: av.Packet) -> bool:
+        at = self._seconds(packet.pts, self.video)
+        if at is None:
+            return True  # no time to place it by (never seen from H.264/HEVC demuxers we allow)
+        # Start at the start segment's own keyframe; anything before it is dropped.
+        if self.anchor is None and (
+            not packet.is_keyframe or at < self.begin - Fraction(1, 10_000)
+        ):
+            return True
+        if packet.is_keyframe:
+            if not self._turn(at):
+                return False
+            self.gop_start, self.gop_index = at, 0
+        # Decode times are rebuilt from the GOP's keyframe (demuxers leave them out after a seek
+        # and around the start), so they are the same whether the session started here or not:
+        # keyframe time minus the reorder delay, one frame apart. Composition offsets are signed
+        # (CMAF), so a B-frame shown before its decode time is still exact.
+        tb = self.video.time_base
+        dts = math.floor((self.gop_start + (self.gop_index - self.reorder) * self.frame) / tb)
+        self.gop_index += 1
+        dts = max(dts, self.last_pts + 1)
+        self.last_pts = dts
+        packet.pts = math.floor(at / tb)
+        packet.dts = dts
+        if self.anchor is None:
+            self.anchor = dts * tb
+            if self.grid is not None:
+                self.grid.set_anchor(self.anchor)
+        packet.stream = self.v_out
+        self._mux_video([packet])
+        return True
+
+    def _audio_packet(self, packet: av.Packet) -> None:
+        if self.copy_audio:
+            if self.anchor is None or packet.dts is None:
+                return  # audio before the video start belongs to an earlier segment
+            offset = round(self.t0 / self.audio.time_base)
+            packet.pts = (packet.pts if packet.pts is not None else packet.dts) - offset
+            packet.dts -= offset
+            if packet.dts * self.audio.time_base < self.anchor:
+                return
+            packet.stream = self.a_out
+            self.out.mux_one(packet)
+            return
+        if self.grid is None:
+            return
+        try:
+            frames = packet.decode()
+        except av.FFmpegError as exc:
+            self._damaged(exc)
+            return
+        for frame in frames:
+            self.grid.add(frame, self._seconds(frame.pts, self.audio), self.audio.time_base)
+
+    def _damaged(self, exc: av.FFmpegError) -> None:
+        self.errors += 1
+        if self.errors > MAX_DECODE_ERRORS:
+            raise LiveError(f"the source is damaged ({self.errors} undecodable packets)")
+
+    def _flush(self) -> None:
+        if self.spec.mode == "transcode":
+            try:
+                for frame in self.video.codec_context.decode(None):
+                    if not self._video_frame(frame):
+                        return
+            except av.FFmpegError as exc:
+                self._damaged(exc)
+            self._mux_video(self._end_fast())
+            self._mux_video(self.v_out.encode(None))
+        if self.grid is not None:
+            self.grid.finish()
+        if self.anchor is None:
+            raise LiveError("no video could be decoded from the source at this point")
+
+
+def _words(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
+    return "".join(ch for ch in str(text) if ch.isprintable())[:200]

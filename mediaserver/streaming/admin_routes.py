@@ -1,0 +1,99 @@
+"""Admin: the active streams -- who, what, which device, how and why, rung, bandwidth -- and Stop.
+
+GET /admin/streams (HTMX refreshes the rows every few seconds), POST /admin/streams/{play_id}/stop;
+JSON: GET /api/v1/admin/streams, POST /api/v1/admin/streams/{play_id}/stop. A stopped play's
+next media request is refused (403) and on-the-fly sessions listening with `on_stop` end.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from aiohttp import web
+
+from mediaserver.errors import NotFound
+from mediaserver.http.auth import access
+from mediaserver.http.templating import is_htmx, render
+from mediaserver.keys import active_streams_key
+from mediaserver.streaming.active import ActiveStream
+
+routes = web.RouteTableDef()
+
+_PLAY_ID = re.compile(r"[0-9a-f]{16}")
+STOPPED = "The stream was stopped; the player's next request is refused."
+
+
+def stream_json(entry: ActiveStream, now: float) -> dict[str, Any]:
+    return {
+        "play_id": entry.play_id,
+        "user_id": entry.user_id,
+        "user": entry.user_name,
+        "profile_id": entry.profile_id,
+        "profile": entry.profile_name,
+        "media_file_id": entry.media_file_id,
+        "title": entry.title,
+        "client": entry.client,
+        "device": entry.device,
+        "method": entry.method,
+        "reason": entry.reason,
+        "rung": entry.rung,
+        "bandwidth_bps": entry.bandwidth_bps(now),
+        "bytes_sent": entry.bytes_total,
+        "started_at": entry.started_at,
+        "last_seen_at": entry.last_seen,
+    }
+
+
+def _play_id(request: web.Request) -> str:
+    play_id = request.match_info["play_id"]
+    if not _PLAY_ID.fullmatch(play_id):
+        raise NotFound("No such stream.")
+    return play_id
+
+
+def _stop(request: web.Request) -> None:
+    if not request.app[active_streams_key].stop(_play_id(request)):
+        raise NotFound("No such stream; it may have ended already.")
+
+
+def _page(request: web.Request, notice: str | None = None) -> web.Response:
+    now = time.time()
+    streams = [stream_json(e, now) for e in request.app[active_streams_key].listing(now)]
+    return render(
+        request,
+        "streaming/admin.html",
+        {"streams": streams, "notice": notice},
+        block="stream_rows",
+    )
+
+
+@routes.get("/admin/streams", name="admin_streams")
+@access("admin")
+async def streams_page(request: web.Request) -> web.Response:
+    return _page(request, STOPPED if request.query.get("done") == "stopped" else None)
+
+
+@routes.post("/admin/streams/{play_id}/stop", name="admin_stream_stop")
+@access("admin")
+async def stop_stream(request: web.Request) -> web.StreamResponse:
+    _stop(request)
+    if is_htmx(request):
+        return _page(request)
+    raise web.HTTPSeeOther("/admin/streams?done=stopped")
+
+
+@routes.get("/api/v1/admin/streams", name="api_admin_streams")
+@access("admin")
+async def api_streams(request: web.Request) -> web.Response:
+    now = time.time()
+    entries = request.app[active_streams_key].listing(now)
+    return web.json_response({"streams": [stream_json(e, now) for e in entries]})
+
+
+@routes.post("/api/v1/admin/streams/{play_id}/stop", name="api_admin_stream_stop")
+@access("admin")
+async def api_stop_stream(request: web.Request) -> web.Response:
+    _stop(request)
+    return web.json_response({"play_id": request.match_info["play_id"], "stopped": True})

@@ -1,0 +1,183 @@
+"""Streaming's queries: a media file as playback needs it (streams, subtitles, chapters, title).
+
+Every function is one short read; nothing here touches the filesystem or PyAV.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from mediaserver.db.catalog_schema import (
+    chapters,
+    episodes,
+    libraries,
+    media_files,
+    media_streams,
+    subtitle_tracks,
+    titles,
+)
+from mediaserver.db.engine import Database
+from mediaserver.library.walker import from_db_path
+from mediaserver.streaming.decision import AudioInfo, SourceInfo, VideoInfo, main_video
+
+
+@dataclass(frozen=True, slots=True)
+class SubtitleTrack:
+    id: int
+    source: str  # embedded | sidecar
+    stream_index: int | None
+    path: str | None  # OS path of a sidecar
+    format: str
+    language: str | None
+    forced: bool
+    default: bool
+    sdh: bool
+    bitmap: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Chapter:
+    title: str | None
+    start: float
+    end: float | None
+
+
+@dataclass(frozen=True)
+class PlayableFile:
+    """A media file with everything the decision and the media routes need."""
+
+    source: SourceInfo
+    path: str  # OS path (surrogate escapes kept)
+    roots: tuple[str, ...]  # the library's folders: the file must stay inside one
+    size: int
+    mtime: float
+    duration_seconds: float | None
+    title: str
+    subtitles: tuple[SubtitleTrack, ...] = ()
+    chapters: tuple[Chapter, ...] = ()
+    frame_rate: float | None = None
+    sample_aspect: str | None = None
+    rotation: int = 0
+
+    @property
+    def media_file_id(self) -> int:
+        return self.source.media_file_id
+
+
+def _display_title(row: sa.Row) -> str:
+    if row.episode_id is not None and row.owner_title:
+        code = f"S{row.season_number:02d}E{row.episode_number:02d}"
+        name = f" · {row.episode_title}" if row.episode_title else ""
+        return f"{row.owner_title} · {code}{name}"
+    if row.owner_title:
+        return row.owner_title
+    return os.path.basename(row.display_path) or "Untitled"
+
+
+async def load_playable(db: Database, media_file_id: int) -> PlayableFile | None:
+    """The file, unless it is unknown, removed, missing or failed."""
+    mf, ep, st = media_files, episodes, media_streams
+    owner = sa.func.coalesce(mf.c.title_id, ep.c.series_id)
+    query = (
+        sa.select(
+            mf.c.id,
+            mf.c.path,
+            mf.c.display_path,
+            mf.c.size,
+            mf.c.mtime,
+            mf.c.status,
+            mf.c.removed_at,
+            mf.c.container,
+            mf.c.duration_seconds,
+            mf.c.bitrate,
+            mf.c.episode_id,
+            libraries.c.paths,
+            titles.c.title.label("owner_title"),
+            ep.c.title.label("episode_title"),
+            ep.c.season_number,
+            ep.c.episode_number,
+        )
+        .join(libraries, libraries.c.id == mf.c.library_id)
+        .outerjoin(ep, ep.c.id == mf.c.episode_id)
+        .outerjoin(titles, titles.c.id == owner)
+        .where(mf.c.id == media_file_id)
+    )
+    async with db.read() as conn:
+        row = (await conn.execute(query)).first()
+        if row is None or row.removed_at is not None or row.status != "ok":
+            return None
+        streams = (
+            await conn.execute(
+                sa.select(st).where(st.c.media_file_id == media_file_id).order_by(st.c.stream_index)
+            )
+        ).all()
+        subs = (
+            await conn.execute(
+                sa.select(subtitle_tracks)
+                .where(subtitle_tracks.c.media_file_id == media_file_id)
+                .order_by(subtitle_tracks.c.id)
+            )
+        ).all()
+        marks = (
+            await conn.execute(
+                sa.select(chapters)
+                .where(chapters.c.media_file_id == media_file_id)
+                .order_by(chapters.c.position)
+            )
+        ).all()
+    videos = [
+        VideoInfo(
+            s.stream_index, s.codec or "", s.profile, s.width or 0, s.height or 0, s.bit_depth
+        )
+        for s in streams
+        if s.kind == "video"
+    ]
+    audio = tuple(
+        AudioInfo(
+            s.stream_index, s.codec or "", s.channels, s.language, s.title, bool(s.is_default)
+        )
+        for s in streams
+        if s.kind == "audio"
+    )
+    video = main_video(videos)
+    video_row = next((s for s in streams if video and s.stream_index == video.index), None)
+    path = from_db_path(row.path)
+    source = SourceInfo(
+        media_file_id=row.id,
+        container=(row.container or "").lower(),
+        extension=os.path.splitext(path)[1].lower(),
+        video=video,
+        audio=audio,
+        bitrate=row.bitrate,
+    )
+    return PlayableFile(
+        source=source,
+        path=path,
+        roots=tuple(row.paths or ()),
+        size=row.size,
+        mtime=row.mtime,
+        duration_seconds=row.duration_seconds,
+        title=_display_title(row),
+        subtitles=tuple(
+            SubtitleTrack(
+                id=s.id,
+                source=s.source,
+                stream_index=s.stream_index,
+                path=from_db_path(s.path) if s.path else None,
+                format=s.format,
+                language=s.language,
+                forced=bool(s.is_forced),
+                default=bool(s.is_default),
+                sdh=bool(s.is_sdh),
+                bitmap=bool(s.is_bitmap),
+            )
+            for s in subs
+        ),
+        chapters=tuple(Chapter(c.title, c.start_seconds, c.end_seconds) for c in marks),
+        frame_rate=video_row.frame_rate if video_row is not None else None,
+        sample_aspect=video_row.sample_aspect if video_row is not None else None,
+        rotation=(video_row.rotation or 0) if video_row is not None else 0,
+    )

@@ -1,0 +1,206 @@
+"""The on-the-fly engine without the web: timelines, keyframe index, segments that a player can
+play, exact boundaries, and restarts that give the same segments as a session from the start."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import pytest
+
+from mediaserver.media.keyframes import grid_timeline, load_or_index, remux_timeline
+from mediaserver.media.ladder import LadderProfile, plan_rungs
+from mediaserver.media.live import LiveError, LiveSpec, run_live
+from tests.media_factory import make_truncated
+
+FPS = 24
+
+
+def make_gop_clip(
+    path: Path,
+    *,
+    seconds: float = 5.0,
+    gop: int = FPS,
+    bframes: int = 2,
+    audio: str | None = "aac",
+    width: int = 192,
+    height: int = 108,
+) -> Path:
+    """H.264 (GOP of `gop` frames, B-frames) + one audio track (aac, mp3 or None), in MKV."""
+    with av.open(str(path), "w", format="matroska") as out:
+        video = out.add_stream(
+            "libx264",
+            rate=FPS,
+            options={
+                "preset": "ultrafast",
+                "g": str(gop),
+                "keyint_min": str(gop),
+                "bf": str(bframes),
+                "x264-params": "scenecut=0",
+            },
+        )
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        sound = None
+        if audio:
+            sound = out.add_stream("aac" if audio == "aac" else "libmp3lame", rate=48000)
+            sound.layout = "stereo"
+        for i in range(int(seconds * FPS)):
+            frame = av.VideoFrame(width, height, "yuv420p")
+            for plane in frame.planes:
+                plane.update(bytes([(i * 5) % 200 + 16]) * plane.buffer_size)
+            frame.pts = i
+            out.mux(video.encode(frame))
+        out.mux(video.encode())
+        if sound is not None:
+            size = sound.codec_context.frame_size or 1152
+            for i in range(int(seconds * 48000 / size)):
+                frame = av.AudioFrame(format="fltp", layout="stereo", samples=size)
+                for plane in frame.planes:
+                    plane.update(b"\x00" * plane.buffer_size)
+                frame.sample_rate, frame.pts, frame.time_base = 48000, i * size, Fraction(1, 48000)
+                out.mux(sound.encode(frame))
+            out.mux(sound.encode())
+    return path
+
+
+class Collect:
+    """LiveHooks that keep everything in memory and never wait."""
+
+    def __init__(self) -> None:
+        self.init: bytes | None = None
+        self.segments: dict[int, bytes] = {}
+
+    def should_stop(self) -> bool:
+        return False
+
+    def wait_turn(self, segment: int) -> bool:
+        return True
+
+    def on_init(self, data: bytes) -> None:
+        self.init = self.init or data
+
+    def on_segment(self, segment: int, data: bytes) -> None:
+        self.segments[segment] = data
+
+
+def packets(data: bytes) -> dict[str, list[tuple[float, float]]]:
+    """(pts, duration) in seconds of every packet, by stream type, decoding each one."""
+    found: dict[str, list[tuple[float, float]]] = {"video": [], "audio": []}
+    with av.open(io.BytesIO(data)) as container:
+        for packet in container.demux():
+            if packet.pts is None:
+                continue
+            for _frame in packet.decode():
+                pass
+            found[packet.stream.type].append(
+                (float(packet.pts * packet.time_base), float(packet.duration * packet.time_base))
+            )
+    return found
+
+
+def span(items: list[tuple[float, float]]) -> tuple[float, float]:
+    return min(p for p, _ in items), max(p + d for p, d in items)
+
+
+def transcode_spec(source: Path, duration: float) -> LiveSpec:
+    plan = plan_rungs(LadderProfile(rungs=("360p",)), 192, 108)[0]
+    timeline = grid_timeline(duration, 2.0)
+    return LiveSpec(source, "transcode", timeline, 1, rung=plan, preset="ultrafast", level="3.0")
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_gop_clip(tmp_path_factory.mktemp("live") / "clip.mkv")
+
+
+def test_grid_timeline_has_a_shorter_last_segment() -> None:
+    timeline = grid_timeline(7.0, 2.0)
+    assert timeline.starts == (0.0, 2.0, 4.0, 6.0, 7.0)
+    assert [timeline.extinf(n) for n in range(timeline.count)] == [2.0, 2.0, 2.0, 1.0]
+
+
+def test_transcode_segments_are_exact_and_continuous(clip: Path) -> None:
+    hooks = Collect()
+    run_live(transcode_spec(clip, 5.0), 0, hooks)
+    assert sorted(hooks.segments) == [0, 1, 2]
+    whole = packets(hooks.init + b"".join(hooks.segments[n] for n in range(3)))
+    video = sorted(whole["video"])
+    for (pts, dur), (next_pts, _) in zip(video, video[1:], strict=False):
+        assert abs(pts + dur - next_pts) < 1e-3  # no gap, no overlap
+    for n in range(3):
+        got = packets(hooks.init + hooks.segments[n])
+        first, end = span(got["video"])
+        assert abs(first - 2.0 * n) < 1 / FPS  # starts at n*L
+        assert abs((end - first) - min(2.0, 5.0 - 2 * n)) <= 1 / FPS  # EXTINF within a frame
+        assert got["audio"], "every segment carries audio"
+
+
+def test_restart_gives_the_same_boundaries(clip: Path) -> None:
+    full, restarted = Collect(), Collect()
+    run_live(transcode_spec(clip, 5.0), 0, full)
+    run_live(transcode_spec(clip, 5.0), 1, restarted)
+    assert sorted(restarted.segments) == [1, 2]
+    for n in (1, 2):
+        a = packets(full.init + full.segments[n])
+        b = packets(restarted.init + restarted.segments[n])
+        assert [p for p, _ in a["video"]] == [p for p, _ in b["video"]]
+        assert [round(p, 4) for p, _ in a["audio"]] == [round(p, 4) for p, _ in b["audio"]]
+
+
+def test_remux_cuts_at_source_keyframes(clip: Path, tmp_path: Path) -> None:
+    index = load_or_index(clip, tmp_path / "keyframes.json")
+    assert index.pts[:3] == (0.0, 1.0, 2.0)
+    assert (tmp_path / "keyframes.json").is_file()
+    timeline = remux_timeline(index, 2.0)
+    assert timeline.starts[:3] == (0.0, 2.0, 4.0)
+    spec = LiveSpec(clip, "remux", timeline, 1)
+    full, restarted = Collect(), Collect()
+    run_live(spec, 0, full)
+    run_live(spec, 1, restarted)
+    whole = packets(full.init + b"".join(full.segments[n] for n in sorted(full.segments)))
+    assert len(whole["video"]) == 5 * FPS  # every frame copied, none twice
+    for n in sorted(restarted.segments):
+        a = packets(full.init + full.segments[n])
+        b = packets(restarted.init + restarted.segments[n])
+        assert len(a["video"]) == len(b["video"])
+        assert [round(p, 3) for p, _ in a["audio"]] == [round(p, 3) for p, _ in b["audio"]]
+
+
+def test_remux_encodes_non_aac_audio(tmp_path: Path) -> None:
+    source = make_gop_clip(tmp_path / "mp3.mkv", seconds=3, audio="mp3")
+    timeline = remux_timeline(load_or_index(source, tmp_path / "k.json"), 2.0)
+    hooks = Collect()
+    run_live(LiveSpec(source, "remux", timeline, 1), 0, hooks)
+    with av.open(io.BytesIO(hooks.init)) as container:
+        assert container.streams.audio[0].codec_context.name == "aac"
+
+
+def test_truncated_source_fails_with_a_reason(clip: Path, tmp_path: Path) -> None:
+    broken = make_truncated(clip, tmp_path / "cut.mkv", 600)
+    with pytest.raises(LiveError) as caught:
+        run_live(transcode_spec(broken, 5.0), 0, Collect())
+    assert caught.value.reason
+
+
+def test_the_first_segment_comes_from_a_faster_preset_with_the_same_headers(clip: Path) -> None:
+    """superfast for the session's first segment (time to first frame), veryfast after: x264's
+    settings line (an SEI in each encoder's first IDR) tells which made what."""
+    spec = replace(transcode_spec(clip, 5.0), preset="veryfast")
+    for start in (0, 1):
+        hooks = Collect()
+        run_live(spec, start, hooks)
+        first, *rest = sorted(hooks.segments)
+        assert first == start
+        assert b" subme=1 " in hooks.segments[first] and b" subme=2 " not in hooks.segments[first]
+        assert rest and all(b" subme=1 " not in hooks.segments[n] for n in rest)
+        assert b" subme=2 " in hooks.segments[rest[0]]
+        frames = 0
+        data = hooks.init + b"".join(hooks.segments[n] for n in sorted(hooks.segments))
+        with av.open(io.BytesIO(data)) as container:
+            for frame in container.decode(video=0):
+                assert frame.width == 192
+                frames += 1
+        assert frames == round((5.0 - 2 * start) * FPS)
