@@ -139,7 +139,17 @@ def first_frames(page, url: str, expression: str, offsets: list[float]) -> list[
     for t in offsets:
         page.goto("about:blank")
         page.goto(f"{url}?t={t:g}")
-        page.wait_for_function(f"() => {expression} != null", timeout=60000)
+        try:
+            page.wait_for_function(f"() => {expression} != null", timeout=30000)
+        except Exception:  # noqa: BLE001 - report what the page shows, then go on
+            state = page.evaluate(
+                "() => { const v = document.querySelector('video'); const m ="
+                " document.getElementById('message'); return [v && v.readyState,"
+                " v && v.currentTime, v && v.error && v.error.message, m && m.textContent]; }"
+            )
+            print(f"no first frame within 30 s at t={t:g} on {url}: {state}", file=sys.stderr)
+            print_timeline(page, f"t={t:g} (no frame)")
+            continue
         times.append(float(page.evaluate(f"() => {expression}")))
     return times
 
@@ -243,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
         ("hls.js + nginx, packaged", None),
     ):
         times = results[label]
+        if not times:
+            print(f"{label:<28} | no run showed a frame")
+            continue
         median = statistics.median(times)
         method = results.get(label + " method", ["ladder"])[0]
         runs = ", ".join(f"{t:.0f}" for t in times)

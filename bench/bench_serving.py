@@ -79,6 +79,26 @@ class Run:
     mbps: float
     p99_ms: float
     bad: int
+    requests: int
+    cpu_us: float = 0.0  # server CPU time (user + system) per request
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and its children (nginx's workers), from /proc: unlike req/s it
+    hardly changes when other work on a shared machine takes CPU away."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (OSError, IndexError, ValueError):
+            continue
+        todo += [int(c) for c in children]
+    return total
 
 
 def write_ladder(folder: Path, segment_bytes: int) -> None:
@@ -224,21 +244,21 @@ def playback_url(base: str, file_id: int) -> str:
 
 
 @contextmanager
-def packaged_server(segment_bytes: int) -> Iterator[tuple[str, Path]]:
-    """Our server with the synthetic title published; yields (master URL, ladder folder)."""
+def packaged_server(segment_bytes: int) -> Iterator[tuple[str, Path, int]]:
+    """Our server with the synthetic title published; yields (master URL, ladder folder, pid)."""
     with tempfile.TemporaryDirectory(prefix="bench-serving-") as tmp_name:
         tmp = Path(tmp_name)
         folder = tmp / "media" / "ladder"
         write_ladder(folder, segment_bytes)
-        with running_server(tmp, "", False) as (base, _proc):
+        with running_server(tmp, "", False) as (base, proc):
             port = int(base.rsplit(":", 1)[1])
             env = server_env(tmp, port, "", False)
             file_id = asyncio.run(_publish(env, folder))
-            yield playback_url(base, file_id), folder
+            yield playback_url(base, file_id), folder, proc.pid
 
 
 @contextmanager
-def nginx_server(root: Path, workers: str) -> Iterator[str]:
+def nginx_server(root: Path, workers: str) -> Iterator[tuple[str, int]]:
     with tempfile.TemporaryDirectory(prefix="bench-nginx-") as tmp_name:
         tmp = Path(tmp_name)
         for path in (root, *root.rglob("*")):  # workers drop to "nobody" when run as root
@@ -256,7 +276,7 @@ def nginx_server(root: Path, workers: str) -> Iterator[str]:
         try:
             base = f"http://127.0.0.1:{port}"
             wait_http(base + "/master.m3u8", 10, proc)
-            yield base
+            yield base, proc.pid
         finally:
             stop(proc, "nginx")
 
@@ -286,6 +306,7 @@ def to_run(target: str, server: str, raw: dict, size: float) -> Run:
         rps * size / 1e6,
         raw["p99_us"] / 1000,
         raw["socket_errors"] + raw["non200"],
+        int(raw["requests"]),
     )
 
 
@@ -309,17 +330,22 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
         lua = Path(tmp) / "report.lua"
         lua.write_text(WRK_LUA)
-        with packaged_server(args.segment_kib * 1024) as (master, folder):
+        with packaged_server(args.segment_kib * 1024) as (master, folder, our_pid):
             keep = Path(tmp) / "www"  # nginx serves a copy of the very same files
             shutil.copytree(folder, keep)
-            with nginx_server(keep, args.nginx_workers) as nbase:
+            with nginx_server(keep, args.nginx_workers) as (nbase, nginx_pid):
                 bases = {"ours": master.removesuffix("master.m3u8"), "nginx": nbase + "/"}
+                pids = {"ours": our_pid, "nginx": nginx_pid}
                 # Alternate the two servers, best of --rounds each: load from other work on a
                 # shared machine then hits both alike instead of one run of one of them.
                 for _ in range(args.rounds):
                     for name, rel, gzip in targets:
                         for server, base in bases.items():
+                            before = cpu_seconds(pids[server])
                             run = to_run(name, server, *wrk(base + rel, args, lua, gzip))
+                            run.cpu_us = (
+                                (cpu_seconds(pids[server]) - before) * 1e6 / max(1, run.requests)
+                            )
                             kept = best.get((name, server))
                             if kept is None or run.rps > kept.rps:
                                 best[(name, server)] = run
@@ -331,17 +357,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     head = (
         f"{'target':<9} {'server':<6} {'req/s':>9} {'MB/s':>9} {'p99 ms':>8} {'bad':>5}"
-        f" | {'ratio ours/nginx':>16}"
+        f" {'CPU us/req':>10} | {'req/s ratio':>11} {'CPU ratio':>9}"
     )
     print(head)
     print("-" * len(head))
     by = best
     for r in runs:
-        ratio = r.rps / by[(r.target, "nginx")].rps
+        ref = by[(r.target, "nginx")]
         print(
             f"{r.target:<9} {r.server:<6} {r.rps:>9.0f} {r.mbps:>9.1f} {r.p99_ms:>8.2f}"
-            f" {r.bad:>5} | {ratio:>16.3f}"
+            f" {r.bad:>5} {r.cpu_us:>10.0f} | {r.rps / ref.rps:>11.3f}"
+            f" {r.cpu_us / max(ref.cpu_us, 1e-9):>9.2f}"
         )
+    print("req/s ratio = ours/nginx (higher is better); CPU ratio = ours/nginx CPU per request")
     seg = by[("segment", "ours")].rps / by[("segment", "nginx")].rps
     print(f"segments: {seg:.2f}x nginx (target >= 0.5x)")
     if any(r.bad for r in runs):

@@ -162,6 +162,13 @@ class TranscodingSettings(Section):
 
 
 class StreamingSettings(Section):
+    max_height: int = Field(
+        0,
+        ge=0,
+        le=4320,
+        description="Highest video height any stream may have (e.g. 720 to save upload "
+        "bandwidth); 0: no cap. Bound into every media token.",
+    )
     token_ttl_seconds: int = Field(
         21600,
         ge=60,

@@ -6,6 +6,8 @@ title details live under /api/v1/catalog/titles.
 
 from __future__ import annotations
 
+import math
+
 from aiohttp import web
 
 from mediaserver.catalog import history, mylist, rows
@@ -24,6 +26,10 @@ routes = web.RouteTableDef()
 @routes.get("/api/v1/home", name="api_home")
 @access("profile")
 async def api_home(request: web.Request) -> web.Response:
+    """The home page's featured title and its rows.
+
+    Continue Watching, Recently Added, My List, Because You Watched and one row per genre.
+    """
     db = request.app[db_key]
     profile = required_profile(await request_profile(request))
     found = []
@@ -43,6 +49,11 @@ async def api_home(request: web.Request) -> web.Response:
 @routes.get("/api/v1/catalog/titles/{title_id}", name="api_catalog_title")
 @access("profile")
 async def api_title(request: web.Request) -> web.Response:
+    """A title as the viewer sees it.
+
+    Details, languages, cast, seasons and the Play / Resume offer; 404 for a title beyond the
+    profile's rating.
+    """
     profile = await request_profile(request, required=False)
     details = await title_details(request.app[db_key], profile, int_path(request, "title_id"))
     return web.json_response(details.as_json())
@@ -51,11 +62,14 @@ async def api_title(request: web.Request) -> web.Response:
 @routes.get("/api/v1/catalog/titles/{title_id}/seasons/{season}", name="api_catalog_season")
 @access("profile")
 async def api_season(request: web.Request) -> web.Response:
+    """One season's episodes with this profile's progress."""
     profile = await request_profile(request, required=False)
     raw = request.match_info["season"]
     if not raw.isascii() or not raw.isdigit() or len(raw) > 4:
         raise NotFound("No such season.")
-    found = await season_episodes(request.app[db_key], profile, int_path(request, "title_id"), int(raw))
+    found = await season_episodes(
+        request.app[db_key], profile, int_path(request, "title_id"), int(raw)
+    )
     if not found:
         raise NotFound("No such season.")
     return web.json_response({"episodes": [e.as_json() for e in found]})
@@ -64,17 +78,29 @@ async def api_season(request: web.Request) -> web.Response:
 @routes.get("/api/v1/search", name="api_search")
 @access("profile")
 async def api_search(request: web.Request) -> web.Response:
+    """Search titles with the filters of the /search page.
+
+    q, type, genre, year_from, year_to, runtime_min, runtime_max (minutes), audio, subtitles
+    (language codes), rating (repeatable), watched (yes/no), sort (relevance, title, year,
+    added), page. A bad value is a 400 that names it; `next` is the URL of the next page.
+    """
     profile = await request_profile(request, required=False)
     filters = parse_filters(request.query)
-    cards = await run_search(request.app[db_key], profile, filters)
+    cards, more = await run_search(request.app[db_key], profile, filters)
     return web.json_response(
-        {"filters": filters.as_json(), "url": filters.url(), "titles": [c.as_json() for c in cards]}
+        {
+            "filters": filters.as_json(),
+            "url": filters.url(),
+            "titles": [c.as_json() for c in cards],
+            "next": filters.with_page(filters.page + 1).url("/api/v1/search") if more else None,
+        }
     )
 
 
 @routes.get("/api/v1/my-list", name="api_my_list")
 @access("profile")
 async def api_my_list(request: web.Request) -> web.Response:
+    """This profile's My List, newest addition first."""
     profile = required_profile(await request_profile(request))
     cards = await mylist.cards(request.app[db_key], profile)
     return web.json_response({"titles": [c.as_json() for c in cards]})
@@ -86,13 +112,14 @@ async def _body_title_id(request: web.Request) -> int:
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise BadRequest("Send the title as {\"title_id\": <number>}.", field="title_id")
+        raise BadRequest('Send the title as {"title_id": <number>}.', field="title_id")
     return value
 
 
 @routes.put("/api/v1/my-list/{title_id}", name="api_my_list_put")
 @access("profile")
 async def api_my_list_put(request: web.Request) -> web.Response:
+    """Add a title to My List (idempotent); 404 for a title the profile may not see."""
     profile = required_profile(await request_profile(request))
     title_id = int_path(request, "title_id")
     await mylist.add(request.app[db_key], profile, title_id)
@@ -102,6 +129,7 @@ async def api_my_list_put(request: web.Request) -> web.Response:
 @routes.post("/api/v1/my-list", name="api_my_list_post")
 @access("profile")
 async def api_my_list_post(request: web.Request) -> web.Response:
+    """Add the title named by {"title_id": n} to My List (idempotent)."""
     profile = required_profile(await request_profile(request))
     title_id = await _body_title_id(request)
     await mylist.add(request.app[db_key], profile, title_id)
@@ -111,6 +139,7 @@ async def api_my_list_post(request: web.Request) -> web.Response:
 @routes.delete("/api/v1/my-list/{title_id}", name="api_my_list_delete")
 @access("profile")
 async def api_my_list_delete(request: web.Request) -> web.Response:
+    """Remove a title from My List (idempotent)."""
     profile = required_profile(await request_profile(request))
     await mylist.remove(request.app[db_key], profile, int_path(request, "title_id"))
     return web.Response(status=204)
@@ -119,11 +148,14 @@ async def api_my_list_delete(request: web.Request) -> web.Response:
 @routes.get("/api/v1/history", name="api_history")
 @access("profile")
 async def api_history(request: web.Request) -> web.Response:
+    """This profile's Watch History, newest first; ?before=<updated_at> pages on."""
     profile = required_profile(await request_profile(request))
     before = None
     if raw := request.query.get("before"):
         try:
             before = float(raw)
+            if not math.isfinite(before):
+                raise ValueError(raw)
         except ValueError:
             raise BadRequest("'before' must be a time in epoch seconds.", field="before") from None
     found = await history.entries(request.app[db_key], profile, before=before)
@@ -133,6 +165,7 @@ async def api_history(request: web.Request) -> web.Response:
 @routes.delete("/api/v1/history/{media_file_id}", name="api_history_delete")
 @access("profile")
 async def api_history_delete(request: web.Request) -> web.Response:
+    """Remove one entry (a media file) from this profile's history."""
     profile = required_profile(await request_profile(request))
     await history.remove(request.app[db_key], profile, int_path(request, "media_file_id"))
     return web.Response(status=204)
@@ -141,6 +174,7 @@ async def api_history_delete(request: web.Request) -> web.Response:
 @routes.delete("/api/v1/history", name="api_history_clear")
 @access("profile")
 async def api_history_clear(request: web.Request) -> web.Response:
+    """Clear this profile's whole Watch History."""
     profile = required_profile(await request_profile(request))
     removed = await history.clear(request.app[db_key], profile)
     return web.json_response({"removed": removed})

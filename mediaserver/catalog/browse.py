@@ -42,7 +42,8 @@ class TitleCard:
             "in_my_list": self.in_list,
             "progress": None if self.progress is None else round(self.progress, 4),
             "note": self.note,
-            "play": self.play_href or (f"/watch/{self.play_file_id}" if self.play_file_id else None),
+            "play": self.play_href
+            or (f"/watch/{self.play_file_id}" if self.play_file_id else None),
             "href": f"/titles/{self.id}",
         }
 
@@ -119,9 +120,7 @@ def card_select(profile: Profile | None) -> sa.Select:
 
 async def fetch_cards(conn: AsyncConnection, query: sa.Select) -> list[TitleCard]:
     rows = (await conn.execute(query)).all()
-    return [
-        TitleCard(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), bool(r[7])) for r in rows
-    ]
+    return [TitleCard(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), bool(r[7])) for r in rows]
 
 
 async def cards_by_ids(
@@ -130,7 +129,9 @@ async def cards_by_ids(
     """Cards of these titles in the given order, leaving out what the profile may not see."""
     if not ids:
         return []
-    found = {c.id: c for c in await fetch_cards(conn, card_select(profile).where(titles.c.id.in_(ids)))}
+    found = {
+        c.id: c for c in await fetch_cards(conn, card_select(profile).where(titles.c.id.in_(ids)))
+    }
     return [found[i] for i in ids if i in found]
 
 

@@ -18,8 +18,16 @@ from mediaserver.db.viewer_schema import watch_progress
 
 # Look this many recent progress rows back: enough for a full row after de-duplicating by title.
 SCAN_ROWS = 300
-# Starting a title and leaving within the first seconds is not "watching" it yet.
+# Starting a title and leaving within the first seconds is not "watching" it yet (for a very
+# short file, a twentieth of it is).
 MIN_POSITION = 5.0
+
+
+def is_started(position: float | None, duration: float | None) -> bool:
+    """Far enough in to offer Resume."""
+    if not position:
+        return False
+    return position >= MIN_POSITION or bool(duration and position >= duration / 20)
 
 
 def resume_href(media_file_id: int, position: float) -> str:
@@ -28,8 +36,8 @@ def resume_href(media_file_id: int, position: float) -> str:
 
 async def next_episode(
     conn: AsyncConnection, profile: Profile, series_id: int, season: int, number: int
-) -> tuple[int, int, int, str | None, float | None, bool] | None:
-    """(file id, season, episode, name, position, watched) of the first episode after this one
+) -> tuple[int, int, int, str | None, float | None, float | None] | None:
+    """(file id, season, episode, name, position, duration) of the first episode after this one
     that the profile has not finished and that has a playable file; None at the end."""
     wp = watch_progress
     main_file = (
@@ -71,6 +79,7 @@ async def next_episode(
             candidates.c.episode_number,
             candidates.c.title,
             wp.c.position_seconds,
+            wp.c.duration_seconds,
             wp.c.watched,
         )
         .outerjoin(
@@ -82,7 +91,7 @@ async def next_episode(
     )
     for row in (await conn.execute(query)).all():
         if not row.watched:
-            return row[0], row[1], row[2], row[3], row[4], False
+            return row[0], row[1], row[2], row[3], row[4], row[5]
     return None
 
 
@@ -114,7 +123,7 @@ async def continue_watching(db: Database, profile: Profile, limit: int = 20) -> 
         for title_id, row in latest.items():
             if len(picks) >= limit:
                 break
-            if not row.watched and row.position_seconds >= MIN_POSITION:
+            if not row.watched and is_started(row.position_seconds, row.duration_seconds):
                 fraction = (
                     min(1.0, row.position_seconds / row.duration_seconds)
                     if row.duration_seconds
@@ -132,16 +141,18 @@ async def continue_watching(db: Database, profile: Profile, limit: int = 20) -> 
                 )
                 if found is None:
                     continue
-                file_id, season, number, name, position, _ = found
+                file_id, season, number, name, position, duration = found
                 label = episode_label(season, number, name)
                 href = (
                     resume_href(file_id, position)
-                    if position and position >= MIN_POSITION
+                    if is_started(position, duration)
                     else f"/watch/{file_id}"
                 )
                 picks[title_id] = (None, f"Next up · {label}", href)
         cards = await cards_by_ids(conn, profile, list(picks))
     return [
-        replace(card, progress=picks[card.id][0], note=picks[card.id][1], play_href=picks[card.id][2])
+        replace(
+            card, progress=picks[card.id][0], note=picks[card.id][1], play_href=picks[card.id][2]
+        )
         for card in cards
     ]

@@ -70,7 +70,9 @@ def progress_join() -> sa.FromClause:
     wp = watch_progress
     return (
         wp.join(media_files, media_files.c.id == wp.c.media_file_id)
-        .outerjoin(episodes, episodes.c.id == sa.func.coalesce(wp.c.episode_id, media_files.c.episode_id))
+        .outerjoin(
+            episodes, episodes.c.id == sa.func.coalesce(wp.c.episode_id, media_files.c.episode_id)
+        )
         .join(titles, titles.c.id == owner_title_id())
     )
 

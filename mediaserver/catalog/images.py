@@ -54,7 +54,9 @@ async def _find(db: Database, query: sa.Select) -> ImageRef | None:
     return ImageRef(row.source, row.location, [str(p) for p in paths], row.id)
 
 
-async def title_image(db: Database, profile: Profile | None, title_id: int, kind: str) -> ImageRef | None:
+async def title_image(
+    db: Database, profile: Profile | None, title_id: int, kind: str
+) -> ImageRef | None:
     """The selected poster/backdrop of a title this profile may see."""
     query = (
         sa.select(images.c.id, images.c.source, images.c.location, libraries.c.paths)

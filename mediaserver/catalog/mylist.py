@@ -31,7 +31,9 @@ async def add(db: Database, profile: Profile, title_id: int) -> None:
         )
         if already is None:
             await conn.execute(
-                my_list.insert().values(profile_id=profile.id, title_id=title_id, added_at=time.time())
+                my_list.insert().values(
+                    profile_id=profile.id, title_id=title_id, added_at=time.time()
+                )
             )
 
 
@@ -39,7 +41,9 @@ async def remove(db: Database, profile: Profile, title_id: int) -> None:
     """Remove a title from this profile's list (idempotent: absent is fine)."""
     async with db.write() as conn:
         await conn.execute(
-            my_list.delete().where(my_list.c.profile_id == profile.id, my_list.c.title_id == title_id)
+            my_list.delete().where(
+                my_list.c.profile_id == profile.id, my_list.c.title_id == title_id
+            )
         )
 
 

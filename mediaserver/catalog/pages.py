@@ -6,8 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
-from mediaserver.http.templating import is_htmx, render
 from mediaserver.http.forms import safe_next
+from mediaserver.http.templating import is_htmx, render
 
 
 def clock(seconds: float | None) -> str:
@@ -24,7 +24,9 @@ def runtime(seconds: float | None) -> str:
         return ""
     minutes = max(1, round(seconds / 60))
     hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes}m" if hours and minutes else (f"{hours}h" if hours else f"{minutes}m")
+    return (
+        f"{hours}h {minutes}m" if hours and minutes else (f"{hours}h" if hours else f"{minutes}m")
+    )
 
 
 def percent(fraction: float | None) -> int:

@@ -22,7 +22,7 @@ from mediaserver.db.catalog_schema import genres, images, title_genres, title_pe
 from mediaserver.db.engine import Database
 from mediaserver.db.viewer_schema import watch_progress
 
-ROW_SIZE = 24
+ROW_SIZE = 20
 MAX_GENRE_ROWS = 30
 EAGER_ROWS = 3  # rendered with the page; the others load as they scroll into view
 _GENRE_KEY = re.compile(r"genre-([0-9]{1,12})")

@@ -15,7 +15,7 @@ from mediaserver.db.search import search_terms, search_title_ids
 from mediaserver.db.viewer_schema import watch_progress
 from mediaserver.errors import BadRequest
 
-MAX_RESULTS = 120
+PAGE_SIZE = 60
 # Full-text candidates considered before filtering; filters then narrow these down.
 MAX_MATCHES = 1000
 
@@ -64,8 +64,10 @@ def watched_condition(profile: Profile) -> sa.ColumnElement[bool]:
 
 
 async def run_search(
-    db: Database, profile: Profile | None, f: SearchFilters, limit: int = MAX_RESULTS
-) -> list[TitleCard]:
+    db: Database, profile: Profile | None, f: SearchFilters, limit: int = PAGE_SIZE
+) -> tuple[list[TitleCard], bool]:
+    """One page of results, and whether there are more after it."""
+    offset = (f.page - 1) * limit
     query = card_select(profile)
     if f.type:
         query = query.where(titles.c.kind == f.type)
@@ -111,8 +113,10 @@ async def run_search(
             # Ranking came from the full-text index; keep its order after filtering.
             found = await fetch_cards(conn, query)
             position = {tid: i for i, tid in enumerate(ranked)}
-            return sorted(found, key=lambda c: position[c.id])[:limit]
-        return await fetch_cards(conn, query.limit(limit))
+            ordered = sorted(found, key=lambda c: position[c.id])
+            return ordered[offset : offset + limit], len(ordered) > offset + limit
+        cards = await fetch_cards(conn, query.limit(limit + 1).offset(offset))
+    return cards[:limit], len(cards) > limit
 
 
 async def filter_options(db: Database, profile: Profile | None) -> dict[str, object]:

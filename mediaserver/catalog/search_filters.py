@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from urllib.parse import urlencode
 
 from mediaserver.accounts.profiles import RATINGS
@@ -31,8 +31,9 @@ _LANG = re.compile(r"[a-z]{2,3}")
 _MULTI = ("rating",)
 PARAMS = (
     "q", "type", "genre", "year_from", "year_to", "runtime_min", "runtime_max",
-    "audio", "subtitles", "rating", "watched", "sort",
+    "audio", "subtitles", "rating", "watched", "sort", "page",
 )  # fmt: skip
+MAX_PAGE = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,23 +50,27 @@ class SearchFilters:
     rating: tuple[str, ...] = field(default_factory=tuple)
     watched: str | None = None
     sort: str = "relevance"
+    page: int = 1
 
     @property
     def is_empty(self) -> bool:
-        """No query and no filter: the page shows a browse-all starting point."""
-        return self == SearchFilters(sort=self.sort)
+        """No query, filter or sort chosen: the page invites typing instead of listing all."""
+        return replace(self, page=1) == SearchFilters()
 
     def query_items(self) -> list[tuple[str, str]]:
         """The non-default values as URL query pairs, in a stable order."""
         items: list[tuple[str, str]] = []
         for name, value in asdict(self).items():
-            if name == "sort" and value == "relevance":
+            if (name, value) in (("sort", "relevance"), ("page", 1)):
                 continue
             if name == "rating":
                 items += [("rating", r) for r in value]
             elif value not in (None, ""):
                 items.append((name, str(value)))
         return items
+
+    def with_page(self, page: int) -> SearchFilters:
+        return replace(self, page=page)
 
     def url(self, path: str = "/search") -> str:
         query = urlencode(self.query_items())
@@ -145,6 +150,8 @@ def parse_filters(query: Mapping[str, str] | object) -> SearchFilters:
         values["watched"] = _choice(raw, "watched", "Watched", WATCHED)
     if raw := single.get("sort"):
         values["sort"] = _choice(raw, "sort", "Sort", SORTS)
+    if raw := single.get("page"):
+        values["page"] = _int(raw, "page", "Page", 1, MAX_PAGE)
     filters = SearchFilters(**values)  # type: ignore[arg-type]
     _check_ranges(filters)
     return filters

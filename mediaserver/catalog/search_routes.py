@@ -6,7 +6,7 @@ from aiohttp import web
 
 from mediaserver.accounts.profiles import RATINGS
 from mediaserver.catalog.pages import is_htmx, page
-from mediaserver.catalog.search import MAX_RESULTS, filter_options, run_search
+from mediaserver.catalog.search import filter_options, run_search
 from mediaserver.catalog.search_filters import KINDS, SORTS, WATCHED, SearchFilters, parse_filters
 from mediaserver.catalog.viewer import request_profile
 from mediaserver.errors import BadRequest
@@ -37,15 +37,20 @@ async def search_page(request: web.Request) -> web.Response:
         "watched_choices": WATCHED,
         "ratings": [r for r in RATINGS if profile is None or not profile.max_rating
                     or RATINGS.index(r) <= RATINGS.index(profile.max_rating)],
-        "max_results": MAX_RESULTS,
     }  # fmt: skip
     try:
         filters = await checked_filters(request, options)
     except BadRequest as exc:
         keep = SearchFilters(q=" ".join(request.query.get("q", "")[:200].split()))
-        context |= {"f": keep, "error": exc.detail, "cards": [], "searched": True}
+        context |= {"f": keep, "error": exc.detail, "cards": [], "searched": True, "more": False}
         return page(request, "catalog/search.html", context, block="results", status=400)
-    cards = await run_search(db, profile, filters) if not filters.is_empty else []
-    context |= {"f": filters, "error": None, "cards": cards, "searched": not filters.is_empty}
+    cards, more = await run_search(db, profile, filters) if not filters.is_empty else ([], False)
+    context |= {
+        "f": filters,
+        "error": None,
+        "cards": cards,
+        "more": more,
+        "searched": not filters.is_empty,
+    }
     headers = {"HX-Replace-Url": filters.url()} if is_htmx(request) else None
     return page(request, "catalog/search.html", context, block="results", headers=headers)

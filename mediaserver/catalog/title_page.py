@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.accounts.profiles import Profile
 from mediaserver.catalog.browse import TitleCard, card_select, fetch_cards, visible
-from mediaserver.catalog.continue_watching import MIN_POSITION, next_episode
+from mediaserver.catalog.continue_watching import is_started
 from mediaserver.catalog.languages import title_languages
+from mediaserver.catalog.play_offer import PlayOffer, movie_offer, series_offer
 from mediaserver.db.catalog_schema import (
     episodes,
     genres,
@@ -28,31 +29,6 @@ from mediaserver.db.viewer_schema import watch_progress
 from mediaserver.errors import NotFound
 
 MAX_CAST = 15
-
-
-@dataclass(frozen=True, slots=True)
-class PlayOffer:
-    """The main button: Play, "Resume from 12:34" (with Start over) or Next Up for a series."""
-
-    media_file_id: int
-    position: float | None = None  # resume point when partly watched
-    label: str | None = None  # "S1:E2 · Name" for an episode
-
-    @property
-    def resume_href(self) -> str | None:
-        if self.position is None:
-            return None
-        return f"/watch/{self.media_file_id}?t={int(self.position)}"
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "media_file_id": self.media_file_id,
-            "play": f"/watch/{self.media_file_id}",
-            "resume": self.resume_href,
-            "start_over": f"/watch/{self.media_file_id}?t=0" if self.position else None,
-            "position_seconds": self.position,
-            "episode": self.label,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +56,7 @@ class Episode:
 
     @property
     def resumable(self) -> bool:
-        return not self.watched and (self.position or 0) >= MIN_POSITION
+        return not self.watched and is_started(self.position, self.duration)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -143,82 +119,6 @@ def _art(kind: str, *, episode: bool = False) -> sa.Exists:
     )
 
 
-async def _progress(conn: AsyncConnection, profile: Profile | None, file_id: int) -> sa.Row | None:
-    if profile is None:
-        return None
-    wp = watch_progress
-    query = sa.select(wp.c.position_seconds, wp.c.duration_seconds, wp.c.watched).where(
-        wp.c.profile_id == profile.id, wp.c.media_file_id == file_id
-    )
-    return (await conn.execute(query)).first()
-
-
-async def _movie_offer(
-    conn: AsyncConnection, profile: Profile | None, file_id: int | None
-) -> PlayOffer | None:
-    if file_id is None:
-        return None
-    row = await _progress(conn, profile, file_id)
-    if row is not None and not row.watched and row.position_seconds >= MIN_POSITION:
-        return PlayOffer(file_id, row.position_seconds)
-    return PlayOffer(file_id)
-
-
-async def _series_offer(
-    conn: AsyncConnection, profile: Profile | None, series_id: int
-) -> PlayOffer | None:
-    """Resume the episode in progress, else Next Up after the last finished, else the first."""
-    from mediaserver.catalog.history import episode_label
-
-    if profile is not None:
-        wp = watch_progress
-        last = (
-            await conn.execute(
-                sa.select(
-                    wp.c.media_file_id,
-                    wp.c.position_seconds,
-                    wp.c.watched,
-                    episodes.c.season_number,
-                    episodes.c.episode_number,
-                    episodes.c.title,
-                )
-                .join(media_files, media_files.c.id == wp.c.media_file_id)
-                .join(episodes, episodes.c.id == media_files.c.episode_id)
-                .where(wp.c.profile_id == profile.id, episodes.c.series_id == series_id)
-                .order_by(wp.c.updated_at.desc())
-                .limit(1)
-            )
-        ).first()
-        if last is not None:
-            label = episode_label(last[3], last[4], last[5])
-            if not last.watched and last.position_seconds >= MIN_POSITION:
-                return PlayOffer(last.media_file_id, last.position_seconds, label)
-            if last.watched:
-                found = await next_episode(conn, profile, series_id, last[3], last[4])
-                if found is not None:
-                    position = found[4] if found[4] and found[4] >= MIN_POSITION else None
-                    return PlayOffer(found[0], position, episode_label(found[1], found[2], found[3]))
-    first = (
-        await conn.execute(
-            sa.select(media_files.c.id, episodes.c.season_number, episodes.c.episode_number, episodes.c.title)
-            .join(episodes, episodes.c.id == media_files.c.episode_id)
-            .where(
-                episodes.c.series_id == series_id,
-                episodes.c.removed_at.is_(None),
-                media_files.c.status == "ok",
-                media_files.c.removed_at.is_(None),
-                media_files.c.extra_kind.is_(None),
-            )
-            # Season 1 before specials (season 0), which sort last.
-            .order_by(
-                (episodes.c.season_number == 0), episodes.c.season_number, episodes.c.episode_number, media_files.c.id
-            )
-            .limit(1)
-        )
-    ).first()
-    return PlayOffer(first[0], None, episode_label(first[1], first[2], first[3])) if first else None
-
-
 async def _season_list(conn: AsyncConnection, series_id: int) -> list[dict[str, object]]:
     count = sa.func.count(episodes.c.id)
     query = (
@@ -273,14 +173,16 @@ async def title_details(db: Database, profile: Profile | None, title_id: int) ->
         ).all()
         runtime = row.runtime_seconds
         if card.kind == "movie":
-            offer = await _movie_offer(conn, profile, card.play_file_id)
+            offer = await movie_offer(conn, profile, card.play_file_id)
             if runtime is None and card.play_file_id is not None:
                 runtime = await conn.scalar(
-                    sa.select(media_files.c.duration_seconds).where(media_files.c.id == card.play_file_id)
+                    sa.select(media_files.c.duration_seconds).where(
+                        media_files.c.id == card.play_file_id
+                    )
                 )
             season_list: list[dict[str, object]] = []
         else:
-            offer = await _series_offer(conn, profile, title_id)
+            offer = await series_offer(conn, profile, title_id)
             season_list = await _season_list(conn, title_id)
         audio = await title_languages(conn, title_id, "audio")
         subtitles = await title_languages(conn, title_id, "subtitle")
@@ -348,7 +250,9 @@ async def season_episodes(
             wp.c.watched,
         )
         .outerjoin(media_files, media_files.c.id == inner.c.file_id)
-        .outerjoin(wp, sa.and_(wp.c.media_file_id == inner.c.file_id, wp.c.profile_id == profile_id))
+        .outerjoin(
+            wp, sa.and_(wp.c.media_file_id == inner.c.file_id, wp.c.profile_id == profile_id)
+        )
         .order_by(inner.c.episode_number, inner.c.id)
     )
     async with db.read() as conn:
@@ -379,12 +283,16 @@ async def season_episodes(
     ]
 
 
-async def similar(db: Database, profile: Profile | None, title_id: int, limit: int = 12) -> list[TitleCard]:
+async def similar(
+    db: Database, profile: Profile | None, title_id: int, limit: int = 12
+) -> list[TitleCard]:
     """More like this: titles sharing a genre, most shared first."""
     mine = title_genres.alias("mine")
     shared = (
         sa.select(title_genres.c.title_id.label("tid"), sa.func.count().label("n"))
-        .join(mine, sa.and_(mine.c.genre_id == title_genres.c.genre_id, mine.c.title_id == title_id))
+        .join(
+            mine, sa.and_(mine.c.genre_id == title_genres.c.genre_id, mine.c.title_id == title_id)
+        )
         .where(title_genres.c.title_id != title_id)
         .group_by(title_genres.c.title_id)
         .subquery()

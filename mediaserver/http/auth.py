@@ -1,7 +1,9 @@
 """Who may call what. Every handler declares an access level; undeclared routes are refused.
 
 Levels: "public" (anyone), "user" (signed in by session or API key), "profile" (signed in with a
-profile chosen; browsers are sent to the picker), "admin".
+profile chosen; browsers are sent to the picker), "admin", and "token": media URLs whose
+signed path token is the only credential. For "token" routes the caller's cookies and headers are
+not read at all: no ambient authority reaches media, and segment serving costs no database read.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from mediaserver.errors import Forbidden, Unauthorized
 from mediaserver.http.clientinfo import client_ip, wants_json
 from mediaserver.keys import db_key
 
-Access = Literal["public", "user", "profile", "admin"]
+Access = Literal["public", "user", "profile", "admin", "token"]
 ACCESS_ATTR = "__mediaserver_access__"
 SESSION_COOKIE = "ms_session"
 F = TypeVar("F", bound=Callable[..., object])
@@ -80,6 +82,9 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if route is not None and level is None:
         # A route without a declared access level is a programming error: refuse, loudly.
         raise Forbidden("This route does not declare who may call it.")
+    if level == "token":
+        set_identity(request, ANONYMOUS)
+        return await handler(request)
     identity = await _identify(request) if level != "public" or request.cookies else ANONYMOUS
     set_identity(request, identity)
     if level in (None, "public"):

@@ -358,8 +358,10 @@ class _Session:
         ctx = self.video.codec_context
         at = self._seconds(packet.pts, self.video)
         # Frames before the start are decoded only as references; ones nothing refers to can be
-        # skipped outright (a seek lands up to a GOP early).
-        ctx.skip_frame = "NONREF" if at is not None and at < self.begin - 1 else "DEFAULT"
+        # skipped outright (a seek lands up to a GOP early). Half a frame of margin: packet
+        # times may be rounded (Matroska's milliseconds).
+        early = at is not None and at < self.begin - self.frame / 2
+        ctx.skip_frame = "NONREF" if early else "DEFAULT"
         try:
             frames = packet.decode()
         except av.FFmpegError as exc:

@@ -1,6 +1,6 @@
 """The names inside a published ladder, parsed by strict patterns.
 
-A request path below /media/ladders/<id>/ is accepted only if it is exactly one of the names the
+A request path below /media/t/<token>/ladder/ is accepted only if it is exactly one of the names the
 packager writes; everything else (dots, "..", encoded separators, backslashes, NUL, absolute
 paths, unknown files) is simply no match, answered 404 by the caller. What matches is turned into
 a storage key below the ladder's published prefix and goes through Storage, never the filesystem.

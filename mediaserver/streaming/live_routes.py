@@ -69,7 +69,7 @@ def _text(text: str) -> web.Response:
 
 
 @routes.get(f"{_BASE}/master.m3u8", name="live_master")
-@access("public")  # the signed token in the path is the credential
+@access("token")  # the signed token in the path is the credential
 async def live_master(request: web.Request) -> web.Response:
     _grant, _service, file, _mode, variant, geometry, rungs = await _context(request)
     entries = [(name, w, h, bps, codec) for name, (_p, w, h, bps, codec) in rungs.items()]
@@ -88,20 +88,20 @@ async def _rung(request: web.Request):
 
 
 @routes.get(f"{_BASE}/{_RUNG}/index.m3u8", name="live_media_playlist")
-@access("public")
+@access("token")
 async def live_media_playlist(request: web.Request) -> web.Response:
     *_rest, timeline = await _rung(request)
     return _text(media_playlist_text(timeline))
 
 
 @routes.get(f"{_BASE}/{_RUNG}/init.mp4", name="live_init")
-@access("public")
+@access("token")
 async def live_init(request: web.Request) -> web.StreamResponse:
     return await _serve(request, INIT)
 
 
 @routes.get(f"{_BASE}/{_RUNG}/{{segment:seg_[0-9]{{5}}\\.m4s}}", name="live_segment")
-@access("public")
+@access("token")
 async def live_segment(request: web.Request) -> web.StreamResponse:
     return await _serve(request, int(request.match_info["segment"][4:9]))
 

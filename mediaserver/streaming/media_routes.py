@@ -185,7 +185,7 @@ def add_preflight(table: web.RouteTableDef, path: str, name: str) -> None:
 
 
 @routes.get(LADDER_PATH, name="media_ladder_file")
-@access("public")  # the signed token in the URL is the credential
+@access("token")  # the signed token in the URL is the credential
 async def ladder_file(request: web.Request) -> web.StreamResponse:
     grant = check_token(request)
     view = await ladder_view(request.app, grant.media_file_id)
@@ -248,7 +248,7 @@ add_preflight(routes, LADDER_PATH, "media_ladder_file")
 
 
 @routes.get(FILE_PATH, name="media_direct_file")
-@access("public")
+@access("token")
 async def direct_file(request: web.Request) -> web.StreamResponse:
     match = _FILE_NAME.fullmatch(request.match_info["name"])
     if match is None:
@@ -269,7 +269,7 @@ add_preflight(routes, FILE_PATH, "media_direct_file")
 
 
 @routes.get(SUBS_PATH, name="media_subtitle")
-@access("public")
+@access("token")
 async def subtitle(request: web.Request) -> web.StreamResponse:
     match = _SUBS_NAME.fullmatch(request.match_info["name"])
     if match is None:

@@ -225,7 +225,8 @@ async def playback(request: web.Request) -> web.Response:
         raise NotFound("This file has no video or audio to play.")
     audio = _chosen_audio(file, wanted.audio)
     burn = _burn_stream(file, wanted.subtitle_burn)
-    cap = wanted.max_height  # 0: none (no server-wide cap setting exists yet)
+    # The lower of what the client asks for and the admin's cap; 0 on both sides: no cap.
+    cap = min((h for h in (wanted.max_height, settings.streaming.max_height) if h), default=0)
     decision = decide(
         file.source,
         wanted,

@@ -2,9 +2,12 @@
 
 Range policy (issue 5): one range per request -- "a-b", open-ended "a-" or suffix "-n". A request
 for several ranges, a malformed header or a range outside the file is answered 416 with
-`Content-Range: bytes */<size>`. Players only ever ask for one range, refusing multi-range closes
-the many-ranges amplification (SECURITY class 9), and it matches what aiohttp's FileResponse
-(sendfile, used for local storage) answers, so both paths behave the same.
+`Content-Range: bytes */<size>`. Players only ever ask for one range, and refusing multi-range
+closes the many-ranges amplification (SECURITY class 9); aiohttp's own FileResponse answers the
+same, so S3-backed, generated and local answers all behave alike.
+
+Local files go out with sendfile() straight from the event loop (`send_file`): the kernel copies
+the bytes, no thread pool hop per request.
 
 CORS is open (`*`, never with credentials) on `/media/t/...` only: media URLs carry their own
 signed token, and a Chromecast receiver fetches them from another origin. Pages and the API never

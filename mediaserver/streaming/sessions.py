@@ -63,6 +63,7 @@ class _Run:
     start: int
     stop: threading.Event = field(default_factory=threading.Event)
     produced: int = -1  # the last segment written
+    init_sent: bool = False
     error: str | None = None
     done: bool = False
     thread: threading.Thread | None = None
@@ -188,7 +189,7 @@ class SessionManager:
                 raise SessionsFull()
             session = Session(key, spec(), folder, self.cond)
             self.sessions[key] = session
-        session.last_access = time.monotonic()
+        session.last_access = entered = time.monotonic()
         if n != INIT:
             with session.cond:
                 session.requested = n
@@ -198,7 +199,7 @@ class SessionManager:
             return path
         run = session.run
         if n == INIT:
-            far = run is None
+            far = run is None or (run.init_sent and not path.is_file())  # made, then removed
         else:
             # Before the run's start, past what it will soon reach, or already made by it and
             # gone (evicted from the cache): only a run started there will make it.
@@ -217,7 +218,7 @@ class SessionManager:
         try:
             await asyncio.wait_for(asyncio.shield(future), self.wait_seconds)
         except asyncio.CancelledError:
-            self._abandoned(session)  # the client went away
+            self._abandoned(session, entered)  # the client went away
             raise
         finally:
             waiting = session.waiters.get(n, [])
@@ -227,16 +228,15 @@ class SessionManager:
             return path
         raise SessionFailed("the segment could not be made")
 
-    def _abandoned(self, session: Session) -> None:
+    def _abandoned(self, session: Session, entered: float) -> None:
+        """The request that came in at `entered` went away before its segment was made."""
         loop = self.loop
-        if loop is None:
-            return
-        stamp = session.last_access
-        loop.call_later(ABANDON_SECONDS, self._drop_if_unused, session, stamp)
+        if loop is not None:
+            loop.call_later(ABANDON_SECONDS, self._drop_if_unused, session, entered)
 
-    def _drop_if_unused(self, session: Session, stamp: float) -> None:
-        if self.sessions.get(session.key) is not session or session.last_access != stamp:
-            return  # asked for since (or already gone)
+    def _drop_if_unused(self, session: Session, entered: float) -> None:
+        if self.sessions.get(session.key) is not session or session.last_access != entered:
+            return  # asked for since that request came in (or already gone)
         if any(session.waiters.values()):
             return
         log.info("stopping abandoned on-the-fly session %s", session.key[1:])
@@ -343,6 +343,7 @@ class _Hooks:
 
     def on_init(self, data: bytes) -> None:
         self.manager.cache.store_init(self.session.folder, data)
+        self.run.init_sent = True
         self.manager._wake(self.session, INIT, self.run)
 
     def on_segment(self, segment: int, data: bytes) -> None:

@@ -45,11 +45,16 @@ class Catalog:
                 self.library_id = (
                     await conn.execute(
                         libraries.insert()
-                        .values(name="Seeded", kind="mixed", paths=["/nonexistent"],
-                                created_at=self.now, updated_at=self.now)
+                        .values(
+                            name="Seeded",
+                            kind="mixed",
+                            paths=["/nonexistent"],
+                            created_at=self.now,
+                            updated_at=self.now,
+                        )
                         .returning(libraries.c.id)
                     )
-                ).scalar_one()  # fmt: skip
+                ).scalar_one()
         return self.library_id
 
     async def _genre(self, conn: Any, name: str) -> int:
@@ -87,22 +92,42 @@ class Catalog:
         file_id = (
             await conn.execute(
                 media_files.insert()
-                .values(library_id=self.library_id, path=f"/nonexistent/{n}.mkv",
-                        display_path=f"{n}.mkv", size=1000, mtime=1.0, status="ok",
-                        title_id=title_id, episode_id=episode_id, container="matroska",
-                        duration_seconds=duration, first_seen_at=self.now, last_seen_at=self.now)
+                .values(
+                    library_id=self.library_id,
+                    path=f"/nonexistent/{n}.mkv",
+                    display_path=f"{n}.mkv",
+                    size=1000,
+                    mtime=1.0,
+                    status="ok",
+                    title_id=title_id,
+                    episode_id=episode_id,
+                    container="matroska",
+                    duration_seconds=duration,
+                    first_seen_at=self.now,
+                    last_seen_at=self.now,
+                )
                 .returning(media_files.c.id)
             )
-        ).scalar_one()  # fmt: skip
+        ).scalar_one()
         rows = [
-            {"media_file_id": file_id, "stream_index": 0, "kind": "video", "codec": "h264",
-             "language": None}
-        ]  # fmt: skip
+            {
+                "media_file_id": file_id,
+                "stream_index": 0,
+                "kind": "video",
+                "codec": "h264",
+                "language": None,
+            }
+        ]
         rows += [
-            {"media_file_id": file_id, "stream_index": i + 1, "kind": "audio", "codec": "aac",
-             "language": lang}
+            {
+                "media_file_id": file_id,
+                "stream_index": i + 1,
+                "kind": "audio",
+                "codec": "aac",
+                "language": lang,
+            }
             for i, lang in enumerate(audio)
-        ]  # fmt: skip
+        ]
         await conn.execute(media_streams.insert(), rows)
         for lang in subs:
             await conn.execute(
@@ -117,15 +142,25 @@ class Catalog:
         title_id = (
             await conn.execute(
                 titles.insert()
-                .values(library_id=self.library_id, kind=kind, title=name,
-                        sort_title=name.lower(), year=kw.get("year"),
-                        description=kw.get("description", ""), maturity_rating=kw.get("rating"),
-                        runtime_seconds=kw.get("runtime"), provider_ids={}, locked_fields=[],
-                        source_key=f"{kind}:{name}:{next(_clock)}", added_at=kw.get("added_at", self.now),
-                        updated_at=self.now, removed_at=kw.get("removed_at"))
+                .values(
+                    library_id=self.library_id,
+                    kind=kind,
+                    title=name,
+                    sort_title=name.lower(),
+                    year=kw.get("year"),
+                    description=kw.get("description", ""),
+                    maturity_rating=kw.get("rating"),
+                    runtime_seconds=kw.get("runtime"),
+                    provider_ids={},
+                    locked_fields=[],
+                    source_key=f"{kind}:{name}:{next(_clock)}",
+                    added_at=kw.get("added_at", self.now),
+                    updated_at=self.now,
+                    removed_at=kw.get("removed_at"),
+                )
                 .returning(titles.c.id)
             )
-        ).scalar_one()  # fmt: skip
+        ).scalar_one()
         for g in kw.get("genres", []):
             await conn.execute(
                 title_genres.insert().values(title_id=title_id, genre_id=await self._genre(conn, g))
@@ -133,15 +168,23 @@ class Catalog:
         for i, p in enumerate(kw.get("cast", [])):
             await conn.execute(
                 title_people.insert().values(
-                    title_id=title_id, person_id=await self._person(conn, p), role="actor",
+                    title_id=title_id,
+                    person_id=await self._person(conn, p),
+                    role="actor",
                     position=i,
                 )
             )
         if kw.get("poster"):
             await conn.execute(
-                images.insert().values(title_id=title_id, kind="poster", source="upload",
-                                       location=kw["poster"], is_selected=True, created_at=self.now)
-            )  # fmt: skip
+                images.insert().values(
+                    title_id=title_id,
+                    kind="poster",
+                    source="upload",
+                    location=kw["poster"],
+                    is_selected=True,
+                    created_at=self.now,
+                )
+            )
         await index_title(conn, title_id, name, kw.get("description", ""), kw.get("cast", []))
         return title_id
 
@@ -151,9 +194,12 @@ class Catalog:
         async with self.db.write() as conn:
             title_id = await self._title(conn, "movie", name, **kw)
             file_id = await self._file(
-                conn, title_id, duration=kw.get("duration", 600.0),
-                audio=kw.get("audio", ("eng",)), subs=kw.get("subs", ()),
-            )  # fmt: skip
+                conn,
+                title_id,
+                duration=kw.get("duration", 600.0),
+                audio=kw.get("audio", ("eng",)),
+                subs=kw.get("subs", ()),
+            )
         return title_id, file_id
 
     async def series(
@@ -167,29 +213,46 @@ class Catalog:
             for s in range(1, season_count + 1):
                 season_id = (
                     await conn.execute(
-                        seasons.insert().values(series_id=series_id, number=s).returning(seasons.c.id)
+                        seasons.insert()
+                        .values(series_id=series_id, number=s)
+                        .returning(seasons.c.id)
                     )
                 ).scalar_one()
                 for e in range(1, per_season + 1):
                     episode_id = (
                         await conn.execute(
                             episodes.insert()
-                            .values(series_id=series_id, season_id=season_id, season_number=s,
-                                    episode_number=e, title=f"Episode {s}x{e} of {name}",
-                                    locked_fields=[], added_at=self.now)
+                            .values(
+                                series_id=series_id,
+                                season_id=season_id,
+                                season_number=s,
+                                episode_number=e,
+                                title=f"Episode {s}x{e} of {name}",
+                                locked_fields=[],
+                                added_at=self.now,
+                            )
                             .returning(episodes.c.id)
                         )
-                    ).scalar_one()  # fmt: skip
+                    ).scalar_one()
                     files[(s, e)] = await self._file(
-                        conn, series_id, episode_id, duration=1200.0,
-                        audio=kw.get("audio", ("eng",)), subs=kw.get("subs", ()),
-                    )  # fmt: skip
+                        conn,
+                        series_id,
+                        episode_id,
+                        duration=1200.0,
+                        audio=kw.get("audio", ("eng",)),
+                        subs=kw.get("subs", ()),
+                    )
         return series_id, files
 
     async def progress(
-        self, profile_id: int, file_id: int, position: float, duration: float = 600.0,
-        watched: bool = False, at: float | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        profile_id: int,
+        file_id: int,
+        position: float,
+        duration: float = 600.0,
+        watched: bool = False,
+        at: float | None = None,
+    ) -> None:
         """What the player saves: position in a file (title and episode filled in from it)."""
         async with self.db.write() as conn:
             row = (
@@ -207,8 +270,13 @@ class Catalog:
             )
             await conn.execute(
                 watch_progress.insert().values(
-                    profile_id=profile_id, media_file_id=file_id, title_id=row[0],
-                    episode_id=row[1], position_seconds=position, duration_seconds=duration,
-                    watched=watched, updated_at=at if at is not None else time.time() + next(_clock),
+                    profile_id=profile_id,
+                    media_file_id=file_id,
+                    title_id=row[0],
+                    episode_id=row[1],
+                    position_seconds=position,
+                    duration_seconds=duration,
+                    watched=watched,
+                    updated_at=at if at is not None else time.time() + next(_clock),
                 )
-            )  # fmt: skip
+            )

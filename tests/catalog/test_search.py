@@ -20,13 +20,25 @@ async def library(browse: Browse) -> dict[str, int]:
     cat = browse.cat
     ids: dict[str, int] = {}
     ids["heat"], heat_file = await cat.movie(
-        "Heat", year=1995, rating="R", runtime=170 * 60, genres=["Crime"], audio=("eng",),
-        subs=("fre",), cast=["Al Pacino"], description="Los Angeles heist.",
-    )  # fmt: skip
+        "Heat",
+        year=1995,
+        rating="R",
+        runtime=170 * 60,
+        genres=["Crime"],
+        audio=("eng",),
+        subs=("fre",),
+        cast=["Al Pacino"],
+        description="Los Angeles heist.",
+    )
     ids["amelie"], _ = await cat.movie(
-        "Amélie", year=2001, rating="R", runtime=122 * 60, genres=["Comedy"], audio=("fre",),
+        "Amélie",
+        year=2001,
+        rating="R",
+        runtime=122 * 60,
+        genres=["Comedy"],
+        audio=("fre",),
         subs=("eng",),
-    )  # fmt: skip
+    )
     ids["paddington"], _ = await cat.movie(
         "Paddington", year=2014, rating="PG", runtime=95 * 60, genres=["Family", "Comedy"]
     )
@@ -71,11 +83,22 @@ async def test_combined_filters_and_sorts(browse: Browse, library: dict[str, int
     status, html = await search(browse, q="heist", type="movie", year_from="1990", rating="R")
     assert names(html) == ["Heat"]
     assert names((await search(browse, type="movie", sort="title"))[1]) == [
-        "Amélie", "Heat", "Paddington"]  # fmt: skip
+        "Amélie",
+        "Heat",
+        "Paddington",
+    ]
     assert names((await search(browse, sort="year"))[1]) == [
-        "Paddington", "The Wire", "Amélie", "Heat"]  # fmt: skip
+        "Paddington",
+        "The Wire",
+        "Amélie",
+        "Heat",
+    ]
     assert names((await search(browse, sort="added"))[1]) == [
-        "The Wire", "Paddington", "Amélie", "Heat"]  # fmt: skip
+        "The Wire",
+        "Paddington",
+        "Amélie",
+        "Heat",
+    ]
     # Relevance: the match in the title ranks above the match in the description.
     _, html = await search(browse, q="wire baltimore")
     assert names(html) == ["The Wire"]
@@ -136,3 +159,17 @@ async def test_api_search(browse: Browse, library: dict[str, int]) -> None:
 async def test_empty_search_invites_typing(browse: Browse) -> None:
     status, html = await search(browse)
     assert status == 200 and "Type to search" in html
+
+
+async def test_results_come_in_pages(browse: Browse) -> None:
+    for i in range(65):
+        await browse.cat.movie(f"Film {i:02d}")
+    status, html = await search(browse, sort="title")
+    assert len(names(html)) == 60 and names(html)[0] == "Film 00"
+    assert 'href="/search?sort=title&amp;page=2"' in html
+    _, html = await search(browse, sort="title", page="2")
+    assert names(html) == [f"Film {i}" for i in range(60, 65)]
+    assert 'href="/search?sort=title"' in html and "page=3" not in html
+    data = await (await browse.client.get("/api/v1/search?q=film&sort=title")).json()
+    assert data["next"] == "/api/v1/search?q=film&sort=title&page=2"
+    assert (await search(browse, page="0"))[0] == 400

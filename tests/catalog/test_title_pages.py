@@ -11,13 +11,30 @@ from tests.catalog.conftest import Browse
 async def test_movie_page_details_languages_cast_and_play(browse: Browse) -> None:
     b = browse
     heat, file_id = await b.cat.movie(
-        "Heat", year=1995, rating="R", runtime=170 * 60, genres=["Crime", "Drama"],
-        cast=["Al Pacino", "Robert De Niro"], description="A heist goes wrong.",
-        audio=("eng", "ger"), subs=("fre", "eng"),
-    )  # fmt: skip
+        "Heat",
+        year=1995,
+        rating="R",
+        runtime=170 * 60,
+        genres=["Crime", "Drama"],
+        cast=["Al Pacino", "Robert De Niro"],
+        description="A heist goes wrong.",
+        audio=("eng", "ger"),
+        subs=("fre", "eng"),
+    )
     page = await (await b.client.get(f"/titles/{heat}")).text()
-    for text in ("Heat", "1995", "2h 50m", ">R<", "Crime", "Drama", "A heist goes wrong.",
-                 "Al Pacino", "Robert De Niro", "English, German", "English, French"):  # fmt: skip
+    for text in (
+        "Heat",
+        "1995",
+        "2h 50m",
+        ">R<",
+        "Crime",
+        "Drama",
+        "A heist goes wrong.",
+        "Al Pacino",
+        "Robert De Niro",
+        "English, German",
+        "English, French",
+    ):
         assert text in page, text
     assert f'href="/watch/{file_id}"' in page and "&#9654; Play" in page
     assert "Resume from" not in page

@@ -20,9 +20,10 @@ from mediaserver.keys import config_key, db_key, jobs_key, storage_key
 from mediaserver.packaging import jobs as packaging_jobs
 from mediaserver.packaging import store
 from mediaserver.packaging.jobs import PACKAGE_JOB, cleanup_leftovers, work_root
-from tests.helpers import api, csrf_from
+from tests.helpers import api, csrf_from, use_session
 from tests.media_factory import make_truncated, make_video
 from tests.packaging.helpers import sign_in_with_profile
+from tests.streaming.helpers import play
 
 SRT = (
     "1\n00:00:00,500 --> 00:00:02,000\nHallo <b>Welt</b>\n\n"
@@ -114,9 +115,10 @@ async def storage_keys(app, prefix: str) -> list[str]:
     return [info.key async for info in app[storage_key].list_prefix(prefix)]
 
 
-def read_all_frames(url: str, cookie: str) -> tuple[int, float]:
-    """PyAV reads the master playlist over HTTP, as a player would: (video frames, last time)."""
-    options = {"headers": f"Cookie: {cookie}\r\n", "protocol_whitelist": "http,tcp,file,crypto"}
+def read_all_frames(url: str) -> tuple[int, float]:
+    """PyAV reads the master playlist over HTTP, as a player would (no cookies: the signed URL
+    is the credential): (video frames, last time)."""
+    options = {"protocol_whitelist": "http,tcp,file,crypto"}
     frames, last = 0, 0.0
     with av.open(url, options=options, timeout=20) as container:
         stream = container.streams.video[0]
@@ -170,9 +172,16 @@ async def test_preencode_scan_packages_publishes_and_plays(pclient, clip, tmp_pa
     assert re.fullmatch(rf"ladders/{media_file_id}/v\d+", ladder.storage_prefix)
     assert all(r.location.startswith(f"{ladder.storage_prefix}/posters/") for r in rows)
 
+    # The playback API hands out the ladder with a signed URL; no cookie is needed to fetch it.
+    played = await play(pclient, media_file_id)
+    assert played["method"] == "ladder" and played["type"] == "hls"
+    master_url = played["url"]
+    assert master_url.startswith("/media/t/") and master_url.endswith("/ladder/master.m3u8")
+    base = master_url.removesuffix("/master.m3u8")
+    pclient.session.cookie_jar.clear()  # what follows carries no cookie, as a Cast receiver
+
     # The master parses as players parse it and names every rendition.
-    base = f"/media/ladders/{media_file_id}"
-    resp = await pclient.get(f"{base}/master.m3u8")
+    resp = await pclient.get(master_url)
     assert resp.status == 200
     assert resp.headers["Content-Type"].startswith("application/vnd.apple.mpegurl")
     master = m3u8.loads(await resp.text())
@@ -186,24 +195,22 @@ async def test_preencode_scan_packages_publishes_and_plays(pclient, clip, tmp_pa
     languages = {m.language for m in master.media if m.type == "SUBTITLES"}
     assert len(languages) == 3
     vtt = await pclient.get(
-        f"/media/ladders/{media_file_id}/"
-        + subs["ger"]["key"].removeprefix(ladder.storage_prefix + "/")
+        f"{base}/" + subs["ger"]["key"].removeprefix(ladder.storage_prefix + "/")
     )
     assert vtt.status == 200 and "Hallo <b>Welt</b>" in await vtt.text()
     resp = await pclient.get(f"{base}/manifest.mpd")
     assert resp.status == 200 and "<MPD" in await resp.text()
 
     # A player reads the master over HTTP from the running server, start to end.
-    url = str(pclient.make_url(f"{base}/master.m3u8"))
-    frames, last = await asyncio.to_thread(
-        read_all_frames, url, f"ms_session={pclient.session_cookie}"
-    )
+    url = str(pclient.make_url(master_url))
+    frames, last = await asyncio.to_thread(read_all_frames, url)
     assert frames == pytest.approx(6 * 24, abs=2)
     assert last == pytest.approx(6, abs=0.2)
 
-    # The JSON description and the admin page.
+    # The status JSON and the admin page (signed in again).
+    use_session(pclient, pclient.session_cookie)
     data = await (await pclient.get(f"/api/v1/media/{media_file_id}/ladder")).json()
-    assert data["hls"] == f"{base}/master.m3u8" and data["trickplay"]["vtt"]
+    assert data["status"] == "ready" and data["published"]
     assert any(s["burn_in_only"] for s in data["subtitles"])
     page = await (await pclient.get("/admin/packaging")).text()
     assert "Big Test" in page and "libx264" in page and "burn-in only" in page

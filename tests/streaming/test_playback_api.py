@@ -11,6 +11,7 @@ from mediaserver.streaming.decision import (
     parse_live_variant,
 )
 from tests.helpers import api, csrf_from, pick_profile
+from tests.packaging.helpers import sign_in_with_profile
 from tests.streaming.helpers import add_described_file, add_probed_file, play, publish_ladder
 
 CHROME = {m: True for m in MSE_CANDIDATES if "hvc1" not in m and "ac-3" not in m}
@@ -219,3 +220,15 @@ def test_live_url_pattern_round_trips():
         assert parse_live_variant(bad) is None, bad
     with pytest.raises(ValueError):
         live_master_url("T", "copy", 1, None)
+
+
+async def test_the_admins_height_cap_binds_every_token(make_app, aiohttp_client, place, media_dir):
+    """streaming.max_height caps every play, whatever the client asks for."""
+    client = await aiohttp_client(make_app(streaming={"max_height": 480}))
+    await sign_in_with_profile(client)
+    file_id = await add_probed_file(_db(client), media_dir, place("mkv", "Capped.mkv"))
+    await publish_ladder(client, file_id)
+    data = await play(client, file_id, {"mse": CHROME, "max_height": 1080})
+    assert [r["name"] for r in data["rungs"]] == ["360p"]
+    master = await (await client.get(data["url"])).text()
+    assert "RESOLUTION=1280x720" not in master and "RESOLUTION=" in master

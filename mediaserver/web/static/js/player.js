@@ -228,12 +228,20 @@
       setTracks(pb.subtitles);
       const Hls = window.Hls;
       if (pb.type === "hls" && Hls && Hls.isSupported()) {
-        const hls = new Hls({
+        const config = {
           enableWorker: false, // the CSP allows no blob: workers
           enableWebVTT: false, // subtitles are the API's WebVTT <track>s
           startPosition: at,
           maxBufferLength: 30,
-        });
+        };
+        if (pb.method !== "ladder") {
+          // On the fly the server answers a segment once it is encoded: wait longer for the
+          // first byte instead of abandoning (and re-requesting) a segment being made.
+          const slow = { maxTimeToFirstByteMs: 30000, maxLoadTimeMs: 120000 };
+          const retry = { maxNumRetry: 2, retryDelayMs: 500, maxRetryDelayMs: 4000 };
+          config.fragLoadPolicy = { default: Object.assign(slow, { timeoutRetry: retry, errorRetry: retry }) };
+        }
+        const hls = new Hls(config);
         p.hls = hls;
         video.hls = hls;
         let lastLevel = null;

@@ -1,0 +1,295 @@
+"""On-the-fly sessions under stress: many plays at once (503 + Retry-After, no leaked threads), a
+viewer seeking wildly, a client that goes away mid-segment (the encoder stops), shutdown while
+encoding, a source that breaks half way, and first-segment priority."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from mediaserver.keys import db_key, live_sessions_key, secret_key
+from mediaserver.media.keyframes import grid_timeline
+from mediaserver.media.live import LiveSpec
+from mediaserver.streaming import sessions as sessions_module
+from mediaserver.streaming import tokens
+from mediaserver.streaming.segment_cache import SegmentCache
+from mediaserver.streaming.sessions import SessionManager, SessionsFull
+from tests.media.test_live_engine import make_gop_clip, packets
+from tests.streaming.helpers import add_probed_file
+
+
+def live_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("live-") and t.is_alive()]
+
+
+async def wait_until(check, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture(scope="module")
+def stress_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_gop_clip(tmp_path_factory.mktemp("stress") / "clip.mkv", seconds=7)
+
+
+@pytest.fixture
+async def served(make_app, aiohttp_client, media_dir: Path, stress_clip: Path):
+    app = make_app(streaming={"max_sessions": 2, "idle_timeout_seconds": 5})
+    client = await aiohttp_client(app)
+    target = media_dir / "clip.mkv"
+    target.write_bytes(stress_clip.read_bytes())
+    file_id = await add_probed_file(app[db_key], media_dir, target)
+
+    def token(media_file_id: int = file_id) -> str:
+        value, _grant = tokens.issue(
+            app[secret_key], user_id=1, profile_id=1, media_file_id=media_file_id,
+            max_height=0, ttl_seconds=600,
+        )  # fmt: skip
+        return value
+
+    yield client, file_id, token
+    await app[live_sessions_key].manager.close()
+    assert not live_threads()
+
+
+async def test_hundreds_of_plays_get_503_with_retry_after_and_leak_no_thread(
+    served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, _file_id, token = served
+    manager = client.app[live_sessions_key].manager
+    # The first two sessions hold until every request is in (else later plays would simply
+    # find segment 0 made and cached: segments are shared between plays of a file).
+    gate, real = threading.Event(), sessions_module.run_live
+
+    def held(spec, start, hooks) -> None:
+        while not gate.wait(0.01):
+            if hooks.should_stop():
+                return
+        real(spec, start, hooks)
+
+    monkeypatch.setattr(sessions_module, "run_live", held)
+    urls = [f"/media/t/{token()}/live/transcode/a1/360p/seg_00000.m4s" for _ in range(150)]
+    requests = [asyncio.create_task(client.get(url)) for url in urls]
+    await wait_until(lambda: sum(r.done() for r in requests) >= 148, 60)
+    assert len(live_threads()) == 2 and manager.running_count() == 2
+    gate.set()
+    answers = await asyncio.gather(*requests)
+    statuses = [resp.status for resp in answers]
+    assert statuses.count(200) == 2 and statuses.count(503) == 148
+    for resp in answers:
+        if resp.status == 503:
+            assert int(resp.headers["Retry-After"]) > 0
+        resp.release()
+    await manager.close()
+    assert not live_threads()
+    assert not manager.sessions
+
+
+async def test_a_viewer_seeking_wildly_keeps_one_session_and_gets_every_segment(served) -> None:
+    client, file_id, token = served
+    base = f"/media/t/{token()}/live/transcode/a1/360p"
+    service = client.app[live_sessions_key]
+    for n in (3, 0, 2, 0, 3, 1):
+        service.cache.drop_file(file_id)  # cold each time: every jump restarts the session
+        service._sources.clear()
+        resp = await client.get(f"{base}/seg_{n:05d}.m4s")
+        assert resp.status == 200, await resp.text()
+        body = await resp.read()
+        init_resp = await client.get(f"{base}/init.mp4")
+        assert init_resp.status == 200, await init_resp.text()
+        init = await init_resp.read()
+        got = packets(init + body)
+        assert abs(min(p for p, _ in got["video"]) - 2.0 * n) < 1e-3
+    assert len(service.manager.sessions) == 1
+    await wait_until(lambda: len(live_threads()) <= 1)  # the replaced runs ended
+
+
+async def test_a_source_that_breaks_half_way(served, media_dir: Path, stress_clip: Path) -> None:
+    client, _file_id, token = served
+    target = media_dir / "half.mkv"
+    target.write_bytes(stress_clip.read_bytes())
+    file_id = await add_probed_file(client.app[db_key], media_dir, target)
+    data = bytearray(stress_clip.read_bytes())
+    half = len(data) // 2
+    data[half:] = bytes(len(data) - half)  # the second half went bad after the scan
+    target.write_bytes(bytes(data))
+    base = f"/media/t/{token(file_id)}/live/transcode/a1/360p"
+    first = await client.get(f"{base}/seg_00000.m4s")
+    assert first.status == 200  # what is still there plays
+    late = await client.get(f"{base}/seg_00003.m4s", headers={"Accept": "application/json"})
+    assert late.status == 500, await late.text()
+    assert "cannot be streamed" in (await late.json())["detail"]
+    assert (await client.get("/health")).status == 200
+    await wait_until(lambda: not live_threads())
+
+
+# -- the manager on its own, with a stand-in encoder that takes as long as the test wants ---------
+
+
+class SlowEncoder:
+    """Stands in for run_live: writes the init, then one segment per `release()`, stopping when
+    told. Records how far it got."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Semaphore(0)
+        self.started: list[int] = []
+        self.stopped = threading.Event()
+
+    def release(self, count: int = 1) -> None:
+        for _ in range(count):
+            self.gate.release()
+
+    def __call__(self, spec: LiveSpec, start: int, hooks) -> None:
+        self.started.append(start)
+        hooks.on_init(b"init")
+        for n in range(start, spec.timeline.count):
+            if not hooks.wait_turn(n):
+                break
+            while not self.gate.acquire(timeout=0.01):
+                if hooks.should_stop():
+                    self.stopped.set()
+                    return
+            hooks.on_segment(n, b"segment %d" % n)
+        self.stopped.set()
+
+
+@pytest.fixture
+async def manager(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    encoder = SlowEncoder()
+    monkeypatch.setattr(sessions_module, "run_live", encoder)
+    cache = SegmentCache(tmp_path / "cache", 10**9)
+    made = SessionManager(cache, max_sessions=2, run_ahead=2, idle_timeout=60, wait_seconds=5)
+    made.start()
+    made.encoder = encoder  # type: ignore[attr-defined]
+    yield made
+    await made.close()
+    assert not live_threads()
+
+
+def spec_for(tmp_path: Path) -> LiveSpec:
+    return LiveSpec(tmp_path / "x.mkv", "transcode", grid_timeline(40.0, 2.0), 1)
+
+
+async def test_a_client_that_goes_away_mid_segment_stops_the_encoder(
+    manager: SessionManager, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sessions_module, "ABANDON_SECONDS", 0.2)
+    key = ("play", 1, "transcode", "a1", "360p")
+    folder = tmp_path / "seg"
+    waiting = asyncio.create_task(manager.segment(key, lambda: spec_for(tmp_path), folder, 0))
+    await wait_until(lambda: manager.encoder.started)
+    waiting.cancel()  # what aiohttp does when the client disconnects
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    await wait_until(lambda: key not in manager.sessions)
+    await wait_until(manager.encoder.stopped.is_set)
+    await wait_until(lambda: not live_threads())
+
+
+async def test_a_request_in_the_meantime_keeps_the_session(
+    manager: SessionManager, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sessions_module, "ABANDON_SECONDS", 0.2)
+    key = ("play", 1, "transcode", "a1", "360p")
+    folder = tmp_path / "seg"
+    waiting = asyncio.create_task(manager.segment(key, lambda: spec_for(tmp_path), folder, 0))
+    await wait_until(lambda: manager.encoder.started)
+    waiting.cancel()
+    again = asyncio.create_task(manager.segment(key, lambda: spec_for(tmp_path), folder, 0))
+    manager.encoder.release()
+    assert (await again).read_bytes() == b"segment 0"
+    await asyncio.sleep(0.4)
+    assert key in manager.sessions
+
+
+async def test_shutdown_while_encoding_ends_every_thread(
+    manager: SessionManager, tmp_path: Path
+) -> None:
+    tasks = [
+        asyncio.create_task(
+            manager.segment(
+                (f"play{i}", 1, "transcode", "a1", "360p"),
+                lambda: spec_for(tmp_path),
+                tmp_path / f"f{i}",
+                0,
+            )
+        )
+        for i in range(2)
+    ]
+    await wait_until(lambda: len(manager.encoder.started) == 2)
+    assert len(live_threads()) == 2
+    started = time.monotonic()
+    await manager.close()
+    assert time.monotonic() - started < 2
+    assert not live_threads() and not manager.sessions
+    for task in tasks:
+        with pytest.raises(Exception):  # noqa: B017 - SessionFailed or cancelled: never a hang
+            await asyncio.wait_for(task, 2)
+
+
+async def test_past_the_limit_is_refused_at_once(manager: SessionManager, tmp_path: Path) -> None:
+    for i in range(2):
+        asyncio.create_task(
+            manager.segment(
+                (f"p{i}", 1, "transcode", "a1", "360p"),
+                lambda: spec_for(tmp_path),
+                tmp_path / f"f{i}",
+                0,
+            )
+        )
+    await wait_until(lambda: len(manager.encoder.started) == 2)
+    with pytest.raises(SessionsFull):
+        await manager.segment(
+            ("p9", 1, "transcode", "a1", "360p"), lambda: spec_for(tmp_path), tmp_path / "g", 0
+        )
+    assert len(live_threads()) == 2
+
+
+async def test_first_segments_come_before_other_sessions_run_ahead(
+    manager: SessionManager, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Session one runs ahead freely until session two starts; then it makes only the segment
+    after the requested one (which closes it) until two's first segment is out."""
+    held = threading.Event()
+    made: dict[str, list[int]] = {"one": [], "two": []}
+
+    def instant(spec: LiveSpec, start: int, hooks) -> None:
+        name = spec.source.name
+        hooks.on_init(b"init")
+        for n in range(start, spec.timeline.count):
+            if not hooks.wait_turn(n):
+                return
+            while name == "two" and not held.wait(0.01):
+                if hooks.should_stop():
+                    return
+            made[name].append(n)
+            hooks.on_segment(n, b"x")
+
+    monkeypatch.setattr(sessions_module, "run_live", instant)
+
+    def spec(name: str) -> LiveSpec:
+        return LiveSpec(tmp_path / name, "transcode", grid_timeline(40.0, 2.0), 1)
+
+    one = ("one", 1, "transcode", "a1", "360p")
+    await manager.segment(one, lambda: spec("one"), tmp_path / "1", 0)
+    await wait_until(lambda: made["one"] == [0, 1, 2])  # requested 0 + run_ahead 2
+    manager.touch(one, 5)  # the player moved on to segment 5: one may make up to 7 ...
+    second = asyncio.create_task(
+        manager.segment(
+            ("two", 1, "transcode", "a1", "360p"), lambda: spec("two"), tmp_path / "2", 0
+        )
+    )
+    await asyncio.sleep(0.3)
+    # ... but two is making its first segment: one makes only 3, 4, 5 and 6 (5 is requested,
+    # 6 closes it), not its run-ahead.
+    assert made["one"] == [0, 1, 2, 3, 4, 5, 6]
+    held.set()
+    await second
+    await wait_until(lambda: made["one"][-1] == 7)  # then it catches up
