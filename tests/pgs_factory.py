@@ -7,7 +7,9 @@ bitmap) + END; an empty PCS + WDS + END clears the screen. Timestamps are 90 kHz
 
 from __future__ import annotations
 
+import shutil
 import struct
+import subprocess
 from fractions import Fraction
 from pathlib import Path
 
@@ -136,4 +138,19 @@ def make_pgs_clip(
             packet.stream = pgs
             out.mux(packet)
     sup.unlink()
+    return path
+
+
+def make_vobsub_clip(pgs_clip: Path, path: Path) -> Path:
+    """The same clip with the PGS track turned into VobSub (dvd_subtitle: 4 colours from a
+    16-colour palette in the extradata) by the ffmpeg CLI, which can re-encode bitmap
+    subtitles (PyAV cannot build bitmap rects to encode)."""
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        raise FileNotFoundError("the ffmpeg CLI is needed to make VobSub test media")
+    subprocess.run(
+        [ffmpeg, "-v", "error", "-y", "-fix_sub_duration", "-i", str(pgs_clip), "-map", "0",
+         "-c:v", "copy", "-c:a", "copy", "-c:s", "dvdsub", str(path)],
+        check=True,
+    )  # fmt: skip
     return path

@@ -11,7 +11,7 @@ from mediaserver.accounts.identity import get_identity
 from mediaserver.catalog import images, rows
 from mediaserver.catalog.browse import library_count
 from mediaserver.catalog.pages import page
-from mediaserver.catalog.viewer import request_profile
+from mediaserver.catalog.viewer import request_profile, required_profile
 from mediaserver.errors import NotFound
 from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path
@@ -28,8 +28,7 @@ IMAGE_CACHE = "private, max-age=3600"
 @access("profile")
 async def home(request: web.Request) -> web.Response:
     db = request.app[db_key]
-    profile = await request_profile(request)
-    assert profile is not None
+    profile = required_profile(await request_profile(request))
     keys = await rows.row_keys(db, profile)
     shown: list[rows.Row] = []
     lazy: list[str] = []
@@ -57,8 +56,7 @@ async def home_row(request: web.Request) -> web.Response:
     key = request.match_info["key"]
     if not rows.is_row_key(key):
         raise NotFound("No such row.")
-    profile = await request_profile(request)
-    assert profile is not None
+    profile = required_profile(await request_profile(request))
     row = await rows.load_row(request.app[db_key], profile, key)
     if row is None:
         return web.Response(text="", content_type="text/html")

@@ -130,9 +130,7 @@ class _VobSubPalette:
             pos = following
 
     def palette(self) -> bytes:
-        entries = [
-            _argb(*self.colors[self.indices[n]], self.alphas[n] * 17) for n in range(4)
-        ]
+        entries = [_argb(*self.colors[self.indices[n]], self.alphas[n] * 17) for n in range(4)]
         return b"".join(entries) + _argb(0, 0, 0, 0) * 252
 
 
@@ -200,9 +198,7 @@ class BurnIn:
         if self.cues and self.cues[-1].end > begin:
             self.cues[-1].end = begin  # a new cue (or an empty one) ends the previous
         palette = self.palettes.palette()
-        images = [
-            img for rect in subtitle_set.rects if (img := _image(rect, palette)) is not None
-        ]
+        images = [img for rect in subtitle_set.rects if (img := _image(rect, palette)) is not None]
         shown = subtitle_set.end_display_time
         if not shown or shown >= NO_END:
             shown = MAX_SHOWN_MS

@@ -33,6 +33,7 @@ from mediaserver.streaming.segment_cache import SegmentCache
 from mediaserver.streaming.sessions import SessionManager
 from mediaserver.streaming.store import PlayableFile
 
+TIMELINES_KEPT = 256  # timelines of the files streamed last (a remux one is a list of keyframes)
 DECODE_THREADS = 2  # decoder frame threads: more only adds start-up latency on small machines
 
 
@@ -152,6 +153,8 @@ class LiveService:
         except TimelineError as exc:
             raise Conflict(f"This file cannot be streamed on the fly: {exc}") from None
         self._timelines[key] = found
+        while len(self._timelines) > TIMELINES_KEPT:
+            self._timelines.pop(next(iter(self._timelines)))  # the oldest
         return found
 
     def spec(

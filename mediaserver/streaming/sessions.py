@@ -183,6 +183,8 @@ class SessionManager:
     async def segment(self, key: SessionKey, spec: Callable[[], LiveSpec], folder: Path, n: int):
         """The path of segment n (INIT: the init segment) once it is written. Raises
         SessionsFull, SessionFailed, TimeoutError."""
+        if self.closed:
+            raise SessionsFull()  # shutting down: no new encoder threads
         session = self.sessions.get(key)
         if session is None:
             if self.running_count() >= self.max_sessions:

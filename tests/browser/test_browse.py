@@ -165,6 +165,9 @@ def test_browse_search_title_my_list_keyboard_and_kids(live_server, browser_page
     page.wait_for_timeout(300)
     page.set_viewport_size({"width": 1280, "height": 1100})
     shot(page, "home")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: one column, rows scroll
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "home-phone")
     page.set_viewport_size({"width": 1280, "height": 800})
 
     # Arrow keys: right along a row, down to the next row.
@@ -203,7 +206,7 @@ def test_browse_search_title_my_list_keyboard_and_kids(live_server, browser_page
     shot(page, "search")
 
     # Open a title; add to and remove from My List without a reload.
-    page.goto(base + "/search?q=amelie")
+    page.goto(base + "/search?q=am%C3%A9")
     page.locator("#results .tc-link").first.click()
     page.wait_for_url(re.compile(r".*/titles/\d+$"))
     expect(page.get_by_role("heading", name="Amélie")).to_be_visible()

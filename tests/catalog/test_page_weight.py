@@ -36,4 +36,5 @@ async def test_pages_stay_under_100_kb(browse: Browse) -> None:
     for path in ("/", "/search?q=movie", "/search?sort=title", f"/titles/{first}",
                  f"/titles/{show}", "/my-list", "/history", "/genres/1"):  # fmt: skip
         weights[path] = await page_weight(b, path)
+    print("page weights (HTML + CSS, bytes):", weights)
     assert max(weights.values()) < LIMIT, weights

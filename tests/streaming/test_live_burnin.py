@@ -4,17 +4,22 @@ picture of an on-the-fly transcode, at the start and after a restart mid-cue."""
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import av
 import pytest
 
 from mediaserver.keys import db_key, live_sessions_key, secret_key
+from mediaserver.media.keyframes import grid_timeline
+from mediaserver.media.ladder import LadderProfile, plan_rungs
+from mediaserver.media.live import LiveSpec, run_live
 from mediaserver.media.probe import probe_file
 from mediaserver.packaging import store as packaging_store
 from mediaserver.packaging.work import Plan, convert_subtitles
 from mediaserver.streaming import tokens
-from tests.pgs_factory import make_pgs_clip
+from tests.media.test_live_engine import Collect
+from tests.pgs_factory import make_pgs_clip, make_vobsub_clip
 from tests.streaming.helpers import add_probed_file
 
 BOX = (80, 140, 160, 24)  # x, y, w, h of the white subtitle rectangle, in a 320x180 picture
@@ -51,6 +56,26 @@ def check_cue(frames: list[tuple[float, int, int]]) -> None:
             assert inside > 200, (at, inside)  # the subtitle is drawn, white
         elif at < CUE[0] - 0.05 or at >= CUE[1] + 0.05:
             assert inside < 40, (at, inside)  # and only while it is shown
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs the ffmpeg CLI")
+def test_vobsub_is_burned_in_with_its_own_palette(pgs_clip: Path, tmp_path: Path) -> None:
+    vobsub = make_vobsub_clip(pgs_clip, tmp_path / "vobsub.mkv")
+    probe = probe_file(vobsub)
+    assert [(s.index, s.codec, s.is_bitmap) for s in probe.subtitles] == [(2, "dvd_subtitle", True)]
+    plan = plan_rungs(LadderProfile(rungs=("360p",)), 320, 180)[0]
+    spec = LiveSpec(
+        vobsub, "transcode", grid_timeline(4.0, 2.0), 1, burn_index=2, rung=plan,
+        preset="ultrafast", level="3.0",
+    )  # fmt: skip
+    for start in (0, 1):
+        hooks = Collect()
+        run_live(spec, start, hooks)
+        frames = []
+        for n in sorted(hooks.segments):
+            frames += brightness(hooks.init + hooks.segments[n])
+        assert len(frames) == (4 - 2 * start) * FPS
+        check_cue(frames)
 
 
 def test_the_probe_records_pgs_as_a_bitmap_subtitle(pgs_clip: Path) -> None:
@@ -122,4 +147,3 @@ async def test_burn_in_over_http_at_the_start_and_after_a_restart(
     segment = await (await client.get(f"{plain}/seg_00000.m4s")).read()
     assert all(inside < 40 for _t, inside, _o in brightness(init + segment))
     assert (await client.get(f"/media/t/{token}/live/remux/a1-s2/master.m3u8")).status == 404
-

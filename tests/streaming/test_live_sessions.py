@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from mediaserver.keys import db_key, live_sessions_key, secret_key
@@ -128,6 +129,43 @@ async def test_a_source_that_breaks_half_way(served, media_dir: Path, stress_cli
     assert "cannot be streamed" in (await late.json())["detail"]
     assert (await client.get("/health")).status == 200
     await wait_until(lambda: not live_threads())
+
+
+async def test_a_client_that_disconnects_mid_segment_stops_the_encoder_over_http(
+    make_app, aiohttp_client, media_dir: Path, stress_clip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sessions_module, "ABANDON_SECONDS", 0.3)
+    gate, real = threading.Event(), sessions_module.run_live
+    ended = threading.Event()
+
+    def held(spec, start, hooks) -> None:  # the segment takes until the gate opens
+        try:
+            while not gate.wait(0.01):
+                if hooks.should_stop():
+                    return
+            real(spec, start, hooks)
+        finally:
+            ended.set()
+
+    monkeypatch.setattr(sessions_module, "run_live", held)
+    app = make_app(streaming={"max_sessions": 2})
+    # As in production (cli.py): a disconnect cancels the handler.
+    client = await aiohttp_client(app, server_kwargs={"handler_cancellation": True})
+    target = media_dir / "clip.mkv"
+    target.write_bytes(stress_clip.read_bytes())
+    file_id = await add_probed_file(app[db_key], media_dir, target)
+    token, _grant = tokens.issue(
+        app[secret_key], user_id=1, profile_id=1, media_file_id=file_id, max_height=0,
+        ttl_seconds=600,
+    )  # fmt: skip
+    manager = app[live_sessions_key].manager
+    url = f"/media/t/{token}/live/transcode/a1/360p/seg_00000.m4s"
+    with pytest.raises(asyncio.TimeoutError):
+        await client.get(url, timeout=aiohttp.ClientTimeout(total=0.5))  # gives up, hangs up
+    assert manager.sessions
+    await wait_until(lambda: not manager.sessions)  # dropped ABANDON_SECONDS later
+    await asyncio.to_thread(ended.wait, 5)
+    assert ended.is_set() and not live_threads()
 
 
 # -- the manager on its own, with a stand-in encoder that takes as long as the test wants ---------
