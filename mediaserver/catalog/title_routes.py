@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from mediaserver.catalog.pages import page
-from mediaserver.catalog.title_page import season_episodes, similar, title_details
+from mediaserver.catalog.title_page import TitleDetails, season_episodes, similar, title_details
 from mediaserver.catalog.viewer import request_profile
 from mediaserver.errors import NotFound
 from mediaserver.http.auth import access
@@ -22,15 +22,17 @@ def _season_number(raw: str) -> int:
     return int(raw)
 
 
-def _default_season(details: object, requested: str | None) -> int | None:
-    seasons = getattr(details, "seasons", [])
-    numbers = [s["number"] for s in seasons]
+def _default_season(details: TitleDetails, requested: str | None) -> int | None:
+    """The season whose episodes the page lists: the one asked for, else Play's, else the first."""
+    numbers = [s["number"] for s in details.seasons]
+    if details.card.kind != "series":
+        return None
     if requested is not None:
         number = _season_number(requested)
         if number not in numbers:
             raise NotFound("No such season.")
         return number
-    offer = getattr(details, "offer", None)
+    offer = details.offer
     if offer is not None and offer.label:
         # Open the season of the episode Play would start.
         season = int(offer.label[1:].split(":", 1)[0])
@@ -69,7 +71,8 @@ async def title_season(request: web.Request) -> web.Response:
     title_id = int_path(request, "title_id")
     details = await title_details(db, profile, title_id)
     season = _default_season(details, request.match_info["season"])
-    assert season is not None
+    if season is None:
+        raise NotFound("No such season.")
     episodes = await season_episodes(db, profile, title_id, season)
     return page(
         request,
