@@ -22,17 +22,20 @@ from mediaserver.streaming.decision import LIVE_VARIANT_PATTERN, parse_live_vari
 from mediaserver.streaming.live_playlists import LIVE_RUNGS, REMUX_RUNG, master_playlist
 from mediaserver.streaming.live_playlists import media_playlist as media_playlist_text
 from mediaserver.streaming.live_service import LiveService
-from mediaserver.streaming.media_routes import check_token, playable
+from mediaserver.streaming.media_routes import add_preflight, check_token, playable
 from mediaserver.streaming.sessions import INIT, RETRY_AFTER, SessionFailed, SessionsFull
 from mediaserver.streaming.tokens import TOKEN_PATTERN
 
 routes = web.RouteTableDef()
+# Each GET route is followed by its CORS preflight (add_preflight) on the same resource:
+# Chromecast receivers fetch media cross-origin with Range headers.
 
 _BASE = (
     rf"/media/t/{{token:{TOKEN_PATTERN}}}/live/{{mode:remux|transcode}}"
     rf"/{{variant:{LIVE_VARIANT_PATTERN}}}"
 )
 _RUNG = "{rung:" + "|".join((REMUX_RUNG, *LIVE_RUNGS)) + "}"
+_SEGMENT = "{segment:seg_[0-9]{5}\\.m4s}"
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 PLAYLIST_CACHE = "private, max-age=5"
 SEGMENT_CACHE = "private, max-age=31536000, immutable"
@@ -78,6 +81,9 @@ async def live_master(request: web.Request) -> web.Response:
     return _text(master_playlist(entries, geometry, variant.audio_index is not None))
 
 
+add_preflight(routes, f"{_BASE}/master.m3u8", "live_master")
+
+
 async def _rung(request: web.Request):
     grant, service, file, mode, variant, geometry, rungs = await _context(request)
     rung = request.match_info["rung"]
@@ -94,16 +100,25 @@ async def live_media_playlist(request: web.Request) -> web.Response:
     return _text(media_playlist_text(timeline))
 
 
+add_preflight(routes, f"{_BASE}/{_RUNG}/index.m3u8", "live_media_playlist")
+
+
 @routes.get(f"{_BASE}/{_RUNG}/init.mp4", name="live_init")
 @access("token")
 async def live_init(request: web.Request) -> web.StreamResponse:
     return await _serve(request, INIT)
 
 
-@routes.get(f"{_BASE}/{_RUNG}/{{segment:seg_[0-9]{{5}}\\.m4s}}", name="live_segment")
+add_preflight(routes, f"{_BASE}/{_RUNG}/init.mp4", "live_init")
+
+
+@routes.get(f"{_BASE}/{_RUNG}/{_SEGMENT}", name="live_segment")
 @access("token")
 async def live_segment(request: web.Request) -> web.StreamResponse:
     return await _serve(request, int(request.match_info["segment"][4:9]))
+
+
+add_preflight(routes, f"{_BASE}/{_RUNG}/{_SEGMENT}", "live_segment")
 
 
 async def _serve(request: web.Request, n: int) -> web.StreamResponse:

@@ -207,3 +207,23 @@ async def test_remux_of_mkv_plays_start_to_end_over_http(live) -> None:
     frames, last = await asyncio.to_thread(play)
     assert frames == 7 * 24
     assert last == pytest.approx(7 - 1 / 24, abs=0.1)
+
+
+async def test_live_media_is_open_to_cast_receivers_without_cookies(live) -> None:
+    """CORS on the live routes too (GET and the Range preflight), never with credentials."""
+    client, _file_id, token = live
+    client.session.cookie_jar.clear()
+    base = f"/media/t/{token()}/live/transcode/a1"
+    resp = await client.get(f"{base}/master.m3u8", headers={"Origin": "https://cast.example"})
+    assert resp.status == 200 and resp.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in resp.headers
+    resp = await client.options(
+        f"{base}/360p/seg_00000.m4s",
+        headers={
+            "Origin": "https://cast.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "range",
+        },
+    )
+    assert resp.status in (200, 204)
+    assert "Range" in resp.headers["Access-Control-Allow-Headers"]
