@@ -332,9 +332,11 @@ class _Hooks:
         session, manager, run = self.session, self.manager, self.run
         with session.cond:
             while not run.stop.is_set():
-                if segment <= session.requested + 1:
-                    # A request waits for it, or for the one before: a segment is whole only once
-                    # the next one's first frame is encoded (the muxer cuts at that keyframe).
+                if segment <= session.requested + 1 or run.produced < session.requested:
+                    # A request waits for it, or for one before it: a segment is whole only once
+                    # later frames went in (the muxer cuts at the next keyframe, and it holds
+                    # video back until audio of the same time arrives, which a badly interleaved
+                    # file stores seconds later). So go on until the requested one is out.
                     return True
                 if segment <= session.requested + manager.run_ahead and not (
                     manager.starting - {run}

@@ -333,3 +333,33 @@ async def test_first_segments_come_before_other_sessions_run_ahead(
     held.set()
     await second
     await wait_until(lambda: made["one"][-1] == 7)  # then it catches up
+
+
+async def test_a_seek_in_a_badly_interleaved_file_does_not_stall(
+    make_app, aiohttp_client, tmp_path
+):
+    """In this file the audio is stored seconds after the video of the same time (as many muxers
+    leave it), and the segments are small: the muxer holds video back until audio arrives. A play
+    that starts far into it (init first, then a segment past the run-ahead) must still get its
+    segment promptly, not wait for a timeout (a bug once answered 503 after 30 s)."""
+    from tests.media_factory import make_video
+    from tests.streaming.helpers import add_probed_file as add_file
+
+    media = tmp_path / "media"
+    media.mkdir()
+    clip = make_video(media / "late.mkv", seconds=30, width=640, height=360, fps=24,
+                      subtitle_tracks=())  # fmt: skip
+    app = make_app()
+    client = await aiohttp_client(app)
+    app[live_sessions_key].manager.wait_seconds = 8  # fail fast instead of after 30 s
+    file_id = await add_file(app[db_key], media, clip)
+    token, _ = tokens.issue(
+        app[secret_key], user_id=1, profile_id=1, media_file_id=file_id, max_height=0,
+        ttl_seconds=600,
+    )  # fmt: skip
+    base = f"/media/t/{token}/live/transcode/a1/360p"
+    assert (await client.get(f"{base}/init.mp4")).status == 200
+    resp = await client.get(f"{base}/seg_00004.m4s")
+    assert resp.status == 200, await resp.text()
+    got = packets((await (await client.get(f"{base}/init.mp4")).read()) + await resp.read())
+    assert abs(min(p for p, _ in got["video"]) - 8.0) < 1e-3
