@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         "--pace", type=float, default=SEGMENT_SECONDS, help="seconds between segments (4)"
     )
     args = parser.parse_args(argv)
-    with packaged_server(args.segment_kib * 1024) as (master, _folder):
+    with packaged_server(args.segment_kib * 1024) as (master, _folder, _pid):
         base = master.removesuffix("master.m3u8")
         latencies, errors = asyncio.run(run(base, args.viewers, args.duration, args.pace))
     mb_s = len(latencies) * args.segment_kib / 1024 / args.duration
