@@ -176,3 +176,17 @@ async def may_watch_file(db: Database, profile: Profile | None, media_file_id: i
         return False
     allowed = allowed_ratings(profile)
     return allowed is None or (row.id is not None and row.maturity_rating in allowed)
+
+
+def episode_main_file() -> sa.ScalarSelect[int]:
+    """Correlated subquery: the playable main file of `episodes` (the lowest id; no extras)."""
+    return (
+        sa.select(sa.func.min(media_files.c.id))
+        .where(
+            media_files.c.episode_id == episodes.c.id,
+            media_files.c.status == "ok",
+            media_files.c.removed_at.is_(None),
+            media_files.c.extra_kind.is_(None),
+        )
+        .scalar_subquery()
+    )

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.accounts.profiles import Profile
-from mediaserver.catalog.browse import TitleCard, cards_by_ids, visible
+from mediaserver.catalog.browse import TitleCard, cards_by_ids, episode_main_file, visible
 from mediaserver.catalog.history import episode_label, owner_title_id, progress_join
-from mediaserver.db.catalog_schema import episodes, media_files
+from mediaserver.db.catalog_schema import episodes
 from mediaserver.db.engine import Database
 from mediaserver.db.viewer_schema import watch_progress
 
@@ -40,16 +40,7 @@ async def next_episode(
     """(file id, season, episode, name, position, duration) of the first episode after this one
     that the profile has not finished and that has a playable file; None at the end."""
     wp = watch_progress
-    main_file = (
-        sa.select(sa.func.min(media_files.c.id))
-        .where(
-            media_files.c.episode_id == episodes.c.id,
-            media_files.c.status == "ok",
-            media_files.c.removed_at.is_(None),
-            media_files.c.extra_kind.is_(None),
-        )
-        .scalar_subquery()
-    )
+    main_file = episode_main_file()
     after = sa.or_(
         episodes.c.season_number > season,
         sa.and_(episodes.c.season_number == season, episodes.c.episode_number > number),

@@ -9,7 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.accounts.profiles import Profile
-from mediaserver.catalog.browse import TitleCard, card_select, fetch_cards, visible
+from mediaserver.catalog.browse import (
+    TitleCard,
+    card_select,
+    episode_main_file,
+    fetch_cards,
+    visible,
+)
 from mediaserver.catalog.continue_watching import is_started
 from mediaserver.catalog.languages import title_languages
 from mediaserver.catalog.play_offer import PlayOffer, movie_offer, series_offer
@@ -210,17 +216,7 @@ async def season_episodes(
 ) -> list[Episode]:
     """One season's episodes with this profile's progress; NotFound when the series is hidden."""
     wp = watch_progress
-    main_file = (
-        sa.select(sa.func.min(media_files.c.id))
-        .where(
-            media_files.c.episode_id == episodes.c.id,
-            media_files.c.status == "ok",
-            media_files.c.removed_at.is_(None),
-            media_files.c.extra_kind.is_(None),
-        )
-        .scalar_subquery()
-        .label("file_id")
-    )
+    main_file = episode_main_file().label("file_id")
     inner = (
         sa.select(
             episodes.c.id,

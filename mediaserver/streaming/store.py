@@ -21,21 +21,8 @@ from mediaserver.db.catalog_schema import (
 )
 from mediaserver.db.engine import Database
 from mediaserver.library.walker import from_db_path
+from mediaserver.packaging.store import SubtitleSource as SubtitleTrack
 from mediaserver.streaming.decision import AudioInfo, SourceInfo, VideoInfo, main_video
-
-
-@dataclass(frozen=True, slots=True)
-class SubtitleTrack:
-    id: int
-    source: str  # embedded | sidecar
-    stream_index: int | None
-    path: str | None  # OS path of a sidecar
-    format: str
-    language: str | None
-    forced: bool
-    default: bool
-    sdh: bool
-    bitmap: bool
 
 
 @dataclass(frozen=True, slots=True)
