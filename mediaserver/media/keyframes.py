@@ -59,14 +59,18 @@ class Timeline:
         return min(max(index, 0), self.count - 1)
 
 
+FOLD_SECONDS = Fraction(1, 4)
+
+
 def grid_timeline(duration: float, segment_seconds: float) -> Timeline:
-    """Fixed-length segments over `duration` seconds; a last sliver shorter than a frame or so
-    is folded into the segment before it."""
+    """Fixed-length segments over `duration` seconds; a last sliver shorter than FOLD_SECONDS
+    is folded into the segment before it (a container's duration often runs a few audio frames
+    past the last video frame, and a segment with no picture in it cannot be made)."""
     if not duration or duration <= 0 or not math.isfinite(duration):
         raise TimelineError("the source has no known duration")
     length = Fraction(str(segment_seconds))
     total = Fraction(duration).limit_denominator(1_000_000)
-    count = max(1, math.ceil(total / length - Fraction(1, 100)))
+    count = max(1, math.ceil((total - FOLD_SECONDS) / length))
     starts = tuple(float(n * length) for n in range(count)) + (float(total),)
     return Timeline(starts, starts[:-1])
 

@@ -8,7 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
+from tests.browser.test_first_run import shot
 from tests.browser.test_library import sign_up
 from tests.browser.test_player import VIDEO, start_playing, wait_until
 from tests.media_factory import make_video
@@ -65,5 +67,15 @@ def test_unpackaged_titles_play_by_remux_and_transcode(live_server, browser_page
         # Jump far ahead: the on-the-fly session restarts there and the picture moves on.
         page.evaluate(f"() => {{ {VIDEO}.currentTime = 9; }}")
         wait_until(page, f"() => {VIDEO}.currentTime > 9.3 && !{VIDEO}.paused", 30000)
+        if method == "transcode":
+            shot(page, "player-on-the-fly")
+
+    # The admin sees both plays, how they are served and why.
+    page.goto(f"{base}/admin/streams")
+    table = page.locator("table")
+    expect(table).to_contain_text("Old Codec")
+    expect(table).to_contain_text("transcode")
+    expect(table).to_contain_text("remux")
+    shot(page, "admin-streams")
     assert failures == []
     assert page.console_errors == []  # type: ignore[attr-defined]

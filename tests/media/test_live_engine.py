@@ -120,6 +120,9 @@ def test_grid_timeline_has_a_shorter_last_segment() -> None:
     timeline = grid_timeline(7.0, 2.0)
     assert timeline.starts == (0.0, 2.0, 4.0, 6.0, 7.0)
     assert [timeline.extinf(n) for n in range(timeline.count)] == [2.0, 2.0, 2.0, 1.0]
+    # Audio running a frame or two past the picture makes no segment of its own.
+    tail = grid_timeline(12.06, 2.0)
+    assert tail.count == 6 and tail.extinf(5) == pytest.approx(2.06)
 
 
 def test_transcode_segments_are_exact_and_continuous(clip: Path) -> None:
