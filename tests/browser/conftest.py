@@ -59,6 +59,8 @@ def live_server(
     else:
         db_url = f"sqlite+aiosqlite:///{data_dir / 'mediaserver.db'}"
     env["MEDIASERVER_PATHS__MIN_FREE_BYTES"] = "0"
+    log_path = data_dir / "server.log"
+    log = log_path.open("w")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -73,15 +75,17 @@ def live_server(
             str(data_dir),
         ],
         env=env,
+        # The server's log goes to a file, not a pipe nobody reads: a pipe fills up (64 KiB of
+        # access log lines) and then blocks the server mid-test.
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
         if proc.poll() is not None:
-            raise AssertionError(f"server exited: {proc.stderr.read()}")
+            raise AssertionError(f"server exited: {log_path.read_text()[-4000:]}")
         try:
             urllib.request.urlopen(base + "/health", timeout=1)
             break
@@ -96,6 +100,7 @@ def live_server(
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+    log.close()
 
 
 @pytest.fixture
