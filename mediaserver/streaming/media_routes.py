@@ -26,7 +26,7 @@ from typing import Generic, TypeVar
 
 from aiohttp import web
 
-from mediaserver.errors import Forbidden, NotFound
+from mediaserver.errors import BadRequest, Forbidden, NotFound
 from mediaserver.http.auth import ACCESS_ATTR, access
 from mediaserver.keys import active_streams_key, config_key, db_key, secret_key, storage_key
 from mediaserver.packaging import store as ladder_store
@@ -103,7 +103,12 @@ def setup_media_caches(app: web.Application) -> None:
 
 
 def check_token(request: web.Request, media_file_id: int | None = None) -> tokens.MediaGrant:
-    """The request's grant: verified (401/403) and not stopped by an admin (403)."""
+    """The request's grant: verified (401/403) and not stopped by an admin (403). Media URLs
+    take no query parameters at all: everything is in the strictly parsed path, so an unknown
+    key is refused (400) rather than silently ignored (SECURITY class 1)."""
+    if request.query_string:
+        key = next(iter(request.query.keys()), request.query_string)[:40]
+        raise BadRequest(f"Media URLs take no query parameters; {key!r} is not one.")
     grant = tokens.verify(request.app[secret_key], request.match_info["token"], media_file_id)
     if request.app[active_streams_key].is_stopped(grant.play_id):
         raise Forbidden("An administrator stopped this stream.")

@@ -62,6 +62,14 @@ async def test_the_token_is_the_credential(sclient, ladder):
     assert resp.status == 200 and await resp.read() == SEGMENT
 
 
+async def test_media_urls_take_no_query_parameters(sclient, ladder):
+    """Nothing but the parsed path chooses what is served: any query key is a clear 400."""
+    seg = "video/360p/seg_00001.m4s"
+    for query in ("codec=h264", "container=../../x", "vcodec=copy&bitrate=9999999", "_=1"):
+        resp = await sclient.get(f"{ladder['base']}{seg}?{query}")
+        assert resp.status == 400, query
+        assert "query parameters" in await resp.text()
+
 async def test_a_capped_token_hides_and_refuses_higher_rungs(sclient, ladder):
     data = await play(sclient, ladder["media_file_id"], {"max_height": 480})
     base = data["url"].removesuffix("master.m3u8")
