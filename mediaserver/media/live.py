@@ -186,6 +186,8 @@ class _Session:
         self.next_segment = start  # the next segment whose first frame is still to come
         self.anchor: Fraction | None = None
         self.last_pts = -1
+        # The last decoded frame before the start, and its time (see _flush).
+        self.held: tuple[av.VideoFrame, Fraction] | None = None
         self.grid: AudioGrid | None = None
         self.burn: BurnIn | None = None
         self.upright: Upright | None = None
@@ -373,6 +375,8 @@ class _Session:
     def _video_frame(self, frame: av.VideoFrame) -> bool:
         at = self._seconds(frame.pts, self.video)
         if at is None or at < self.begin - Fraction(1, 10_000):
+            if at is not None:
+                self.held = (frame, at)  # shown at the start if the picture ends before it
             return True
         if at >= Fraction(self.timeline.duration).limit_denominator(1_000_000):
             return True  # past the declared end: the playlist does not have it
@@ -486,6 +490,15 @@ class _Session:
                         return
             except av.FFmpegError as exc:
                 self._damaged(exc)
+            if self.anchor is None and self.held is not None:
+                # The audio runs on past the last picture (the container's duration is the
+                # audio's): the segment right after it holds the last frame instead of having
+                # no video. Only right after: a picture that stopped long before is damage.
+                (held, held_at), self.held = self.held, None
+                length = Fraction(str(self.timeline.extinf(self.start)))
+                if self.begin - held_at <= length:
+                    held.pts = math.ceil((self.begin + self.t0) / self.video.time_base)
+                    self._video_frame(held)
             self._mux_video(self._end_fast())
             self._mux_video(self.v_out.encode(None))
         if self.grid is not None:

@@ -28,8 +28,10 @@ def make_gop_clip(
     audio: str | None = "aac",
     width: int = 192,
     height: int = 108,
+    audio_seconds: float | None = None,
 ) -> Path:
-    """H.264 (GOP of `gop` frames, B-frames) + one audio track (aac, mp3 or None), in MKV."""
+    """H.264 (GOP of `gop` frames, B-frames) + one audio track (aac, mp3 or None), in MKV;
+    the audio lasts `audio_seconds` (default: as long as the video)."""
     with av.open(str(path), "w", format="matroska") as out:
         video = out.add_stream(
             "libx264",
@@ -56,7 +58,7 @@ def make_gop_clip(
         out.mux(video.encode())
         if sound is not None:
             size = sound.codec_context.frame_size or 1152
-            for i in range(int(seconds * 48000 / size)):
+            for i in range(int((audio_seconds or seconds) * 48000 / size)):
                 frame = av.AudioFrame(format="fltp", layout="stereo", samples=size)
                 for plane in frame.planes:
                     plane.update(b"\x00" * plane.buffer_size)
@@ -114,6 +116,21 @@ def transcode_spec(source: Path, duration: float) -> LiveSpec:
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_gop_clip(tmp_path_factory.mktemp("live") / "clip.mkv")
+
+
+def test_audio_running_past_the_picture_still_makes_segments(tmp_path: Path) -> None:
+    """The container's duration is the audio's; the segment after the last picture holds that
+    picture instead of failing with "no video" (a 500 at the end of such a title)."""
+    source = make_gop_clip(tmp_path / "long_audio.mkv", seconds=2.0, audio_seconds=4.6)
+    with av.open(str(source)) as probe:
+        duration = probe.duration / 1_000_000
+    assert duration > 4.0
+    hooks = Collect()
+    run_live(transcode_spec(source, duration), 1, hooks)
+    assert 1 in hooks.segments
+    got = packets(hooks.init + hooks.segments[1])
+    assert got["video"] and abs(min(p for p, _ in got["video"]) - 2.0) < 1e-3
+    assert got["audio"]
 
 
 def test_grid_timeline_has_a_shorter_last_segment() -> None:
