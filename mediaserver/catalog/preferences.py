@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.catalog.upsert import upsert
 from mediaserver.db.engine import Database
@@ -73,13 +74,14 @@ def parse_changes(data: dict[str, Any]) -> dict[str, Any]:
 
 async def get_preferences(db: Database, profile_id: int) -> dict[str, Any]:
     async with db.read() as conn:
-        stored = (
-            await conn.execute(
-                sa.select(profile_preferences.c.player).where(
-                    profile_preferences.c.profile_id == profile_id
-                )
-            )
-        ).scalar_one_or_none()
+        return await _stored(conn, profile_id)
+
+
+async def _stored(conn: AsyncConnection, profile_id: int, lock: bool = False) -> dict[str, Any]:
+    query = sa.select(profile_preferences.c.player).where(
+        profile_preferences.c.profile_id == profile_id
+    )
+    stored = (await conn.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
     prefs = dict(DEFAULTS)
     if isinstance(stored, dict):
         # Values written by an older version that no longer pass the checks fall back to defaults.
@@ -93,11 +95,13 @@ async def get_preferences(db: Database, profile_id: int) -> dict[str, Any]:
 async def update_preferences(
     db: Database, profile_id: int, changes: dict[str, Any]
 ) -> dict[str, Any]:
-    """Merge the changes into the profile's settings; the full settings after the change."""
-    merged = await get_preferences(db, profile_id) | changes
+    """Merge the changes into the profile's settings; the full settings after the change.
+    Read and write in one transaction (the row locked on PostgreSQL): two changes sent at once
+    (speed, then subtitles) must both survive, not the later one overwrite the earlier."""
     pp = profile_preferences
     now = time.time()
     async with db.write() as conn:
+        merged = await _stored(conn, profile_id, lock=True) | changes
         await upsert(
             conn,
             pp,

@@ -122,8 +122,10 @@ def audio_groups(audio: Sequence[Track]) -> dict[str, list[AudioEntry]]:
     # the stereo one (the first flagged source, else the first track).
     if not audio:
         return {}
+    # By source position, not list order: renditions are listed as their first frames
+    # arrived, and Matroska marks tracks default unless told otherwise, so several may be.
     flagged = [t.source_index for t in audio if t.default]
-    default_source = flagged[0] if flagged else audio[0].source_index
+    default_source = min(flagged) if flagged else min(t.source_index for t in audio)
     result: dict[str, list[AudioEntry]] = {}
     for group, tracks in groups.items():
         default_index = next(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
@@ -80,6 +81,12 @@ async def test_preferences_are_remembered_per_profile(client) -> None:
     assert prefs["volume"] == 0.8 and prefs["subtitle_size"] == "large"
     config = await player_config(client, f"/watch/{catalog.heat}")
     assert config["preferences"]["speed"] == 1.5
+    # Two changes sent at the same moment (the player saves each on its own): both survive.
+    sent = [{"speed": 0.75}, {"subtitle_size": "small"}, {"muted": False}, {"volume": 0.3}]
+    await asyncio.gather(*(api(client, "PUT", url, body, csrf=csrf) for body in sent))
+    prefs = await (await client.get(url)).json()
+    assert prefs["speed"] == 0.75 and prefs["subtitle_size"] == "small"
+    assert prefs["muted"] is False and prefs["volume"] == 0.3
     await kids_profile(client, csrf)
     assert (await (await client.get(url)).json())["volume"] == 1.0
 
