@@ -70,6 +70,7 @@ async def test_media_urls_take_no_query_parameters(sclient, ladder):
         assert resp.status == 400, query
         assert "query parameters" in await resp.text()
 
+
 async def test_a_capped_token_hides_and_refuses_higher_rungs(sclient, ladder):
     data = await play(sclient, ladder["media_file_id"], {"max_height": 480})
     base = data["url"].removesuffix("master.m3u8")
