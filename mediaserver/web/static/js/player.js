@@ -45,16 +45,25 @@
     // ----- preferences (volume, mute, speed, subtitles) -----
     let saveTimer = null;
     let pending = {};
+    function savePrefs() {
+      clearTimeout(saveTimer);
+      if (!Object.keys(pending).length) return;
+      const body = pending;
+      pending = {};
+      // keepalive (in X.post): the request survives the page being left.
+      X.post("/api/v1/profile/player-preferences", p.csrf, "PUT", body).catch(() => {});
+    }
     function remember(changes) {
       Object.assign(p.prefs, changes);
       Object.assign(pending, changes);
       clearTimeout(saveTimer);
-      saveTimer = setTimeout(() => {
-        const body = pending;
-        pending = {};
-        X.post("/api/v1/profile/player-preferences", p.csrf, "PUT", body).catch(() => {});
-      }, 400);
+      saveTimer = setTimeout(savePrefs, 400);
     }
+    // A change made just before leaving is saved now, not lost with the page.
+    window.addEventListener("pagehide", savePrefs);
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "hidden") savePrefs();
+    });
     video.volume = p.prefs.volume;
     video.muted = p.prefs.muted;
     // The default rate too: loading a source resets playbackRate to defaultPlaybackRate.
