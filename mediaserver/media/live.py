@@ -33,7 +33,7 @@ from mediaserver.media.burnin import BurnIn
 from mediaserver.media.keyframes import Timeline, first_video, start_offset
 from mediaserver.media.ladder import RungPlan
 from mediaserver.media.live_audio import AudioGrid, add_aac_stream, output_rate
-from mediaserver.media.live_mux import Fragment, FragmentSink, open_fmp4
+from mediaserver.media.live_mux import SegmentAssembler, open_fmp4
 from mediaserver.media.sniff import MediaRejected, open_media
 from mediaserver.media.upright import Upright, rotation_of
 
@@ -79,64 +79,6 @@ class LiveSpec:
     level: str = "4.0"
     threads: int = 0
     decode_threads: int = 0
-
-
-class SegmentAssembler:
-    """Fragments in, whole segments out: a segment is complete when a fragment of a later one
-    arrives, or at the end."""
-
-    def __init__(self, timeline: Timeline, hooks: LiveHooks, start: int) -> None:
-        self.timeline = timeline
-        self.shift = 0.0  # reorder delay: a keyframe's decode time is this much before its pts
-        self.tolerance = 0.01
-        self.hooks = hooks
-        self.current = start
-        self.parts: list[bytes] = []
-        self.keyframes: list[float] = []  # presentation times of the keyframes muxed so far
-        self.fragments = 0  # fragments with video handed on so far
-        self.init_sent = False
-        self.sink = FragmentSink(self._fragment)
-
-    def send_init(self) -> None:
-        """Hand on ftyp+moov once the muxer has written them (after its header)."""
-        if not self.init_sent and self.sink.init_done and self.sink.init:
-            self.hooks.on_init(self.sink.init)
-            self.init_sent = True
-
-    def note_keyframe(self, seconds: float) -> None:
-        """A video keyframe went into the muxer: the fragment before it ends here."""
-        self.keyframes.append(seconds)
-
-    def _fragment(self, fragment: Fragment) -> None:
-        self.send_init()
-        index = self.current
-        if fragment.video_time is not None:
-            index = max(
-                self.current,
-                self.timeline.segment_of(fragment.video_time + self.shift, self.tolerance),
-            )
-        if index != self.current:
-            self._emit()
-            self.current = index
-        self.parts.append(fragment.data)
-        if fragment.video_time is None:
-            return
-        # The muxer flushed this fragment because the next keyframe arrived; when that keyframe
-        # opens the next segment, this segment is whole now (no need to wait for more).
-        self.fragments += 1
-        if len(self.keyframes) > self.fragments and self.current + 1 < len(self.timeline.starts):
-            end = self.keyframes[self.fragments]
-            if end + self.tolerance >= self.timeline.starts[self.current + 1]:
-                self._emit()
-                self.current += 1
-
-    def _emit(self) -> None:
-        if self.parts:
-            self.hooks.on_segment(self.current, b"".join(self.parts))
-            self.parts = []
-
-    def finish(self) -> None:
-        self._emit()
 
 
 def run_live(spec: LiveSpec, start: int, hooks: LiveHooks) -> None:

@@ -46,6 +46,22 @@ class SubtitleSource:
     bitmap: bool
 
 
+def subtitle_source(s: Any) -> SubtitleSource:
+    """A `subtitle_tracks` row as a SubtitleSource (sidecar paths back in OS form)."""
+    return SubtitleSource(
+        id=s.id,
+        source=s.source,
+        stream_index=s.stream_index,
+        path=from_db_path(s.path) if s.path else None,
+        format=s.format,
+        language=s.language,
+        forced=bool(s.is_forced),
+        default=bool(s.is_default),
+        sdh=bool(s.is_sdh),
+        bitmap=bool(s.is_bitmap),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class PackageSource:
     """A media file as a packaging job needs it."""
@@ -153,21 +169,7 @@ async def load_source(db: Database, media_file_id: int) -> PackageSource | None:
         subs = await conn.execute(
             sa.select(st).where(st.c.media_file_id == media_file_id).order_by(st.c.id)
         )
-        tracks = [
-            SubtitleSource(
-                id=s.id,
-                source=s.source,
-                stream_index=s.stream_index,
-                path=from_db_path(s.path) if s.path else None,
-                format=s.format,
-                language=s.language,
-                forced=bool(s.is_forced),
-                default=bool(s.is_default),
-                sdh=bool(s.is_sdh),
-                bitmap=bool(s.is_bitmap),
-            )
-            for s in subs
-        ]
+        tracks = [subtitle_source(s) for s in subs]
     return PackageSource(
         media_file_id=row.id,
         library_id=row.library_id,

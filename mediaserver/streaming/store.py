@@ -22,6 +22,7 @@ from mediaserver.db.catalog_schema import (
 from mediaserver.db.engine import Database
 from mediaserver.library.walker import from_db_path
 from mediaserver.packaging.store import SubtitleSource as SubtitleTrack
+from mediaserver.packaging.store import subtitle_source
 from mediaserver.streaming.decision import AudioInfo, SourceInfo, VideoInfo, main_video
 
 
@@ -148,21 +149,7 @@ async def load_playable(db: Database, media_file_id: int) -> PlayableFile | None
         mtime=row.mtime,
         duration_seconds=row.duration_seconds,
         title=_display_title(row),
-        subtitles=tuple(
-            SubtitleTrack(
-                id=s.id,
-                source=s.source,
-                stream_index=s.stream_index,
-                path=from_db_path(s.path) if s.path else None,
-                format=s.format,
-                language=s.language,
-                forced=bool(s.is_forced),
-                default=bool(s.is_default),
-                sdh=bool(s.is_sdh),
-                bitmap=bool(s.is_bitmap),
-            )
-            for s in subs
-        ),
+        subtitles=tuple(subtitle_source(s) for s in subs),
         chapters=tuple(Chapter(c.title, c.start_seconds, c.end_seconds) for c in marks),
         frame_rate=video_row.frame_rate if video_row is not None else None,
         sample_aspect=video_row.sample_aspect if video_row is not None else None,
