@@ -175,6 +175,7 @@ media_streams = sa.Table(
     # e.g. smpte2084 (HDR10/PQ), arib-std-b67 (HLG); NULL for SDR/unknown.
     sa.Column("hdr_transfer", sa.String(32), nullable=True),
     sa.Column("rotation", sa.Integer, nullable=True),
+    sa.Column("interlaced", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("channels", sa.Integer, nullable=True),
     sa.Column("channel_layout", sa.String(32), nullable=True),
     sa.Column("sample_rate", sa.Integer, nullable=True),

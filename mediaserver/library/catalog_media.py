@@ -80,6 +80,7 @@ async def replace_streams(
                 "pixel_format": cut(v.pixel_format, 32),
                 "hdr_transfer": cut(v.hdr_transfer, 32),
                 "rotation": v.rotation,
+                "interlaced": v.interlaced,
                 "bitrate": v.bitrate,
             }
         )
@@ -155,6 +156,7 @@ def _stream(
         "title": cut(title, 500),
         "is_default": bool(default),
         "is_forced": bool(forced),
+        "interlaced": False,  # every row names the same columns (one executemany)
     }
 
 

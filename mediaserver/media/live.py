@@ -4,7 +4,8 @@
 the source safely (sniff.open_media), seeks to the keyframe before the start segment, and writes
 CMAF fMP4 segments through `hooks`:
 
-- transcode: decode, drop the frames before the start, turn upright, burn in a bitmap subtitle
+- transcode: decode, deinterlace frames flagged interlaced (deinterlace.py), drop the frames
+  before the start, turn upright, burn in a bitmap subtitle
   when asked (burnin.py), scale to the rung (square pixels, even sizes, from ladder.plan_rungs),
   encode libx264 with a keyframe forced at every segment start and no other (scenecut off), and
   AAC-LC stereo on a fixed sample grid (live_audio.py). The first segment of every run comes
@@ -30,6 +31,7 @@ import av
 from av.video.reformatter import VideoReformatter
 
 from mediaserver.media.burnin import BurnIn
+from mediaserver.media.deinterlace import Deinterlacer
 from mediaserver.media.keyframes import Timeline, first_video, start_offset
 from mediaserver.media.ladder import RungPlan
 from mediaserver.media.live_audio import AudioGrid, add_aac_stream, output_rate
@@ -133,6 +135,7 @@ class _Session:
         self.grid: AudioGrid | None = None
         self.burn: BurnIn | None = None
         self.upright: Upright | None = None
+        self.deinterlace = Deinterlacer(self.video.time_base)
         self.scaler = VideoReformatter()
         self.v_out: av.video.stream.VideoStream | None = None
         rate = self.video.average_rate or self.video.guessed_rate or Fraction(30)
@@ -312,7 +315,7 @@ class _Session:
         except av.FFmpegError as exc:
             self._damaged(exc)
             return True
-        return all(self._video_frame(frame) for frame in frames)
+        return all(self._video_frame(p) for frame in frames for p in self.deinterlace(frame))
 
     def _video_frame(self, frame: av.VideoFrame) -> bool:
         at = self._seconds(frame.pts, self.video)
@@ -428,10 +431,12 @@ class _Session:
         if self.spec.mode == "transcode":
             try:
                 for frame in self.video.codec_context.decode(None):
-                    if not self._video_frame(frame):
+                    if not all(self._video_frame(p) for p in self.deinterlace(frame)):
                         return
             except av.FFmpegError as exc:
                 self._damaged(exc)
+            if not all(self._video_frame(p) for p in self.deinterlace.flush()):
+                return
             if self.anchor is None and self.held is not None:
                 # The audio runs on past the last picture (the container's duration is the
                 # audio's): the segment right after it holds the last frame instead of having

@@ -1,12 +1,12 @@
 """One decode of the source feeding every rendition: the loop behind `build_ladder`.
 
-The source's video is decoded once; each frame is turned upright (a transpose filter, for rotated
-sources), scaled per rung with swscale (sample aspect applied, 10-bit and 4:2:2 converted to 8-bit
-4:2:0; smaller rungs from larger ones, see CASCADE_RATIO) and handed to every rung's encoder with
-the same timestamp. Keyframes are forced by time: the first frame at or after every multiple of
-the GOP duration is an I frame (an IDR) in every rung, so every rung is segmented at the same
-instants. Timestamps pass through (variable frame
-rate stays variable); all rungs get identical ones.
+The source's video is decoded once; each frame is deinterlaced when flagged interlaced
+(deinterlace.py), turned upright (a transpose filter, for rotated sources), scaled per rung with
+swscale (sample aspect applied, 10-bit and 4:2:2 converted to 8-bit 4:2:0; smaller rungs from
+larger ones, see CASCADE_RATIO) and handed to every rung's encoder with the same timestamp.
+Keyframes are forced by time: the first frame at or after every multiple of the GOP duration is
+an I frame (an IDR) in every rung, so every rung is segmented at the same instants. Timestamps
+pass through (variable frame rate stays variable); all rungs get identical ones.
 
 The main thread demuxes, decodes (FFmpeg's frame threads) and scales (one reusable swscale
 context per rung; PyAV releases the GIL while it scales); every rung's encoder and segmenter runs
@@ -28,6 +28,7 @@ import av.filter
 from av.video.reformatter import VideoReformatter
 
 from mediaserver.media import ladder
+from mediaserver.media.deinterlace import Deinterlacer
 from mediaserver.media.ladder import LadderProfile
 from mediaserver.media.languages import safe_code
 from mediaserver.media.segmenter import AudioRendition, EncoderThread, VideoRung
@@ -100,6 +101,7 @@ class Pipeline:
         self.audio_outputs: dict[int, list[tuple[str, AudioRendition]]] = {}
         self.audio_meta: dict[str, dict] = {}
         self.upright: Upright | None = None
+        self.deinterlace = Deinterlacer(self.video.time_base if self.video else None)
         self.frames = 0
         self.position = 0.0
         self.ended = 0.0
@@ -303,6 +305,8 @@ class Pipeline:
             try:
                 packet = next(demuxed)
             except StopIteration:
+                for frame in self.deinterlace.flush():
+                    self._video_frame(frame)
                 return
             except av.FFmpegError as exc:
                 raise LadderError(
@@ -325,7 +329,8 @@ class Pipeline:
             return
         for frame in frames:
             if stream.type == "video":
-                self._video_frame(frame)
+                for picture in self.deinterlace(frame):
+                    self._video_frame(picture)
             else:
                 self._audio_frame(stream, frame)
 

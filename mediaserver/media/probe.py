@@ -26,6 +26,7 @@ MAX_TAGS = 128
 MAX_TEXT = 1024
 MAX_CHAPTERS = 1000
 ROTATION_PACKET_BUDGET = 200  # packets read, at most, to find each video stream's first frame
+INTERLACED_FIELD_ORDERS = (2, 3, 4, 5)  # AVFieldOrder: TT, BB, TB, BT (1 is progressive)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class VideoStreamInfo:
     default: bool
     forced: bool
     attached_picture: bool = False  # cover art stored as a one-frame video stream
+    interlaced: bool = False  # fields, not frames: deinterlaced whenever it is transcoded
 
 
 @dataclass(frozen=True)
@@ -208,11 +210,12 @@ def _normalise_rotation(degrees: float) -> int:
     return (round(degrees / 90) * 90) % 360
 
 
-def _first_frame_rotations(container: av.container.InputContainer, indexes: list[int]) -> dict:
-    """Clockwise rotation per video stream, from the display matrix FFmpeg attaches to decoded
-    frames (PyAV does not expose stream-level side data). Bounded: one frame per stream, at most
-    ROTATION_PACKET_BUDGET packets read; a stream that does not decode reports nothing."""
-    found: dict[int, int] = {}
+def _first_frames(container: av.container.InputContainer, indexes: list[int]) -> dict:
+    """(clockwise rotation, interlaced) per video stream, from its first decoded frame: the
+    display matrix FFmpeg attaches to it (PyAV does not expose stream-level side data) and its
+    interlaced flag. Bounded: one frame per stream, at most ROTATION_PACKET_BUDGET packets read;
+    a stream that does not decode reports nothing."""
+    found: dict[int, tuple[int, bool]] = {}
     streams = [container.streams[i] for i in indexes]
     for stream in streams:
         stream.codec_context.thread_count = 1
@@ -223,7 +226,8 @@ def _first_frame_rotations(container: av.container.InputContainer, indexes: list
             index = packet.stream.index
             if index not in found and packet.size:
                 for frame in packet.decode():
-                    found[index] = _normalise_rotation(-frame.rotation)
+                    rotation = _normalise_rotation(-frame.rotation)
+                    found[index] = (rotation, bool(frame.interlaced_frame))
                     break
             if budget <= 0 or len(found) == len(indexes):
                 break
@@ -232,7 +236,9 @@ def _first_frame_rotations(container: av.container.InputContainer, indexes: list
     return found
 
 
-def _video_info(stream: av.video.stream.VideoStream, rotation: int) -> VideoStreamInfo:
+def _video_info(
+    stream: av.video.stream.VideoStream, rotation: int, interlaced: bool
+) -> VideoStreamInfo:
     ctx = stream.codec_context
     width, height = ctx.width or 0, ctx.height or 0
     sar = stream.sample_aspect_ratio or ctx.sample_aspect_ratio
@@ -269,6 +275,7 @@ def _video_info(stream: av.video.stream.VideoStream, rotation: int) -> VideoStre
         default=default,
         forced=forced,
         attached_picture=bool(stream.disposition & av.stream.Disposition.attached_pic),
+        interlaced=interlaced or ctx.field_order in INTERLACED_FIELD_ORDERS,
     )
 
 
@@ -344,21 +351,25 @@ def _tags(container: av.container.InputContainer) -> dict[str, str]:
 
 
 def _describe(container: av.container.InputContainer, sniffed: Sniffed) -> ProbeResult:
+    pictures = [
+        s.index
+        for s in container.streams.video
+        if not s.disposition & av.stream.Disposition.attached_pic
+    ]
+    first = _first_frames(container, pictures) if pictures else {}
     rotations: dict[int, int] = {}
-    pending: list[int] = []
     for stream in container.streams.video:
         tagged = _rotation_from_tag(stream)
         if tagged is not None:
             rotations[stream.index] = _normalise_rotation(tagged)
-        elif not stream.disposition & av.stream.Disposition.attached_pic:
-            pending.append(stream.index)
-    if pending:
-        rotations.update(_first_frame_rotations(container, pending))
+        elif stream.index in first:
+            rotations[stream.index] = first[stream.index][0]
 
     video, audio, subtitles, other = [], [], [], []
     for stream in container.streams:
         if stream.type == "video" and stream.codec_context is not None:
-            video.append(_video_info(stream, rotations.get(stream.index, 0)))
+            interlaced = first.get(stream.index, (0, False))[1]
+            video.append(_video_info(stream, rotations.get(stream.index, 0), interlaced))
         elif stream.type == "audio" and stream.codec_context is not None:
             audio.append(_audio_info(stream))
         elif stream.type == "subtitle":

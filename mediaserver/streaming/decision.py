@@ -10,10 +10,11 @@ player tests MSE_CANDIDATES. A browser without MSE but with native HLS (Safari o
 to play what Apple devices play natively.
 
 Order: a subtitle to burn in, or a client asking for a transcode -> transcode; a published ladder
--> ladder; the source above the height cap -> transcode; the browser plays the container and both
-codecs (and the chosen audio is the file's first track, the only one a <video> element plays) ->
-direct; the browser plays the video codec in fMP4 -> remux (video copied, new container);
-otherwise -> transcode.
+-> ladder; the source above the height cap, or interlaced (browsers show the fields woven, with
+combing on anything that moves; the transcode deinterlaces) -> transcode; the browser plays the
+container and both codecs (and the chosen audio is the file's first track, the only one a <video>
+element plays) -> direct; the browser plays the video codec in fMP4 -> remux (video copied, new
+container); otherwise -> transcode.
 """
 
 from __future__ import annotations
@@ -239,6 +240,7 @@ class VideoInfo:
     width: int
     height: int
     bit_depth: int | None
+    interlaced: bool = False
 
 
 @dataclass(frozen=True)
@@ -321,6 +323,10 @@ def decide(
             "transcode",
             f"The source is {video.height} pixels high, above this stream's "
             f"{max_height}-pixel cap.",
+        )
+    if video is not None and video.interlaced:
+        return Decision(
+            "transcode", "The video is interlaced; it is deinterlaced while it is transcoded."
         )
     first_audio = source.audio[0] if source.audio else None
     vfam = family(video.codec) if video else None

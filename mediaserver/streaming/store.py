@@ -118,7 +118,13 @@ async def load_playable(db: Database, media_file_id: int) -> PlayableFile | None
         ).all()
     videos = [
         VideoInfo(
-            s.stream_index, s.codec or "", s.profile, s.width or 0, s.height or 0, s.bit_depth
+            s.stream_index,
+            s.codec or "",
+            s.profile,
+            s.width or 0,
+            s.height or 0,
+            s.bit_depth,
+            interlaced=bool(s.interlaced),
         )
         for s in streams
         if s.kind == "video"

@@ -11,6 +11,7 @@ from mediaserver.streaming.decision import (
     parse_live_variant,
 )
 from tests.helpers import api, csrf_from, pick_profile
+from tests.media.test_deinterlace import make_clip
 from tests.packaging.helpers import sign_in_with_profile
 from tests.streaming.helpers import add_described_file, add_probed_file, play, publish_ladder
 
@@ -107,6 +108,21 @@ async def test_unplayable_video_is_transcoded(sclient, media_dir, codec, profile
     data = await play(sclient, file_id, {"mse": CHROME, "max_height": 480})
     assert max(r["height"] for r in data["rungs"]) <= 480
     assert ".480." in data["url"]
+
+
+async def test_interlaced_video_is_transcoded_not_remuxed(sclient, media_dir):
+    """Browsers show interlaced pictures woven (combing): such a file is transcoded, which
+    deinterlaces, even though the browser could play its H.264 as it is."""
+    media_dir.mkdir(parents=True, exist_ok=True)
+    tv = await add_probed_file(
+        _db(sclient), media_dir, make_clip(media_dir / "TV.mkv", interlaced=True, seconds=1)
+    )
+    data = await play(sclient, tv, {"mse": CHROME})
+    assert data["method"] == "transcode" and "interlaced" in data["reason"], data
+    film = await add_probed_file(
+        _db(sclient), media_dir, make_clip(media_dir / "Film.mkv", interlaced=False, seconds=1)
+    )
+    assert (await play(sclient, film, {"mse": CHROME}))["method"] == "remux"
 
 
 async def test_hevc_mp4_plays_directly_where_the_browser_says_yes(sclient, media_dir):
