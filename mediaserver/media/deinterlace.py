@@ -102,3 +102,30 @@ class Deinterlacer:
                 frame.pts = round(frame.pts * frame.time_base / self.time_base)
             frame.time_base = self.time_base
             frames.append(frame)
+
+
+
+def deinterlace_still(frame: av.VideoFrame) -> av.VideoFrame:
+    """One picture on its own (a poster, a scrub tile), without combing when it is interlaced:
+    its top field alone (half the height; the caller scales it to the display size). bwdif needs
+    the neighbouring frames to tell still parts from moving ones, and a still has none."""
+    if not frame.interlaced_frame or min(frame.width, frame.height) < MIN_SIZE:
+        return frame
+    try:
+        graph = av.filter.Graph()
+        source = graph.add_buffer(
+            width=frame.width,
+            height=frame.height,
+            format=frame.format.name,
+            time_base=frame.time_base or Fraction(1, 90_000),
+        )
+        step = graph.add("field", "type=top")
+        sink = graph.add("buffersink")
+        source.link_to(step)
+        step.link_to(sink)
+        graph.configure()
+        source.push(frame)
+        return graph.vpull()
+    except (av.FFmpegError, ValueError) as exc:
+        log.warning("a %s still could not be deinterlaced: %s", frame.format.name, exc)
+        return frame

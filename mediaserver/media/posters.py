@@ -30,6 +30,7 @@ import av
 import av.error
 from PIL import Image, ImageFilter, ImageStat
 
+from mediaserver.media.deinterlace import deinterlace_still
 from mediaserver.media.sniff import MediaRejected, ffmpeg_reason, open_media
 
 CARD_WIDTHS = (1280, 640, 320)
@@ -105,8 +106,10 @@ def clockwise_rotation(frame: av.VideoFrame) -> int:
 
 
 def frame_image(frame: av.VideoFrame, width: int, height: int) -> Image.Image:
-    """The frame, upright, as an RGB image of exactly width x height (the upright size)."""
+    """The frame, deinterlaced and upright, as an RGB image of exactly width x height (the
+    upright size)."""
     rotation = clockwise_rotation(frame)
+    frame = deinterlace_still(frame)
     coded = (height, width) if rotation in (90, 270) else (width, height)
     picture = frame.reformat(
         width=coded[0], height=coded[1], format="rgb24", interpolation="AREA"

@@ -15,6 +15,7 @@ from mediaserver.media.encode import build_ladder
 from mediaserver.media.keyframes import grid_timeline
 from mediaserver.media.ladder import LadderProfile, plan_rungs
 from mediaserver.media.live import LiveSpec, run_live
+from mediaserver.media.posters import frame_image
 from mediaserver.media.probe import probe_file
 from tests.media.test_live_engine import Collect
 
@@ -60,11 +61,14 @@ def combing(frame: av.VideoFrame) -> float:
     in a combed picture, and not at all in a clean one."""
     gray = frame.reformat(format="gray")
     plane = gray.planes[0]
-    data, size = bytes(plane), plane.line_size
-    rows = [data[y * size : y * size + gray.width] for y in range(gray.height)]
+    return line_difference(bytes(plane), plane.line_size, gray.width, gray.height)
+
+
+def line_difference(data: bytes, size: int, width: int, height: int) -> float:
+    rows = [data[y * size : y * size + width] for y in range(height)]
     pairs = zip(rows, rows[1:], strict=False)
     total = sum(abs(a - b) for up, down in pairs for a, b in zip(up, down, strict=True))
-    return total / (gray.width * (gray.height - 1))
+    return total / (width * (height - 1))
 
 
 def frames_of(data: bytes) -> list[av.VideoFrame]:
@@ -135,3 +139,10 @@ def test_on_the_fly_transcode_is_deinterlaced(interlaced: Path, source_combing: 
     frames = frames_of(hooks.init + hooks.segments[0] + hooks.segments[1])
     assert len(frames) == 3 * FPS  # the frame the filter held back comes out at the end
     assert sum(combing(f) for f in frames[5:15]) / 10 < source_combing / 4
+
+
+def test_posters_and_scrub_tiles_are_deinterlaced(interlaced: Path, source_combing: float):
+    with av.open(str(interlaced)) as container:
+        frame = list(container.decode(video=0))[10]
+    image = frame_image(frame, WIDTH, HEIGHT).convert("L")
+    assert line_difference(image.tobytes(), WIDTH, WIDTH, HEIGHT) < source_combing / 4
