@@ -104,7 +104,6 @@ class Deinterlacer:
             frames.append(frame)
 
 
-
 def deinterlace_still(frame: av.VideoFrame) -> av.VideoFrame:
     """One picture on its own (a poster, a scrub tile), without combing when it is interlaced:
     its top field alone (half the height; the caller scales it to the display size). bwdif needs
