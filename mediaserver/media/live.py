@@ -4,8 +4,8 @@
 the source safely (sniff.open_media), seeks to the keyframe before the start segment, and writes
 CMAF fMP4 segments through `hooks`:
 
-- transcode: decode, deinterlace frames flagged interlaced (deinterlace.py), drop the frames
-  before the start, turn upright, burn in a bitmap subtitle
+- transcode: decode, deinterlace frames flagged interlaced (deinterlace.py), tone map HDR to
+  SDR (tonemap.py), drop the frames before the start, turn upright, burn in a bitmap subtitle
   when asked (burnin.py), scale to the rung (square pixels, even sizes, from ladder.plan_rungs),
   encode libx264 with a keyframe forced at every segment start and no other (scenecut off), and
   AAC-LC stereo on a fixed sample grid (live_audio.py). The first segment of every run comes
@@ -37,6 +37,7 @@ from mediaserver.media.ladder import RungPlan
 from mediaserver.media.live_audio import AudioGrid, add_aac_stream, output_rate
 from mediaserver.media.live_mux import SegmentAssembler, open_fmp4
 from mediaserver.media.sniff import MediaRejected, open_media
+from mediaserver.media.tonemap import TRANSFERS, ToneMapper
 from mediaserver.media.upright import Upright, rotation_of
 
 VIDEO_TIME_BASE = Fraction(1, 90_000)
@@ -136,6 +137,9 @@ class _Session:
         self.burn: BurnIn | None = None
         self.upright: Upright | None = None
         self.deinterlace = Deinterlacer(self.video.time_base)
+        trc = self.video.codec_context.color_trc
+        self.tonemap = ToneMapper(trc) if spec.mode == "transcode" and trc in TRANSFERS else None
+        self.hdr_scaler = VideoReformatter()
         self.scaler = VideoReformatter()
         self.v_out: av.video.stream.VideoStream | None = None
         rate = self.video.average_rate or self.video.guessed_rate or Fraction(30)
@@ -342,6 +346,10 @@ class _Session:
         if self.burn is not None:
             picture = self.burn.apply(picture, at)
         plan = self.spec.rung
+        if self.tonemap is not None:  # HDR: scaled first (still 10-bit), then mapped: less work
+            picture = self.tonemap(
+                self.hdr_scaler.reformat(picture, plan.width, plan.height, interpolation=SCALER)
+            )
         scaled = self.scaler.reformat(
             picture, plan.width, plan.height, "yuv420p", interpolation=SCALER
         )

@@ -1,12 +1,13 @@
 """One decode of the source feeding every rendition: the loop behind `build_ladder`.
 
 The source's video is decoded once; each frame is deinterlaced when flagged interlaced
-(deinterlace.py), turned upright (a transpose filter, for rotated sources), scaled per rung with
-swscale (sample aspect applied, 10-bit and 4:2:2 converted to 8-bit 4:2:0; smaller rungs from
-larger ones, see CASCADE_RATIO) and handed to every rung's encoder with the same timestamp.
-Keyframes are forced by time: the first frame at or after every multiple of the GOP duration is
-an I frame (an IDR) in every rung, so every rung is segmented at the same instants. Timestamps
-pass through (variable frame rate stays variable); all rungs get identical ones.
+(deinterlace.py), tone mapped to BT.709 SDR when HDR (tonemap.py), turned upright (a transpose
+filter, for rotated sources), scaled per rung with swscale (sample aspect applied, 10-bit and 4:2:2
+converted to 8-bit 4:2:0; smaller rungs from larger ones, see CASCADE_RATIO) and handed to every
+rung's encoder with the same timestamp. Keyframes are forced by time: the first frame at or after
+every multiple of the GOP duration is an I frame (an IDR) in every rung, so every rung is segmented
+at the same instants. Timestamps pass through (variable frame rate stays variable); all rungs get
+identical ones.
 
 The main thread demuxes, decodes (FFmpeg's frame threads) and scales (one reusable swscale
 context per rung; PyAV releases the GIL while it scales); every rung's encoder and segmenter runs
@@ -32,6 +33,7 @@ from mediaserver.media.deinterlace import Deinterlacer
 from mediaserver.media.ladder import LadderProfile
 from mediaserver.media.languages import safe_code
 from mediaserver.media.segmenter import AudioRendition, EncoderThread, VideoRung
+from mediaserver.media.tonemap import BT709, TRANSFERS, ToneMapper
 from mediaserver.media.upright import Upright, rotation_of
 
 MAX_DECODE_ERRORS = 8  # corrupt packets tolerated per stream (players skip them too)
@@ -40,7 +42,6 @@ PROGRESS_EVERY_SECONDS = 0.5
 # when more) before the file counts as truncated: subtitles and container padding can outlast it.
 TRUNCATION_TOLERANCE = 0.05
 TRUNCATION_TOLERANCE_SECONDS = 2.0
-HDR_TRANSFERS = (16, 18)  # PQ, HLG: no tone mapping here, so no colour tags are copied
 INTERPOLATION = "BICUBIC"  # FFmpeg's scale filter default, so the bench compares like with like
 # A rung is scaled from the smallest rung already made that is at least this much larger (else
 # from the source): 1080p -> 720p -> 480p, 720p -> 360p. Half the scaling time of scaling every
@@ -102,6 +103,7 @@ class Pipeline:
         self.audio_meta: dict[str, dict] = {}
         self.upright: Upright | None = None
         self.deinterlace = Deinterlacer(self.video.time_base if self.video else None)
+        self.tonemap: ToneMapper | None = None
         self.frames = 0
         self.position = 0.0
         self.ended = 0.0
@@ -147,7 +149,10 @@ class Pipeline:
         gop = ladder.gop_frames(self.profile, float(self.frame_rate))
         colour = {}
         ctx = stream.codec_context
-        if ctx.color_trc not in HDR_TRANSFERS and ctx.color_primaries not in (9,):
+        if ctx.color_trc in TRANSFERS:  # HDR: tone mapped to BT.709 SDR, tagged as such
+            self.tonemap = ToneMapper(ctx.color_trc)
+            colour = {name: BT709 for name in ("color_primaries", "color_trc", "colorspace")}
+        elif ctx.color_primaries != 9:  # BT.2020 SDR is left untagged (8-bit 4:2:0 out)
             for name in ("color_primaries", "color_trc", "colorspace"):
                 value = getattr(ctx, name, None)
                 if value and value != 2:  # 2 = unspecified
@@ -233,6 +238,8 @@ class Pipeline:
         if key:
             gop = Fraction(str(self.profile.gop_seconds))
             self._next_key = (math.floor(at / gop) + 1) * gop
+        if self.tonemap is not None:
+            frame = self.tonemap(frame)
         upright = self.upright(frame)
         made: list[av.VideoFrame] = []
         for worker, scaler in zip(self.workers, self.scalers, strict=True):
