@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import av
 import av.error
 
+from mediaserver.media.channel_layouts import make_layouts_safe
 from mediaserver.media.magic import HEAD_BYTES, classify_head, structure_problem
 
 MAX_STREAMS = 64
@@ -282,6 +283,7 @@ def open_media(
             raise MediaRejected(ffmpeg_reason(exc, sniffed)) from None
         try:
             check_bounds(container)
+            make_layouts_safe(container)
             yield container, sniffed
         finally:
             container.close()
