@@ -35,12 +35,14 @@ from mediaserver.media.deinterlace import Deinterlacer
 from mediaserver.media.keyframes import Timeline, first_video, start_offset
 from mediaserver.media.ladder import RungPlan
 from mediaserver.media.live_audio import AudioGrid, add_aac_stream, output_rate
+from mediaserver.media.live_copy import CopyTimes, decode_delay
 from mediaserver.media.live_mux import SegmentAssembler, open_fmp4
 from mediaserver.media.sniff import MediaRejected, open_media
 from mediaserver.media.tonemap import TRANSFERS, ToneMapper
 from mediaserver.media.upright import Upright, rotation_of
 
 VIDEO_TIME_BASE = Fraction(1, 90_000)
+MAX_EARLY_AUDIO = 500  # copied audio packets kept while waiting for the first keyframe
 MAX_DECODE_ERRORS = 8
 SEEK_MARGIN = Fraction(1, 2)  # seek this far before the start: the audio preroll is there too
 COPY_CODECS = ("h264", "hevc")  # what browsers play from fMP4
@@ -116,10 +118,13 @@ class _Session:
             )
             if self.audio is None:
                 raise LiveError("the chosen audio track is not in the source")
+        # AAC is copied only with its AudioSpecificConfig; ADTS AAC (MPEG-TS, raw .aac) has none
+        # and MP4 cannot carry it as it is, so it is encoded like any other codec.
         self.copy_audio = (
             spec.mode == "remux"
             and self.audio is not None
             and self.audio.codec_context.name == "aac"
+            and bool(self.audio.codec_context.extradata)
         )
         if spec.mode == "remux" and self.video.codec_context.name not in COPY_CODECS:
             raise LiveError("the video is not H.264 or HEVC, so it cannot be remuxed")
@@ -144,11 +149,14 @@ class _Session:
         self.v_out: av.video.stream.VideoStream | None = None
         rate = self.video.average_rate or self.video.guessed_rate or Fraction(30)
         self.frame = 1 / Fraction(rate if 1 <= rate <= 240 else 30).limit_denominator(1001)
-        self.reorder = min(4, max(0, self.video.codec_context.has_b_frames or 0))
+        self.delay = decode_delay(bool(self.video.codec_context.has_b_frames))  # live_copy.py
         self.assembler.tolerance = float(self.frame) / 3
         if spec.mode == "remux":
-            self.assembler.shift = float(self.reorder * self.frame)
-        self.gop_start, self.gop_index = Fraction(0), 0
+            self.assembler.shift = float(self.delay * self.frame)
+        self.copy_times = CopyTimes(self.frame, self.delay, self.video.time_base)
+        # Copied audio demuxed before the first keyframe (stored before it in the file) that
+        # may still follow the video's first decode time: kept until that time is known.
+        self.early_audio: list[av.Packet] = []
         self.a_out: av.stream.Stream | None = None
         self.fast: av.VideoCodecContext | None = None  # the first segment's faster encoder
         self.rate = Fraction(30)
@@ -385,40 +393,29 @@ class _Session:
             not packet.is_keyframe or at < self.begin - Fraction(1, 10_000)
         ):
             return True
-        if packet.is_keyframe:
-            if not self._turn(at):
-                return False
-            self.gop_start, self.gop_index = at, 0
-        # Decode times are rebuilt from the GOP's keyframe (demuxers leave them out after a seek
-        # and around the start), so they are the same whether the session started here or not:
-        # keyframe time minus the reorder delay, one frame apart. Composition offsets are signed
-        # (CMAF), so a B-frame shown before its decode time is still exact.
-        tb = self.video.time_base
-        dts = math.floor((self.gop_start + (self.gop_index - self.reorder) * self.frame) / tb)
-        self.gop_index += 1
-        dts = max(dts, self.last_pts + 1)
-        self.last_pts = dts
-        packet.pts = math.floor(at / tb)
-        packet.dts = dts
+        if packet.is_keyframe and not self._turn(at):
+            return False
+        self.copy_times.place(packet, at)
+        packet.stream = self.v_out
         if self.anchor is None:
-            self.anchor = dts * tb
+            self.anchor = packet.dts * self.video.time_base
             if self.grid is not None:
                 self.grid.set_anchor(self.anchor)
-        packet.stream = self.v_out
-        self._mux_video([packet])
+            self._mux_video([packet])
+            early, self.early_audio = self.early_audio, []
+            for sound in early:
+                self._copy_audio(sound)
+        else:
+            self._mux_video([packet])
         return True
 
     def _audio_packet(self, packet: av.Packet) -> None:
         if self.copy_audio:
-            if self.anchor is None or packet.dts is None:
-                return  # audio before the video start belongs to an earlier segment
-            offset = round(self.t0 / self.audio.time_base)
-            packet.pts = (packet.pts if packet.pts is not None else packet.dts) - offset
-            packet.dts -= offset
-            if packet.dts * self.audio.time_base < self.anchor:
-                return
-            packet.stream = self.a_out
-            self.out.mux_one(packet)
+            if self.anchor is None and packet.dts is not None:
+                self.early_audio.append(packet)
+                del self.early_audio[:-MAX_EARLY_AUDIO]
+            else:
+                self._copy_audio(packet)
             return
         if self.grid is None:
             return
@@ -429,6 +426,17 @@ class _Session:
             return
         for frame in frames:
             self.grid.add(frame, self._seconds(frame.pts, self.audio), self.audio.time_base)
+
+    def _copy_audio(self, packet: av.Packet) -> None:
+        if self.anchor is None or packet.dts is None:
+            return  # audio before the video start belongs to an earlier segment
+        offset = round(self.t0 / self.audio.time_base)
+        packet.pts = (packet.pts if packet.pts is not None else packet.dts) - offset
+        packet.dts -= offset
+        if packet.dts * self.audio.time_base < self.anchor:
+            return
+        packet.stream = self.a_out
+        self.out.mux_one(packet)
 
     def _damaged(self, exc: av.FFmpegError) -> None:
         self.errors += 1

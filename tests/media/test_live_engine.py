@@ -4,6 +4,8 @@ play, exact boundaries, and restarts that give the same segments as a session fr
 from __future__ import annotations
 
 import io
+import random
+import struct
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
@@ -14,6 +16,7 @@ import pytest
 from mediaserver.media.keyframes import grid_timeline, load_or_index, remux_timeline
 from mediaserver.media.ladder import LadderProfile, plan_rungs
 from mediaserver.media.live import LiveError, LiveSpec, run_live
+from mediaserver.media.live_mux import _children
 from tests.media_factory import make_truncated
 
 FPS = 24
@@ -224,3 +227,134 @@ def test_the_first_segment_comes_from_a_faster_preset_with_the_same_headers(clip
                 assert frame.width == 192
                 frames += 1
         assert frames == round((5.0 - 2 * start) * FPS)
+
+
+def presentation_times(segment: bytes) -> list[int]:
+    """Video (track 1) presentation times of every sample, in the track's timescale, as a player
+    computes them: tfdt, plus durations, plus signed composition offsets. (PyAV's demuxer shifts
+    a fragment whose offsets go negative, so its pts are not what a browser shows.)"""
+    times: list[int] = []
+    for kind, start, end in _children(segment, 0, len(segment)):
+        if kind != b"moof":
+            continue
+        for traf, t_start, t_end in _children(segment, start, end):
+            if traf == b"traf":
+                times += _traf_times(segment, t_start, t_end)
+    return times
+
+
+def _traf_times(data: bytes, start: int, end: int) -> list[int]:
+    track, base, default_duration, times = None, 0, 0, []
+    for kind, s, _e in _children(data, start, end):
+        if kind == b"tfhd":
+            flags = struct.unpack_from(">I", data, s)[0] & 0xFFFFFF
+            track = struct.unpack_from(">I", data, s + 4)[0]
+            at = s + 8 + (8 if flags & 1 else 0) + (4 if flags & 2 else 0)
+            if flags & 8:
+                default_duration = struct.unpack_from(">I", data, at)[0]
+        elif kind == b"tfdt":
+            base = struct.unpack_from(">Q" if data[s] else ">I", data, s + 4)[0]
+        elif kind == b"trun" and track == 1:
+            head = struct.unpack_from(">I", data, s)[0]
+            version, flags = head >> 24, head & 0xFFFFFF
+            count = struct.unpack_from(">I", data, s + 4)[0]
+            at = s + 8 + (4 if flags & 1 else 0) + (4 if flags & 4 else 0)
+            clock = base
+            for _ in range(count):
+                duration, offset = default_duration, 0
+                if flags & 0x100:
+                    duration = struct.unpack_from(">I", data, at)[0]
+                    at += 4
+                at += (4 if flags & 0x200 else 0) + (4 if flags & 0x400 else 0)
+                if flags & 0x800:
+                    offset = struct.unpack_from(">i" if version else ">I", data, at)[0]
+                    at += 4
+                times.append(clock + offset)
+                clock += duration
+    return times
+
+
+def make_open_gop_hevc(path: Path, seconds: float = 4.0) -> Path:
+    """HEVC as x265 makes it by default, only more so: open GOPs (CRA keyframes followed by
+    leading pictures shown before them) and deep B-pyramids, on a moving texture (flat pictures
+    get no B-frames)."""
+    noise = random.Random(7)
+    texture = bytes(noise.randrange(16, 235) for _ in range(192 * 108 * 2))
+    with av.open(str(path), "w", format="matroska") as out:
+        video = out.add_stream(
+            "libx265",
+            rate=FPS,
+            options={
+                "preset": "medium",
+                "x265-params": "log-level=error:bframes=8:b-pyramid=1:keyint=48:min-keyint=48"
+                ":open-gop=1:scenecut=0",
+            },
+        )
+        video.width, video.height, video.pix_fmt = 192, 108, "yuv420p"
+        for i in range(int(seconds * FPS)):
+            frame = av.VideoFrame(192, 108, "yuv420p")
+            shift = i * 3
+            moved = texture[shift:] + texture[:shift]
+            frame.planes[0].update(moved[: frame.planes[0].buffer_size])
+            for plane in frame.planes[1:]:
+                plane.update(bytes([128]) * plane.buffer_size)
+            frame.pts = i
+            out.mux(video.encode(frame))
+        out.mux(video.encode())
+    return path
+
+
+def test_remux_of_open_gop_hevc_restarts_identically(tmp_path: Path) -> None:
+    """Leading pictures get decode times before their keyframe's (the muxer refused them with
+    "pts < dts" before), and a session started mid-file gives the same segments."""
+    source = make_open_gop_hevc(tmp_path / "x265.mkv")
+    with av.open(str(source)) as probe:
+        order = [p.pts for p in probe.demux(video=0) if p.pts is not None]
+    keyframe_2s = order.index(2000)  # a keyframe at 2 s, and pictures shown before it after it
+    assert min(order[keyframe_2s + 1 : keyframe_2s + 4]) < 2000
+    timeline = remux_timeline(load_or_index(source, tmp_path / "k.json"), 2.0)
+    spec = LiveSpec(source, "remux", timeline, None)
+    full, restarted = Collect(), Collect()
+    run_live(spec, 0, full)
+    run_live(spec, 1, restarted)
+    whole = packets(full.init + b"".join(full.segments[n] for n in sorted(full.segments)))
+    assert len(whole["video"]) == 4 * FPS
+    assert sorted(restarted.segments) == [1]
+    shown = presentation_times(full.segments[1])
+    assert shown == presentation_times(restarted.segments[1])  # what a browser shows
+    assert min(shown) < 2 * 16000 <= shown[0]  # leading pictures, shown before the keyframe
+
+
+def test_remux_of_mpeg_ts_encodes_its_adts_aac(tmp_path: Path) -> None:
+    """AAC in MPEG-TS is ADTS, which MP4 cannot carry as it is: it is encoded, not copied (the
+    muxer refused it before, and TS recordings could not be remuxed at all)."""
+    ts = tmp_path / "recording.ts"
+    with av.open(str(ts), "w", format="mpegts") as out:
+        video = out.add_stream("libx264", rate=FPS, options={"preset": "ultrafast", "g": "24"})
+        video.width, video.height, video.pix_fmt = 192, 108, "yuv420p"
+        sound = out.add_stream("aac", rate=48000)
+        sound.layout = "stereo"
+        size = sound.codec_context.frame_size or 1024
+        samples = 0
+        for i in range(3 * FPS):
+            frame = av.VideoFrame(192, 108, "yuv420p")
+            for plane in frame.planes:
+                plane.update(bytes([(i * 5) % 200 + 16]) * plane.buffer_size)
+            frame.pts = i
+            out.mux(video.encode(frame))
+            while samples < (i + 1) * 48000 // FPS:
+                chunk = av.AudioFrame(format="fltp", layout="stereo", samples=size)
+                for plane in chunk.planes:
+                    plane.update(b"\x00" * plane.buffer_size)
+                chunk.sample_rate, chunk.pts = 48000, samples
+                chunk.time_base = Fraction(1, 48000)
+                out.mux(sound.encode(chunk))
+                samples += size
+        out.mux(video.encode())
+        out.mux(sound.encode())
+    timeline = remux_timeline(load_or_index(ts, tmp_path / "k.json"), 2.0)
+    audio = next(iter(av.open(str(ts)).streams.audio)).index
+    hooks = Collect()
+    run_live(LiveSpec(ts, "remux", timeline, audio), 0, hooks)
+    got = packets(hooks.init + b"".join(hooks.segments[n] for n in sorted(hooks.segments)))
+    assert len(got["video"]) == 3 * FPS and got["audio"]
