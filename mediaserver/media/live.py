@@ -37,6 +37,7 @@ from mediaserver.media.ladder import RungPlan
 from mediaserver.media.live_audio import AudioGrid, add_aac_stream, output_rate
 from mediaserver.media.live_copy import CopyTimes, decode_delay
 from mediaserver.media.live_mux import SegmentAssembler, open_fmp4
+from mediaserver.media.live_seek import seek_before
 from mediaserver.media.sniff import MediaRejected, open_media
 from mediaserver.media.tonemap import TRANSFERS, ToneMapper
 from mediaserver.media.upright import Upright, rotation_of
@@ -97,6 +98,8 @@ def run_live(spec: LiveSpec, start: int, hooks: LiveHooks) -> None:
         raise LiveError(f"the source cannot be played: {exc.reason}") from None
     except av.FFmpegError as exc:
         raise LiveError(f"the source cannot be read: {_words(exc)}") from None
+    except OSError as exc:  # the fragment splitter refused what the muxer wrote
+        raise LiveError(f"the segment could not be written: {_words(exc)}") from None
 
 
 class _Session:
@@ -287,17 +290,11 @@ class _Session:
     def _seek(self) -> None:
         if self.start == 0:
             return
-        target = self.begin - SEEK_MARGIN + self.t0
         if self.burn is not None:
             # A cue shown at the start may have begun long before it: read the subtitle
             # packets of the seconds before (demux only) so it is on screen from the first frame.
             self.burn.prime(self.container, self.video, self.begin)
-        self.container.seek(
-            max(0, math.floor(target / self.video.time_base)),
-            stream=self.video,
-            backward=True,
-            any_frame=False,
-        )
+        seek_before(self.container, self.video, self.begin + self.t0, SEEK_MARGIN)
 
     def _seconds(self, pts: int | None, stream: av.stream.Stream) -> Fraction | None:
         return None if pts is None else pts * stream.time_base - self.t0

@@ -39,6 +39,11 @@ MUXER_OPTIONS = {
     "flush_packets": "1",
 }
 _VIDEO_TRACK_ID = 1  # the video stream is always added first
+# The muxer writes a moof with a placeholder size and seeks back to fill it in, which works only
+# while the whole box is still in its I/O buffer (the sink cannot seek). A moof grows by about
+# 16 bytes a sample: this holds one for ~30 minutes of audio (a fragment spanning a timestamp
+# jump in a broken recording) instead of failing with "malformed box".
+WRITE_BUFFER = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -190,7 +195,9 @@ def _tfdts(moof: bytes) -> list[tuple[int, int]]:
 
 def open_fmp4(sink: FragmentSink) -> av.container.OutputContainer:
     """An fMP4 muxer writing into `sink`."""
-    return av.open(sink, "w", format="mp4", container_options=dict(MUXER_OPTIONS))
+    return av.open(
+        sink, "w", format="mp4", container_options=dict(MUXER_OPTIONS), buffer_size=WRITE_BUFFER
+    )
 
 
 class SegmentAssembler:
