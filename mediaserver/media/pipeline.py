@@ -33,6 +33,7 @@ from mediaserver.media.deinterlace import Deinterlacer
 from mediaserver.media.ladder import LadderProfile
 from mediaserver.media.languages import safe_code
 from mediaserver.media.segmenter import AudioRendition, EncoderThread, VideoRung
+from mediaserver.media.sniff import container_seconds
 from mediaserver.media.tonemap import BT709, TRANSFERS, ToneMapper
 from mediaserver.media.upright import Upright, rotation_of
 
@@ -126,8 +127,7 @@ class Pipeline:
         ]
         if own:
             return max(own)
-        duration = self.container.duration
-        return duration / 1_000_000 if duration and duration > 0 else None
+        return container_seconds(self.container)
 
     def _open_video(self, frame: av.VideoFrame) -> None:
         stream = self.video

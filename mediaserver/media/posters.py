@@ -31,7 +31,7 @@ import av.error
 from PIL import Image, ImageFilter, ImageStat
 
 from mediaserver.media.deinterlace import deinterlace_still
-from mediaserver.media.sniff import MediaRejected, ffmpeg_reason, open_media
+from mediaserver.media.sniff import MediaRejected, container_seconds, ffmpeg_reason, open_media
 
 CARD_WIDTHS = (1280, 640, 320)
 MEASURE_WIDTH = 640
@@ -250,9 +250,7 @@ def poster_positions(duration: float | None, count: int) -> list[float]:
 def _duration(container: av.container.InputContainer, stream: av.video.stream.VideoStream):
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)
-    if container.duration and container.duration > 0:
-        return container.duration / 1_000_000
-    return None
+    return container_seconds(container)
 
 
 def make_poster_candidates(

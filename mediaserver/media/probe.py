@@ -16,7 +16,13 @@ import av
 import av.error
 
 from mediaserver.media.magic import kind_and_extension
-from mediaserver.media.sniff import MediaRejected, Sniffed, ffmpeg_reason, open_media
+from mediaserver.media.sniff import (
+    MediaRejected,
+    Sniffed,
+    container_seconds,
+    ffmpeg_reason,
+    open_media,
+)
 
 BITMAP_SUBTITLE_CODECS = frozenset(
     {"hdmv_pgs_subtitle", "dvd_subtitle", "dvb_subtitle", "xsub", "dvb_teletext"}
@@ -378,13 +384,13 @@ def _describe(container: av.container.InputContainer, sniffed: Sniffed) -> Probe
             other.append(_other_info(stream))
     has_video = any(not v.attached_picture for v in video)
     kind, extension = kind_and_extension(container.format.name, sniffed.kind, has_video)
-    duration = container.duration
+    duration = container_seconds(container)
     return ProbeResult(
         container=container.format.name,
         container_kind=kind,
         extension=extension,
         size_bytes=sniffed.size_bytes,
-        duration_seconds=round(duration / 1_000_000, 3) if duration and duration > 0 else None,
+        duration_seconds=round(duration, 3) if duration else None,
         bitrate=container.bit_rate or None,
         tags=_tags(container),
         video=tuple(video),

@@ -250,6 +250,20 @@ def check_bounds(container: av.container.InputContainer) -> None:
         )
 
 
+def container_seconds(container: av.container.InputContainer) -> float | None:
+    """How long the programme lasts, in seconds, or None when the file does not say. FFmpeg's
+    duration, less the start time for Matroska: its declared duration runs from 0 even when
+    the timestamps start later (a recording cut from a stream, `-output_ts_offset`), so a file
+    starting at 1 h and lasting 3 s would otherwise claim 1 h 3 s."""
+    duration = container.duration
+    if not duration or duration <= 0:
+        return None
+    start = container.start_time or 0
+    if "matroska" in container.format.name and 0 < start < duration:
+        duration -= start
+    return duration / 1_000_000
+
+
 @contextmanager
 def open_media(
     path: str | os.PathLike[str] | bytes,

@@ -41,7 +41,7 @@ from mediaserver.media.posters import (
     scaled_size,
     stream_start,
 )
-from mediaserver.media.sniff import MediaRejected, ffmpeg_reason, open_media
+from mediaserver.media.sniff import MediaRejected, container_seconds, ffmpeg_reason, open_media
 from mediaserver.media.webvtt import vtt_timestamp
 
 VTT_NAME = "thumbnails.vtt"
@@ -198,8 +198,9 @@ def _save_sheet(sheet: Image.Image, out_dir: Path, number: int) -> str:
 
 
 def _duration(container: av.container.InputContainer, stream: av.video.stream.VideoStream):
-    if container.duration and container.duration > 0:
-        return container.duration / 1_000_000
+    seconds = container_seconds(container)
+    if seconds:
+        return seconds
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)
     return None
