@@ -43,6 +43,9 @@ from mediaserver.media.tonemap import TRANSFERS, ToneMapper
 from mediaserver.media.upright import Upright, rotation_of
 
 VIDEO_TIME_BASE = Fraction(1, 90_000)
+# Audio packets in a row giving no sound (errors or nothing) after which the track counts as
+# broken and silence follows the picture. Real audio arriving later still takes over.
+SILENT_AFTER_PACKETS = 4
 MAX_EARLY_AUDIO = 500  # copied audio packets kept while waiting for the first keyframe
 MAX_DECODE_ERRORS = 8
 SEEK_MARGIN = Fraction(1, 2)  # seek this far before the start: the audio preroll is there too
@@ -160,6 +163,7 @@ class _Session:
         # Copied audio demuxed before the first keyframe (stored before it in the file) that
         # may still follow the video's first decode time: kept until that time is known.
         self.early_audio: list[av.Packet] = []
+        self.audio_failures = 0  # audio packets in a row that gave no sound
         self.a_out: av.stream.Stream | None = None
         self.fast: av.VideoCodecContext | None = None  # the first segment's faster encoder
         self.rate = Fraction(30)
@@ -365,6 +369,8 @@ class _Session:
             self._mux_video(self._end_fast())  # the main encoder takes over at this segment
         encoder = self.fast if self.fast is not None else self.v_out
         self._mux_video(encoder.encode(scaled))
+        if self.grid is not None and self.audio_failures >= SILENT_AFTER_PACKETS:
+            self.grid.cover(at + self.frame)
         return True
 
     def _end_fast(self) -> list[av.Packet]:
@@ -418,9 +424,12 @@ class _Session:
             return
         try:
             frames = packet.decode()
-        except av.FFmpegError as exc:
-            self._damaged(exc)
+        except av.FFmpegError:
+            # Damaged audio never stops the picture: short gaps are filled by the grid, and a
+            # track that keeps failing is replaced by silence as the video goes (_video_frame).
+            self.audio_failures += 1
             return
+        self.audio_failures = 0 if frames else self.audio_failures + 1
         for frame in frames:
             self.grid.add(frame, self._seconds(frame.pts, self.audio), self.audio.time_base)
 

@@ -99,6 +99,18 @@ class AudioGrid:
         self.fifo.write(frame)
         self._drain(final=False)
 
+    def cover(self, seconds: Fraction) -> None:
+        """Silence up to `seconds` (programme time), for a track whose packets do not decode:
+        the segments still carry audio, so players do not wait for it."""
+        if self.anchor is None:
+            return
+        end = round(seconds * self.rate)
+        origin = self.next_frame * FRAME + self.fifo.samples
+        if end > origin:
+            self._silence(end - origin)
+            self.position = end
+            self._drain(final=False)
+
     def _silence(self, samples: int) -> None:
         while samples > 0:
             count = min(samples, self.rate)

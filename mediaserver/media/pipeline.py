@@ -17,8 +17,11 @@ threads inside. Audio is cheap and stays on the main thread.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import os
+import shutil
 import time
 from collections.abc import Callable
 from fractions import Fraction
@@ -50,6 +53,7 @@ INTERPOLATION = "BICUBIC"  # FFmpeg's scale filter default, so the bench compare
 # proper >= 1.5x downscale, so no visible softening.
 CASCADE_RATIO = 1.5
 PictureType = av.video.frame.PictureType
+log = logging.getLogger(__name__)
 
 
 class LadderError(Exception):
@@ -109,6 +113,7 @@ class Pipeline:
         self.position = 0.0
         self.ended = 0.0
         self.errors: dict[int, int] = {}
+        self.dropped: set[int] = set()  # audio streams left out: they do not decode
         self.frame_rate = Fraction(30)
         self.started = time.monotonic()
         self._last_progress = 0.0
@@ -324,10 +329,15 @@ class Pipeline:
 
     def _decode(self, packet: av.Packet) -> None:
         stream = packet.stream
+        if stream.index in self.dropped:
+            return
         try:
             frames = packet.decode()
         except av.FFmpegError as exc:
             count = self.errors[stream.index] = self.errors.get(stream.index, 0) + 1
+            if count > MAX_DECODE_ERRORS and self._can_drop(stream):
+                self._drop_audio(stream, exc)
+                return
             if count > MAX_DECODE_ERRORS:
                 raise LadderError(
                     f"the {stream.type} stream is damaged around {self.position:.1f} s "
@@ -340,6 +350,27 @@ class Pipeline:
                     self._video_frame(picture)
             else:
                 self._audio_frame(stream, frame)
+
+    def _can_drop(self, stream: av.stream.Stream) -> bool:
+        """An audio track that will not decode is left out when the title has something else."""
+        if stream.type != "audio":
+            return False
+        others = [s for s in self.audio if s is not stream and s.index not in self.dropped]
+        return self.video is not None or bool(others)
+
+    def _drop_audio(self, stream: av.stream.Stream, exc: av.FFmpegError) -> None:
+        self.dropped.add(stream.index)
+        position = self.audio.index(stream) + 1
+        log.warning(
+            "audio track %d (%s) cannot be decoded (%s): the title is packaged without it",
+            position,
+            stream.codec_context.name,
+            _words(exc),
+        )
+        for _name, output in self.audio_outputs.pop(stream.index, []):
+            with contextlib.suppress(av.FFmpegError, OSError, RuntimeError):
+                output.close(False)
+            shutil.rmtree(output.folder, ignore_errors=True)
 
     def _close(self, flush: bool) -> None:
         problems = []
