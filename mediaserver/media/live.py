@@ -9,7 +9,7 @@ CMAF fMP4 segments through `hooks`:
   when asked (burnin.py), scale to the rung (square pixels, even sizes, from ladder.plan_rungs),
   encode libx264 with a keyframe forced at every segment start and no other (scenecut off), and
   AAC-LC stereo on a fixed sample grid (live_audio.py). The first segment of every run comes
-  from a faster preset whose SPS/PPS are identical (time to first frame; see _fast_encoder);
+  from a faster preset whose SPS/PPS are identical (time to first frame; live_encoder.py);
 - remux: copy the video packets from the segment's own keyframe (the timeline is cut at source
   keyframes, keyframes.py), audio copied when it is AAC, else encoded as above.
 
@@ -36,13 +36,18 @@ from mediaserver.media.keyframes import Timeline, first_video, start_offset
 from mediaserver.media.ladder import RungPlan
 from mediaserver.media.live_audio import AudioGrid, add_aac_stream, output_rate
 from mediaserver.media.live_copy import CopyTimes, decode_delay
+from mediaserver.media.live_encoder import (
+    VIDEO_TIME_BASE,
+    EncoderSettings,
+    add_video_encoder,
+    fast_encoder,
+)
 from mediaserver.media.live_mux import SegmentAssembler, open_fmp4
 from mediaserver.media.live_seek import seek_before
 from mediaserver.media.sniff import MediaRejected, open_media
 from mediaserver.media.tonemap import TRANSFERS, ToneMapper
 from mediaserver.media.upright import Upright, rotation_of
 
-VIDEO_TIME_BASE = Fraction(1, 90_000)
 # Audio packets in a row giving no sound (errors or nothing) after which the track counts as
 # broken and silence follows the picture. Real audio arriving later still takes over.
 SILENT_AFTER_PACKETS = 4
@@ -54,8 +59,6 @@ PictureType = av.video.frame.PictureType
 # Downscaling (the usual case) with a bilinear filter scaled to the ratio: half the CPU of bicubic
 # and no visible difference at these sizes.
 SCALER = "BILINEAR"
-FAST_PRESET = "superfast"  # about 30% less CPU than veryfast, same SPS/PPS (checked each time)
-SLOWER_THAN_FAST = ("veryfast", "faster", "fast", "medium")
 
 
 class LiveError(Exception):
@@ -166,14 +169,21 @@ class _Session:
         self.audio_failures = 0  # audio packets in a row that gave no sound
         self.a_out: av.stream.Stream | None = None
         self.fast: av.VideoCodecContext | None = None  # the first segment's faster encoder
-        self.rate = Fraction(30)
-        self.x264: dict[str, str] = {}
+        self.encoding: EncoderSettings | None = None  # transcode only
 
     # -- outputs ---------------------------------------------------------------------------------
 
     def _open_outputs(self) -> None:
         if self.spec.mode == "transcode":
-            self.v_out = self._video_encoder()
+            assert self.spec.rung is not None
+            self.encoding = EncoderSettings(self.spec.rung, self.spec.preset, self.spec.threads)
+            self.v_out = add_video_encoder(
+                self.out,
+                self.video.average_rate or self.video.guessed_rate,
+                self.encoding,
+                level=self.spec.level,
+                segment_seconds=self.timeline.extinf(0),
+            )
         else:
             self.v_out = self.out.add_stream_from_template(self.video)
             if self.video.codec_context.name == "hevc":
@@ -187,64 +197,8 @@ class _Session:
                 self.grid = AudioGrid(self.a_out, rate, self._mux)
         self.out.start_encoding()
         if self.spec.mode == "transcode":
-            self.fast = self._fast_encoder()
+            self.fast = fast_encoder(self.v_out.codec_context, self.encoding)
         self.assembler.send_init()
-
-    def _video_encoder(self) -> av.video.stream.VideoStream:
-        plan = self.spec.rung
-        assert plan is not None
-        rate = self.video.average_rate or self.video.guessed_rate or Fraction(30)
-        if not 1 <= rate <= 240:
-            rate = Fraction(30)
-        keyint = max(1, round(float(rate) * self.timeline.extinf(0) * 4))
-        self.rate = Fraction(rate).limit_denominator(1001)
-        self.x264 = {
-            # zerolatency: no lookahead, no B-frames, sliced threads: a frame's packet comes out
-            # as it goes in, so a segment is whole as soon as its last frame is encoded.
-            "tune": "zerolatency",
-            "profile": "high",
-            "level": self.spec.level,
-            "forced-idr": "1",
-            "maxrate": str(plan.maxrate),
-            "bufsize": str(plan.bufsize),
-            "x264-params": f"keyint={keyint}:min-keyint={keyint}:scenecut=0:open-gop=0",
-        }
-        stream = self.out.add_stream(
-            "libx264", rate=self.rate, options={"preset": self.spec.preset, **self.x264}
-        )
-        stream.width, stream.height, stream.pix_fmt = plan.width, plan.height, "yuv420p"
-        stream.time_base = VIDEO_TIME_BASE
-        self._setup_encoder(stream.codec_context)
-        return stream
-
-    def _setup_encoder(self, ctx: av.VideoCodecContext) -> None:
-        plan = self.spec.rung
-        assert plan is not None
-        ctx.width, ctx.height, ctx.pix_fmt = plan.width, plan.height, "yuv420p"
-        ctx.time_base = VIDEO_TIME_BASE
-        ctx.framerate = self.rate
-        ctx.bit_rate = plan.bitrate
-        ctx.thread_type = "SLICE"  # frame threads would hold frames back (latency)
-        ctx.thread_count = self.spec.threads
-
-    def _fast_encoder(self) -> av.VideoCodecContext | None:
-        """A faster x264 preset for the session's first segment (time to first frame), used only
-        when its SPS/PPS are byte for byte the main encoder's: the init segment holds one set,
-        and every segment starts with an IDR, so the switch at a segment start is seamless."""
-        if self.spec.preset not in SLOWER_THAN_FAST:
-            return None
-        main = self.v_out.codec_context if self.v_out is not None else None
-        ctx = av.CodecContext.create("libx264", "w")
-        self._setup_encoder(ctx)
-        ctx.flags |= av.codec.context.Flags.global_header  # headers in extradata, as in MP4
-        ctx.options = {"preset": FAST_PRESET, **self.x264}
-        try:
-            ctx.open()
-        except av.FFmpegError:
-            return None
-        if main is None or not ctx.extradata or ctx.extradata != main.extradata:
-            return None
-        return ctx
 
     def _mux(self, packet: av.Packet) -> None:
         self.out.mux_one(packet)
