@@ -32,6 +32,7 @@ import av.filter
 from av.video.reformatter import VideoReformatter
 
 from mediaserver.media import ladder
+from mediaserver.media.continuity import Continuity
 from mediaserver.media.deinterlace import Deinterlacer
 from mediaserver.media.ladder import LadderProfile
 from mediaserver.media.languages import safe_code
@@ -113,6 +114,7 @@ class Pipeline:
         self.position = 0.0
         self.ended = 0.0
         self.errors: dict[int, int] = {}
+        self.continuity = Continuity(container.format.name)
         self.dropped: set[int] = set()  # audio streams left out: they do not decode
         self.frame_rate = Fraction(30)
         self.started = time.monotonic()
@@ -221,7 +223,11 @@ class Pipeline:
         pts = frame.pts
         if pts is None:
             return None
-        return pts * stream.time_base - self.t0
+        if isinstance(frame, av.AudioFrame):
+            length = Fraction(frame.samples, frame.sample_rate or 48000)
+        else:
+            length = (frame.duration or 0) * stream.time_base or 1 / self.frame_rate
+        return self.continuity.place(stream.index, pts * stream.time_base - self.t0, length)
 
     def _video_frame(self, frame: av.VideoFrame) -> None:
         stream = self.video
@@ -401,6 +407,8 @@ class Pipeline:
                     f"be read (it ends at {self.ended:.1f} s): the file is truncated or damaged"
                 )
         slack = max(TRUNCATION_TOLERANCE_SECONDS, TRUNCATION_TOLERANCE * (self.declared or 0))
+        if self.continuity.mended:
+            return  # the declared duration counted the jumps that were taken out
         if self.declared and self.ended < self.declared - slack:
             raise LadderError(
                 f"the source ends at {self.ended:.1f} s although it declares "
