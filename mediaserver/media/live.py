@@ -323,8 +323,7 @@ class _Session:
             self._mux_video(self._end_fast())  # the main encoder takes over at this segment
         encoder = self.fast if self.fast is not None else self.v_out
         self._mux_video(encoder.encode(scaled))
-        if self.grid is not None and self.audio_failures >= SILENT_AFTER_PACKETS:
-            self.grid.cover(at + self.frame)
+        self._cover_broken_audio(at)
         return True
 
     def _end_fast(self) -> list[av.Packet]:
@@ -364,7 +363,12 @@ class _Session:
                 self._copy_audio(sound)
         else:
             self._mux_video([packet])
+        self._cover_broken_audio(at)
         return True
+
+    def _cover_broken_audio(self, at: Fraction) -> None:
+        if self.grid is not None and self.audio_failures >= SILENT_AFTER_PACKETS:
+            self.grid.cover(at + self.frame)
 
     def _audio_packet(self, packet: av.Packet) -> None:
         if self.copy_audio:

@@ -11,7 +11,7 @@ import av
 import pytest
 
 from mediaserver.media.encode import build_ladder
-from mediaserver.media.keyframes import grid_timeline
+from mediaserver.media.keyframes import grid_timeline, load_or_index, remux_timeline
 from mediaserver.media.ladder import LadderProfile, plan_rungs
 from mediaserver.media.live import LiveSpec, run_live
 from tests.media.test_live_engine import Collect, packets
@@ -69,3 +69,17 @@ def test_on_the_fly_plays_silence_for_an_audio_track_that_gives_none(
     got = packets(hooks.init + hooks.segments[0])
     assert len(got["video"]) == 2 * FPS
     assert got["audio"] and sum(d for _p, d in got["audio"]) > 1.5  # silence, not nothing
+
+
+def test_remux_plays_silence_for_an_audio_track_that_does_not_decode(tmp_path: Path) -> None:
+    """Remux copies AAC as it is; any other codec is decoded and encoded, and silence stands in
+    when it gives nothing."""
+    source = make_broken_audio(tmp_path / "film.mkv", codec="libmp3lame")
+    with av.open(str(source)) as probe:
+        audio = probe.streams.audio[0].index
+    timeline = remux_timeline(load_or_index(source, tmp_path / "k.json"), 2.0)
+    hooks = Collect()
+    run_live(LiveSpec(source, "remux", timeline, audio), 0, hooks)
+    got = packets(hooks.init + b"".join(hooks.segments[n] for n in sorted(hooks.segments)))
+    assert len(got["video"]) == 3 * FPS
+    assert got["audio"] and sum(d for _p, d in got["audio"]) > 2.5
