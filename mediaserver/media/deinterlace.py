@@ -24,6 +24,8 @@ from fractions import Fraction
 import av
 import av.filter
 
+from mediaserver.media.filter_chain import build_chain
+
 log = logging.getLogger(__name__)
 
 FILTER = "bwdif"
@@ -69,18 +71,9 @@ class Deinterlacer:
         if min(frame.width, frame.height) < MIN_SIZE:
             return False
         try:
-            graph = av.filter.Graph()
-            source = graph.add_buffer(
-                width=frame.width,
-                height=frame.height,
-                format=frame.format.name,
-                time_base=self.time_base,
+            graph, source = build_chain(
+                frame.width, frame.height, frame.format.name, self.time_base, [(FILTER, ARGUMENTS)]
             )
-            step = graph.add(FILTER, ARGUMENTS)
-            sink = graph.add("buffersink")
-            source.link_to(step)
-            step.link_to(sink)
-            graph.configure()
         except (av.FFmpegError, ValueError) as exc:
             # Not worth failing a title over: it is encoded as it is, combing and all.
             log.warning("deinterlacing is not possible for %s frames: %s", frame.format.name, exc)
@@ -111,18 +104,9 @@ def deinterlace_still(frame: av.VideoFrame) -> av.VideoFrame:
     if not frame.interlaced_frame or min(frame.width, frame.height) < MIN_SIZE:
         return frame
     try:
-        graph = av.filter.Graph()
-        source = graph.add_buffer(
-            width=frame.width,
-            height=frame.height,
-            format=frame.format.name,
-            time_base=frame.time_base or Fraction(1, 90_000),
+        graph, source = build_chain(
+            frame.width, frame.height, frame.format.name, frame.time_base, [("field", "type=top")]
         )
-        step = graph.add("field", "type=top")
-        sink = graph.add("buffersink")
-        source.link_to(step)
-        step.link_to(sink)
-        graph.configure()
         source.push(frame)
         return graph.vpull()
     except (av.FFmpegError, ValueError) as exc:

@@ -27,6 +27,8 @@ import av
 import av.filter
 from av.video.reformatter import ColorRange, Colorspace, VideoReformatter
 
+from mediaserver.media.filter_chain import build_chain
+
 PQ, HLG = 16, 18  # AVColorTransferCharacteristic
 TRANSFERS = {PQ: "pq", HLG: "hlg"}
 BT709 = 1  # primaries, transfer and matrix all code 1: the tags for what we output
@@ -143,16 +145,9 @@ class ToneMapper:
         self.size: tuple[int, int] | None = None
 
     def _build(self, width: int, height: int) -> None:
-        graph = av.filter.Graph()
-        source = graph.add_buffer(
-            width=width, height=height, format="gbrp16le", time_base=Fraction(1, 90_000)
-        )
-        lut = graph.add("lut3d", file=self.cube, interp="tetrahedral")
-        sink = graph.add("buffersink")
-        source.link_to(lut)
-        lut.link_to(sink)
-        graph.configure()
-        self.graph, self.source, self.size = graph, source, (width, height)
+        lut = ("lut3d", {"file": self.cube, "interp": "tetrahedral"})
+        self.graph, self.source = build_chain(width, height, "gbrp16le", Fraction(1, 90_000), [lut])
+        self.size = (width, height)
 
     def __call__(self, frame: av.VideoFrame) -> av.VideoFrame:
         if self.size != (frame.width, frame.height):

@@ -10,7 +10,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import av
-import av.filter
+
+from mediaserver.media.filter_chain import build_chain
 
 
 def rotation_of(stream: av.video.stream.VideoStream, frame: av.VideoFrame) -> int:
@@ -33,22 +34,13 @@ class Upright:
         self.key: tuple | None = None
 
     def _build(self, frame: av.VideoFrame) -> None:
-        graph = av.filter.Graph()
-        node = graph.add_buffer(
-            width=frame.width,
-            height=frame.height,
-            format=frame.format.name,
-            time_base=frame.time_base or Fraction(1, 1000),
+        self.graph, self.source = build_chain(
+            frame.width,
+            frame.height,
+            frame.format.name,
+            frame.time_base or Fraction(1, 1000),
+            self.STEPS[self.rotation],
         )
-        first = node
-        for name, argument in self.STEPS[self.rotation]:
-            step = graph.add(name, argument) if argument else graph.add(name)
-            node.link_to(step)
-            node = step
-        sink = graph.add("buffersink")
-        node.link_to(sink)
-        graph.configure()
-        self.graph, self.source = graph, first
         self.key = (frame.width, frame.height, frame.format.name)
 
     def __call__(self, frame: av.VideoFrame) -> av.VideoFrame:
