@@ -22,18 +22,14 @@ from __future__ import annotations
 
 import contextlib
 import math
-from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
-from typing import Literal, Protocol
 
 import av
 from av.video.reformatter import VideoReformatter
 
 from mediaserver.media.burnin import BurnIn
 from mediaserver.media.deinterlace import Deinterlacer
-from mediaserver.media.keyframes import Timeline, first_video, start_offset
-from mediaserver.media.ladder import RungPlan
+from mediaserver.media.keyframes import first_video, start_offset
 from mediaserver.media.live_audio import AudioGrid, add_aac_stream, output_rate
 from mediaserver.media.live_copy import CopyTimes, decode_delay
 from mediaserver.media.live_encoder import (
@@ -44,6 +40,7 @@ from mediaserver.media.live_encoder import (
 )
 from mediaserver.media.live_mux import SegmentAssembler, open_fmp4
 from mediaserver.media.live_seek import seek_before
+from mediaserver.media.live_types import LiveError, LiveHooks, LiveSpec, error_words
 from mediaserver.media.sniff import MediaRejected, open_media
 from mediaserver.media.tonemap import TRANSFERS, ToneMapper
 from mediaserver.media.upright import Upright, rotation_of
@@ -61,38 +58,6 @@ PictureType = av.video.frame.PictureType
 SCALER = "BILINEAR"
 
 
-class LiveError(Exception):
-    """The session cannot go on; `reason` says why in words a person can act on."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class LiveHooks(Protocol):
-    def should_stop(self) -> bool: ...
-    def wait_turn(self, segment: int) -> bool: ...
-    def on_init(self, data: bytes) -> None: ...
-    def on_segment(self, segment: int, data: bytes) -> None: ...
-
-
-@dataclass(frozen=True)
-class LiveSpec:
-    """Everything a session makes, decided on the server (nothing here comes from a request
-    string: indices are checked against the probed file, the rung is a server-side plan)."""
-
-    source: Path
-    mode: Literal["transcode", "remux"]
-    timeline: Timeline
-    audio_index: int | None
-    burn_index: int | None = None
-    rung: RungPlan | None = None  # transcode only
-    preset: str = "veryfast"
-    level: str = "4.0"
-    threads: int = 0
-    decode_threads: int = 0
-
-
 def run_live(spec: LiveSpec, start: int, hooks: LiveHooks) -> None:
     """Make segments from `start` on (see the module doc). Raises LiveError."""
     if not 0 <= start < spec.timeline.count:
@@ -103,9 +68,9 @@ def run_live(spec: LiveSpec, start: int, hooks: LiveHooks) -> None:
     except MediaRejected as exc:
         raise LiveError(f"the source cannot be played: {exc.reason}") from None
     except av.FFmpegError as exc:
-        raise LiveError(f"the source cannot be read: {_words(exc)}") from None
+        raise LiveError(f"the source cannot be read: {error_words(exc)}") from None
     except OSError as exc:  # the fragment splitter refused what the muxer wrote
-        raise LiveError(f"the segment could not be written: {_words(exc)}") from None
+        raise LiveError(f"the segment could not be written: {error_words(exc)}") from None
 
 
 class _Session:
@@ -236,7 +201,8 @@ class _Session:
                     self.out.close()
                     self.assembler.finish()
                 except av.FFmpegError as exc:
-                    raise LiveError(f"writing the last segment failed: {_words(exc)}") from None
+                    why = error_words(exc)
+                    raise LiveError(f"writing the last segment failed: {why}") from None
             else:
                 self._abandon()
 
@@ -432,8 +398,3 @@ class _Session:
             self.grid.finish()
         if self.anchor is None:
             raise LiveError("no video could be decoded from the source at this point")
-
-
-def _words(exc: BaseException) -> str:
-    text = getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
-    return "".join(ch for ch in str(text) if ch.isprintable())[:200]

@@ -22,7 +22,7 @@ import av
 
 if TYPE_CHECKING:
     from mediaserver.media.keyframes import Timeline
-    from mediaserver.media.live import LiveHooks
+    from mediaserver.media.live_types import LiveHooks
 
 # Fragmented MP4, a fragment per video keyframe, absolute tfdt (frag_discont, no edit list),
 # CMAF brand and signed composition offsets (B-frames without an edit list), no index or trailer

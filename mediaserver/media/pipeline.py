@@ -36,6 +36,7 @@ from mediaserver.media.continuity import Continuity
 from mediaserver.media.deinterlace import Deinterlacer
 from mediaserver.media.ladder import LadderProfile
 from mediaserver.media.languages import safe_code
+from mediaserver.media.live_types import error_words
 from mediaserver.media.segmenter import AudioRendition, EncoderThread, VideoRung
 from mediaserver.media.sniff import container_seconds
 from mediaserver.media.tonemap import BT709, TRANSFERS, ToneMapper
@@ -181,7 +182,7 @@ class Pipeline:
             except (av.FFmpegError, OSError) as exc:
                 raise LadderError(
                     f"the {self.profile.encoder} encoder for {plan.name} could not be started: "
-                    f"{_words(exc)}"
+                    f"{error_words(exc)}"
                 ) from None
             self.rungs.append(rung)
             self.workers.append(EncoderThread(rung))
@@ -207,8 +208,9 @@ class Pipeline:
                     bitrate=bitrate,
                 )
             except (av.FFmpegError, OSError, ValueError) as exc:
+                why = error_words(exc)
                 raise LadderError(
-                    f"the audio encoder for track {position} could not be started: {_words(exc)}"
+                    f"the audio encoder for track {position} could not be started: {why}"
                 ) from None
             outputs.append((name, output))
             self.audio_meta[name] = {
@@ -278,7 +280,8 @@ class Pipeline:
             try:
                 worker.put(scaled)
             except (av.FFmpegError, OSError, RuntimeError) as exc:
-                raise LadderError(f"encoding the {plan.name} rung failed: {_words(exc)}") from None
+                why = error_words(exc)
+                raise LadderError(f"encoding the {plan.name} rung failed: {why}") from None
         self.frames += 1
         self.position = float(at)
         self.ended = max(self.ended, float(at + (frame.duration or 0) * tb))
@@ -292,7 +295,7 @@ class Pipeline:
             try:
                 output.encode(frame, at)
             except (av.FFmpegError, OSError, ValueError) as exc:
-                raise LadderError(f"encoding audio {name} failed: {_words(exc)}") from None
+                raise LadderError(f"encoding audio {name} failed: {error_words(exc)}") from None
         if at is not None:
             end = at + frame.samples / frame.sample_rate
             self.ended = max(self.ended, end)
@@ -328,7 +331,7 @@ class Pipeline:
                 return
             except av.FFmpegError as exc:
                 raise LadderError(
-                    f"the source cannot be read after {self.position:.1f} s: {_words(exc)}"
+                    f"the source cannot be read after {self.position:.1f} s: {error_words(exc)}"
                 ) from None
             self._decode(packet)
             self._report()
@@ -347,7 +350,7 @@ class Pipeline:
             if count > MAX_DECODE_ERRORS:
                 raise LadderError(
                     f"the {stream.type} stream is damaged around {self.position:.1f} s "
-                    f"({count} undecodable packets): {_words(exc)}"
+                    f"({count} undecodable packets): {error_words(exc)}"
                 ) from None
             return
         for frame in frames:
@@ -371,7 +374,7 @@ class Pipeline:
             "audio track %d (%s) cannot be decoded (%s): the title is packaged without it",
             position,
             stream.codec_context.name,
-            _words(exc),
+            error_words(exc),
         )
         for _name, output in self.audio_outputs.pop(stream.index, []):
             with contextlib.suppress(av.FFmpegError, OSError, RuntimeError):
@@ -389,7 +392,7 @@ class Pipeline:
             try:
                 output.close(flush)
             except (av.FFmpegError, OSError, RuntimeError) as exc:
-                problems.append(_words(exc))
+                problems.append(error_words(exc))
         if problems and flush:
             raise LadderError(f"writing the ladder failed: {problems[0]}")
 
@@ -430,8 +433,3 @@ class Pipeline:
             if self.position > 0:
                 eta = max(0.0, (self.declared - self.position) * elapsed / self.position)
         self.progress(percent, fps, eta)
-
-
-def _words(exc: BaseException) -> str:
-    text = getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
-    return "".join(ch for ch in str(text) if ch.isprintable())[:200]
