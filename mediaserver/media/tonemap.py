@@ -16,8 +16,10 @@ Filter names, options and the LUT's path are ours, never a request's (SECURITY c
 
 from __future__ import annotations
 
+import atexit
 import math
 import os
+import shutil
 import tempfile
 import threading
 from fractions import Fraction
@@ -35,7 +37,7 @@ BT709 = 1  # primaries, transfer and matrix all code 1: the tags for what we out
 LUT_SIZE = 33
 SOURCE_PEAK = 1000.0  # nits: HDR10 masters are mostly graded to 1000; HLG's nominal peak
 TARGET_PEAK = 100.0  # nits: an SDR display
-LUT_VERSION = 1  # part of the file name: bump when the maths changes
+LUT_VERSION = 1  # part of the file name
 
 # SMPTE ST 2084 (PQ) constants
 M1, M2 = 2610 / 16384, 2523 / 4096 * 128
@@ -117,16 +119,20 @@ def cube_text(transfer: str, size: int = LUT_SIZE) -> str:
 
 
 _lock = threading.Lock()
+_folder: Path | None = None
 
 
 def cube_path(transfer: str) -> Path:
-    """The LUT file for `transfer`, written once per machine (atomically) in the temp folder."""
-    folder = Path(tempfile.gettempdir()) / "mediaserver-luts"
-    path = folder / f"{transfer}-to-sdr-{LUT_SIZE}-v{LUT_VERSION}.cube"
+    """The LUT file for `transfer`, written once per process into a private temporary folder
+    (mode 0700, removed at exit): a shared, guessable path could be planted by another user."""
+    global _folder
     with _lock:
+        if _folder is None:
+            _folder = Path(tempfile.mkdtemp(prefix="mediaserver-luts-"))
+            atexit.register(shutil.rmtree, _folder, True)
+        path = _folder / f"{transfer}-to-sdr-{LUT_SIZE}-v{LUT_VERSION}.cube"
         if not path.is_file():
-            folder.mkdir(parents=True, exist_ok=True)
-            partial = folder / f".{path.name}.{os.getpid()}.{threading.get_ident()}"
+            partial = _folder / f".{path.name}.partial"
             partial.write_text(cube_text(transfer), encoding="ascii")
             os.replace(partial, path)
     return path
