@@ -66,15 +66,22 @@ def visible(profile: Profile | None) -> sa.ColumnElement[bool]:
     return sa.and_(titles.c.removed_at.is_(None), rating_condition(profile))
 
 
+def _playable_file() -> tuple[sa.ColumnElement[bool], ...]:
+    """A media file that can be played as the feature: scanned fine, present, not an extra."""
+    return (
+        media_files.c.status == "ok",
+        media_files.c.removed_at.is_(None),
+        media_files.c.extra_kind.is_(None),
+    )
+
+
 def main_file_column() -> sa.ScalarSelect:
     """The movie's main file (lowest id of its first parts that are not extras)."""
     return (
         sa.select(sa.func.min(media_files.c.id))
         .where(
             media_files.c.title_id == titles.c.id,
-            media_files.c.status == "ok",
-            media_files.c.removed_at.is_(None),
-            media_files.c.extra_kind.is_(None),
+            *_playable_file(),
             media_files.c.episode_id.is_(None),
             sa.func.coalesce(media_files.c.part, 1) == 1,
         )
@@ -182,11 +189,6 @@ def episode_main_file() -> sa.ScalarSelect[int]:
     """Correlated subquery: the playable main file of `episodes` (the lowest id; no extras)."""
     return (
         sa.select(sa.func.min(media_files.c.id))
-        .where(
-            media_files.c.episode_id == episodes.c.id,
-            media_files.c.status == "ok",
-            media_files.c.removed_at.is_(None),
-            media_files.c.extra_kind.is_(None),
-        )
+        .where(media_files.c.episode_id == episodes.c.id, *_playable_file())
         .scalar_subquery()
     )

@@ -40,8 +40,8 @@ from mediaserver.media.live_encoder import (
 )
 from mediaserver.media.live_mux import SegmentAssembler, open_fmp4
 from mediaserver.media.live_seek import seek_before
-from mediaserver.media.live_types import LiveError, LiveHooks, LiveSpec, error_words
-from mediaserver.media.sniff import MediaRejected, open_media
+from mediaserver.media.live_types import LiveError, LiveHooks, LiveSpec
+from mediaserver.media.sniff import MediaRejected, error_words, open_media
 from mediaserver.media.tonemap import TRANSFERS, ToneMapper
 from mediaserver.media.upright import Upright, rotation_of
 
@@ -319,16 +319,16 @@ class _Session:
             return False
         self.copy_times.place(packet, at)
         packet.stream = self.v_out
-        if self.anchor is None:
+        first = self.anchor is None
+        if first:
             self.anchor = packet.dts * self.video.time_base
             if self.grid is not None:
                 self.grid.set_anchor(self.anchor)
-            self._mux_video([packet])
+        self._mux_video([packet])
+        if first:  # the copied audio that waited for the video's start
             early, self.early_audio = self.early_audio, []
             for sound in early:
                 self._copy_audio(sound)
-        else:
-            self._mux_video([packet])
         self._cover_broken_audio(at)
         return True
 

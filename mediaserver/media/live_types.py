@@ -40,10 +40,3 @@ class LiveSpec:
     level: str = "4.0"
     threads: int = 0
     decode_threads: int = 0
-
-
-def error_words(exc: BaseException) -> str:
-    """An exception as one printable line of at most 200 characters, for a reason shown to
-    people (FFmpeg messages can carry control characters)."""
-    text = getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
-    return "".join(ch for ch in str(text) if ch.isprintable())[:200]

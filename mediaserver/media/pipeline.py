@@ -36,9 +36,8 @@ from mediaserver.media.continuity import Continuity
 from mediaserver.media.deinterlace import Deinterlacer
 from mediaserver.media.ladder import LadderProfile
 from mediaserver.media.languages import safe_code
-from mediaserver.media.live_types import error_words
 from mediaserver.media.segmenter import AudioRendition, EncoderThread, VideoRung
-from mediaserver.media.sniff import container_seconds
+from mediaserver.media.sniff import container_seconds, error_words
 from mediaserver.media.tonemap import BT709, TRANSFERS, ToneMapper
 from mediaserver.media.upright import Upright, rotation_of
 
@@ -409,9 +408,9 @@ class Pipeline:
                     f"only {self.frames} of the {expected} video frames the file declares could "
                     f"be read (it ends at {self.ended:.1f} s): the file is truncated or damaged"
                 )
-        slack = max(TRUNCATION_TOLERANCE_SECONDS, TRUNCATION_TOLERANCE * (self.declared or 0))
         if self.continuity.mended:
             return  # the declared duration counted the jumps that were taken out
+        slack = max(TRUNCATION_TOLERANCE_SECONDS, TRUNCATION_TOLERANCE * (self.declared or 0))
         if self.declared and self.ended < self.declared - slack:
             raise LadderError(
                 f"the source ends at {self.ended:.1f} s although it declares "

@@ -186,6 +186,13 @@ def sniff_kind(path: str | os.PathLike[str] | bytes) -> str:
     return sniff_file(path).kind
 
 
+def error_words(exc: BaseException) -> str:
+    """An exception as one printable line of at most 200 characters, for a reason shown to
+    people (FFmpeg messages can carry control characters)."""
+    text = getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
+    return "".join(ch for ch in str(text) if ch.isprintable())[:200]
+
+
 def ffmpeg_reason(exc: BaseException, sniffed: Sniffed) -> str:
     """Readable words for an FFmpeg/Python error raised while opening or reading this file."""
     log = getattr(exc, "log", None)

@@ -72,11 +72,19 @@ def start_playing(page) -> None:
     wait_until(page, f"() => {VIDEO}.currentTime > 0.3 && !{VIDEO}.paused")
 
 
-def add_library(page, base: str, folder: Path) -> None:
+def add_library(
+    page,
+    base: str,
+    folder: Path,
+    name: str = "Films",
+    kind: str = "movies",
+    policy: str = "preencode",
+) -> None:
+    """Add a library through Admin → Libraries → Add, as an admin would."""
     page.goto(base + "/admin/libraries/new")
-    page.locator("input[name=name]").fill("Films")
-    page.locator("select[name=kind]").select_option("movies")
-    page.locator("select[name=policy]").select_option("preencode")
+    page.locator("input[name=name]").fill(name)
+    page.locator("select[name=kind]").select_option(kind)
+    page.locator("select[name=policy]").select_option(policy)
     page.locator("textarea[name=paths]").fill(str(folder))
     page.get_by_role("button", name="Add library").click()
     page.wait_for_url(re.compile(r".*/admin/libraries.*"))
@@ -235,13 +243,7 @@ def test_episode_counts_down_to_the_next_and_keys_work(
     sign_up(page, base)
     page.locator("button.profile-tile").first.click()
     page.wait_for_url(re.compile(r".*/$"))
-    page.goto(base + "/admin/libraries/new")
-    page.locator("input[name=name]").fill("Shows")
-    page.locator("select[name=kind]").select_option("shows")
-    page.locator("select[name=policy]").select_option("on_the_fly")
-    page.locator("textarea[name=paths]").fill(str(show_folder))
-    page.get_by_role("button", name="Add library").click()
-    page.wait_for_url(re.compile(r".*/admin/libraries.*"))
+    add_library(page, base, show_folder, "Shows", "shows", "on_the_fly")
     first, second = episode_files(page, base)
     page.console_errors.clear()  # type: ignore[attr-defined]
 

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.browser.test_first_run import shot
 from tests.browser.test_library import sign_up
-from tests.browser.test_player import VIDEO, start_playing, wait_until
+from tests.browser.test_player import VIDEO, add_library, start_playing, wait_until
 from tests.media_factory import make_video
 
 
@@ -51,13 +51,7 @@ def test_unpackaged_titles_play_by_remux_and_transcode(live_server, browser_page
     sign_up(page, base)
     page.locator("button.profile-tile").first.click()
     page.wait_for_url(re.compile(r".*/$"))
-    page.goto(base + "/admin/libraries/new")
-    page.locator("input[name=name]").fill("Films")
-    page.locator("select[name=kind]").select_option("movies")
-    page.locator("select[name=policy]").select_option("on_the_fly")
-    page.locator("textarea[name=paths]").fill(str(live_folder))
-    page.get_by_role("button", name="Add library").click()
-    page.wait_for_url(re.compile(r".*/admin/libraries.*"))
+    add_library(page, base, live_folder, policy="on_the_fly")
     ids = _file_ids(page, base)
 
     for title, method in (("Remux Me", "remux"), ("Old Codec", "transcode")):

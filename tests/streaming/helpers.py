@@ -10,9 +10,10 @@ from aiohttp.test_utils import TestClient
 
 from mediaserver.db.catalog_schema import media_files, media_streams, subtitle_tracks
 from mediaserver.db.engine import Database
-from mediaserver.keys import db_key
+from mediaserver.keys import db_key, secret_key
 from mediaserver.library.catalog_media import replace_streams
 from mediaserver.media.probe import probe_file
+from mediaserver.streaming import tokens
 from tests.helpers import csrf_from
 from tests.packaging.helpers import add_media_file, mark_published
 
@@ -132,3 +133,10 @@ async def play(
 async def set_file(db: Database, file_id: int, **values: Any) -> None:
     async with db.write() as conn:
         await conn.execute(media_files.update().where(media_files.c.id == file_id).values(**values))
+
+
+def media_token(app, file_id: int, **changes: Any) -> str:
+    """A signed media token for user 1 / profile 1 on `file_id` (no height cap, 10 minutes)."""
+    values = {"user_id": 1, "profile_id": 1, "media_file_id": file_id, "max_height": 0}
+    values |= {"ttl_seconds": 600} | changes
+    return tokens.issue(app[secret_key], **values)[0]

@@ -10,17 +10,16 @@ from pathlib import Path
 import av
 import pytest
 
-from mediaserver.keys import db_key, live_sessions_key, secret_key
+from mediaserver.keys import db_key, live_sessions_key
 from mediaserver.media.keyframes import grid_timeline
 from mediaserver.media.ladder import LadderProfile, plan_rungs
 from mediaserver.media.live import LiveSpec, run_live
 from mediaserver.media.probe import probe_file
 from mediaserver.packaging import store as packaging_store
 from mediaserver.packaging.work import Plan, convert_subtitles
-from mediaserver.streaming import tokens
 from tests.media.test_live_engine import Collect
 from tests.pgs_factory import make_pgs_clip, make_vobsub_clip
-from tests.streaming.helpers import add_probed_file
+from tests.streaming.helpers import add_probed_file, media_token
 
 BOX = (80, 140, 160, 24)  # x, y, w, h of the white subtitle rectangle, in a 320x180 picture
 CUE = (0.5, 2.5)
@@ -110,10 +109,7 @@ async def test_burn_in_over_http_at_the_start_and_after_a_restart(
     target = media_dir / "pgs.mkv"
     target.write_bytes(pgs_clip.read_bytes())
     file_id = await add_probed_file(app[db_key], media_dir, target)
-    token, _grant = tokens.issue(
-        app[secret_key], user_id=1, profile_id=1, media_file_id=file_id, max_height=0,
-        ttl_seconds=600,
-    )  # fmt: skip
+    token = media_token(app, file_id)
     base = f"/media/t/{token}/live/transcode/a1-s2"
     resp = await client.get(f"{base}/master.m3u8")
     assert resp.status == 200, await resp.text()

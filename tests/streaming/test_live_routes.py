@@ -13,7 +13,7 @@ from mediaserver.keys import active_streams_key, db_key, live_sessions_key, secr
 from mediaserver.streaming import tokens
 from tests.media.test_live_engine import make_gop_clip, packets
 from tests.media_factory import make_truncated
-from tests.streaming.helpers import add_probed_file
+from tests.streaming.helpers import add_probed_file, media_token
 
 L = 2.0
 
@@ -33,15 +33,7 @@ async def live(make_app, aiohttp_client, media_dir: Path, live_clip: Path, tmp_p
     file_id = await add_probed_file(app[db_key], media_dir, target)
 
     def token(media_file_id: int = file_id, max_height: int = 0) -> str:
-        value, _grant = tokens.issue(
-            app[secret_key],
-            user_id=1,
-            profile_id=1,
-            media_file_id=media_file_id,
-            max_height=max_height,
-            ttl_seconds=600,
-        )
-        return value
+        return media_token(app, media_file_id, max_height=max_height)
 
     return client, file_id, token
 

@@ -11,15 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from mediaserver.keys import db_key, live_sessions_key, secret_key
+from mediaserver.keys import db_key, live_sessions_key
 from mediaserver.media.keyframes import grid_timeline
 from mediaserver.media.live import LiveSpec
 from mediaserver.streaming import sessions as sessions_module
-from mediaserver.streaming import tokens
 from mediaserver.streaming.segment_cache import SegmentCache
 from mediaserver.streaming.sessions import SessionManager, SessionsFull
 from tests.media.test_live_engine import make_gop_clip, packets
-from tests.streaming.helpers import add_probed_file
+from tests.streaming.helpers import add_probed_file, media_token
 
 
 def live_threads() -> list[threading.Thread]:
@@ -48,11 +47,7 @@ async def served(make_app, aiohttp_client, media_dir: Path, stress_clip: Path):
     file_id = await add_probed_file(app[db_key], media_dir, target)
 
     def token(media_file_id: int = file_id) -> str:
-        value, _grant = tokens.issue(
-            app[secret_key], user_id=1, profile_id=1, media_file_id=media_file_id,
-            max_height=0, ttl_seconds=600,
-        )  # fmt: skip
-        return value
+        return media_token(app, media_file_id)
 
     yield client, file_id, token
     await app[live_sessions_key].manager.close()
@@ -153,10 +148,7 @@ async def test_a_client_that_disconnects_mid_segment_stops_the_encoder_over_http
     target = media_dir / "clip.mkv"
     target.write_bytes(stress_clip.read_bytes())
     file_id = await add_probed_file(app[db_key], media_dir, target)
-    token, _grant = tokens.issue(
-        app[secret_key], user_id=1, profile_id=1, media_file_id=file_id, max_height=0,
-        ttl_seconds=600,
-    )  # fmt: skip
+    token = media_token(app, file_id)
     manager = app[live_sessions_key].manager
     url = f"/media/t/{token}/live/transcode/a1/360p/seg_00000.m4s"
     request = asyncio.create_task(client.get(url))
@@ -343,7 +335,6 @@ async def test_a_seek_in_a_badly_interleaved_file_does_not_stall(
     that starts far into it (init first, then a segment past the run-ahead) must still get its
     segment promptly, not wait for a timeout (a bug once answered 503 after 30 s)."""
     from tests.media_factory import make_video
-    from tests.streaming.helpers import add_probed_file as add_file
 
     media = tmp_path / "media"
     media.mkdir()
@@ -352,11 +343,8 @@ async def test_a_seek_in_a_badly_interleaved_file_does_not_stall(
     app = make_app()
     client = await aiohttp_client(app)
     app[live_sessions_key].manager.wait_seconds = 8  # fail fast instead of after 30 s
-    file_id = await add_file(app[db_key], media, clip)
-    token, _ = tokens.issue(
-        app[secret_key], user_id=1, profile_id=1, media_file_id=file_id, max_height=0,
-        ttl_seconds=600,
-    )  # fmt: skip
+    file_id = await add_probed_file(app[db_key], media, clip)
+    token = media_token(app, file_id)
     base = f"/media/t/{token}/live/transcode/a1/360p"
     assert (await client.get(f"{base}/init.mp4")).status == 200
     resp = await client.get(f"{base}/seg_00004.m4s")

@@ -8,12 +8,12 @@ import time
 import m3u8
 import pytest
 
-from mediaserver.keys import active_streams_key, db_key, secret_key
-from mediaserver.streaming import tokens
+from mediaserver.keys import active_streams_key, db_key
 from tests.streaming.helpers import (
     LADDER_FILES,
     SEGMENT,
     add_probed_file,
+    media_token,
     play,
     publish_ladder,
 )
@@ -31,9 +31,7 @@ async def ladder(sclient, place, media_dir):
 
 
 def _token(client, file_id: int, **changes) -> str:
-    values = {"user_id": 1, "profile_id": 1, "media_file_id": file_id, "max_height": 0}
-    values |= {"ttl_seconds": 600} | changes
-    return tokens.issue(client.server.app[secret_key], **values)[0]
+    return media_token(client.server.app, file_id, **changes)
 
 
 async def test_the_token_is_the_credential(sclient, ladder):
