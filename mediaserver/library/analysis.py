@@ -22,7 +22,8 @@ from mediaserver.library.sidecars import (
     find_sidecars,
 )
 from mediaserver.library.walker import FoundFile, WalkIssue, is_inside, is_video_name
-from mediaserver.media.probe import MediaRejected, ProbeResult, probe_file
+from mediaserver.media.probe import MediaRejected, probe_file
+from mediaserver.media.probe_result import ProbeResult
 
 ERROR_MAX = 2000
 

@@ -25,7 +25,7 @@ from mediaserver.db.catalog_schema import (
 from mediaserver.db.search import index_title
 from mediaserver.library.analysis import stays_inside
 from mediaserver.library.walker import to_db_path
-from mediaserver.media.probe import ProbeResult
+from mediaserver.media.probe_result import ProbeResult
 
 # Embedded subtitle codecs -> subtitle_tracks.format.
 SUBTITLE_CODECS = {

@@ -9,7 +9,7 @@ from typing import Any
 from mediaserver.library.naming import NameGuess
 from mediaserver.library.naming_rules import sort_title
 from mediaserver.library.nfo import NfoData
-from mediaserver.media.probe import ProbeResult
+from mediaserver.media.probe_result import ProbeResult
 
 TEXT_MAX = 500
 PLOT_MAX = 20_000

@@ -3,14 +3,14 @@
 Everything here is synchronous; async callers use `await asyncio.to_thread(...)`.
 """
 
-from mediaserver.media.probe import (
+from mediaserver.media.probe import probe_file
+from mediaserver.media.probe_result import (
     AudioStreamInfo,
     ChapterInfo,
     OtherStreamInfo,
     ProbeResult,
     SubtitleStreamInfo,
     VideoStreamInfo,
-    probe_file,
 )
 from mediaserver.media.sniff import MediaRejected, Sniffed, open_media, sniff_file, sniff_kind
 

@@ -27,7 +27,8 @@ import av
 from mediaserver.media import dash, hls
 from mediaserver.media.bmff import BmffError
 from mediaserver.media.ladder import LadderProfile
-from mediaserver.media.pipeline import LadderCancelled, LadderError, Pipeline, Progress
+from mediaserver.media.ladder_errors import LadderCancelled, LadderError
+from mediaserver.media.pipeline import Pipeline, Progress
 from mediaserver.media.renditions import (
     AudioTrackResult,
     LadderResult,
@@ -94,12 +95,12 @@ def _read_tracks(pipeline: Pipeline, out_dir: Path) -> tuple[list[Track], list[T
             track.frame_rate = round(float(pipeline.frame_rate), 3)
             video.append(track)
     audio = []
-    for outputs in pipeline.audio_outputs.values():
+    for outputs in pipeline.tracks.outputs.values():
         for name, output in outputs:
             track = read_back("audio", name, output.folder, out_dir)
             if track is None:
                 continue
-            meta = pipeline.audio_meta[name]
+            meta = pipeline.tracks.meta[name]
             stream = meta["stream"]
             track.language = stream.language or stream.metadata.get("language")
             track.title = _title(stream.metadata.get("title"))

@@ -12,41 +12,35 @@ identical ones.
 The main thread demuxes, decodes (FFmpeg's frame threads) and scales (one reusable swscale
 context per rung; PyAV releases the GIL while it scales); every rung's encoder and segmenter runs
 in its own thread behind a small bounded queue (segmenter.EncoderThread), with x264/x265 frame
-threads inside. Audio is cheap and stays on the main thread.
+threads inside. Audio is cheap and stays on the main thread (ladder_audio.py).
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import math
 import os
-import shutil
 import time
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
 import av
-import av.filter
 from av.video.reformatter import VideoReformatter
 
 from mediaserver.media import ladder
+from mediaserver.media.completeness import declared_duration, truncation
 from mediaserver.media.continuity import Continuity
 from mediaserver.media.deinterlace import Deinterlacer
 from mediaserver.media.ladder import LadderProfile
-from mediaserver.media.languages import safe_code
-from mediaserver.media.segmenter import AudioRendition, EncoderThread, VideoRung
-from mediaserver.media.sniff import container_seconds, error_words
+from mediaserver.media.ladder_audio import AudioTracks
+from mediaserver.media.ladder_errors import LadderCancelled, LadderError
+from mediaserver.media.segmenter import EncoderThread, VideoRung
+from mediaserver.media.sniff import error_words
 from mediaserver.media.tonemap import BT709, TRANSFERS, ToneMapper
 from mediaserver.media.upright import Upright, rotation_of
 
 MAX_DECODE_ERRORS = 8  # corrupt packets tolerated per stream (players skip them too)
 PROGRESS_EVERY_SECONDS = 0.5
-# Decoded audio/video may end this much before the declared duration (a fraction, or seconds
-# when more) before the file counts as truncated: subtitles and container padding can outlast it.
-TRUNCATION_TOLERANCE = 0.05
-TRUNCATION_TOLERANCE_SECONDS = 2.0
 INTERPOLATION = "BICUBIC"  # FFmpeg's scale filter default, so the bench compares like with like
 # A rung is scaled from the smallest rung already made that is at least this much larger (else
 # from the source): 1080p -> 720p -> 480p, 720p -> 360p. Half the scaling time of scaling every
@@ -54,19 +48,6 @@ INTERPOLATION = "BICUBIC"  # FFmpeg's scale filter default, so the bench compare
 # proper >= 1.5x downscale, so no visible softening.
 CASCADE_RATIO = 1.5
 PictureType = av.video.frame.PictureType
-log = logging.getLogger(__name__)
-
-
-class LadderError(Exception):
-    """The ladder could not be made; `reason` says why, in words a person can act on."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class LadderCancelled(LadderError):
-    """should_stop() said so; the partial output is the caller's to delete."""
 
 
 Progress = Callable[[float, float | None, float | None], None]
@@ -100,13 +81,14 @@ class Pipeline:
         self.audio = list(container.streams.audio)
         start = container.start_time
         self.t0 = Fraction(start or 0, 1_000_000) if start and start > 0 else Fraction(0)
-        self.declared = self._declared_duration()
+        self.declared = declared_duration(
+            container, ([self.video] if self.video else []) + self.audio
+        )
         self.rungs: list[VideoRung] = []
         self.workers: list[EncoderThread] = []  # one per rung, in the same order
         self.scalers: list[VideoReformatter] = []  # one per rung: swscale contexts are reused
         self.plans: list[ladder.RungPlan] = []
-        self.audio_outputs: dict[int, list[tuple[str, AudioRendition]]] = {}
-        self.audio_meta: dict[str, dict] = {}
+        self.tracks = AudioTracks(self.audio, out_dir, profile)
         self.upright: Upright | None = None
         self.deinterlace = Deinterlacer(self.video.time_base if self.video else None)
         self.tonemap: ToneMapper | None = None
@@ -115,7 +97,6 @@ class Pipeline:
         self.ended = 0.0
         self.errors: dict[int, int] = {}
         self.continuity = Continuity(container.format.name)
-        self.dropped: set[int] = set()  # audio streams left out: they do not decode
         self.frame_rate = Fraction(30)
         self.started = time.monotonic()
         self._last_progress = 0.0
@@ -123,18 +104,6 @@ class Pipeline:
         self._last_pts: int | None = None
 
     # -- setup ---------------------------------------------------------------------------------
-
-    def _declared_duration(self) -> float | None:
-        """What the file says its audio/video lasts: the streams' own durations where the
-        container records them (MP4), else the container's (which may include subtitles)."""
-        own = [
-            float(s.duration * s.time_base)
-            for s in ([self.video] if self.video else []) + self.audio
-            if s.duration and s.duration > 0 and s.time_base
-        ]
-        if own:
-            return max(own)
-        return container_seconds(self.container)
 
     def _open_video(self, frame: av.VideoFrame) -> None:
         stream = self.video
@@ -186,37 +155,6 @@ class Pipeline:
             self.rungs.append(rung)
             self.workers.append(EncoderThread(rung))
             self.scalers.append(VideoReformatter())
-
-    def _open_audio(self, stream: av.audio.stream.AudioStream, frame: av.AudioFrame) -> None:
-        position = self.audio.index(stream) + 1
-        lang = safe_code(stream.language or stream.metadata.get("language"))
-        channels = frame.layout.nb_channels
-        wanted = [("2ch", "stereo", ladder.STEREO_BITRATE)]
-        if self.profile.surround and channels >= 6:
-            wanted.append(("6ch", "5.1", ladder.SURROUND_BITRATE))
-        outputs: list[tuple[str, AudioRendition]] = []
-        self.audio_outputs[stream.index] = outputs  # registered first: closed whatever happens
-        for suffix, layout, bitrate in wanted:
-            name = f"{position}_{lang}_{suffix}"
-            try:
-                output = AudioRendition(
-                    self.out_dir / "audio" / name,
-                    self.profile,
-                    layout=layout,
-                    rate=frame.sample_rate,
-                    bitrate=bitrate,
-                )
-            except (av.FFmpegError, OSError, ValueError) as exc:
-                why = error_words(exc)
-                raise LadderError(
-                    f"the audio encoder for track {position} could not be started: {why}"
-                ) from None
-            outputs.append((name, output))
-            self.audio_meta[name] = {
-                "stream": stream,
-                "channels": 6 if suffix == "6ch" else 2,
-                "position": position,
-            }
 
     # -- per frame -----------------------------------------------------------------------------
 
@@ -286,15 +224,9 @@ class Pipeline:
         self.ended = max(self.ended, float(at + (frame.duration or 0) * tb))
 
     def _audio_frame(self, stream: av.audio.stream.AudioStream, frame: av.AudioFrame) -> None:
-        if stream.index not in self.audio_outputs:
-            self._open_audio(stream, frame)
         seconds = self._seconds(frame, stream)
         at = float(seconds) if seconds is not None else None
-        for name, output in self.audio_outputs[stream.index]:
-            try:
-                output.encode(frame, at)
-            except (av.FFmpegError, OSError, ValueError) as exc:
-                raise LadderError(f"encoding audio {name} failed: {error_words(exc)}") from None
+        self.tracks.encode(stream, frame, at)
         if at is not None:
             end = at + frame.samples / frame.sample_rate
             self.ended = max(self.ended, end)
@@ -337,14 +269,14 @@ class Pipeline:
 
     def _decode(self, packet: av.Packet) -> None:
         stream = packet.stream
-        if stream.index in self.dropped:
+        if stream.index in self.tracks.dropped:
             return
         try:
             frames = packet.decode()
         except av.FFmpegError as exc:
             count = self.errors[stream.index] = self.errors.get(stream.index, 0) + 1
-            if count > MAX_DECODE_ERRORS and self._can_drop(stream):
-                self._drop_audio(stream, exc)
+            if count > MAX_DECODE_ERRORS and self.tracks.can_drop(stream, self.video is not None):
+                self.tracks.drop(stream, exc)
                 return
             if count > MAX_DECODE_ERRORS:
                 raise LadderError(
@@ -359,34 +291,13 @@ class Pipeline:
             else:
                 self._audio_frame(stream, frame)
 
-    def _can_drop(self, stream: av.stream.Stream) -> bool:
-        """An audio track that will not decode is left out when the title has something else."""
-        if stream.type != "audio":
-            return False
-        others = [s for s in self.audio if s is not stream and s.index not in self.dropped]
-        return self.video is not None or bool(others)
-
-    def _drop_audio(self, stream: av.stream.Stream, exc: av.FFmpegError) -> None:
-        self.dropped.add(stream.index)
-        position = self.audio.index(stream) + 1
-        log.warning(
-            "audio track %d (%s) cannot be decoded (%s): the title is packaged without it",
-            position,
-            stream.codec_context.name,
-            error_words(exc),
-        )
-        for _name, output in self.audio_outputs.pop(stream.index, []):
-            with contextlib.suppress(av.FFmpegError, OSError, RuntimeError):
-                output.close(False)
-            shutil.rmtree(output.folder, ignore_errors=True)
-
     def _close(self, flush: bool) -> None:
         problems = []
         if not flush:
             for worker in self.workers:
                 worker.abort()  # drop the queued frames: stop promptly
         outputs: list = list(self.workers)
-        outputs += [output for pairs in self.audio_outputs.values() for _n, output in pairs]
+        outputs += self.tracks.renditions()
         for output in outputs:
             try:
                 output.close(flush)
@@ -396,26 +307,18 @@ class Pipeline:
             raise LadderError(f"writing the ladder failed: {problems[0]}")
 
     def _check_complete(self) -> None:
-        if not self.frames and not self.audio_outputs:
+        if not self.frames and not self.tracks.outputs:
             raise LadderError("no audio or video could be decoded from the source")
-        expected = self.video.frames if self.video is not None else 0  # AVI/MP4 headers count them
-        if expected > 0:
-            slack = max(
-                TRUNCATION_TOLERANCE_SECONDS * self.frame_rate, TRUNCATION_TOLERANCE * expected
-            )
-            if self.frames < expected - slack:
-                raise LadderError(
-                    f"only {self.frames} of the {expected} video frames the file declares could "
-                    f"be read (it ends at {self.ended:.1f} s): the file is truncated or damaged"
-                )
-        if self.continuity.mended:
-            return  # the declared duration counted the jumps that were taken out
-        slack = max(TRUNCATION_TOLERANCE_SECONDS, TRUNCATION_TOLERANCE * (self.declared or 0))
-        if self.declared and self.ended < self.declared - slack:
-            raise LadderError(
-                f"the source ends at {self.ended:.1f} s although it declares "
-                f"{self.declared:.1f} s: the file is truncated or damaged"
-            )
+        reason = truncation(
+            frames=self.frames,
+            expected_frames=self.video.frames if self.video is not None else 0,
+            frame_rate=self.frame_rate,
+            ended=self.ended,
+            declared=self.declared,
+            mended=self.continuity.mended,
+        )
+        if reason:
+            raise LadderError(reason)
 
     def _report(self) -> None:
         if self.progress is None:

@@ -30,11 +30,11 @@ from mediaserver.streaming.decision import (
     direct_mime,
     direct_url,
     live_master_url,
-    parse_request,
 )
 from mediaserver.streaming.live_playlists import REMUX_RUNG, transcode_plans
 from mediaserver.streaming.live_store import VideoGeometry
 from mediaserver.streaming.media_routes import setup_media_accounting, setup_media_caches
+from mediaserver.streaming.playback_request import parse_request
 from mediaserver.streaming.serving import PLAYLIST, setup_media_cors
 from mediaserver.streaming.store import PlayableFile, load_playable
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 import pytest
 
 from mediaserver.keys import db_key
-from mediaserver.streaming.decision import (
-    MSE_CANDIDATES,
-    live_master_url,
-    parse_live_variant,
-)
+from mediaserver.streaming.decision import live_master_url, parse_live_variant
+from mediaserver.streaming.playback_request import MSE_CANDIDATES
 from tests.helpers import api, csrf_from, pick_profile
 from tests.media.test_deinterlace import make_clip
 from tests.packaging.helpers import sign_in_with_profile
