@@ -36,7 +36,7 @@ import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 
 from mediaserver.app import create_app  # noqa: E402
-from mediaserver.config import load_settings  # noqa: E402
+from mediaserver.config_loading import load_settings  # noqa: E402
 from mediaserver.keys import db_key, live_sessions_key, secret_key  # noqa: E402
 from mediaserver.streaming import tokens  # noqa: E402
 from tests.streaming.helpers import add_probed_file  # noqa: E402

@@ -40,7 +40,7 @@ import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
-from mediaserver.config import load_settings  # noqa: E402
+from mediaserver.config_loading import load_settings  # noqa: E402
 from mediaserver.db.engine import create_database  # noqa: E402
 from mediaserver.db.migrate import upgrade  # noqa: E402
 from mediaserver.library.cli import scan_command  # noqa: E402

@@ -124,7 +124,7 @@ def write_ladder(folder: Path, segment_bytes: int) -> None:
 async def _publish(env: dict[str, str], folder: Path) -> int:
     """Library, media file and published ladder rows; the files go under storage's root.
     (Policy on_the_fly: nothing queues a packaging job for the synthetic file.)"""
-    from mediaserver.config import load_settings
+    from mediaserver.config_loading import load_settings
     from mediaserver.db.catalog_schema import libraries, media_files, media_streams
     from mediaserver.db.engine import create_database
     from mediaserver.db.packaging_schema import ladders

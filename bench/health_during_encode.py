@@ -41,7 +41,7 @@ LAUNCH = """
 import sys
 from aiohttp import web
 from mediaserver.app import create_app
-from mediaserver.config import load_settings
+from mediaserver.config_loading import load_settings
 from tests.packaging.helpers import wired
 
 settings = load_settings(overrides={

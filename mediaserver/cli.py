@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from mediaserver import __version__
-from mediaserver.config import ConfigError, Settings, load_settings, redacted
+from mediaserver.config import ConfigError, Settings
+from mediaserver.config_loading import load_settings, redacted
 from mediaserver.db.engine import DatabaseUnavailable, connect_checked, create_database
 from mediaserver.errors import DomainError
 

@@ -1,31 +1,21 @@
-"""The settings model. Defaults live here only.
-
-Precedence: defaults < TOML file < environment (MEDIASERVER_SECTION__KEY) < CLI flags.
-Unknown keys are errors that name the key and suggest the closest known one.
+"""The settings model. Defaults live here only; config_loading.py reads a file, the environment
+and CLI flags into it.
 """
 
 from __future__ import annotations
 
-import difflib
-import json
-import os
-import tomllib
-from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     SecretStr,
-    ValidationError,
     field_validator,
     model_validator,
 )
-
-ENV_PREFIX = "MEDIASERVER_"
 
 
 class ConfigError(Exception):
@@ -273,148 +263,3 @@ class Settings(Section):
     @property
     def plugins_folder(self) -> Path:
         return self.plugins.folder or self.paths.data_dir / "plugins"
-
-
-def known_keys(model: type[BaseModel] = Settings, prefix: str = "") -> list[str]:
-    """Every dotted setting name, e.g. 'server.port'."""
-    keys: list[str] = []
-    for name, field in model.model_fields.items():
-        ann = field.annotation
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            keys.extend(known_keys(ann, f"{prefix}{name}."))
-        else:
-            keys.append(prefix + name)
-    return keys
-
-
-def _suggest(key: str, candidates: list[str]) -> str:
-    close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _check_unknown(data: Mapping[str, Any], origin: str) -> None:
-    """Raise ConfigError naming the first unknown key, with the close match."""
-    sections = {k: v.annotation for k, v in Settings.model_fields.items()}
-    for section, values in data.items():
-        if section not in sections:
-            raise ConfigError(
-                f"{origin}: unknown section '{section}'{_suggest(section, list(sections))}"
-            )
-        if not isinstance(values, Mapping):
-            raise ConfigError(f"{origin}: '{section}' must be a table of settings")
-        fields = list(sections[section].model_fields)
-        for key in values:
-            if key not in fields:
-                dotted = [f"{section}.{f}" for f in fields]
-                all_keys = known_keys()
-                dotted_key = f"{section}.{key}"
-                hint = _suggest(dotted_key, dotted) or _suggest(dotted_key, all_keys)
-                raise ConfigError(f"{origin}: unknown setting '{dotted_key}'{hint}")
-
-
-def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
-    """MEDIASERVER_SERVER__PORT=9000 -> {'server': {'port': '9000'}}.
-
-    Variables without a double underscore (MEDIASERVER_TEST_POSTGRES_URL) are not settings.
-    """
-    out: dict[str, dict[str, Any]] = {}
-    for name, raw in environ.items():
-        if not name.startswith(ENV_PREFIX) or "__" not in name:
-            continue
-        section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
-        value: Any = raw
-        if raw.strip().startswith("["):  # lists are given as JSON
-            try:
-                value = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise ConfigError(f"environment {name}: not a JSON list: {exc}") from None
-        out.setdefault(section, {})[key] = value
-    return out
-
-
-def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    for section, values in over.items():
-        base.setdefault(section, {}).update(values)
-    return base
-
-
-def _read_secret_files(data: dict[str, Any]) -> None:
-    """A `<name>_file` setting fills `<name>` from that file (Docker/K8s secrets)."""
-    for section, name in (("database", "url"), ("auth", "secret_key")):
-        path = data.get(section, {}).get(f"{name}_file")
-        if not path:
-            continue
-        try:
-            data[section][name] = Path(path).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(
-                f"{section}.{name}_file: cannot read {path}: {exc.strerror}"
-            ) from None
-
-
-def _format_validation(exc: ValidationError, origin: str) -> str:
-    lines = [f"invalid configuration ({origin}):"]
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
-        lines.append(f"  {loc}: {err['msg']} (got {err.get('input')!r})")
-    return "\n".join(lines)
-
-
-def load_settings(
-    config_file: Path | str | None = None,
-    environ: Mapping[str, str] | None = None,
-    overrides: Mapping[str, Mapping[str, Any]] | None = None,
-) -> Settings:
-    """Build the effective settings; raise ConfigError with a readable message."""
-    environ = os.environ if environ is None else environ
-    data: dict[str, Any] = {}
-    origins = ["defaults"]
-    if config_file is None and environ.get(f"{ENV_PREFIX}CONFIG"):
-        config_file = environ[f"{ENV_PREFIX}CONFIG"]
-    if config_file:
-        path = Path(config_file)
-        try:
-            file_data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"config file {path} does not exist") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"config file {path} cannot be read: {exc}") from None
-        _check_unknown(file_data, str(path))
-        _merge(data, file_data)
-        origins.append(str(path))
-    env_data = _env_overrides(environ)
-    if env_data:
-        _check_unknown(env_data, "environment")
-        _merge(data, env_data)
-        origins.append("environment")
-    if overrides:
-        cleaned = {
-            s: {k: v for k, v in vals.items() if v is not None} for s, vals in overrides.items()
-        }
-        _merge(data, cleaned)
-        origins.append("command line")
-    _read_secret_files(data)
-    try:
-        return Settings.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(_format_validation(exc, " < ".join(origins))) from None
-
-
-def redacted(settings: Settings) -> dict[str, Any]:
-    """The effective settings as plain data with secrets hidden, for `config check`."""
-    data = settings.model_dump(mode="json")
-    url = settings.database.url.get_secret_value()
-    data["database"]["url"] = _redact_url(url) if url else ""
-    data["auth"]["secret_key"] = "********" if settings.auth.secret_key.get_secret_value() else ""
-    return data
-
-
-def _redact_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # a malformed URL is reported elsewhere; never echo it with a password
-        return "********"

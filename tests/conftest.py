@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from mediaserver.config import Settings, load_settings
+from mediaserver.config import Settings
+from mediaserver.config_loading import load_settings
 from mediaserver.db.engine import Database, create_database
 from mediaserver.db.migrate import upgrade
 

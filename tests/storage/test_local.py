@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mediaserver.config import load_settings
+from mediaserver.config_loading import load_settings
 from mediaserver.storage import (
     CHUNK_SIZE,
     InvalidKey,
