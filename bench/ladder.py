@@ -10,8 +10,8 @@ Then, alternately:
   IDR keyframes every GOP, AAC 128k stereo once, HLS fMP4 output with the same segment length.
 
 It prints both wall times, the ratio ours/ffmpeg (target <= 0.9) and speed as a multiple of real
-time. The rungs, bitrates and GOP come from mediaserver.media.ladder, so both sides make exactly
-the same ladder. Needs the `ffmpeg` CLI (Debian: apt-get install -y ffmpeg).
+time. The rungs, bitrates and GOP come from mediaserver.media.ladder.rungs, so both sides make
+exactly the same ladder. Needs the `ffmpeg` CLI (Debian: apt-get install -y ffmpeg).
 
     python bench/ladder.py                    # 60 s clip, 1 run each
     python bench/ladder.py --runs 3           # median of 3 alternating runs each
@@ -34,9 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 import av  # noqa: E402
 
-from mediaserver.media import segmenter  # noqa: E402
-from mediaserver.media.encode import build_ladder  # noqa: E402
-from mediaserver.media.ladder import (  # noqa: E402
+from mediaserver.media.ladder import segmenter  # noqa: E402
+from mediaserver.media.ladder.build import build_ladder  # noqa: E402
+from mediaserver.media.ladder.rungs import (  # noqa: E402
     STEREO_BITRATE,
     LadderProfile,
     gop_frames,

@@ -47,8 +47,8 @@ from mediaserver.keys import (
 from mediaserver.library.jobs import library_ctx, scanner_ctx
 from mediaserver.library.routes import routes as library_routes
 from mediaserver.library.title_routes import routes as title_routes
-from mediaserver.library.upload_routes import routes as upload_routes
-from mediaserver.library.upload_routes import uploads_ctx
+from mediaserver.library.uploads.routes import routes as upload_routes
+from mediaserver.library.uploads.routes import uploads_ctx
 from mediaserver.packaging.admin_routes import routes as packaging_admin_routes
 from mediaserver.packaging.hwaccel import hwaccel_ctx
 from mediaserver.packaging.jobs import packaging_ctx

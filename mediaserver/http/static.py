@@ -1,16 +1,14 @@
-"""Static files from the package's web/static folder; symlinks out of it are never followed."""
+"""Static files from web/static (installed as mediaserver.web); symlinks out are never followed."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from pathlib import Path
 
 from aiohttp import web
 
 from mediaserver.keys import templates_key
-
-STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
+from mediaserver.web import STATIC
 
 
 def setup_static(app: web.Application) -> None:

@@ -11,8 +11,7 @@ from jinja2_fragments import render_block
 
 from mediaserver import __version__
 from mediaserver.keys import plugins_key, templates_key
-
-TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
+from mediaserver.web import TEMPLATES
 
 
 def is_htmx(request: web.Request) -> bool:

@@ -30,7 +30,7 @@ import av
 import av.error
 from PIL import Image, ImageFilter, ImageStat
 
-from mediaserver.media.deinterlace import deinterlace_still
+from mediaserver.media.filters.deinterlace import deinterlace_still
 from mediaserver.media.sniff import MediaRejected, container_seconds, ffmpeg_reason, open_media
 
 CARD_WIDTHS = (1280, 640, 320)

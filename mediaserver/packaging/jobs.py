@@ -35,7 +35,7 @@ from mediaserver.config import Settings
 from mediaserver.db.engine import Database
 from mediaserver.jobs import Handler, JobCancelled, JobContext, JobPayloadError
 from mediaserver.keys import config_key, db_key, jobs_key, storage_key
-from mediaserver.media.ladder import LadderProfile
+from mediaserver.media.ladder.rungs import LadderProfile
 from mediaserver.packaging import store
 from mediaserver.packaging.hwaccel import HwaccelState, hwaccel_key
 from mediaserver.packaging.paths import STAGING_ROOT, ladder_prefix, staging_prefix

@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from mediaserver.library.analysis import stays_inside
-from mediaserver.media.dash import MPD_NAME
-from mediaserver.media.encode import LadderCancelled, LadderError, build_ladder
-from mediaserver.media.hls import MASTER, subtitle_folders
+from mediaserver.media.ladder.build import LadderCancelled, LadderError, build_ladder
 from mediaserver.media.languages import bcp47, display_name
+from mediaserver.media.packaged.dash import MPD_NAME
+from mediaserver.media.packaged.hls import MASTER, subtitle_folders
+from mediaserver.media.packaged.renditions import SubtitleRendition
 from mediaserver.media.posters import PosterCandidate, make_poster_candidates
-from mediaserver.media.renditions import SubtitleRendition
 from mediaserver.media.sniff import MediaRejected
 from mediaserver.media.subtitles import (
     BitmapSubtitle,

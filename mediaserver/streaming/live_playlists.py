@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
-from mediaserver.media import ladder
-from mediaserver.media.keyframes import Timeline
-from mediaserver.media.ladder import LadderProfile, RungPlan
+from mediaserver.media.ladder import rungs as ladder
+from mediaserver.media.ladder.rungs import LadderProfile, RungPlan
+from mediaserver.media.live.keyframes import Timeline
 from mediaserver.streaming.live_store import VideoGeometry
 
 LIVE_RUNGS = ("1080p", "720p", "480p", "360p")  # H.264 on the fly: 2160p only in HEVC ladders

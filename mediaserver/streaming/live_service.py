@@ -18,15 +18,15 @@ from aiohttp import web
 
 from mediaserver.errors import Conflict, NotFound
 from mediaserver.keys import active_streams_key, config_key, db_key, live_sessions_key
-from mediaserver.media.keyframes import (
+from mediaserver.media.ladder.rungs import RungPlan
+from mediaserver.media.live.keyframes import (
     Timeline,
     TimelineError,
     grid_timeline,
     load_or_index,
     remux_timeline,
 )
-from mediaserver.media.ladder import RungPlan
-from mediaserver.media.live import COPY_CODECS, LiveSpec
+from mediaserver.media.live.session import COPY_CODECS, LiveSpec
 from mediaserver.streaming import live_playlists
 from mediaserver.streaming.live_store import VideoGeometry, video_geometry
 from mediaserver.streaming.segment_cache import SegmentCache

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mediaserver.media.live import LiveError, LiveSpec, run_live
+from mediaserver.media.live.session import LiveError, LiveSpec, run_live
 from mediaserver.streaming.segment_cache import SegmentCache
 
 log = logging.getLogger(__name__)

@@ -22,9 +22,9 @@ from tusclient.exceptions import TusCommunicationError
 from mediaserver.db.catalog_schema import libraries, uploads
 from mediaserver.db.schema import jobs
 from mediaserver.keys import config_key, db_key
-from mediaserver.library.upload_files import MAX_NAME_BYTES, clean_filename, parse_metadata
-from mediaserver.library.upload_finish import sweep
-from mediaserver.library.upload_store import UploadLimits
+from mediaserver.library.uploads.files import MAX_NAME_BYTES, clean_filename, parse_metadata
+from mediaserver.library.uploads.finish import sweep
+from mediaserver.library.uploads.store import UploadLimits
 from tests.helpers import api, csrf_from, setup_admin, setup_with_user, sign_in
 from tests.media_factory import make_text_file, make_video
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import av
 import pytest
 
-from mediaserver.media.encode import build_ladder
-from mediaserver.media.keyframes import grid_timeline, load_or_index, remux_timeline
-from mediaserver.media.ladder import LadderProfile, plan_rungs
-from mediaserver.media.live import LiveSpec, run_live
+from mediaserver.media.ladder.build import build_ladder
+from mediaserver.media.ladder.rungs import LadderProfile, plan_rungs
+from mediaserver.media.live.keyframes import grid_timeline, load_or_index, remux_timeline
+from mediaserver.media.live.session import LiveSpec, run_live
 from tests.media.test_live_engine import Collect, packets
 
 FPS = 25

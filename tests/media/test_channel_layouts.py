@@ -63,11 +63,11 @@ def test_custom_order_layout_is_probed_packaged_and_streamed(tmp_path: Path) -> 
         import io
         from pathlib import Path
         from mediaserver.media.probe import probe_file
-        from mediaserver.media.encode import build_ladder
-        from mediaserver.media.ladder import LadderProfile
-        from mediaserver.media.keyframes import grid_timeline
-        from mediaserver.media.ladder import plan_rungs
-        from mediaserver.media.live import LiveSpec, run_live
+        from mediaserver.media.ladder.build import build_ladder
+        from mediaserver.media.ladder.rungs import LadderProfile
+        from mediaserver.media.live.keyframes import grid_timeline
+        from mediaserver.media.ladder.rungs import plan_rungs
+        from mediaserver.media.live.session import LiveSpec, run_live
         from tests.media.test_live_engine import Collect
 
         source = Path({str(source)!r})

@@ -13,8 +13,8 @@ import av
 import m3u8
 import pytest
 
-from mediaserver.media.encode import LadderCancelled, LadderError, build_ladder
-from mediaserver.media.ladder import LadderProfile, display_size, encoder_threads, plan_rungs
+from mediaserver.media.ladder.build import LadderCancelled, LadderError, build_ladder
+from mediaserver.media.ladder.rungs import LadderProfile, display_size, encoder_threads, plan_rungs
 from tests.media.ladder_checks import check_media_playlist, check_mpd
 from tests.media_factory import make_audio_only, make_truncated, make_video
 

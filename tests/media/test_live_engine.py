@@ -13,10 +13,10 @@ from pathlib import Path
 import av
 import pytest
 
-from mediaserver.media.keyframes import grid_timeline, load_or_index, remux_timeline
-from mediaserver.media.ladder import LadderProfile, plan_rungs
-from mediaserver.media.live import LiveError, LiveSpec, run_live
-from mediaserver.media.live_mux import _children
+from mediaserver.media.ladder.rungs import LadderProfile, plan_rungs
+from mediaserver.media.live.keyframes import grid_timeline, load_or_index, remux_timeline
+from mediaserver.media.live.mux import _children
+from mediaserver.media.live.session import LiveError, LiveSpec, run_live
 from tests.media_factory import make_truncated
 
 FPS = 24

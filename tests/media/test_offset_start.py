@@ -9,8 +9,8 @@ from pathlib import Path
 
 import av
 
-from mediaserver.media.encode import build_ladder
-from mediaserver.media.ladder import LadderProfile
+from mediaserver.media.ladder.build import build_ladder
+from mediaserver.media.ladder.rungs import LadderProfile
 from mediaserver.media.probe import probe_file
 from mediaserver.media.trickplay import make_trickplay
 

@@ -13,10 +13,10 @@ import av
 import m3u8
 import pytest
 
-from mediaserver.media.bmff import read_init, read_segment
-from mediaserver.media.encode import build_ladder
-from mediaserver.media.ladder import LadderProfile
-from mediaserver.media.renditions import LadderResult, SubtitleRendition
+from mediaserver.media.ladder.build import build_ladder
+from mediaserver.media.ladder.rungs import LadderProfile
+from mediaserver.media.packaged.bmff import read_init, read_segment
+from mediaserver.media.packaged.renditions import LadderResult, SubtitleRendition
 from tests.media.ladder_checks import (
     check_media_playlist,
     check_mpd,

@@ -11,11 +11,11 @@ from pathlib import Path
 import av
 import pytest
 
-from mediaserver.media.encode import build_ladder
-from mediaserver.media.keyframes import grid_timeline
-from mediaserver.media.ladder import LadderProfile, plan_rungs
-from mediaserver.media.live import LiveSpec, run_live
-from mediaserver.media.tonemap import map_pixel, nits_to_pq, pq_to_nits
+from mediaserver.media.filters.tonemap import map_pixel, nits_to_pq, pq_to_nits
+from mediaserver.media.ladder.build import build_ladder
+from mediaserver.media.ladder.rungs import LadderProfile, plan_rungs
+from mediaserver.media.live.keyframes import grid_timeline
+from mediaserver.media.live.session import LiveSpec, run_live
 from tests.media.test_live_engine import Collect
 
 WIDTH, HEIGHT, FPS = 320, 240, 24

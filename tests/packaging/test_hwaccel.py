@@ -9,10 +9,11 @@ import time
 import pytest
 
 from mediaserver.config import TranscodingSettings
-from mediaserver.media import hwaccel, ladder
+from mediaserver.media import hwaccel
 from mediaserver.media.hwaccel import HwaccelStatus, detect, log_status, probe_encoder
-from mediaserver.media.ladder import LadderProfile
-from mediaserver.media.segmenter import _encoder_options
+from mediaserver.media.ladder import rungs as ladder
+from mediaserver.media.ladder.rungs import LadderProfile
+from mediaserver.media.ladder.segmenter import _encoder_options
 from mediaserver.packaging.hwaccel import HwaccelState, run_detection
 from mediaserver.packaging.work import Plan, package_into
 from tests.media_factory import make_video

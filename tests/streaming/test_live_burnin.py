@@ -11,9 +11,9 @@ import av
 import pytest
 
 from mediaserver.keys import db_key, live_sessions_key
-from mediaserver.media.keyframes import grid_timeline
-from mediaserver.media.ladder import LadderProfile, plan_rungs
-from mediaserver.media.live import LiveSpec, run_live
+from mediaserver.media.ladder.rungs import LadderProfile, plan_rungs
+from mediaserver.media.live.keyframes import grid_timeline
+from mediaserver.media.live.session import LiveSpec, run_live
 from mediaserver.media.probe import probe_file
 from mediaserver.packaging import store as packaging_store
 from mediaserver.packaging.work import Plan, convert_subtitles

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from mediaserver.keys import db_key, live_sessions_key
-from mediaserver.media.keyframes import grid_timeline
-from mediaserver.media.live import LiveSpec
+from mediaserver.media.live.keyframes import grid_timeline
+from mediaserver.media.live.session import LiveSpec
 from mediaserver.streaming import sessions as sessions_module
 from mediaserver.streaming.segment_cache import SegmentCache
 from mediaserver.streaming.sessions import SessionManager, SessionsFull

@@ -8,8 +8,8 @@ CMAF fMP4 segments through `hooks`:
   SDR (tonemap.py), drop the frames before the start, turn upright, burn in a bitmap subtitle
   when asked (burnin.py), scale to the rung (square pixels, even sizes, from ladder.plan_rungs),
   encode libx264 with a keyframe forced at every segment start and no other (scenecut off), and
-  AAC-LC stereo on a fixed sample grid (live_audio.py). The first segment of every run comes
-  from a faster preset whose SPS/PPS are identical (time to first frame; live_encoder.py);
+  AAC-LC stereo on a fixed sample grid (audio.py). The first segment of every run comes
+  from a faster preset whose SPS/PPS are identical (time to first frame; encoder.py);
 - remux: copy the video packets from the segment's own keyframe (the timeline is cut at source
   keyframes, keyframes.py), audio copied when it is AAC, else encoded as above.
 
@@ -27,23 +27,23 @@ from fractions import Fraction
 import av
 from av.video.reformatter import VideoReformatter
 
-from mediaserver.media.burnin import BurnIn
-from mediaserver.media.deinterlace import Deinterlacer
-from mediaserver.media.keyframes import first_video, start_offset
-from mediaserver.media.live_audio import AudioGrid, add_aac_stream, output_rate
-from mediaserver.media.live_copy import CopyTimes, decode_delay
-from mediaserver.media.live_encoder import (
+from mediaserver.media.filters.burnin import BurnIn
+from mediaserver.media.filters.deinterlace import Deinterlacer
+from mediaserver.media.filters.tonemap import TRANSFERS, ToneMapper
+from mediaserver.media.filters.upright import Upright, rotation_of
+from mediaserver.media.live.audio import AudioGrid, add_aac_stream, output_rate
+from mediaserver.media.live.copy import CopyTimes, decode_delay
+from mediaserver.media.live.encoder import (
     VIDEO_TIME_BASE,
     EncoderSettings,
     add_video_encoder,
     fast_encoder,
 )
-from mediaserver.media.live_mux import SegmentAssembler, open_fmp4
-from mediaserver.media.live_seek import seek_before
-from mediaserver.media.live_types import LiveError, LiveHooks, LiveSpec
+from mediaserver.media.live.keyframes import first_video, start_offset
+from mediaserver.media.live.mux import SegmentAssembler, open_fmp4
+from mediaserver.media.live.seek import seek_before
+from mediaserver.media.live.types import LiveError, LiveHooks, LiveSpec
 from mediaserver.media.sniff import MediaRejected, error_words, open_media
-from mediaserver.media.tonemap import TRANSFERS, ToneMapper
-from mediaserver.media.upright import Upright, rotation_of
 
 # Audio packets in a row giving no sound (errors or nothing) after which the track counts as
 # broken and silence follows the picture. Real audio arriving later still takes over.
@@ -123,7 +123,7 @@ class _Session:
         self.v_out: av.video.stream.VideoStream | None = None
         rate = self.video.average_rate or self.video.guessed_rate or Fraction(30)
         self.frame = 1 / Fraction(rate if 1 <= rate <= 240 else 30).limit_denominator(1001)
-        self.delay = decode_delay(bool(self.video.codec_context.has_b_frames))  # live_copy.py
+        self.delay = decode_delay(bool(self.video.codec_context.has_b_frames))  # copy.py
         self.assembler.tolerance = float(self.frame) / 3
         if spec.mode == "remux":
             self.assembler.shift = float(self.delay * self.frame)

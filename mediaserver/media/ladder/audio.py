@@ -11,11 +11,11 @@ from pathlib import Path
 
 import av
 
-from mediaserver.media import ladder
-from mediaserver.media.ladder import LadderProfile
-from mediaserver.media.ladder_errors import LadderError
+from mediaserver.media.ladder import rungs as ladder
+from mediaserver.media.ladder.errors import LadderError
+from mediaserver.media.ladder.rungs import LadderProfile
+from mediaserver.media.ladder.segmenter import AudioRendition
 from mediaserver.media.languages import safe_code
-from mediaserver.media.segmenter import AudioRendition
 from mediaserver.media.sniff import error_words
 
 log = logging.getLogger(__name__)

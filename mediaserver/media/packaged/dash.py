@@ -13,9 +13,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from fractions import Fraction
 
-from mediaserver.media.hls import audio_groups
 from mediaserver.media.languages import bcp47, display_name
-from mediaserver.media.renditions import SubtitleRendition, Track
+from mediaserver.media.packaged.hls import audio_groups
+from mediaserver.media.packaged.renditions import SubtitleRendition, Track
 
 MPD_NAME = "manifest.mpd"
 NS = "urn:mpeg:dash:schema:mpd:2011"

@@ -1,4 +1,4 @@
-"""What an on-the-fly session is asked to make, and how it reports back (see live.py)."""
+"""What an on-the-fly session is asked to make, and how it reports back (see session.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
-from mediaserver.media.keyframes import Timeline
-from mediaserver.media.ladder import RungPlan
+from mediaserver.media.ladder.rungs import RungPlan
+from mediaserver.media.live.keyframes import Timeline
 
 
 class LiveError(Exception):

@@ -271,5 +271,5 @@ def encoder_threads(profile: LadderProfile, plans: list[RungPlan], cpus: int) ->
 
 def gop_frames(profile: LadderProfile, frame_rate: float | None) -> int:
     """Frames per GOP at the source's average rate (the encoder's keyint cap; the real keyframes
-    are forced by time, see encode.py)."""
+    are forced by time, see build.py)."""
     return max(1, math.floor(profile.gop_seconds * (frame_rate or 30.0) + 1e-6))

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mediaserver.media.languages import bcp47, display_name, safe_code
-from mediaserver.media.renditions import SubtitleRendition, Track
+from mediaserver.media.packaged.renditions import SubtitleRendition, Track
 
 MASTER = "master.m3u8"
 MEDIA_PLAYLIST = "index.m3u8"

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import av
 
-from mediaserver.media.ladder import RungPlan
+from mediaserver.media.ladder.rungs import RungPlan
 
 VIDEO_TIME_BASE = Fraction(1, 90_000)
 FAST_PRESET = "superfast"  # about 30% less CPU than veryfast, same SPS/PPS (checked each time)

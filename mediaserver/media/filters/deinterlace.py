@@ -24,7 +24,7 @@ from fractions import Fraction
 import av
 import av.filter
 
-from mediaserver.media.filter_chain import build_chain
+from mediaserver.media.filters.chain import build_chain
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from mediaserver.db.catalog_schema import libraries, uploads
 from mediaserver.db.engine import Database
 from mediaserver.errors import DomainError
-from mediaserver.library import upload_files as uf
+from mediaserver.library.uploads import files as uf
 
 RECEIVING, PROCESSING, DONE, FAILED = "receiving", "processing", "done", "failed"
 

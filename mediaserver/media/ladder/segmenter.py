@@ -20,9 +20,9 @@ from pathlib import Path
 
 import av
 
-from mediaserver.media.bmff import read_init, read_segment
-from mediaserver.media.ladder import PROFILES, LadderProfile, RungPlan
-from mediaserver.media.renditions import Track
+from mediaserver.media.ladder.rungs import PROFILES, LadderProfile, RungPlan
+from mediaserver.media.packaged.bmff import read_init, read_segment
+from mediaserver.media.packaged.renditions import Track
 
 INIT_NAME = "init.mp4"
 SEGMENT_PATTERN = "seg_%05d.m4s"

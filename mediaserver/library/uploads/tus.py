@@ -1,8 +1,8 @@
 """tus 1.0 uploads: creation, appends at checked offsets, termination, expiration, completion.
 
 Plain async functions over the database and the partial files; the HTTP side is
-`upload_routes`. Every change to an upload's bytes happens while holding the partial file's
-flock (see `upload_files.OpenPartial`), so two requests, or a request and the finishing job, can
+`routes`. Every change to an upload's bytes happens while holding the partial file's
+flock (see `files.OpenPartial`), so two requests, or a request and the finishing job, can
 never write the same upload at once, in this process or another one on the same disk.
 
 Offsets and crashes. The order is: write the bytes, then commit the new offset. A process that
@@ -37,8 +37,8 @@ import sqlalchemy as sa
 from mediaserver.db.catalog_schema import libraries, uploads
 from mediaserver.db.engine import Database
 from mediaserver.jobs.context import uninterrupted
-from mediaserver.library import upload_files as uf
-from mediaserver.library.upload_store import (
+from mediaserver.library.uploads import files as uf
+from mediaserver.library.uploads.store import (
     FAILED,
     PROCESSING,
     RECEIVING,

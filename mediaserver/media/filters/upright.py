@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import av
 
-from mediaserver.media.filter_chain import build_chain
+from mediaserver.media.filters.chain import build_chain
 
 
 def rotation_of(stream: av.video.stream.VideoStream, frame: av.VideoFrame) -> int:

@@ -21,10 +21,10 @@ from mediaserver.http.auth import access, current_user_id
 from mediaserver.http.errors import problem_response
 from mediaserver.http.templating import render
 from mediaserver.keys import config_key, db_key, jobs_key
-from mediaserver.library import upload_files as uf
-from mediaserver.library import uploads
-from mediaserver.library.upload_finish import finish_upload, sweep
-from mediaserver.library.upload_store import (
+from mediaserver.library.uploads import files as uf
+from mediaserver.library.uploads import tus as uploads
+from mediaserver.library.uploads.finish import finish_upload, sweep
+from mediaserver.library.uploads.store import (
     RECEIVING,
     Enqueue,
     Upload,

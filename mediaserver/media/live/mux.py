@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 import av
 
 if TYPE_CHECKING:
-    from mediaserver.media.keyframes import Timeline
-    from mediaserver.media.live_types import LiveHooks
+    from mediaserver.media.live.keyframes import Timeline
+    from mediaserver.media.live.types import LiveHooks
 
 # Fragmented MP4, a fragment per video keyframe, absolute tfdt (frag_discont, no edit list),
 # CMAF brand and signed composition offsets (B-frames without an edit list), no index or trailer

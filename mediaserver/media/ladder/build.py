@@ -24,19 +24,19 @@ from pathlib import Path
 
 import av
 
-from mediaserver.media import dash, hls
-from mediaserver.media.bmff import BmffError
-from mediaserver.media.ladder import LadderProfile
-from mediaserver.media.ladder_errors import LadderCancelled, LadderError
-from mediaserver.media.pipeline import Pipeline, Progress
-from mediaserver.media.renditions import (
+from mediaserver.media.ladder.errors import LadderCancelled, LadderError
+from mediaserver.media.ladder.pipeline import Pipeline, Progress
+from mediaserver.media.ladder.rungs import LadderProfile
+from mediaserver.media.ladder.segmenter import read_back
+from mediaserver.media.packaged import dash, hls
+from mediaserver.media.packaged.bmff import BmffError
+from mediaserver.media.packaged.renditions import (
     AudioTrackResult,
     LadderResult,
     RungResult,
     SubtitleRendition,
     Track,
 )
-from mediaserver.media.segmenter import read_back
 from mediaserver.media.sniff import MediaRejected, open_media
 
 __all__ = ["LadderCancelled", "LadderError", "build_ladder"]

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 from mediaserver.db.catalog_schema import uploads
 from mediaserver.db.engine import Database
-from mediaserver.library import upload_files as uf
-from mediaserver.library.upload_store import (
+from mediaserver.library.uploads import files as uf
+from mediaserver.library.uploads.store import (
     DONE,
     FAILED,
     PROCESSING,
@@ -28,7 +28,7 @@ from mediaserver.library.upload_store import (
     upload_by_id,
     upload_from_row,
 )
-from mediaserver.library.uploads import complete, open_locked
+from mediaserver.library.uploads.tus import complete, open_locked
 
 KEEP_FINISHED_SECONDS = 30 * 86400  # finished uploads stay listed this long
 ORPHAN_GRACE_SECONDS = 3600.0  # a partial file without a row is removed after this long

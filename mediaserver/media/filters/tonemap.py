@@ -29,7 +29,7 @@ import av
 import av.filter
 from av.video.reformatter import ColorRange, Colorspace, VideoReformatter
 
-from mediaserver.media.filter_chain import build_chain
+from mediaserver.media.filters.chain import build_chain
 
 PQ, HLG = 16, 18  # AVColorTransferCharacteristic
 TRANSFERS = {PQ: "pq", HLG: "hlg"}

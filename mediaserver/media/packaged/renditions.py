@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from mediaserver.media.bmff import InitInfo, SegmentInfo
+from mediaserver.media.packaged.bmff import InitInfo, SegmentInfo
 
 # A segment shorter than this is measured together with the one before it for the peak bitrate
 # (a lone keyframe in the last 0.1 s would otherwise look like a huge peak).

@@ -12,7 +12,7 @@ identical ones.
 The main thread demuxes, decodes (FFmpeg's frame threads) and scales (one reusable swscale
 context per rung; PyAV releases the GIL while it scales); every rung's encoder and segmenter runs
 in its own thread behind a small bounded queue (segmenter.EncoderThread), with x264/x265 frame
-threads inside. Audio is cheap and stays on the main thread (ladder_audio.py).
+threads inside. Audio is cheap and stays on the main thread (audio.py).
 """
 
 from __future__ import annotations
@@ -27,17 +27,17 @@ from pathlib import Path
 import av
 from av.video.reformatter import VideoReformatter
 
-from mediaserver.media import ladder
-from mediaserver.media.completeness import declared_duration, truncation
-from mediaserver.media.continuity import Continuity
-from mediaserver.media.deinterlace import Deinterlacer
-from mediaserver.media.ladder import LadderProfile
-from mediaserver.media.ladder_audio import AudioTracks
-from mediaserver.media.ladder_errors import LadderCancelled, LadderError
-from mediaserver.media.segmenter import EncoderThread, VideoRung
+from mediaserver.media.filters.deinterlace import Deinterlacer
+from mediaserver.media.filters.tonemap import BT709, TRANSFERS, ToneMapper
+from mediaserver.media.filters.upright import Upright, rotation_of
+from mediaserver.media.ladder import rungs as ladder
+from mediaserver.media.ladder.audio import AudioTracks
+from mediaserver.media.ladder.completeness import declared_duration, truncation
+from mediaserver.media.ladder.continuity import Continuity
+from mediaserver.media.ladder.errors import LadderCancelled, LadderError
+from mediaserver.media.ladder.rungs import LadderProfile
+from mediaserver.media.ladder.segmenter import EncoderThread, VideoRung
 from mediaserver.media.sniff import error_words
-from mediaserver.media.tonemap import BT709, TRANSFERS, ToneMapper
-from mediaserver.media.upright import Upright, rotation_of
 
 MAX_DECODE_ERRORS = 8  # corrupt packets tolerated per stream (players skip them too)
 PROGRESS_EVERY_SECONDS = 0.5
