@@ -5,10 +5,13 @@ over a Database; `runner` runs handlers for one process, each given a `context.J
 `events` pushes changes to the live admin UI.
 """
 
+from aiohttp import web
+
 from mediaserver.jobs.context import JobCancelled, JobContext
 from mediaserver.jobs.events import JobEvents, Subscription, job_event
 from mediaserver.jobs.model import Job, JobPayloadError
-from mediaserver.jobs.runner import Handler, JobRunner, jobs_ctx
+from mediaserver.jobs.runner import Handler, JobRunner, jobs_ctx, stop_runner
+from mediaserver.jobs.routes import routes
 
 __all__ = [
     "Handler",
@@ -21,4 +24,15 @@ __all__ = [
     "Subscription",
     "job_event",
     "jobs_ctx",
+    "setup",
 ]
+
+
+def setup(app: web.Application) -> None:
+    """The runner (a cleanup context other domains' contexts come after), its admin page and API.
+
+    The runner stops on shutdown, before any cleanup context closes, so running handlers are
+    cancelled while what they use is still open."""
+    app.router.add_routes(routes)
+    app.cleanup_ctx.append(jobs_ctx)
+    app.on_shutdown.append(stop_runner)

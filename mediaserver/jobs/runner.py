@@ -328,7 +328,10 @@ async def _call(handler: Handler, ctx: JobContext) -> None:
 
 
 async def jobs_ctx(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx: the process's runner in app[jobs_key], its events in app[job_events_key]."""
+    """cleanup_ctx: the process's runner in app[jobs_key], its events in app[job_events_key].
+
+    Domains register their handlers from their own contexts, after this one; a handler may
+    arrive after start() (the runner only leases types it has a handler for)."""
     settings = app[config_key]
     events = JobEvents()
     runner = JobRunner(app[db_key], settings.jobs, events)
@@ -340,3 +343,11 @@ async def jobs_ctx(app: web.Application) -> AsyncIterator[None]:
     finally:
         await runner.stop(timeout=settings.server.shutdown_timeout)
         events.close()
+
+
+async def stop_runner(app: web.Application) -> None:
+    """on_shutdown: stop the runner before any cleanup context closes what its handlers use
+    (the scanner's probe threads, hardware encoders, storage), whatever order they were set up in.
+    """
+    if jobs_key in app:
+        await app[jobs_key].stop(timeout=app[config_key].server.shutdown_timeout)
