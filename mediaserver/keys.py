@@ -10,7 +10,6 @@ if TYPE_CHECKING:
     import jinja2
     import pluggy
 
-    from mediaserver.accounts.ratelimit import LoginLimiter
     from mediaserver.config import Settings
     from mediaserver.db.engine import Database
     from mediaserver.jobs.events import JobEvents
@@ -26,7 +25,6 @@ jobs_key: web.AppKey[JobRunner] = web.AppKey("jobs")
 job_events_key: web.AppKey[JobEvents] = web.AppKey("job_events")
 templates_key: web.AppKey[jinja2.Environment] = web.AppKey("templates")
 plugins_key: web.AppKey[pluggy.PluginManager] = web.AppKey("plugins")
-login_limiter_key: web.AppKey[LoginLimiter] = web.AppKey("login_limiter")
 secret_key: web.AppKey[bytes] = web.AppKey("secret")
 active_streams_key: web.AppKey[ActiveStreams] = web.AppKey("active_streams")
 live_sessions_key: web.AppKey[LiveService] = web.AppKey("live_sessions")

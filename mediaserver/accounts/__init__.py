@@ -1,1 +1,29 @@
 """Users, profiles, device sessions, API keys, permissions."""
+
+from aiohttp import web
+
+from mediaserver.accounts.csrf import CSRF_HEADER, csrf_middleware, setup_csrf
+from mediaserver.accounts.guard import auth_middleware, current_user_id
+from mediaserver.accounts.page_context import identity_context
+from mediaserver.accounts.ratelimit import LoginLimiter, login_limiter_key
+from mediaserver.accounts.routes import routes as account_routes
+from mediaserver.accounts.settings_routes import routes as settings_routes
+from mediaserver.http.templating import add_page_context
+from mediaserver.keys import config_key
+
+__all__ = ["CSRF_HEADER", "current_user_id", "setup"]
+
+
+def setup(app: web.Application) -> None:
+    """Who is calling (the identifying and CSRF middlewares, after the error middleware), the
+    sign-in, profile and account settings pages and API, and the login limiter."""
+    app.middlewares.extend([auth_middleware, csrf_middleware])
+    setup_csrf(app)
+    add_page_context(app, identity_context)
+    settings = app[config_key]
+    app[login_limiter_key] = LoginLimiter(
+        settings.auth.login_attempts_per_account,
+        settings.auth.login_attempts_per_address,
+        settings.auth.login_window_seconds,
+    )
+    app.router.add_routes([*account_routes, *settings_routes])

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from mediaserver.accounts.guard import current_user_id
 from mediaserver.accounts.identity import get_identity
 from mediaserver.accounts.profiles import (
     AVATARS,
@@ -20,7 +21,6 @@ from mediaserver.accounts.profiles import (
     update_profile,
 )
 from mediaserver.errors import Forbidden
-from mediaserver.http.auth import current_user_id
 from mediaserver.http.forms import bool_field, text_field
 from mediaserver.keys import config_key, db_key
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from collections import deque
 
+from aiohttp import web
+
 
 class LoginLimiter:
     def __init__(self, per_account: int, per_address: int, window_seconds: float) -> None:
@@ -53,3 +55,6 @@ class LoginLimiter:
     def _prune(self, now: float) -> None:
         for key in list(self._failures):
             self._recent(key, now)
+
+
+login_limiter_key: web.AppKey[LoginLimiter] = web.AppKey("login_limiter")

@@ -8,16 +8,18 @@ from urllib.parse import quote
 from aiohttp import web
 
 from mediaserver.accounts import sessions
+from mediaserver.accounts.guard import current_user_id
 from mediaserver.accounts.identity import get_identity
 from mediaserver.accounts.profiles import check_profile_pin, get_profile, list_profiles
+from mediaserver.accounts.ratelimit import login_limiter_key
 from mediaserver.accounts.sessions import DeviceSession
 from mediaserver.accounts.users import authenticate, count_users, create_user
 from mediaserver.errors import BadRequest, DomainError, Forbidden, TooManyRequests
-from mediaserver.http.auth import SESSION_COOKIE, access, current_user_id
+from mediaserver.http.auth import SESSION_COOKIE, access
 from mediaserver.http.clientinfo import client_ip, secure_cookies, wants_json
 from mediaserver.http.forms import int_path, read_input, safe_next, text_field
 from mediaserver.http.templating import render
-from mediaserver.keys import config_key, db_key, login_limiter_key
+from mediaserver.keys import config_key, db_key
 
 routes = web.RouteTableDef()
 

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from mediaserver.accounts import sessions
+from mediaserver.accounts.guard import current_user_id
 from mediaserver.accounts.identity import get_identity
 from mediaserver.accounts.profile_input import (
     create_from_input,
@@ -21,7 +22,7 @@ from mediaserver.accounts.profile_input import (
 from mediaserver.accounts.profiles import Profile, get_profile, list_profiles
 from mediaserver.accounts.sessions import DeviceSession
 from mediaserver.accounts.users import User
-from mediaserver.http.auth import SESSION_COOKIE, access, current_user_id
+from mediaserver.http.auth import SESSION_COOKIE, access
 from mediaserver.http.forms import int_path, read_input
 from mediaserver.keys import db_key
 

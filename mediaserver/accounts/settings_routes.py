@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from mediaserver.accounts import sessions, settings_api_routes
+from mediaserver.accounts.guard import current_user_id
 from mediaserver.accounts.identity import get_identity
 from mediaserver.accounts.profile_input import (
     create_from_input,
@@ -28,7 +29,7 @@ from mediaserver.accounts.profiles import (
 from mediaserver.accounts.routes import start_session
 from mediaserver.accounts.users import authenticate, set_password
 from mediaserver.errors import BadRequest, DomainError
-from mediaserver.http.auth import SESSION_COOKIE, access, current_user_id
+from mediaserver.http.auth import SESSION_COOKIE, access
 from mediaserver.http.clientinfo import wants_json
 from mediaserver.http.forms import int_path, read_input, text_field
 from mediaserver.http.templating import is_htmx, render

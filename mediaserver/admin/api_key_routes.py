@@ -7,10 +7,11 @@ from typing import Any
 
 from aiohttp import web
 
+from mediaserver.accounts import current_user_id
 from mediaserver.accounts.api_keys import ApiKey, create_api_key, list_api_keys, revoke_api_key
 from mediaserver.accounts.users import list_users
 from mediaserver.errors import BadRequest, DomainError
-from mediaserver.http.auth import access, current_user_id
+from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path, read_input, text_field
 from mediaserver.http.templating import render
 from mediaserver.keys import db_key

@@ -7,10 +7,11 @@ from typing import Any
 
 from aiohttp import web
 
+from mediaserver.accounts import current_user_id
 from mediaserver.accounts.users import ROLES, User, create_user, get_user, list_users
 from mediaserver.admin.policy import change_user, remove_user
 from mediaserver.errors import BadRequest, DomainError
-from mediaserver.http.auth import access, current_user_id
+from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path, read_input, text_field
 from mediaserver.http.templating import render
 from mediaserver.keys import db_key

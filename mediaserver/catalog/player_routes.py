@@ -12,11 +12,12 @@ from typing import Any
 
 from aiohttp import web
 
+from mediaserver.accounts import current_user_id
 from mediaserver.catalog import markers, plays, preferences, progress
 from mediaserver.catalog.browse import may_watch_file
 from mediaserver.catalog.viewer import request_profile, required_profile
 from mediaserver.errors import BadRequest, NotFound
-from mediaserver.http.auth import access, current_user_id
+from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path, read_input
 from mediaserver.http.security_headers import CONTENT_SECURITY_POLICY
 from mediaserver.http.templating import render

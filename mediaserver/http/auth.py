@@ -1,4 +1,5 @@
-"""Who may call what. Every handler declares an access level; undeclared routes are refused.
+"""Who may call what. Every handler declares an access level; undeclared routes are refused
+(the accounts domain's middleware enforces the levels).
 
 Levels: "public" (anyone), "user" (signed in by session or API key), "profile" (signed in with a
 profile chosen; browsers are sent to the picker), "admin", and "token": media URLs whose
@@ -10,17 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Literal, TypeVar
-from urllib.parse import quote
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
-
-from mediaserver.accounts import api_keys, sessions
-from mediaserver.accounts.identity import ANONYMOUS, Identity, get_identity, set_identity
-from mediaserver.accounts.users import count_users
-from mediaserver.errors import Forbidden, Unauthorized
-from mediaserver.http.clientinfo import client_ip, wants_json
-from mediaserver.keys import db_key
 
 Access = Literal["public", "user", "profile", "admin", "token"]
 ACCESS_ATTR = "__mediaserver_access__"
@@ -44,64 +36,3 @@ def route_access(route: web.AbstractRoute | None) -> Access | None:
     if isinstance(route.resource, web.StaticResource):
         return "public"
     return getattr(route.handler, ACCESS_ATTR, None)
-
-
-async def _identify(request: web.Request) -> Identity:
-    db = request.app[db_key]
-    header = request.headers.get("Authorization", "")
-    if header[:7].lower() == "bearer ":
-        found = await api_keys.authenticate_key(db, header[7:].strip())
-        if found is None:
-            raise Unauthorized("The API key is not valid or has been revoked.")
-        user, key_id = found
-        return Identity(user=user, api_key_id=key_id)
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        return ANONYMOUS
-    found_session = await sessions.lookup(db, token)
-    if found_session is None:
-        return ANONYMOUS
-    user, session, profile = found_session
-    await sessions.touch(db, session, client_ip(request))
-    return Identity(user=user, session=session, profile=profile)
-
-
-async def _deny_anonymous(request: web.Request) -> web.StreamResponse:
-    if wants_json(request):
-        raise Unauthorized("Sign in or send an API key as 'Authorization: Bearer <key>'.")
-    if await count_users(request.app[db_key]) == 0:
-        raise web.HTTPSeeOther("/setup")
-    target = request.path_qs if request.method == "GET" else "/"
-    raise web.HTTPSeeOther(f"/login?next={quote(target, safe='')}")
-
-
-@web.middleware
-async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    route = request.match_info.route if request.match_info.http_exception is None else None
-    level = route_access(route)
-    if route is not None and level is None:
-        # A route without a declared access level is a programming error: refuse, loudly.
-        raise Forbidden("This route does not declare who may call it.")
-    if level == "token":
-        set_identity(request, ANONYMOUS)
-        return await handler(request)
-    identity = await _identify(request) if level != "public" or request.cookies else ANONYMOUS
-    set_identity(request, identity)
-    if level in (None, "public"):
-        return await handler(request)
-    if identity.user is None:
-        return await _deny_anonymous(request)
-    if level == "admin" and not identity.is_admin:
-        raise Forbidden("Only administrators can do this.")
-    if level == "profile" and identity.profile is None and not identity.via_api_key:
-        if wants_json(request):
-            raise Forbidden("Choose a profile first (POST /profiles/{id}/select).")
-        raise web.HTTPSeeOther("/profiles")
-    return await handler(request)
-
-
-def current_user_id(request: web.Request) -> int:
-    identity = get_identity(request)
-    if identity.user is None:  # access() guarantees this never happens on protected routes
-        raise Unauthorized()
-    return identity.user.id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ from aiohttp import web
 from jinja2_fragments import render_block
 
 from mediaserver import __version__
-from mediaserver.keys import plugins_key, templates_key
+from mediaserver.keys import templates_key
 from mediaserver.web import TEMPLATES
 
 
@@ -57,24 +58,22 @@ def _ago(ts: float | None) -> str:
     return "just now"
 
 
-def base_context(request: web.Request) -> dict[str, Any]:
-    """What every page needs: who is signed in, the CSRF token, the navigation."""
-    from mediaserver.accounts.identity import get_identity
-    from mediaserver.http.csrf import csrf_token
+PageContext = Callable[[web.Request], dict[str, Any]]
+page_context_key: web.AppKey[list[PageContext]] = web.AppKey("page_context")
 
-    identity = get_identity(request)
-    nav: list[dict[str, str]] = []
-    pm = request.app.get(plugins_key)
-    if pm is not None and identity.user is not None:
-        for items in pm.hook.nav_items(identity=identity):
-            nav.extend(items or [])
-    return {
-        "request": request,
-        "identity": identity,
-        "csrf_token": csrf_token(request),
-        "plugin_nav": nav,
-        "path": request.path,
-    }
+
+def add_page_context(app: web.Application, provider: PageContext) -> None:
+    """Let a domain add to what every page gets (the accounts domain: who is signed in, the
+    CSRF token, the navigation)."""
+    app.setdefault(page_context_key, []).append(provider)
+
+
+def base_context(request: web.Request) -> dict[str, Any]:
+    """What every page needs: the request, its path, and what the domains provide."""
+    context: dict[str, Any] = {"request": request, "path": request.path}
+    for provider in request.app.get(page_context_key, []):
+        context.update(provider(request))
+    return context
 
 
 def render(

@@ -10,8 +10,8 @@ from aiohttp import web
 from mediaserver.jobs.context import JobCancelled, JobContext
 from mediaserver.jobs.events import JobEvents, Subscription, job_event
 from mediaserver.jobs.model import Job, JobPayloadError
-from mediaserver.jobs.runner import Handler, JobRunner, jobs_ctx, stop_runner
 from mediaserver.jobs.routes import routes
+from mediaserver.jobs.runner import Handler, JobRunner, jobs_ctx, stop_runner
 
 __all__ = [
     "Handler",

@@ -8,10 +8,10 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from mediaserver.accounts import CSRF_HEADER
 from mediaserver.catalog import markers
 from mediaserver.errors import BadRequest, DomainError, NotFound
 from mediaserver.http.auth import access
-from mediaserver.http.csrf import CSRF_HEADER
 from mediaserver.http.forms import int_path, read_input
 from mediaserver.http.templating import render
 from mediaserver.keys import db_key, storage_key

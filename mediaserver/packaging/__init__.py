@@ -5,3 +5,21 @@ segments), WebVTT subtitles, poster candidates and trickplay sheets, published i
 `paths` names what a ladder may contain; `routes` serves published ladders and the watch page;
 `admin_routes` the admin packaging page; `hwaccel` the start-up hardware encoder detection.
 """
+
+from aiohttp import web
+
+from mediaserver.packaging.admin_routes import routes as admin_routes
+from mediaserver.packaging.hwaccel import hwaccel_ctx
+from mediaserver.packaging.jobs import packaging_ctx
+from mediaserver.packaging.routes import routes as ladder_routes
+
+
+def setup(app: web.Application) -> None:
+    """Published ladders, the packaging admin page, encoder detection and the package job."""
+    app.router.add_routes([*ladder_routes, *admin_routes])
+    app.cleanup_ctx.extend(
+        [
+            hwaccel_ctx,  # detection runs in threads; start-up does not wait for it
+            packaging_ctx,  # registers media.package, cleans leftovers of dead jobs
+        ]
+    )

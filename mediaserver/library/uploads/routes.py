@@ -17,7 +17,8 @@ from typing import Any
 
 from aiohttp import web
 
-from mediaserver.http.auth import access, current_user_id
+from mediaserver.accounts import current_user_id
+from mediaserver.http.auth import access
 from mediaserver.http.errors import problem_response
 from mediaserver.http.templating import render
 from mediaserver.keys import config_key, db_key, jobs_key
