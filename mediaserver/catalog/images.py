@@ -17,7 +17,7 @@ from mediaserver.accounts.profiles import Profile
 from mediaserver.catalog.browse import visible
 from mediaserver.db.catalog_schema import episodes, images, libraries, titles
 from mediaserver.db.engine import Database
-from mediaserver.library.analysis import stays_inside
+from mediaserver.safe_paths import stays_inside
 
 CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
                  ".webp": "image/webp", ".tbn": "image/jpeg"}  # fmt: skip

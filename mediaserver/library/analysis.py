@@ -21,9 +21,10 @@ from mediaserver.library.sidecars import (
     find_series_nfo,
     find_sidecars,
 )
-from mediaserver.library.walker import FoundFile, WalkIssue, is_inside, is_video_name
+from mediaserver.library.walker import FoundFile, WalkIssue, is_video_name
 from mediaserver.media.probe import MediaRejected, probe_file
 from mediaserver.media.probe_result import ProbeResult
+from mediaserver.safe_paths import is_inside, stays_inside
 
 ERROR_MAX = 2000
 
@@ -150,11 +151,6 @@ def _safe_sidecars(sidecars: Sidecars, root: str) -> Sidecars:
 
 def _cut(text: str) -> str:
     return text if len(text) <= ERROR_MAX else text[: ERROR_MAX - 1] + "…"
-
-
-def stays_inside(path: str | os.PathLike[str], root: str) -> bool:
-    """True when `path`, symlinks resolved, is inside `root`: sidecars never lead out of it."""
-    return is_inside(os.path.realpath(path), root)
 
 
 def _read_nfo(path: Path, root: str, issues: list[WalkIssue]) -> NfoData | None:

@@ -23,9 +23,8 @@ from mediaserver.db.catalog_schema import (
     titles,
 )
 from mediaserver.db.search import index_title
-from mediaserver.library.analysis import stays_inside
-from mediaserver.library.walker import to_db_path
 from mediaserver.media.probe_result import ProbeResult
+from mediaserver.safe_paths import stays_inside, to_db_path
 
 # Embedded subtitle codecs -> subtitle_tracks.format.
 SUBTITLE_CODECS = {

@@ -26,7 +26,8 @@ from mediaserver.library.metadata import (
     title_fields,
 )
 from mediaserver.library.store import KnownFile
-from mediaserver.library.walker import WalkIssue, display_path, to_db_path
+from mediaserver.library.walker import WalkIssue
+from mediaserver.safe_paths import display_path, to_db_path
 
 log = logging.getLogger(__name__)
 

@@ -35,10 +35,8 @@ from mediaserver.library.walker import (
     Walker,
     WalkIssue,
     WalkResult,
-    from_db_path,
-    is_inside,
-    to_db_path,
 )
+from mediaserver.safe_paths import from_db_path, is_inside, to_db_path
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,8 @@ from mediaserver.db.catalog_schema import (
     titles,
 )
 from mediaserver.db.engine import Database
-from mediaserver.library.walker import WalkIssue, display_path, from_db_path, to_db_path
+from mediaserver.library.walker import WalkIssue
+from mediaserver.safe_paths import display_path, from_db_path, to_db_path
 
 CHUNK = 500  # ids per IN (...) list: well under every driver's parameter limit
 REASON_MAX = 2000

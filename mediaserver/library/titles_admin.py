@@ -24,7 +24,7 @@ from mediaserver.db.search import search_title_ids
 from mediaserver.errors import BadRequest, NotFound
 from mediaserver.library.catalog_media import TagCache, reindex_titles
 from mediaserver.library.naming_rules import sort_title
-from mediaserver.library.walker import display_path, from_db_path
+from mediaserver.safe_paths import display_path, from_db_path
 
 EDITABLE = ("title", "year", "genres", "description", "maturity_rating")
 TITLE_KINDS = ("movie", "series")

@@ -8,20 +8,21 @@
 - A folder that vanishes or cannot be read becomes a `WalkIssue` and the walk goes on; it is also
   listed in `incomplete`, so that a scan never declares the files below it missing on a hiccup.
 - Names are whatever the OS returns for str paths: undecodable bytes arrive as surrogate escapes.
-  `to_db_path` turns those into text any database can store, reversibly; `display_path` makes them
-  safe to show.
+  `safe_paths.to_db_path` turns those into text any database can store, reversibly;
+  `safe_paths.display_path` makes them safe to show.
 
 Pure file-system code, blocking: call it in a thread.
 """
 
 from __future__ import annotations
 
-import base64
 import os
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+
+from mediaserver.safe_paths import root_of
 
 VIDEO_EXTENSIONS = frozenset(
     {
@@ -40,7 +41,6 @@ SKIP_DIRS = frozenset(
         "$RECYCLE.BIN", "System Volume Information", "RECYCLER", "Thumbs",
     }
 )  # fmt: skip
-DB_ESCAPE_PREFIX = "b64:"  # real paths are absolute and start with "/", so this is unambiguous
 
 
 @dataclass(slots=True)
@@ -81,41 +81,6 @@ class WalkResult:
     incomplete: list[str] = field(default_factory=list)
     # Paths asked for (partial scans) that do not exist: their records may be gone.
     gone: list[str] = field(default_factory=list)
-
-
-def is_inside(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
-
-
-def root_of(path: str, roots: Iterable[str]) -> str | None:
-    # Longest root first, though library roots never overlap.
-    for root in sorted(roots, key=len, reverse=True):
-        if is_inside(path, root):
-            return root
-    return None
-
-
-def to_db_path(path: str) -> str:
-    """Text any database stores: as is when valid UTF-8, else 'b64:' + the raw bytes."""
-    try:
-        path.encode("utf-8")
-        return path
-    except UnicodeEncodeError:
-        raw = os.fsencode(path)
-        return DB_ESCAPE_PREFIX + base64.urlsafe_b64encode(raw).decode("ascii")
-
-
-def from_db_path(stored: str) -> str:
-    """The OS path (with surrogate escapes) for a stored path."""
-    if stored.startswith(DB_ESCAPE_PREFIX):
-        return os.fsdecode(base64.urlsafe_b64decode(stored[len(DB_ESCAPE_PREFIX) :]))
-    return stored
-
-
-def display_path(path: str) -> str:
-    """For people: undecodable bytes become U+FFFD, control characters visible escapes."""
-    text = os.fsencode(path).decode("utf-8", "replace")
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def is_video_name(name: str) -> bool:

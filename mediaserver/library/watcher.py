@@ -25,7 +25,7 @@ from mediaserver.db.engine import Database
 from mediaserver.jobs.runner import JobRunner
 from mediaserver.library.jobs import SCAN_JOB, scan_payload
 from mediaserver.library.libraries import Library, list_libraries, upload_folder
-from mediaserver.library.walker import root_of
+from mediaserver.safe_paths import root_of
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from mediaserver.db.catalog_schema import (
 from mediaserver.db.engine import Database
 from mediaserver.db.packaging_schema import ladders
 from mediaserver.db.schema import jobs
-from mediaserver.library.walker import from_db_path
 from mediaserver.packaging.paths import LADDERS_ROOT
+from mediaserver.safe_paths import from_db_path
 
 PACKAGED_POLICIES = ("preencode", "hybrid")
 ERROR_MAX = 2000

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mediaserver.library.analysis import stays_inside
 from mediaserver.media.ladder.build import LadderCancelled, LadderError, build_ladder
 from mediaserver.media.languages import bcp47, display_name
 from mediaserver.media.packaged.dash import MPD_NAME
@@ -40,6 +39,7 @@ from mediaserver.media.subtitles import (
 )
 from mediaserver.media.trickplay import TrickplayResult, make_trickplay
 from mediaserver.packaging.store import SubtitleSource
+from mediaserver.safe_paths import stays_inside
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,6 @@ import stat
 from pathlib import Path
 
 from mediaserver.errors import NotFound
-from mediaserver.library.walker import is_inside, root_of
 from mediaserver.media.sniff import MediaRejected
 from mediaserver.media.subtitles import (
     BitmapSubtitle,
@@ -24,6 +23,7 @@ from mediaserver.media.subtitles import (
     convert_embedded,
     convert_sidecar,
 )
+from mediaserver.safe_paths import is_inside, root_of
 from mediaserver.streaming.store import PlayableFile, SubtitleTrack
 
 SUBTITLE_CACHE = "subtitles"

@@ -20,9 +20,9 @@ from mediaserver.db.catalog_schema import (
     titles,
 )
 from mediaserver.db.engine import Database
-from mediaserver.library.walker import from_db_path
 from mediaserver.packaging.store import SubtitleSource as SubtitleTrack
 from mediaserver.packaging.store import subtitle_source
+from mediaserver.safe_paths import from_db_path
 from mediaserver.streaming.decision import AudioInfo, SourceInfo, VideoInfo, main_video
 
 
