@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import itertools
 from pathlib import Path
 
 import grimp
@@ -22,17 +21,20 @@ WIDE_TUPLE = 3
 
 
 def package_cycles() -> list[tuple[str, str]]:
+    """Pairs of top-level packages that import each other (directly, at run time)."""
     graph = grimp.build_graph("mediaserver", exclude_type_checking_imports=True)
-    tops = sorted(
-        {m.split(".")[1] for m in graph.modules if m.count(".") >= 1 and m != "mediaserver"}
-    )
-    cycles = []
-    for a, b in itertools.combinations(tops, 2):
-        one = graph.find_shortest_chain(importer=f"mediaserver.{a}", imported=f"mediaserver.{b}")
-        two = graph.find_shortest_chain(importer=f"mediaserver.{b}", imported=f"mediaserver.{a}")
-        if one and two:
-            cycles.append((a, b))
-    return cycles
+    edges = set()
+    for module in graph.modules:
+        for imported in graph.find_modules_directly_imported_by(module):
+            a, b = _top(module), _top(imported)
+            if a and b and a != b:
+                edges.add((a, b))
+    return sorted((a, b) for a, b in edges if a < b and (b, a) in edges)
+
+
+def _top(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else None
 
 
 def _is_handler(fn: ast.AST) -> bool:
@@ -65,8 +67,16 @@ def _domain_of(path: Path) -> str | None:
 
 def measure() -> dict[str, list[str]]:
     long_modules, long_handlers, wide_unpacks, untyped_gets = [], [], [], []
+    inner_imports = []
     for path, tree, lines in _modules():
         rel = path.relative_to(PACKAGE.parent)
+        for fn in ast.walk(tree):
+            if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                for inner in ast.walk(fn):
+                    if isinstance(inner, ast.ImportFrom) and (inner.module or "").startswith(
+                        "mediaserver"
+                    ):
+                        inner_imports.append(f"{rel}:{inner.lineno} {inner.module}")
         if lines > LONG_MODULE:
             long_modules.append(f"{rel} ({lines} lines)")
         for node in ast.walk(tree):
@@ -116,6 +126,7 @@ def measure() -> dict[str, list[str]]:
                 untyped_gets.append(f"{rel}:{node.lineno} {ast.unparse(node)}")
     return {
         "package cycles": [f"{a} <-> {b}" for a, b in package_cycles()],
+        "imports of our own modules inside functions": inner_imports,
         f"modules over {LONG_MODULE} lines": long_modules,
         f"handlers over {LONG_HANDLER} lines": long_handlers,
         f"handlers unpacking more than {WIDE_TUPLE} values": wide_unpacks,
