@@ -158,19 +158,19 @@ def cmd_migrate(settings: Settings) -> int:
 
 
 def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
-    from mediaserver.accounts import users
+    from mediaserver import accounts
 
     async def work(db: Any) -> int:
         action = args.user_command
         if action == "add":
             password = read_password(args.password_stdin)
-            user = await users.create_user(
+            user = await accounts.create_user(
                 db, args.username, password, "admin" if args.admin else "user"
             )
             print(f"created {user.role} '{user.username}' (id {user.id})")
             return 0
         if action == "list":
-            rows = await users.list_users(db)
+            rows = await accounts.list_users(db)
             if args.json:
                 print(
                     json.dumps(
@@ -191,14 +191,14 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
                     state = "disabled" if u.disabled else "active"
                     print(f"{u.id:>4}  {u.username:<24} {u.role:<6} {state}")
             return 0
-        user = await users.find_user(db, args.username)
+        user = await accounts.find_user(db, args.username)
         if user is None:
             raise DomainError(f"no user named '{args.username}'")
         if action == "passwd":
-            await users.set_password(db, user.id, read_password(args.password_stdin))
+            await accounts.set_password(db, user.id, read_password(args.password_stdin))
             print(f"password changed for '{user.username}'; their sessions were signed out")
         elif action in ("disable", "enable"):
-            await users.set_disabled(db, user.id, action == "disable")
+            await accounts.set_disabled(db, user.id, action == "disable")
             print(f"'{user.username}' {action}d")
         return 0
 

@@ -1,17 +1,50 @@
-"""Users, profiles, device sessions, API keys, permissions."""
+"""Accounts: users, their profiles (with the maturity cap a kids profile carries), signed-in
+device sessions, API keys, and who is calling each request. Other domains read the caller with
+`get_identity(request)` (or `current_user_id`), the chosen profile as a `Profile`, and the
+rating scale `RATINGS`; `setup(app)` installs the identifying and CSRF middlewares, the sign-in,
+profile and account pages and API, and the login limiter.
+"""
 
 from aiohttp import web
 
 from mediaserver.accounts.csrf import CSRF_HEADER, csrf_middleware, setup_csrf
 from mediaserver.accounts.guard import auth_middleware, current_user_id
+from mediaserver.accounts.identity import Identity, get_identity
 from mediaserver.accounts.page_context import identity_context
+from mediaserver.accounts.profiles import RATINGS, Profile, get_profile, list_profiles
 from mediaserver.accounts.ratelimit import LoginLimiter, login_limiter_key
 from mediaserver.accounts.routes import routes as account_routes
 from mediaserver.accounts.settings_routes import routes as settings_routes
+from mediaserver.accounts.users import (
+    User,
+    count_users,
+    create_user,
+    find_user,
+    list_users,
+    set_disabled,
+    set_password,
+)
 from mediaserver.http.templating import add_page_context
 from mediaserver.keys import config_key
 
-__all__ = ["CSRF_HEADER", "current_user_id", "setup"]
+__all__ = [
+    "CSRF_HEADER",
+    "RATINGS",
+    "Identity",
+    "Profile",
+    "User",
+    "count_users",
+    "create_user",
+    "current_user_id",
+    "find_user",
+    "get_identity",
+    "get_profile",
+    "list_profiles",
+    "list_users",
+    "set_disabled",
+    "set_password",
+    "setup",
+]
 
 
 def setup(app: web.Application) -> None:
