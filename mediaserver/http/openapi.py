@@ -17,7 +17,7 @@ from aiohttp import web
 from pydantic import BaseModel, TypeAdapter
 
 from mediaserver import __version__
-from mediaserver.http.api import ApiSpec, api_spec
+from mediaserver.http.api import ApiSpec, api, api_spec
 from mediaserver.http.auth import SESSION_COOKIE, access, route_access
 
 routes = web.RouteTableDef()
@@ -177,6 +177,7 @@ def build_document(app: web.Application) -> dict[str, Any]:
 
 @routes.get("/api/v1/openapi.json", name="api_openapi")
 @access("public")
+@api(response=dict[str, Any])
 async def openapi_document(request: web.Request) -> web.Response:
     """This API described as OpenAPI 3.1."""
     return web.json_response(build_document(request.app))

@@ -8,10 +8,12 @@ import json
 from aiohttp import web
 
 from mediaserver.errors import BadRequest, NotFound
+from mediaserver.http.api import api
 from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path
 from mediaserver.http.templating import is_htmx, render
 from mediaserver.jobs import queue
+from mediaserver.jobs.api_models import JobList, JobOut, JobQuery
 from mediaserver.jobs.events import job_event
 from mediaserver.jobs.model import QUEUED, RUNNING, STATUSES, Job
 from mediaserver.keys import db_key, job_events_key, jobs_key
@@ -127,7 +129,9 @@ async def retry_job(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/api/v1/jobs", name="api_jobs")
 @access("admin")
+@api(query=JobQuery, response=JobList)
 async def api_list_jobs(request: web.Request) -> web.Response:
+    """List the newest jobs, optionally only those in one state."""
     jobs = await queue.list_jobs(
         request.app[db_key], status=_status_filter(request), limit=PAGE_SIZE
     )
@@ -136,7 +140,9 @@ async def api_list_jobs(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/jobs/{job_id}", name="api_job")
 @access("admin")
+@api(response=JobOut)
 async def api_get_job(request: web.Request) -> web.Response:
+    """One job with its progress, attempts and error."""
     job = await queue.get(request.app[db_key], int_path(request, "job_id"))
     if job is None:
         raise NotFound("No such job.")
@@ -145,11 +151,15 @@ async def api_get_job(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/jobs/{job_id}/cancel", name="api_job_cancel")
 @access("admin")
+@api(response=JobOut)
 async def api_cancel_job(request: web.Request) -> web.StreamResponse:
+    """Cancel a queued or running job; a running one stops at its next check."""
     return await _act(request, "cancel")
 
 
 @routes.post("/api/v1/jobs/{job_id}/retry", name="api_job_retry")
 @access("admin")
+@api(response=JobOut)
 async def api_retry_job(request: web.Request) -> web.StreamResponse:
+    """Queue a failed or cancelled job again."""
     return await _act(request, "retry")
