@@ -14,9 +14,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from mediaserver.catalog.upsert import upsert
 from mediaserver.db.catalog_schema import chapters, media_files
 from mediaserver.db.engine import Database
+from mediaserver.db.upsert import upsert
 from mediaserver.db.viewer_schema import MARKER_KINDS, media_markers
 from mediaserver.errors import BadRequest, NotFound
 

@@ -11,8 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mediaserver.catalog.upsert import upsert
 from mediaserver.db.engine import Database
+from mediaserver.db.upsert import upsert
 from mediaserver.db.viewer_schema import profile_preferences
 from mediaserver.errors import BadRequest
 

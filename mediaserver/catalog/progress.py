@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from mediaserver.catalog.upsert import upsert
 from mediaserver.db.catalog_schema import episodes, media_files, titles
 from mediaserver.db.engine import Database
+from mediaserver.db.upsert import upsert
 from mediaserver.db.viewer_schema import watch_progress
 from mediaserver.errors import BadRequest, NotFound
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.db.catalog_schema import (
@@ -25,6 +24,7 @@ from mediaserver.db.catalog_schema import (
 from mediaserver.db.engine import Database
 from mediaserver.db.packaging_schema import ladders
 from mediaserver.db.schema import jobs
+from mediaserver.db.upsert import dialect_insert
 from mediaserver.packaging.paths import LADDERS_ROOT
 from mediaserver.safe_paths import from_db_path
 
@@ -133,10 +133,6 @@ def _ladder(row: Any) -> Ladder:
     )
 
 
-def _insert_for(conn: AsyncConnection):  # noqa: ANN202 - dialect-specific Insert constructors
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-
-
 async def load_source(db: Database, media_file_id: int) -> PackageSource | None:
     mf, lib = media_files, libraries
     async with db.read() as conn:
@@ -200,7 +196,7 @@ async def set_status(
     """Create the row or change its status; a published ladder's contents stay as they are."""
     now = time.time()
     async with db.write() as conn:
-        stmt = _insert_for(conn)(ladders).values(
+        stmt = dialect_insert(conn, ladders).values(
             media_file_id=media_file_id,
             status=status,
             job_id=job_id,
@@ -238,7 +234,7 @@ async def record_published(
         "published_at": now,
     }
     async with db.write() as conn:
-        stmt = _insert_for(conn)(ladders).values(
+        stmt = dialect_insert(conn, ladders).values(
             media_file_id=source.media_file_id, created_at=now, **row
         )
         await conn.execute(
