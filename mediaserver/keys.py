@@ -1,4 +1,6 @@
-"""Every typed web.AppKey / request key. No string keys, no globals."""
+"""The app-wide typed AppKeys: the resources every layer shares (settings, database, storage, job
+runner and events, templates, plugins, the signing secret). A domain's own keys live in that
+domain, beside what they hold. No string keys, no globals."""
 
 from __future__ import annotations
 
@@ -15,8 +17,6 @@ if TYPE_CHECKING:
     from mediaserver.jobs.events import JobEvents
     from mediaserver.jobs.runner import JobRunner
     from mediaserver.storage.base import Storage
-    from mediaserver.streaming.active import ActiveStreams
-    from mediaserver.streaming.live_service import LiveService
 
 config_key: web.AppKey[Settings] = web.AppKey("config")
 db_key: web.AppKey[Database] = web.AppKey("db")
@@ -26,5 +26,3 @@ job_events_key: web.AppKey[JobEvents] = web.AppKey("job_events")
 templates_key: web.AppKey[jinja2.Environment] = web.AppKey("templates")
 plugins_key: web.AppKey[pluggy.PluginManager] = web.AppKey("plugins")
 secret_key: web.AppKey[bytes] = web.AppKey("secret")
-active_streams_key: web.AppKey[ActiveStreams] = web.AppKey("active_streams")
-live_sessions_key: web.AppKey[LiveService] = web.AppKey("live_sessions")
