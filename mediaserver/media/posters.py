@@ -25,6 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
+from typing import Literal
 
 import av
 import av.error
@@ -49,6 +50,9 @@ _UPRIGHT = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180}
 _UPRIGHT[270] = Image.Transpose.ROTATE_90
 
 
+Rejection = Literal["black", "washed out", "flat", "blurred"]
+
+
 @dataclass(frozen=True)
 class PosterCandidate:
     index: int  # 1-based, in time order; it names the files: poster_<index>_<width>.<ext>
@@ -62,7 +66,7 @@ class PosterCandidate:
     files: dict[tuple[int, str], str] = field(
         default_factory=dict
     )  # (width, "webp"|"jpeg") -> name
-    rejected_reason: str | None = None  # "black", "washed out", "flat", "blurred"; None if kept
+    rejected_reason: Rejection | None = None  # None if kept
 
 
 @dataclass(frozen=True)
@@ -200,7 +204,7 @@ def measure(picture: Image.Image) -> Measures:
     )
 
 
-def rejection(m: Measures) -> str | None:
+def rejection(m: Measures) -> Rejection | None:
     if m.brightness < BLACK_MEAN or m.dark_share > BLACK_SHARE:
         return "black"
     if m.brightness > WHITE_MEAN:

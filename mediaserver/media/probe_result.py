@@ -4,7 +4,7 @@ round trip (stored with the file; fields added later read back with their defaul
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class SubtitleStreamInfo:
 @dataclass(frozen=True)
 class OtherStreamInfo:
     index: int
-    kind: str  # "attachment", "data" or "unknown"
+    kind: Literal["attachment", "data", "unknown"]
     codec: str | None
     filename: str | None = None
     mimetype: str | None = None

@@ -98,7 +98,7 @@ class LadderProfile:
     gop_seconds: float = 2.0
     surround: bool = False
     threads: int = 0  # per encoder; 0 lets the encoder decide (about 1.5x the CPU count)
-    hardware: str | None = None  # "nvenc" | "qsv": a detected hardware encoder; None: software
+    hardware: Literal["nvenc", "qsv"] | None = None  # a detected hardware encoder; None: software
 
     def __post_init__(self) -> None:
         if self.hardware is not None and self.hardware not in LADDER_HARDWARE:

@@ -12,6 +12,7 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 CONTAINERS = frozenset({b"moov", b"trak", b"mdia", b"minf", b"stbl", b"mvex", b"moof", b"traf"})
 NON_SYNC = 0x0001_0000  # sample_is_non_sync_sample in ISO BMFF sample flags
@@ -62,7 +63,7 @@ def find(data: bytes, path: list[bytes], start: int = 0, end: int | None = None)
 class InitInfo:
     timescale: int
     codecs: str  # RFC 6381: "avc1.640028", "hvc1.1.6.L120.90", "mp4a.40.2"
-    handler: str  # "vide" or "soun"
+    handler: Literal["vide", "soun"]
     default_duration: int  # trex default_sample_duration
     default_size: int
     default_flags: int

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from mediaserver.media.packaged.bmff import InitInfo, SegmentInfo
 
@@ -40,7 +41,7 @@ class SubtitleRendition:
 class Track:
     """One packaged rendition as written: `path` is its folder relative to out_dir."""
 
-    kind: str  # "video" or "audio"
+    kind: Literal["video", "audio"]
     name: str
     path: str
     init: InitInfo
