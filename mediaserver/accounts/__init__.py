@@ -1,12 +1,14 @@
 """Accounts: users, their profiles (with the maturity cap a kids profile carries), signed-in
 device sessions, API keys, and who is calling each request. Other domains read the caller with
 `get_identity(request)` (or `current_user_id`), the chosen profile as a `Profile`, and the
-rating scale `RATINGS`; `setup(app)` installs the identifying and CSRF middlewares, the sign-in,
-profile and account pages and API, and the login limiter.
+rating scale `RATINGS`; the admin dashboard reads `account_counts`. `setup(app)` installs the
+identifying and CSRF middlewares, the sign-in, profile and account pages and API, the admin's
+users and API keys pages and API, and the login limiter.
 """
 
 from aiohttp import web
 
+from mediaserver.accounts.admin import routes as admin_routes
 from mediaserver.accounts.csrf import CSRF_HEADER, csrf_middleware, setup_csrf
 from mediaserver.accounts.guard import auth_middleware, current_user_id
 from mediaserver.accounts.identity import Identity, get_identity
@@ -14,7 +16,9 @@ from mediaserver.accounts.page_context import identity_context
 from mediaserver.accounts.profiles import RATINGS, Profile, get_profile, list_profiles
 from mediaserver.accounts.ratelimit import LoginLimiter, login_limiter_key
 from mediaserver.accounts.routes import routes as account_routes
+from mediaserver.accounts.settings_api_routes import routes as settings_api_routes
 from mediaserver.accounts.settings_routes import routes as settings_routes
+from mediaserver.accounts.stats import AccountCounts, account_counts
 from mediaserver.accounts.users import (
     User,
     count_users,
@@ -30,9 +34,11 @@ from mediaserver.keys import config_key
 __all__ = [
     "CSRF_HEADER",
     "RATINGS",
+    "AccountCounts",
     "Identity",
     "Profile",
     "User",
+    "account_counts",
     "count_users",
     "create_user",
     "current_user_id",
@@ -49,7 +55,8 @@ __all__ = [
 
 def setup(app: web.Application) -> None:
     """Who is calling (the identifying and CSRF middlewares, after the error middleware), the
-    sign-in, profile and account settings pages and API, and the login limiter."""
+    sign-in, profile and account settings pages and API, the admin's users and API keys pages
+    and API, and the login limiter."""
     app.middlewares.extend([auth_middleware, csrf_middleware])
     setup_csrf(app)
     add_page_context(app, identity_context)
@@ -59,4 +66,4 @@ def setup(app: web.Application) -> None:
         settings.auth.login_attempts_per_address,
         settings.auth.login_window_seconds,
     )
-    app.router.add_routes([*account_routes, *settings_routes])
+    app.router.add_routes([*account_routes, *settings_routes, *settings_api_routes, *admin_routes])

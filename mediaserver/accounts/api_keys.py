@@ -29,6 +29,22 @@ class ApiKey:
     last_used_at: float | None
 
 
+@dataclass(frozen=True, slots=True)
+class NewApiKey:
+    """A key just made: the full secret, shown this once, and the stored key."""
+
+    secret: str
+    key: ApiKey
+
+
+@dataclass(frozen=True, slots=True)
+class KeyHolder:
+    """Who a bearer key acts as, and which key it was."""
+
+    user: User
+    key_id: int
+
+
 def clean_key_name(name: str) -> str:
     name = " ".join(name.split())
     if not 1 <= len(name) <= 80:
@@ -36,9 +52,7 @@ def clean_key_name(name: str) -> str:
     return name
 
 
-async def create_api_key(
-    db: Database, user_id: int, name: str, created_by: int
-) -> tuple[str, ApiKey]:
+async def create_api_key(db: Database, user_id: int, name: str, created_by: int) -> NewApiKey:
     """Make a key acting as `user_id`; the plaintext is returned once and never stored."""
     name = clean_key_name(name)
     secret = new_token(KEY_PREFIX)
@@ -62,7 +76,7 @@ async def create_api_key(
     key = ApiKey(
         result.inserted_primary_key[0], user_id, owner.username, name, secret[:12], now, None
     )
-    return secret, key
+    return NewApiKey(secret, key)
 
 
 async def list_api_keys(db: Database) -> list[ApiKey]:
@@ -92,7 +106,7 @@ async def revoke_api_key(db: Database, key_id: int) -> None:
         raise NotFound("No such API key.")
 
 
-async def authenticate_key(db: Database, secret: str) -> tuple[User, int] | None:
+async def authenticate_key(db: Database, secret: str) -> KeyHolder | None:
     """The user a bearer key acts as, and the key id; None for unknown/revoked keys."""
     if not secret.startswith(KEY_PREFIX):
         return None
@@ -120,4 +134,4 @@ async def authenticate_key(db: Database, secret: str) -> tuple[User, int] | None
             await conn.execute(
                 api_keys.update().where(api_keys.c.id == row.id).values(last_used_at=now)
             )
-    return User(row.uid, row.username, row.role, False, row.created_at), row.id
+    return KeyHolder(User(row.uid, row.username, row.role, False, row.created_at), row.id)

@@ -27,17 +27,15 @@ async def _identify(request: web.Request) -> Identity:
         found = await api_keys.authenticate_key(db, header[7:].strip())
         if found is None:
             raise Unauthorized("The API key is not valid or has been revoked.")
-        user, key_id = found
-        return Identity(user=user, api_key_id=key_id)
+        return Identity(user=found.user, api_key_id=found.key_id)
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return ANONYMOUS
-    found_session = await sessions.lookup(db, token)
-    if found_session is None:
+    signed_in = await sessions.lookup(db, token)
+    if signed_in is None:
         return ANONYMOUS
-    user, session, profile = found_session
-    await sessions.touch(db, session, client_ip(request))
-    return Identity(user=user, session=session, profile=profile)
+    await sessions.touch(db, signed_in.session, client_ip(request))
+    return Identity(user=signed_in.user, session=signed_in.session, profile=signed_in.profile)
 
 
 async def _deny_anonymous(request: web.Request) -> web.StreamResponse:

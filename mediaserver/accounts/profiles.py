@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from typing import Literal, cast, get_args
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -15,10 +16,12 @@ from mediaserver.db.schema import profiles
 from mediaserver.errors import BadRequest, Conflict, NotFound
 
 # Built-in avatars (colours of the generated badge); a profile picks one by name.
-AVATARS = ("blue", "red", "green", "yellow", "purple", "orange", "teal", "pink")
+Avatar = Literal["blue", "red", "green", "yellow", "purple", "orange", "teal", "pink"]
+AVATARS: tuple[Avatar, ...] = get_args(Avatar)
 # Maturity ratings, lowest first (US film/TV scale, as most metadata sources use).
-RATINGS = ("G", "TV-Y", "TV-Y7", "PG", "TV-PG", "PG-13", "TV-14", "R", "TV-MA", "NC-17")
-KIDS_DEFAULT_RATING = "PG"
+Rating = Literal["G", "TV-Y", "TV-Y7", "PG", "TV-PG", "PG-13", "TV-14", "R", "TV-MA", "NC-17"]
+RATINGS: tuple[Rating, ...] = get_args(Rating)
+KIDS_DEFAULT_RATING: Rating = "PG"
 PIN_RE = re.compile(r"[0-9]{4}")  # ASCII digits only; \d would also accept "１２３４"
 
 
@@ -27,9 +30,9 @@ class Profile:
     id: int
     user_id: int
     name: str
-    avatar: str
+    avatar: Avatar
     is_kids: bool
-    max_rating: str | None
+    max_rating: Rating | None
     has_pin: bool
     created_at: float
 
@@ -60,20 +63,20 @@ def clean_name(name: str) -> str:
     return name
 
 
-def check_avatar(avatar: str) -> str:
+def check_avatar(avatar: str) -> Avatar:
     if avatar not in AVATARS:
         raise BadRequest(f"Avatar must be one of: {', '.join(AVATARS)}.", field="avatar")
-    return avatar
+    return cast(Avatar, avatar)
 
 
-def check_rating(rating: str | None) -> str | None:
-    if rating in (None, ""):
+def check_rating(rating: str | None) -> Rating | None:
+    if rating is None or rating == "":
         return None
     if rating not in RATINGS:
         raise BadRequest(
             f"Maturity rating must be one of: {', '.join(RATINGS)}.", field="max_rating"
         )
-    return rating
+    return cast(Rating, rating)
 
 
 def check_pin(pin: str) -> str:
@@ -118,9 +121,9 @@ async def create_profile(
     pin: str | None,
     limit: int,
 ) -> Profile:
-    name, avatar, max_rating = clean_name(name), check_avatar(avatar), check_rating(max_rating)
-    if is_kids and max_rating is None:
-        max_rating = KIDS_DEFAULT_RATING
+    name, checked_avatar, rating = clean_name(name), check_avatar(avatar), check_rating(max_rating)
+    if is_kids and rating is None:
+        rating = KIDS_DEFAULT_RATING
     pin_hash = await hash_secret(check_pin(pin)) if pin else None
     now = time.time()
     async with db.write() as conn:
@@ -138,9 +141,9 @@ async def create_profile(
                 profiles.insert().values(
                     user_id=user_id,
                     name=name,
-                    avatar=avatar,
+                    avatar=checked_avatar,
                     is_kids=is_kids,
-                    max_rating=max_rating,
+                    max_rating=rating,
                     pin_hash=pin_hash,
                     created_at=now,
                 )
@@ -151,9 +154,9 @@ async def create_profile(
         result.inserted_primary_key[0],
         user_id,
         name,
-        avatar,
+        checked_avatar,
         is_kids,
-        max_rating,
+        rating,
         pin_hash is not None,
         now,
     )

@@ -45,6 +45,15 @@ _COLUMNS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """A live session found by its cookie: who it is, the session, and the chosen profile."""
+
+    user: User
+    session: DeviceSession
+    profile: Profile | None
+
+
 def _session(row: sa.Row) -> DeviceSession:
     return DeviceSession(*(getattr(row, c.name) for c in _COLUMNS))
 
@@ -141,7 +150,7 @@ _LOOKUP = (
 )
 
 
-async def lookup(db: Database, token: str) -> tuple[User, DeviceSession, Profile | None] | None:
+async def lookup(db: Database, token: str) -> SignedIn | None:
     """The live session for a cookie value, with its user and chosen profile, in one query.
 
     None unless the session is neither revoked nor expired and its user is enabled. The profile
@@ -154,7 +163,7 @@ async def lookup(db: Database, token: str) -> tuple[User, DeviceSession, Profile
         return None
     user = User(row.user_id, row.username, row.role, bool(row.disabled), row.user_created_at)
     profile = None if row._mapping[profiles.c.id] is None else profile_from_row(row)
-    return user, _session(row), profile
+    return SignedIn(user, _session(row), profile)
 
 
 async def touch(db: Database, session: DeviceSession, ip_address: str) -> None:
@@ -206,13 +215,3 @@ async def select_profile(db: Database, session_id: int, profile_id: int | None) 
         await conn.execute(
             sessions.update().where(sessions.c.id == session_id).values(profile_id=profile_id)
         )
-
-
-async def purge_expired(db: Database) -> int:
-    async with db.write() as conn:
-        result = await conn.execute(
-            sessions.delete().where(
-                sa.or_(sessions.c.expires_at < time.time(), sessions.c.revoked_at.is_not(None))
-            )
-        )
-    return result.rowcount

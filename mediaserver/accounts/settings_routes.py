@@ -1,6 +1,6 @@
 """The signed-in user's account area under /account: profiles, signed-in devices, password.
 
-The same operations as JSON live in settings_api_routes.py; `routes` below carries both.
+The same operations as JSON live in settings_api_routes.py.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mediaserver.accounts import sessions, settings_api_routes
+from mediaserver.accounts import sessions
 from mediaserver.accounts.guard import current_user_id
 from mediaserver.accounts.identity import get_identity
 from mediaserver.accounts.profile_input import (
@@ -35,7 +35,7 @@ from mediaserver.http.forms import int_path, read_input, text_field
 from mediaserver.http.templating import is_htmx, render
 from mediaserver.keys import config_key, db_key
 
-page_routes = web.RouteTableDef()
+routes = web.RouteTableDef()
 
 # Messages shown after a redirect, chosen by a fixed code so no request text is ever echoed.
 NOTICES = {
@@ -54,7 +54,7 @@ def _notice(request: web.Request) -> str | None:
 # ----- account overview -----
 
 
-@page_routes.get("/account", name="account")
+@routes.get("/account", name="account")
 @access("user")
 async def account_page(request: web.Request) -> web.Response:
     profiles = await list_profiles(request.app[db_key], current_user_id(request))
@@ -78,7 +78,7 @@ def _form_context(
     }
 
 
-@page_routes.get("/account/profiles", name="account_profiles")
+@routes.get("/account/profiles", name="account_profiles")
 @access("user")
 async def profiles_page(request: web.Request) -> web.Response:
     profiles = await list_profiles(request.app[db_key], current_user_id(request))
@@ -93,7 +93,7 @@ async def profiles_page(request: web.Request) -> web.Response:
     )
 
 
-@page_routes.get("/account/profiles/new", name="account_profile_new")
+@routes.get("/account/profiles/new", name="account_profile_new")
 @access("user")
 async def profile_new_page(request: web.Request) -> web.Response:
     guard_kids(request)
@@ -101,9 +101,9 @@ async def profile_new_page(request: web.Request) -> web.Response:
     return render(request, "accounts/profile_form.html", _form_context(request, None, values))
 
 
-@page_routes.post("/account/profiles/new", name="account_profile_create")
+@routes.post("/account/profiles/new", name="account_profile_create")
 @access("user")
-async def profilecreate_from_input(request: web.Request) -> web.StreamResponse:
+async def profile_create(request: web.Request) -> web.StreamResponse:
     guard_kids(request)
     data = await read_input(request)
     try:
@@ -119,7 +119,7 @@ async def profilecreate_from_input(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther("/account/profiles?done=profile-added")
 
 
-@page_routes.get("/account/profiles/{profile_id}/edit", name="account_profile_edit")
+@routes.get("/account/profiles/{profile_id}/edit", name="account_profile_edit")
 @access("user")
 async def profile_edit_page(request: web.Request) -> web.Response:
     guard_kids(request)
@@ -135,9 +135,9 @@ async def profile_edit_page(request: web.Request) -> web.Response:
     return render(request, "accounts/profile_form.html", _form_context(request, profile, values))
 
 
-@page_routes.post("/account/profiles/{profile_id}/edit", name="account_profile_update")
+@routes.post("/account/profiles/{profile_id}/edit", name="account_profile_update")
 @access("user")
-async def profileupdate_from_input(request: web.Request) -> web.StreamResponse:
+async def profile_update(request: web.Request) -> web.StreamResponse:
     guard_kids(request)
     profile_id = int_path(request, "profile_id")
     profile = await get_profile(request.app[db_key], current_user_id(request), profile_id)
@@ -156,9 +156,9 @@ async def profileupdate_from_input(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther("/account/profiles?done=profile-saved")
 
 
-@page_routes.post("/account/profiles/{profile_id}/delete", name="account_profile_delete")
+@routes.post("/account/profiles/{profile_id}/delete", name="account_profile_delete")
 @access("user")
-async def profiledelete_checked(request: web.Request) -> web.StreamResponse:
+async def profile_delete(request: web.Request) -> web.StreamResponse:
     guard_kids(request)
     await delete_checked(request, int_path(request, "profile_id"))
     raise web.HTTPSeeOther("/account/profiles?done=profile-deleted")
@@ -182,7 +182,7 @@ def _signed_out_response(request: web.Request) -> web.StreamResponse:
     return response
 
 
-@page_routes.get("/account/devices", name="account_devices")
+@routes.get("/account/devices", name="account_devices")
 @access("user")
 async def devices_page(request: web.Request) -> web.Response:
     guard_kids(request)
@@ -199,7 +199,7 @@ async def devices_page(request: web.Request) -> web.Response:
     )
 
 
-@page_routes.post("/account/devices/{session_id}/revoke", name="account_device_revoke")
+@routes.post("/account/devices/{session_id}/revoke", name="account_device_revoke")
 @access("user")
 async def device_revoke(request: web.Request) -> web.StreamResponse:
     guard_kids(request)
@@ -216,14 +216,14 @@ async def device_revoke(request: web.Request) -> web.StreamResponse:
 # ----- password -----
 
 
-@page_routes.get("/account/password", name="account_password")
+@routes.get("/account/password", name="account_password")
 @access("user")
 async def password_page(request: web.Request) -> web.Response:
     guard_kids(request)
     return render(request, "accounts/password.html", {"error": None})
 
 
-@page_routes.post("/account/password", name="account_password_submit")
+@routes.post("/account/password", name="account_password_submit")
 @access("user")
 async def password_submit(request: web.Request) -> web.StreamResponse:
     """Change the password, sign out every other device, and keep this one signed in.
@@ -257,7 +257,3 @@ async def password_submit(request: web.Request) -> web.StreamResponse:
             request, old.user_id, response, old.profile_id, device_name=old.device_name
         )
     return response
-
-
-# app.py imports `routes` from this module: the pages above and the JSON API.
-routes: list[web.AbstractRouteDef] = [*page_routes, *settings_api_routes.routes]

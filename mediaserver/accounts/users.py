@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from typing import Literal, cast, get_args
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +15,8 @@ from mediaserver.db.engine import Database
 from mediaserver.db.schema import profiles, sessions, users
 from mediaserver.errors import BadRequest, Conflict, NotFound
 
-ROLES = ("admin", "user")
+Role = Literal["admin", "user"]
+ROLES: tuple[Role, ...] = get_args(Role)
 USERNAME_RE = re.compile(r"^[\w.@+-]{1,64}$")
 
 
@@ -22,7 +24,7 @@ USERNAME_RE = re.compile(r"^[\w.@+-]{1,64}$")
 class User:
     id: int
     username: str
-    role: str
+    role: Role
     disabled: bool
     created_at: float
 
@@ -47,10 +49,10 @@ def check_username(username: str) -> str:
     return username
 
 
-def check_role(role: str) -> str:
+def check_role(role: str) -> Role:
     if role not in ROLES:
         raise BadRequest(f"Role must be one of: {', '.join(ROLES)}.", field="role")
-    return role
+    return cast(Role, role)
 
 
 async def count_users(db: Database) -> int:
@@ -64,7 +66,7 @@ async def create_user(
     """Create a user and their first profile. `only_if_first` guards the first-run page."""
     username = check_username(username)
     check_password_rules(password)
-    check_role(role)
+    checked_role = check_role(role)
     password_hash = await hash_secret(password)
     now = time.time()
     async with db.write() as conn:
@@ -78,7 +80,7 @@ async def create_user(
                     username=username,
                     username_key=username.lower(),
                     password_hash=password_hash,
-                    role=role,
+                    role=checked_role,
                     disabled=False,
                     created_at=now,
                     updated_at=now,
@@ -92,7 +94,7 @@ async def create_user(
                 user_id=user_id, name=username[:40], avatar="blue", is_kids=False, created_at=now
             )
         )
-    return User(user_id, username, role, False, now)
+    return User(user_id, username, checked_role, False, now)
 
 
 async def get_user(db: Database, user_id: int) -> User:
@@ -169,7 +171,7 @@ async def set_disabled(db: Database, user_id: int, disabled: bool) -> None:
 
 
 async def set_role(db: Database, user_id: int, role: str) -> None:
-    check_role(role)
+    role = check_role(role)
     async with db.write() as conn:
         if role != "admin":
             await _refuse_last_admin(conn, user_id)

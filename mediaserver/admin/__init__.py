@@ -1,10 +1,14 @@
-"""Admin area: the dashboard; users and API keys in their own modules."""
+"""Admin area: the dashboard at /admin, with counts read from the other domains. Every domain
+registers its own admin pages (users and API keys are in accounts); they share the admin
+layout and navigation in web/templates/admin/."""
 
 from aiohttp import web
 
 from mediaserver.admin.routes import routes
 
+__all__ = ["setup"]
+
 
 def setup(app: web.Application) -> None:
-    """The admin dashboard, users and API keys pages."""
+    """The admin dashboard."""
     app.router.add_routes(routes)

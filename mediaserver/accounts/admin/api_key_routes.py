@@ -1,18 +1,19 @@
-"""Admin: API keys for other clients. The full key is shown once, right after it is made."""
+"""Admin pages for API keys, under /admin/api-keys (the JSON API is in api_routes). The full key
+is shown once, right after it is made."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from aiohttp import web
 
-from mediaserver.accounts import current_user_id
-from mediaserver.accounts.api_keys import ApiKey, create_api_key, list_api_keys, revoke_api_key
+from mediaserver.accounts.admin.inputs import create_key_from_input
+from mediaserver.accounts.api_keys import ApiKey, list_api_keys, revoke_api_key
+from mediaserver.accounts.guard import current_user_id
 from mediaserver.accounts.users import list_users
-from mediaserver.errors import BadRequest, DomainError
+from mediaserver.errors import DomainError
 from mediaserver.http.auth import access
-from mediaserver.http.forms import int_path, read_input, text_field
+from mediaserver.http.forms import int_path, read_input
 from mediaserver.http.templating import render
 from mediaserver.keys import db_key
 
@@ -20,25 +21,6 @@ routes = web.RouteTableDef()
 
 # The page that shows a new key must never be stored by the browser or a proxy.
 NO_STORE = {"Cache-Control": "no-store"}
-
-
-def api_key_json(key: ApiKey) -> dict[str, Any]:
-    return asdict(key)  # prefix only; the hash never leaves the database
-
-
-def _user_id_field(data: dict[str, Any]) -> int:
-    value = data.get("user_id")
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 18:
-        return int(value)
-    raise BadRequest("Choose the user this key acts as.", field="user_id")
-
-
-async def _create(request: web.Request, data: dict[str, Any]) -> tuple[str, ApiKey]:
-    name = text_field(data, "name", max_length=200)
-    user_id = _user_id_field(data)
-    return await create_api_key(request.app[db_key], user_id, name, current_user_id(request))
 
 
 async def _keys_page(
@@ -80,12 +62,12 @@ async def keys_page(request: web.Request) -> web.Response:
 async def key_create(request: web.Request) -> web.Response:
     data = await read_input(request)
     try:
-        secret, key = await _create(request, data)
+        made = await create_key_from_input(request.app[db_key], data, current_user_id(request))
     except DomainError as exc:
         typed = {"name": data.get("name", ""), "user_id": str(data.get("user_id", ""))}
         return await _keys_page(request, error=exc.detail, values=typed, status=exc.status)
     # Rendered directly, not redirected: the secret must not travel in a URL or be re-shown.
-    return await _keys_page(request, secret=secret, new_key=key, status=201)
+    return await _keys_page(request, secret=made.secret, new_key=made.key, status=201)
 
 
 @routes.post("/admin/api-keys/{key_id}/revoke", name="admin_api_key_revoke")
@@ -93,29 +75,3 @@ async def key_create(request: web.Request) -> web.Response:
 async def key_revoke(request: web.Request) -> web.StreamResponse:
     await revoke_api_key(request.app[db_key], int_path(request, "key_id"))
     raise web.HTTPSeeOther("/admin/api-keys?done=revoked")
-
-
-# ----- JSON API -----
-
-
-@routes.get("/api/v1/api-keys", name="api_api_keys")
-@access("admin")
-async def api_keys_list(request: web.Request) -> web.Response:
-    keys = await list_api_keys(request.app[db_key])
-    return web.json_response({"api_keys": [api_key_json(k) for k in keys]})
-
-
-@routes.post("/api/v1/api-keys", name="api_api_key_create")
-@access("admin")
-async def api_key_create(request: web.Request) -> web.Response:
-    secret, key = await _create(request, await read_input(request))
-    return web.json_response(
-        {"key": secret, "api_key": api_key_json(key)}, status=201, headers=NO_STORE
-    )
-
-
-@routes.delete("/api/v1/api-keys/{key_id}", name="api_api_key_delete")
-@access("admin")
-async def api_key_delete(request: web.Request) -> web.Response:
-    await revoke_api_key(request.app[db_key], int_path(request, "key_id"))
-    return web.Response(status=204)

@@ -8,12 +8,18 @@ it, and the admin's own password is changed under Account, where the current one
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from mediaserver.accounts.passwords import check_password_rules
 from mediaserver.accounts.users import check_role, delete_user, get_user, set_disabled
 from mediaserver.accounts.users import set_password as store_password
 from mediaserver.accounts.users import set_role as store_role
 from mediaserver.db.engine import Database
-from mediaserver.errors import Conflict
+from mediaserver.errors import BadRequest, Conflict
+from mediaserver.http.forms import text_field
+
+# What the edit page says happened, by the code in its `done` query parameter.
+Done = Literal["role", "disabled", "enabled", "password", "deleted"]
 
 
 def _refuse_self(actor_id: int, user_id: int, detail: str, field: str) -> None:
@@ -59,3 +65,25 @@ async def remove_user(db: Database, actor_id: int, user_id: int) -> None:
     await get_user(db, user_id)
     _refuse_self(actor_id, user_id, "You can't delete your own account.", "user")
     await delete_user(db, user_id)
+
+
+async def apply_form_action(
+    db: Database, actor_id: int, user_id: int, action: str, data: dict[str, Any]
+) -> Done:
+    """One of the edit page's forms (`action` says which); what happened, for the notice."""
+    if action == "role":
+        await change_user(db, actor_id, user_id, role=text_field(data, "role", max_length=16))
+        return "role"
+    if action in ("disable", "enable"):
+        await change_user(db, actor_id, user_id, disabled=action == "disable")
+        return "disabled" if action == "disable" else "enabled"
+    if action == "password":
+        password = text_field(data, "password", max_length=256)
+        if password != text_field(data, "password_confirm", max_length=256):
+            raise BadRequest("The two passwords differ.", field="password_confirm")
+        await change_user(db, actor_id, user_id, password=password)
+        return "password"
+    if action == "delete":
+        await remove_user(db, actor_id, user_id)
+        return "deleted"
+    raise BadRequest("Unknown action.", field="action")
