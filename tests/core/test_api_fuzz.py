@@ -59,8 +59,8 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
         admin = await create_user(app[db_key], "fuzzadmin", "correct horse battery", "admin")
-        secret, _ = await create_api_key(app[db_key], admin.id, "fuzz", admin.id)
-        state.update(runner=runner, key=secret)
+        made = await create_api_key(app[db_key], admin.id, "fuzz", admin.id)
+        state.update(runner=runner, key=made.secret)
 
     def serve() -> None:
         asyncio.set_event_loop(loop)
