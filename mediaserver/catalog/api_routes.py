@@ -11,11 +11,25 @@ import math
 from aiohttp import web
 
 from mediaserver.catalog import history, mylist, rows
+from mediaserver.catalog.api_models import (
+    CatalogTitleOut,
+    HistoryClearedOut,
+    HistoryOut,
+    HistoryQuery,
+    HomeOut,
+    MyListBody,
+    MyListChangeOut,
+    MyListOut,
+    SearchOut,
+    SearchQuery,
+    SeasonOut,
+)
 from mediaserver.catalog.search import run_search
 from mediaserver.catalog.search_filters import parse_filters
 from mediaserver.catalog.title_page import season_episodes, title_details
 from mediaserver.catalog.viewer import request_profile, required_profile
 from mediaserver.errors import BadRequest, NotFound
+from mediaserver.http.api import api
 from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path, read_input
 from mediaserver.keys import db_key
@@ -25,6 +39,7 @@ routes = web.RouteTableDef()
 
 @routes.get("/api/v1/home", name="api_home")
 @access("profile")
+@api(response=HomeOut)
 async def api_home(request: web.Request) -> web.Response:
     """The home page's featured title and its rows.
 
@@ -48,6 +63,7 @@ async def api_home(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/catalog/titles/{title_id}", name="api_catalog_title")
 @access("profile")
+@api(response=CatalogTitleOut)
 async def api_title(request: web.Request) -> web.Response:
     """A title as the viewer sees it.
 
@@ -61,6 +77,7 @@ async def api_title(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/catalog/titles/{title_id}/seasons/{season}", name="api_catalog_season")
 @access("profile")
+@api(response=SeasonOut)
 async def api_season(request: web.Request) -> web.Response:
     """One season's episodes with this profile's progress."""
     profile = await request_profile(request, required=False)
@@ -77,6 +94,7 @@ async def api_season(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/search", name="api_search")
 @access("profile")
+@api(query=SearchQuery, response=SearchOut)
 async def api_search(request: web.Request) -> web.Response:
     """Search titles with the filters of the /search page.
 
@@ -99,6 +117,7 @@ async def api_search(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/my-list", name="api_my_list")
 @access("profile")
+@api(response=MyListOut)
 async def api_my_list(request: web.Request) -> web.Response:
     """This profile's My List, newest addition first."""
     profile = required_profile(await request_profile(request))
@@ -118,6 +137,7 @@ async def _body_title_id(request: web.Request) -> int:
 
 @routes.put("/api/v1/my-list/{title_id}", name="api_my_list_put")
 @access("profile")
+@api(response=MyListChangeOut)
 async def api_my_list_put(request: web.Request) -> web.Response:
     """Add a title to My List (idempotent); 404 for a title the profile may not see."""
     profile = required_profile(await request_profile(request))
@@ -128,6 +148,7 @@ async def api_my_list_put(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/my-list", name="api_my_list_post")
 @access("profile")
+@api(body=MyListBody, response=MyListChangeOut, status=201)
 async def api_my_list_post(request: web.Request) -> web.Response:
     """Add the title named by {"title_id": n} to My List (idempotent)."""
     profile = required_profile(await request_profile(request))
@@ -138,6 +159,7 @@ async def api_my_list_post(request: web.Request) -> web.Response:
 
 @routes.delete("/api/v1/my-list/{title_id}", name="api_my_list_delete")
 @access("profile")
+@api(response=None, status=204)
 async def api_my_list_delete(request: web.Request) -> web.Response:
     """Remove a title from My List (idempotent)."""
     profile = required_profile(await request_profile(request))
@@ -147,6 +169,7 @@ async def api_my_list_delete(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/history", name="api_history")
 @access("profile")
+@api(query=HistoryQuery, response=HistoryOut)
 async def api_history(request: web.Request) -> web.Response:
     """This profile's Watch History, newest first; ?before=<updated_at> pages on."""
     profile = required_profile(await request_profile(request))
@@ -164,6 +187,7 @@ async def api_history(request: web.Request) -> web.Response:
 
 @routes.delete("/api/v1/history/{media_file_id}", name="api_history_delete")
 @access("profile")
+@api(response=None, status=204)
 async def api_history_delete(request: web.Request) -> web.Response:
     """Remove one entry (a media file) from this profile's history."""
     profile = required_profile(await request_profile(request))
@@ -173,6 +197,7 @@ async def api_history_delete(request: web.Request) -> web.Response:
 
 @routes.delete("/api/v1/history", name="api_history_clear")
 @access("profile")
+@api(response=HistoryClearedOut)
 async def api_history_clear(request: web.Request) -> web.Response:
     """Clear this profile's whole Watch History."""
     profile = required_profile(await request_profile(request))

@@ -4,20 +4,23 @@ and the card every row, list and search result shows for a title."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mediaserver.accounts.profiles import RATINGS, Profile
+from mediaserver.accounts import RATINGS, Profile
 from mediaserver.db.catalog_schema import episodes, images, libraries, media_files, titles
 from mediaserver.db.engine import Database
 from mediaserver.db.viewer_schema import my_list
+
+TitleKind = Literal["movie", "series"]
 
 
 @dataclass(frozen=True, slots=True)
 class TitleCard:
     id: int
-    kind: str
+    kind: TitleKind
     title: str
     year: int | None
     maturity_rating: str | None
@@ -66,7 +69,7 @@ def visible(profile: Profile | None) -> sa.ColumnElement[bool]:
     return sa.and_(titles.c.removed_at.is_(None), rating_condition(profile))
 
 
-def _playable_file() -> tuple[sa.ColumnElement[bool], ...]:
+def playable_file() -> tuple[sa.ColumnElement[bool], ...]:
     """A media file that can be played as the feature: scanned fine, present, not an extra."""
     return (
         media_files.c.status == "ok",
@@ -81,7 +84,7 @@ def main_file_column() -> sa.ScalarSelect:
         sa.select(sa.func.min(media_files.c.id))
         .where(
             media_files.c.title_id == titles.c.id,
-            *_playable_file(),
+            *playable_file(),
             media_files.c.episode_id.is_(None),
             sa.func.coalesce(media_files.c.part, 1) == 1,
         )
@@ -153,13 +156,15 @@ async def recently_added(db: Database, profile: Profile | None, limit: int = 24)
         return await fetch_cards(conn, query)
 
 
-async def may_see_title(db: Database, profile: Profile | None, title_id: int) -> bool:
-    """Whether the title exists for this profile (callers answer 404 either way)."""
-    async with db.read() as conn:
-        found = await conn.scalar(
-            sa.select(titles.c.id).where(titles.c.id == title_id, visible(profile))
-        )
-    return found is not None
+async def may_see_title(
+    conn: AsyncConnection, profile: Profile | None, title_id: int, kind: TitleKind | None = None
+) -> bool:
+    """Whether the title (of this kind, if given) exists for this profile; callers answer 404
+    either way, so a kids profile asking for an adult title by URL learns nothing."""
+    query = sa.select(titles.c.id).where(titles.c.id == title_id, visible(profile))
+    if kind is not None:
+        query = query.where(titles.c.kind == kind)
+    return await conn.scalar(query) is not None
 
 
 async def may_watch_file(db: Database, profile: Profile | None, media_file_id: int) -> bool:
@@ -189,6 +194,6 @@ def episode_main_file() -> sa.ScalarSelect[int]:
     """Correlated subquery: the playable main file of `episodes` (the lowest id; no extras)."""
     return (
         sa.select(sa.func.min(media_files.c.id))
-        .where(media_files.c.episode_id == episodes.c.id, *_playable_file())
+        .where(media_files.c.episode_id == episodes.c.id, *playable_file())
         .scalar_subquery()
     )

@@ -4,12 +4,12 @@ number; specials in season 0 are left out of the order)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mediaserver.accounts.profiles import Profile
+from mediaserver.accounts import Profile
 from mediaserver.catalog.browse import TitleCard, cards_by_ids, episode_main_file, visible
 from mediaserver.catalog.history import episode_label, owner_title_id, progress_join
 from mediaserver.db.catalog_schema import episodes
@@ -34,11 +34,38 @@ def resume_href(media_file_id: int, position: float) -> str:
     return f"/watch/{media_file_id}?t={int(position)}"
 
 
+@dataclass(frozen=True, slots=True)
+class NextEpisode:
+    """The episode after one a profile finished, with where the profile is in it."""
+
+    media_file_id: int
+    season: int
+    number: int
+    name: str | None
+    position: float | None
+    duration: float | None
+
+    @property
+    def label(self) -> str | None:
+        return episode_label(self.season, self.number, self.name)
+
+    @property
+    def started(self) -> bool:
+        return is_started(self.position, self.duration)
+
+    @property
+    def href(self) -> str:
+        """Resume where the profile left it, else play from the start."""
+        if self.position is not None and self.started:
+            return resume_href(self.media_file_id, self.position)
+        return f"/watch/{self.media_file_id}"
+
+
 async def next_episode(
     conn: AsyncConnection, profile: Profile, series_id: int, season: int, number: int
-) -> tuple[int, int, int, str | None, float | None, float | None] | None:
-    """(file id, season, episode, name, position, duration) of the first episode after this one
-    that the profile has not finished and that has a playable file; None at the end."""
+) -> NextEpisode | None:
+    """The first episode after this one that the profile has not finished and that has a
+    playable file; None at the end."""
     wp = watch_progress
     main_file = episode_main_file()
     after = sa.or_(
@@ -82,7 +109,7 @@ async def next_episode(
     )
     for row in (await conn.execute(query)).all():
         if not row.watched:
-            return row[0], row[1], row[2], row[3], row[4], row[5]
+            return NextEpisode(row[0], row[1], row[2], row[3], row[4], row[5])
     return None
 
 
@@ -132,14 +159,7 @@ async def continue_watching(db: Database, profile: Profile, limit: int = 20) -> 
                 )
                 if found is None:
                     continue
-                file_id, season, number, name, position, duration = found
-                label = episode_label(season, number, name)
-                href = (
-                    resume_href(file_id, position)
-                    if is_started(position, duration)
-                    else f"/watch/{file_id}"
-                )
-                picks[title_id] = (None, f"Next up · {label}", href)
+                picks[title_id] = (None, f"Next up · {found.label}", found.href)
         cards = await cards_by_ids(conn, profile, list(picks))
     return [
         replace(

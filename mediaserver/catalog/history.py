@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from mediaserver.accounts.profiles import Profile
+from mediaserver.accounts import Profile
 from mediaserver.catalog.browse import visible
 from mediaserver.db.catalog_schema import episodes, images, media_files, titles
 from mediaserver.db.engine import Database

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from mediaserver.accounts.profiles import Profile
+from mediaserver.accounts import Profile
 from mediaserver.catalog.browse import visible
 from mediaserver.db.catalog_schema import episodes, images, libraries, titles
 from mediaserver.db.engine import Database

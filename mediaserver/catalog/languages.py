@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from mediaserver.catalog.browse import playable_file
 from mediaserver.db.catalog_schema import media_files, media_streams, subtitle_tracks
 from mediaserver.media.languages import bcp47, display_name
 
-Kind = str  # "audio" | "subtitle"
+Kind = Literal["audio", "subtitle"]
 
 
 def primary_tag(code: str | None) -> str | None:
@@ -69,9 +71,7 @@ async def title_languages(conn: AsyncConnection, title_id: int, kind: Kind) -> l
         .where(
             cond,
             media_files.c.title_id == title_id,
-            media_files.c.status == "ok",
-            media_files.c.removed_at.is_(None),
-            media_files.c.extra_kind.is_(None),
+            *playable_file(),
         )
         .distinct()
     )

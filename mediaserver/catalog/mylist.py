@@ -6,8 +6,8 @@ import time
 
 import sqlalchemy as sa
 
-from mediaserver.accounts.profiles import Profile
-from mediaserver.catalog.browse import TitleCard, card_select, fetch_cards, visible
+from mediaserver.accounts import Profile
+from mediaserver.catalog.browse import TitleCard, card_select, fetch_cards, may_see_title
 from mediaserver.db.catalog_schema import titles
 from mediaserver.db.engine import Database
 from mediaserver.db.viewer_schema import my_list
@@ -19,10 +19,7 @@ MAX_ITEMS = 500
 async def add(db: Database, profile: Profile, title_id: int) -> None:
     """Add a title (idempotent). A title the profile may not see is "not found", as by URL."""
     async with db.write() as conn:
-        exists = await conn.scalar(
-            sa.select(titles.c.id).where(titles.c.id == title_id, visible(profile))
-        )
-        if exists is None:
+        if not await may_see_title(conn, profile, title_id):
             raise NotFound("No such title.")
         already = await conn.scalar(
             sa.select(my_list.c.title_id).where(

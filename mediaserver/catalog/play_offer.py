@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mediaserver.accounts.profiles import Profile
+from mediaserver.accounts import Profile
+from mediaserver.catalog.browse import playable_file
 from mediaserver.catalog.continue_watching import is_started, next_episode
 from mediaserver.catalog.history import episode_label
 from mediaserver.db.catalog_schema import episodes, media_files
@@ -92,10 +93,8 @@ async def series_offer(
             if last.watched:
                 found = await next_episode(conn, profile, series_id, last[4], last[5])
                 if found is not None:
-                    position = found[4] if is_started(found[4], found[5]) else None
-                    return PlayOffer(
-                        found[0], position, episode_label(found[1], found[2], found[3])
-                    )
+                    position = found.position if found.started else None
+                    return PlayOffer(found.media_file_id, position, found.label)
     first = (
         await conn.execute(
             sa.select(
@@ -108,9 +107,7 @@ async def series_offer(
             .where(
                 episodes.c.series_id == series_id,
                 episodes.c.removed_at.is_(None),
-                media_files.c.status == "ok",
-                media_files.c.removed_at.is_(None),
-                media_files.c.extra_kind.is_(None),
+                *playable_file(),
             )
             # Season 1 before specials (season 0), which sort last.
             .order_by(

@@ -8,15 +8,26 @@ form field, which the CSRF middleware already checks like any form's.
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from mediaserver.accounts import current_user_id
 from mediaserver.catalog import markers, plays, preferences, progress
+from mediaserver.catalog.api_models import (
+    MarkersBody,
+    MarkersOut,
+    PlayerPreferencesBody,
+    PlayerPreferencesOut,
+    PlayOut,
+    PlayReportBody,
+    PlayStartBody,
+    ProgressBody,
+    ProgressOut,
+)
 from mediaserver.catalog.browse import may_watch_file
+from mediaserver.catalog.player import player_page
 from mediaserver.catalog.viewer import request_profile, required_profile
 from mediaserver.errors import BadRequest, NotFound
+from mediaserver.http.api import api
 from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path, read_input
 from mediaserver.http.security_headers import CONTENT_SECURITY_POLICY
@@ -61,26 +72,13 @@ def _start_param(request: web.Request) -> float | None:
 @access("profile")
 async def watch_page(request: web.Request) -> web.Response:
     profile_id, media_file_id = await _watchable(request)
-    db = request.app[db_key]
-    heading = await progress.file_heading(db, media_file_id)
-    if heading is None:
+    found = await player_page(request.app[db_key], profile_id, media_file_id, _start_param(request))
+    if found is None:
         raise NotFound(NOT_FOUND)
-    start = _start_param(request)
-    if start is None:
-        saved = await progress.get_progress(db, profile_id, media_file_id)
-        start = saved.resume_seconds if saved else 0.0
-    config: dict[str, Any] = {
-        "media_file_id": media_file_id,
-        "start": start,
-        "preferences": await preferences.get_preferences(db, profile_id),
-        "markers": await markers.get_markers(db, media_file_id),
-        "next_episode": await progress.next_episode_file(db, media_file_id),
-        "back": f"/titles/{heading['title_id']}" if heading["title_id"] else "/",
-    }
     return render(
         request,
         "catalog/player.html",
-        {"heading": heading, "config": config},
+        {"heading": found.heading, "config": found.config},
         headers={"Content-Security-Policy": PLAYER_CSP},
     )
 
@@ -90,7 +88,9 @@ async def watch_page(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/progress/{media_file_id}", name="api_progress")
 @access("profile")
+@api(response=ProgressOut, other_responses={404: "Not started yet, or no such file."})
 async def api_progress(request: web.Request) -> web.Response:
+    """This profile's resume position in a media file."""
     profile_id, media_file_id = await _watchable(request)
     found = await progress.get_progress(request.app[db_key], profile_id, media_file_id)
     if found is None:
@@ -101,7 +101,12 @@ async def api_progress(request: web.Request) -> web.Response:
 @routes.put("/api/v1/progress/{media_file_id}", name="api_progress_save")
 @routes.post("/api/v1/progress/{media_file_id}", name="api_progress_beacon")
 @access("profile")
+@api(body=ProgressBody, response=ProgressOut)
 async def api_progress_save(request: web.Request) -> web.Response:
+    """Save the position (seconds) reached in a media file; 95% of its duration marks it watched.
+
+    POST takes the same fields as a form, for navigator.sendBeacon when the tab closes.
+    """
     profile_id, media_file_id = await _watchable(request)
     data = await read_input(request)
     position = progress.seconds_value(data.get("position"), "position")
@@ -118,7 +123,9 @@ async def api_progress_save(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/plays", name="api_plays_start")
 @access("profile")
+@api(body=PlayStartBody, response=PlayOut, status=201)
 async def api_play_start(request: web.Request) -> web.Response:
+    """Start a play of a media file (how it plays, and the first QoE report)."""
     data = await read_input(request)
     raw_id = data.get("media_file_id")
     if isinstance(raw_id, bool) or not isinstance(raw_id, int | str) or not str(raw_id).isdigit():
@@ -133,27 +140,31 @@ async def api_play_start(request: web.Request) -> web.Response:
         client=request.headers.get("User-Agent"),
     )
     report = plays.parse_report(data)
-    body = await plays.update_play(request.app[db_key], play_id, profile_id, report)
-    return web.json_response(body, status=201)
+    play = await plays.update_play(request.app[db_key], play_id, profile_id, report)
+    return web.json_response(play.as_json(), status=201)
 
 
 @routes.get("/api/v1/plays/{play_id}", name="api_play")
 @access("profile")
+@api(response=PlayOut)
 async def api_play(request: web.Request) -> web.Response:
+    """One of this profile's plays with its QoE totals."""
     play = await plays.get_play(
         request.app[db_key], int_path(request, "play_id"), await _profile_id(request)
     )
-    return web.json_response(play)
+    return web.json_response(play.as_json())
 
 
 @routes.put("/api/v1/plays/{play_id}", name="api_play_update")
 @routes.post("/api/v1/plays/{play_id}", name="api_play_beacon")
 @access("profile")
+@api(body=PlayReportBody, response=PlayOut)
 async def api_play_update(request: web.Request) -> web.Response:
+    """Report a play's running QoE totals (they only grow); POST for navigator.sendBeacon."""
     play_id = int_path(request, "play_id")
     report = plays.parse_report(await read_input(request))
     play = await plays.update_play(request.app[db_key], play_id, await _profile_id(request), report)
-    return web.json_response(play)
+    return web.json_response(play.as_json())
 
 
 # ----- preferences and markers -----
@@ -161,14 +172,18 @@ async def api_play_update(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/profile/player-preferences", name="api_player_prefs")
 @access("profile")
+@api(response=PlayerPreferencesOut)
 async def api_preferences(request: web.Request) -> web.Response:
+    """This profile's player settings (volume, subtitles, audio language, speed)."""
     prefs = await preferences.get_preferences(request.app[db_key], await _profile_id(request))
     return web.json_response(prefs)
 
 
 @routes.put("/api/v1/profile/player-preferences", name="api_player_prefs_save")
 @access("profile")
+@api(body=PlayerPreferencesBody, response=PlayerPreferencesOut)
 async def api_preferences_save(request: web.Request) -> web.Response:
+    """Change some player settings; the answer is all of them after the change."""
     changes = preferences.parse_changes(await read_input(request))
     prefs = await preferences.update_preferences(
         request.app[db_key], await _profile_id(request), changes
@@ -178,15 +193,22 @@ async def api_preferences_save(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/media/{media_file_id}/markers", name="api_markers")
 @access("profile")
+@api(response=MarkersOut)
 async def api_markers(request: web.Request) -> web.Response:
+    """A media file's Skip Intro and Skip Credits spans (an admin's, else from chapter names)."""
     _, media_file_id = await _watchable(request)
     return web.json_response(await markers.get_markers(request.app[db_key], media_file_id))
 
 
 @routes.put("/api/v1/media/{media_file_id}/markers", name="api_markers_save")
 @access("admin")
+@api(body=MarkersBody, response=MarkersOut)
 async def api_markers_save(request: web.Request) -> web.Response:
-    """Admin: {"intro_start", "intro_end", "credits_start", "credits_end"} (null clears)."""
+    """Set or clear a media file's skip markers.
+
+    Fields intro_start, intro_end, credits_start, credits_end: seconds or a time like 1:23;
+    null or empty clears the admin's marker (chapter names apply again).
+    """
     media_file_id = int_path(request, "media_file_id")
     db = request.app[db_key]
     await markers.get_markers(db, media_file_id)  # 404 for an unknown file

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Literal, get_args
 
 import sqlalchemy as sa
 
@@ -17,7 +19,8 @@ from mediaserver.db.engine import Database
 from mediaserver.db.viewer_schema import plays
 from mediaserver.errors import BadRequest, NotFound
 
-METHODS = ("ladder", "direct", "remux", "transcode")
+PlayMethod = Literal["ladder", "direct", "remux", "transcode"]
+METHODS: tuple[PlayMethod, ...] = get_args(PlayMethod)
 MAX_RUNGS = 20
 MAX_RUNG_NAME = 32
 MAX_ERROR = 500
@@ -30,6 +33,32 @@ LIMITS = {
     "seconds_watched": 48 * 3600,
 }
 INTEGER_FIELDS = ("time_to_first_frame_ms", "rebuffer_count", "rung_switches")
+
+
+@dataclass(frozen=True, slots=True)
+class Play:
+    """One play as the API shows it: its running QoE totals."""
+
+    id: int
+    media_file_id: int
+    method: PlayMethod
+    started_at: float
+    updated_at: float
+    ended_at: float | None
+    time_to_first_frame_ms: int | None
+    rebuffer_count: int
+    rebuffer_seconds: float
+    rung_switches: int
+    rungs: list[str]
+    seconds_watched: float
+    fatal_error: str | None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Play:
+        return cls(**{f.name: row[f.name] for f in fields(cls)})
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def _number(data: dict[str, Any], name: str) -> float | None:
@@ -83,10 +112,11 @@ def parse_report(data: dict[str, Any]) -> dict[str, Any]:
     return report
 
 
-def parse_method(raw: Any) -> str:
-    if raw not in METHODS:
-        raise BadRequest(f"'method' must be one of {', '.join(METHODS)}.", field="method")
-    return str(raw)
+def parse_method(raw: Any) -> PlayMethod:
+    for method in METHODS:
+        if raw == method:
+            return method
+    raise BadRequest(f"'method' must be one of {', '.join(METHODS)}.", field="method")
 
 
 async def start_play(
@@ -95,7 +125,7 @@ async def start_play(
     user_id: int,
     profile_id: int,
     media_file_id: int,
-    method: str,
+    method: PlayMethod,
     client: str | None,
 ) -> int:
     now = time.time()
@@ -118,9 +148,7 @@ async def start_play(
         ).scalar_one()
 
 
-async def update_play(
-    db: Database, play_id: int, profile_id: int, report: dict[str, Any]
-) -> dict[str, Any]:
+async def update_play(db: Database, play_id: int, profile_id: int, report: dict[str, Any]) -> Play:
     """Merge a report into the play (only the profile that started it may); the stored play."""
     now = time.time()
     async with db.write() as conn:
@@ -148,10 +176,10 @@ async def update_play(
         if report.get("ended") and current["ended_at"] is None:
             changes["ended_at"] = now
         await conn.execute(plays.update().where(plays.c.id == play_id).values(**changes))
-    return play_json(current | changes)
+    return Play.from_row(current | changes)
 
 
-async def get_play(db: Database, play_id: int, profile_id: int) -> dict[str, Any]:
+async def get_play(db: Database, play_id: int, profile_id: int) -> Play:
     async with db.read() as conn:
         row = (
             await conn.execute(
@@ -160,23 +188,4 @@ async def get_play(db: Database, play_id: int, profile_id: int) -> dict[str, Any
         ).first()
     if row is None:
         raise NotFound("No such play.")
-    return play_json(dict(row._mapping))
-
-
-def play_json(row: dict[str, Any]) -> dict[str, Any]:
-    keys = (
-        "id",
-        "media_file_id",
-        "method",
-        "started_at",
-        "updated_at",
-        "ended_at",
-        "time_to_first_frame_ms",
-        "rebuffer_count",
-        "rebuffer_seconds",
-        "rung_switches",
-        "rungs",
-        "seconds_watched",
-        "fatal_error",
-    )
-    return {k: row.get(k) for k in keys}
+    return Play.from_row(row._mapping)

@@ -6,7 +6,7 @@ import contextlib
 import math
 import re
 import time
-from typing import Any
+from typing import Any, Literal, get_args
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -16,8 +16,10 @@ from mediaserver.db.upsert import upsert
 from mediaserver.db.viewer_schema import profile_preferences
 from mediaserver.errors import BadRequest
 
-SUBTITLE_SIZES = ("small", "medium", "large", "x-large")
-SUBTITLE_BACKGROUNDS = ("none", "shadow", "translucent", "opaque")
+SubtitleSize = Literal["small", "medium", "large", "x-large"]
+SubtitleBackground = Literal["none", "shadow", "translucent", "opaque"]
+SUBTITLE_SIZES: tuple[SubtitleSize, ...] = get_args(SubtitleSize)
+SUBTITLE_BACKGROUNDS: tuple[SubtitleBackground, ...] = get_args(SubtitleBackground)
 SPEEDS = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
 DEFAULTS: dict[str, Any] = {
     "volume": 1.0,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from mediaserver.catalog.browse import playable_file
 from mediaserver.db.catalog_schema import episodes, media_files, titles
 from mediaserver.db.engine import Database
 from mediaserver.db.upsert import upsert
@@ -49,6 +50,35 @@ class Progress:
             "resume_seconds": self.resume_seconds,
             "updated_at": self.updated_at,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class NextEpisodeFile:
+    """The file of the episode after the one playing, for the player's countdown."""
+
+    media_file_id: int
+    label: str  # S01E02
+    title: str
+    series_title: str
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "media_file_id": self.media_file_id,
+            "label": self.label,
+            "title": self.title,
+            "series_title": self.series_title,
+            "url": f"/watch/{self.media_file_id}?t=0",
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FileHeading:
+    """What the player page shows above the video, and the title "Back" goes to."""
+
+    heading: str
+    subheading: str
+    title_id: int | None
+    duration_seconds: float | None
 
 
 def seconds_value(raw: object, name: str, *, required: bool = True) -> float | None:
@@ -138,7 +168,7 @@ async def save_progress(
     return found
 
 
-async def next_episode_file(db: Database, media_file_id: int) -> dict[str, object] | None:
+async def next_episode_file(db: Database, media_file_id: int) -> NextEpisodeFile | None:
     """The file of the episode after this one in its series (by season, then episode number),
     with its label; None for movies and the last episode. Same series, so the same rating."""
     nxt = episodes.alias("nxt")
@@ -179,9 +209,7 @@ async def next_episode_file(db: Database, media_file_id: int) -> dict[str, objec
                     nxt.c.season_number > 0,
                     nxt.c.removed_at.is_(None),
                     titles.c.removed_at.is_(None),
-                    mf.c.status == "ok",
-                    mf.c.removed_at.is_(None),
-                    mf.c.extra_kind.is_(None),
+                    *playable_file(),
                     sa.func.coalesce(mf.c.part, 1) == 1,
                 )
                 .order_by(nxt.c.season_number, nxt.c.episode_number, mf.c.id)
@@ -191,16 +219,10 @@ async def next_episode_file(db: Database, media_file_id: int) -> dict[str, objec
     if row is None:
         return None
     label = f"S{row.season_number:02d}E{row.episode_number:02d}"
-    return {
-        "media_file_id": row.id,
-        "label": label,
-        "title": row.title or label,
-        "series_title": row.series_title,
-        "url": f"/watch/{row.id}?t=0",
-    }
+    return NextEpisodeFile(row.id, label, row.title or label, row.series_title)
 
 
-async def file_heading(db: Database, media_file_id: int) -> dict[str, object] | None:
+async def file_heading(db: Database, media_file_id: int) -> FileHeading | None:
     """What the player page shows above the video: the title, and for an episode its series,
     season and episode; where "Back" goes. None for an unknown file."""
     series = titles.alias("series")
@@ -228,15 +250,15 @@ async def file_heading(db: Database, media_file_id: int) -> dict[str, object] | 
         return None
     if row.series_id is not None:
         label = f"S{row.season_number:02d}E{row.episode_number:02d}"
-        return {
-            "heading": row.series_title,
-            "subheading": f"{label} · {row.episode_title}" if row.episode_title else label,
-            "title_id": row.series_id,
-            "duration_seconds": row.duration_seconds,
-        }
-    return {
-        "heading": row.title or "Untitled",
-        "subheading": str(row.year) if row.year else "",
-        "title_id": row.title_id,
-        "duration_seconds": row.duration_seconds,
-    }
+        return FileHeading(
+            heading=row.series_title,
+            subheading=f"{label} · {row.episode_title}" if row.episode_title else label,
+            title_id=row.series_id,
+            duration_seconds=row.duration_seconds,
+        )
+    return FileHeading(
+        heading=row.title or "Untitled",
+        subheading=str(row.year) if row.year else "",
+        title_id=row.title_id,
+        duration_seconds=row.duration_seconds,
+    )

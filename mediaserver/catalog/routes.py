@@ -7,7 +7,7 @@ import asyncio
 
 from aiohttp import web
 
-from mediaserver.accounts.identity import get_identity
+from mediaserver.accounts import get_identity
 from mediaserver.catalog import images, rows
 from mediaserver.catalog.browse import library_count
 from mediaserver.catalog.pages import page

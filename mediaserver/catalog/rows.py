@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from mediaserver.accounts.profiles import Profile
+from mediaserver.accounts import Profile
 from mediaserver.catalog import mylist
 from mediaserver.catalog.browse import TitleCard, card_select, fetch_cards, recently_added, visible
 from mediaserver.catalog.continue_watching import continue_watching

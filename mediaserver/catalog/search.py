@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from mediaserver.accounts.profiles import Profile
-from mediaserver.catalog.browse import TitleCard, card_select, fetch_cards
+from mediaserver.accounts import Profile
+from mediaserver.catalog.browse import TitleCard, card_select, fetch_cards, playable_file, visible
 from mediaserver.catalog.languages import codes_for, has_language, language_list, raw_codes
 from mediaserver.catalog.search_filters import SearchFilters
 from mediaserver.db.catalog_schema import genres, media_files, title_genres, titles
@@ -21,12 +21,7 @@ MAX_MATCHES = 1000
 
 
 def _playable(owner: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
-    return sa.and_(
-        owner,
-        media_files.c.status == "ok",
-        media_files.c.removed_at.is_(None),
-        media_files.c.extra_kind.is_(None),
-    )
+    return sa.and_(owner, *playable_file())
 
 
 def runtime_column() -> sa.ScalarSelect:
@@ -121,8 +116,6 @@ async def run_search(
 
 async def filter_options(db: Database, profile: Profile | None) -> dict[str, object]:
     """What the filter menus offer: genres with visible titles, languages present."""
-    from mediaserver.catalog.browse import visible
-
     async with db.read() as conn:
         genre_rows = await conn.execute(
             sa.select(genres.c.id, genres.c.name)

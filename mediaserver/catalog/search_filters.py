@@ -10,19 +10,23 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
+from typing import Literal
 from urllib.parse import urlencode
 
-from mediaserver.accounts.profiles import RATINGS
+from mediaserver.accounts import RATINGS
+from mediaserver.catalog.browse import TitleKind
 from mediaserver.errors import BadRequest
 
-SORTS = {
+SearchSort = Literal["relevance", "title", "year", "added"]
+Watched = Literal["yes", "no"]
+SORTS: dict[SearchSort, str] = {
     "relevance": "Relevance",
     "title": "Title (A-Z)",
     "year": "Year (newest)",
     "added": "Recently added",
 }
-KINDS = {"movie": "Movies", "series": "Series"}
-WATCHED = {"yes": "Watched", "no": "Not watched"}
+KINDS: dict[TitleKind, str] = {"movie": "Movies", "series": "Series"}
+WATCHED: dict[Watched, str] = {"yes": "Watched", "no": "Not watched"}
 MIN_YEAR, MAX_YEAR = 1870, 2100
 MAX_RUNTIME_MINUTES = 1000
 MAX_QUERY = 200
@@ -39,7 +43,7 @@ MAX_PAGE = 1000
 @dataclass(frozen=True, slots=True)
 class SearchFilters:
     q: str = ""
-    type: str | None = None
+    type: TitleKind | None = None
     genre: int | None = None
     year_from: int | None = None
     year_to: int | None = None
@@ -48,8 +52,8 @@ class SearchFilters:
     audio: str | None = None  # primary language tag: "en"
     subtitles: str | None = None
     rating: tuple[str, ...] = field(default_factory=tuple)
-    watched: str | None = None
-    sort: str = "relevance"
+    watched: Watched | None = None
+    sort: SearchSort = "relevance"
     page: int = 1
 
     @property

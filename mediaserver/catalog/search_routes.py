@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mediaserver.accounts.profiles import RATINGS
+from mediaserver.accounts import RATINGS
 from mediaserver.catalog.pages import is_htmx, page
 from mediaserver.catalog.search import filter_options, run_search
 from mediaserver.catalog.search_filters import KINDS, SORTS, WATCHED, SearchFilters, parse_filters

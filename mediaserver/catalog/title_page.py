@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mediaserver.accounts.profiles import Profile
+from mediaserver.accounts import Profile
 from mediaserver.catalog.browse import (
     TitleCard,
     card_select,
     episode_main_file,
     fetch_cards,
-    visible,
+    may_see_title,
 )
 from mediaserver.catalog.continue_watching import is_started
 from mediaserver.catalog.languages import title_languages
@@ -252,12 +252,7 @@ async def season_episodes(
         .order_by(inner.c.episode_number, inner.c.id)
     )
     async with db.read() as conn:
-        shown = await conn.scalar(
-            sa.select(titles.c.id).where(
-                titles.c.id == series_id, titles.c.kind == "series", visible(profile)
-            )
-        )
-        if shown is None:
+        if not await may_see_title(conn, profile, series_id, "series"):
             raise NotFound("No such title.")
         rows = (await conn.execute(query)).all()
     return [

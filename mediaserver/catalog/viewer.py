@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mediaserver.accounts.identity import get_identity
-from mediaserver.accounts.profiles import Profile, get_profile
+from mediaserver.accounts import Profile, get_identity, get_profile
 from mediaserver.errors import BadRequest, NotFound
 from mediaserver.keys import db_key
 
