@@ -2,7 +2,7 @@
 
 A library of movies (folders with NFOs for some) and episodes (series / season folders) is made
 from a handful of real tiny clips (PyAV) copied under 2,000 names. Then, through the code path of
-`mediaserver scan` (`mediaserver.library.cli.scan_command`: migrate, scan every library in this
+`mediaserver scan` (`mediaserver.cli.scan.scan_command`: migrate, scan every library in this
 process, print a summary):
 
 - first scan: files/s (probe + naming + NFO + database writes);
@@ -43,7 +43,7 @@ from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 from mediaserver.config_loading import load_settings  # noqa: E402
 from mediaserver.db.engine import create_database  # noqa: E402
 from mediaserver.db.migrate import upgrade  # noqa: E402
-from mediaserver.library.cli import scan_command  # noqa: E402
+from mediaserver.cli.scan import scan_command  # noqa: E402
 from mediaserver.library.libraries import create_library  # noqa: E402
 
 CLIPS = 5

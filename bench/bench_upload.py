@@ -102,7 +102,8 @@ def media_header() -> bytes:
 LAUNCHER = """
 import sys
 from mediaserver import app as app_module
-from mediaserver.library.uploads.routes import routes, uploads_ctx
+from mediaserver.library.uploads.context import uploads_ctx
+from mediaserver.library.uploads.routes import routes
 if routes not in app_module.DOMAIN_ROUTES:
     app_module.DOMAIN_ROUTES.append(routes)
     _create = app_module.create_app

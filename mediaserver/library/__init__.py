@@ -1,20 +1,37 @@
-"""Libraries and scanning: folders an admin adds, walked, probed, named and written to the catalog.
-
-`libraries` holds the CRUD over library rows; `walker` lists files safely below the roots;
-`scanner` decides what changed and `catalog_writer` writes titles, episodes and files; `watcher`
-turns file-system events into scan jobs; `routes` are the admin pages and JSON API.
+"""Libraries and scanning: folders an admin adds, walked, probed, named and written to the
+catalog, plus uploads into them and the admin pages for libraries, titles and uploads. Other code
+scans in its own process with `scan_now` (the CLI), hears about new or changed files with
+`on_files_changed` (packaging queues ladders from it), and reads a library's `LibraryKind` and
+`LibraryPolicy`; `setup(app)` registers the admin pages, the JSON API, the tus endpoints, the
+scanner, the "library.scan" and "upload.finish" jobs and the file watcher.
 """
 
 from aiohttp import web
 
-from mediaserver.library.jobs import library_ctx, scanner_ctx
-from mediaserver.library.routes import routes as library_routes
-from mediaserver.library.title_routes import routes as title_routes
+from mediaserver.library.admin import routes as admin_routes
+from mediaserver.library.api_routes import routes as api_routes
+from mediaserver.library.context import library_ctx, on_files_changed, scanner_ctx
+from mediaserver.library.jobs import SCAN_JOB, scan_now
+from mediaserver.library.libraries import LibraryKind, LibraryPolicy
+from mediaserver.library.scan.scanner import FilesChanged, Progress, ScanStats
+from mediaserver.library.uploads.context import uploads_ctx
 from mediaserver.library.uploads.routes import routes as upload_routes
-from mediaserver.library.uploads.routes import uploads_ctx
+
+__all__ = [
+    "SCAN_JOB",
+    "FilesChanged",
+    "LibraryKind",
+    "LibraryPolicy",
+    "Progress",
+    "ScanStats",
+    "on_files_changed",
+    "scan_now",
+    "setup",
+]
 
 
 def setup(app: web.Application) -> None:
-    """Library and title admin pages, uploads, the scanner, the scan job and the file watcher."""
-    app.router.add_routes([*upload_routes, *library_routes, *title_routes])
+    """Library, title and upload admin pages, the JSON and tus API, the scanner, the scan and
+    upload-finishing jobs and the file watcher."""
+    app.router.add_routes([*upload_routes, *admin_routes, *api_routes])
     app.cleanup_ctx.extend([scanner_ctx, library_ctx, uploads_ctx])

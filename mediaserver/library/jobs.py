@@ -1,4 +1,4 @@
-"""The "library.scan" job, scanning every library, and the library's app context.
+"""The "library.scan" job: its payload, its handler, queuing it, and scanning in this process.
 
 Payload of "library.scan": {"library_id": int, "paths": [absolute paths, optional]}. Without
 `paths` the whole library is scanned; with them, only those files and folders (what the file
@@ -7,23 +7,21 @@ watcher or an upload reports). A library deleted meanwhile ends the job quietly.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
 
+from mediaserver.config import Settings
 from mediaserver.db.engine import Database
 from mediaserver.errors import NotFound
 from mediaserver.jobs import Handler, JobContext, JobPayloadError
-from mediaserver.keys import config_key, db_key, jobs_key
-from mediaserver.library.libraries import get_library, list_libraries
-from mediaserver.library.scanner import Progress, Scanner, ScanStats
+from mediaserver.keys import jobs_key
+from mediaserver.library.libraries import find_library, get_library, list_libraries
+from mediaserver.library.scan.scanner import Progress, Scanner, ScanStats
 
 SCAN_JOB = "library.scan"
 MAX_PATHS = 1000  # more changed paths than this: scan the whole library instead
 PATH_MAX = 4096
-
-scanner_key: web.AppKey[Scanner] = web.AppKey("library_scanner")
 
 
 def scan_payload(library_id: int, paths: list[str] | None = None) -> dict[str, Any]:
@@ -75,41 +73,28 @@ async def scan_all(
     db: Database, scanner: Scanner, name: str | None = None, progress: Progress | None = None
 ) -> list[ScanStats]:
     """Scan every library (or the one called `name`) in this process, one after another."""
-    libs = await list_libraries(db)
-    if name is not None:
-        libs = [lib for lib in libs if lib.name == name]
-        if not libs:
+    if name is None:
+        libs = await list_libraries(db)
+    else:
+        lib = await find_library(db, name)
+        if lib is None:
             raise NotFound(f"No library named '{name}'.")
+        libs = [lib]
     return [await scanner.scan(lib, None, progress) for lib in libs]
+
+
+async def scan_now(
+    db: Database, settings: Settings, name: str | None = None, progress: Progress | None = None
+) -> list[ScanStats]:
+    """`scan_all` with a scanner of its own, closed afterwards (`mediaserver scan`)."""
+    scanner = Scanner(db, settings)
+    try:
+        return await scan_all(db, scanner, name, progress)
+    finally:
+        scanner.close()
 
 
 async def enqueue_scan(
     app: web.Application, library_id: int, paths: list[str] | None = None
 ) -> int:
     return await app[jobs_key].enqueue(SCAN_JOB, scan_payload(library_id, paths))
-
-
-async def scanner_ctx(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx BEFORE jobs_ctx: the scanner (its probe threads) outlives running scan jobs,
-    which the runner stops first on shutdown."""
-    scanner = Scanner(app[db_key], app[config_key])
-    app[scanner_key] = scanner
-    try:
-        yield
-    finally:
-        scanner.close()
-
-
-async def library_ctx(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx AFTER jobs_ctx: the "library.scan" handler and the file watcher."""
-    from mediaserver.library.watcher import LibraryWatcher, watcher_key
-
-    settings, db = app[config_key], app[db_key]
-    app[jobs_key].register(SCAN_JOB, make_scan_handler(db, app[scanner_key]))
-    watcher = LibraryWatcher(db, settings, app[jobs_key])
-    app[watcher_key] = watcher
-    await watcher.start()
-    try:
-        yield
-    finally:
-        await watcher.stop()

@@ -11,7 +11,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
@@ -20,9 +20,12 @@ from mediaserver.db.engine import Database
 from mediaserver.db.search import remove_title
 from mediaserver.errors import BadRequest, Conflict, NotFound
 
-KINDS = ("movies", "shows", "mixed")
-POLICIES = ("preencode", "on_the_fly", "hybrid")
-DEFAULT_POLICY = "hybrid"
+LibraryKind = Literal["movies", "shows", "mixed"]
+# How packaging serves the library's files: ladders made ahead, transcoded on the fly, or both.
+LibraryPolicy = Literal["preencode", "on_the_fly", "hybrid"]
+KINDS: tuple[LibraryKind, ...] = ("movies", "shows", "mixed")
+POLICIES: tuple[LibraryPolicy, ...] = ("preencode", "on_the_fly", "hybrid")
+DEFAULT_POLICY: LibraryPolicy = "hybrid"
 NAME_MAX = 80
 MAX_PATHS = 32
 PATH_MAX = 4096
@@ -32,9 +35,9 @@ PATH_MAX = 4096
 class Library:
     id: int
     name: str
-    kind: str
+    kind: LibraryKind
     paths: list[str]
-    policy: str
+    policy: LibraryPolicy
     created_at: float
     updated_at: float
     last_scan_at: float | None
@@ -83,13 +86,13 @@ def check_name(name: Any) -> str:
     return name
 
 
-def check_kind(kind: Any) -> str:
+def check_kind(kind: Any) -> LibraryKind:
     if kind not in KINDS:
         raise BadRequest(f"Kind must be one of: {', '.join(KINDS)}.", field="kind")
     return kind
 
 
-def check_policy(policy: Any) -> str:
+def check_policy(policy: Any) -> LibraryPolicy:
     if policy not in POLICIES:
         raise BadRequest(f"Policy must be one of: {', '.join(POLICIES)}.", field="policy")
     return policy

@@ -5,11 +5,13 @@ and the media info of a title's files (container, streams, subtitles, chapters).
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from mediaserver.accounts.profiles import RATINGS
+from mediaserver.accounts import RATINGS
 from mediaserver.db.catalog_schema import (
     chapters,
     genres,
@@ -22,12 +24,13 @@ from mediaserver.db.catalog_schema import (
 from mediaserver.db.engine import Database
 from mediaserver.db.search import search_title_ids
 from mediaserver.errors import BadRequest, NotFound
-from mediaserver.library.catalog_media import TagCache, reindex_titles
-from mediaserver.library.naming_rules import sort_title
+from mediaserver.library.scan.catalog_media import TagCache, reindex_titles
+from mediaserver.library.scan.naming_rules import sort_title
 from mediaserver.safe_paths import display_path, from_db_path
 
 EDITABLE = ("title", "year", "genres", "description", "maturity_rating")
-TITLE_KINDS = ("movie", "series")
+TitleKind = Literal["movie", "series"]
+TITLE_KINDS: tuple[TitleKind, ...] = ("movie", "series")
 LIST_LIMIT = 200
 _TITLE_COLUMNS = (
     titles.c.id,
@@ -48,6 +51,33 @@ _TITLE_COLUMNS = (
     titles.c.updated_at,
     titles.c.removed_at,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class TitleFilter:
+    """What the titles list is narrowed to: a search, a library, a kind (unchecked yet)."""
+
+    q: str
+    library_id: int | None
+    kind: str | None
+
+
+def _query_int(query: Mapping[str, str], name: str) -> int | None:
+    raw = query.get(name, "")
+    if not raw:
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise BadRequest(f"'{name}' must be a number.", field=name)
+    return int(raw)
+
+
+def query_filters(query: Mapping[str, str]) -> TitleFilter:
+    """The filters of the titles page and API from a query string."""
+    return TitleFilter(
+        q=query.get("q", "")[:200],
+        library_id=_query_int(query, "library_id"),
+        kind=query.get("kind") or None,
+    )
 
 
 async def _genres_of(conn: Any, ids: list[int]) -> dict[int, list[str]]:

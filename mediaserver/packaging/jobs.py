@@ -31,6 +31,7 @@ from typing import Any
 
 from aiohttp import web
 
+from mediaserver import library
 from mediaserver.config import Settings
 from mediaserver.db.engine import Database
 from mediaserver.jobs import Handler, JobCancelled, JobContext, JobPayloadError
@@ -40,6 +41,7 @@ from mediaserver.packaging import store
 from mediaserver.packaging.hwaccel import HwaccelState, hwaccel_key
 from mediaserver.packaging.paths import STAGING_ROOT, ladder_prefix, staging_prefix
 from mediaserver.packaging.reconcile import PACKAGE_JOB, reconcile_packaging
+from mediaserver.packaging.records import Ladder
 from mediaserver.packaging.work import (
     SUBS_DIR,
     TRICKPLAY_END,
@@ -324,7 +326,7 @@ async def cleanup_leftovers(db: Database, storage: Storage, settings: Settings) 
     return removed
 
 
-async def _drop_previous(storage: Storage, previous: store.Ladder | None, final: str) -> None:
+async def _drop_previous(storage: Storage, previous: Ladder | None, final: str) -> None:
     """Remove the ladder this publish replaced. A player still on it gets 404 and asks for a
     fresh playback URL (the web player does so and resumes where it was)."""
     old = previous.storage_prefix if previous is not None else None
@@ -343,13 +345,10 @@ async def packaging_ctx(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx after jobs_ctx and library_ctx: clean leftovers, register "media.package",
     queue packaging when a scan commits new or changed files, and (in the background) queue
     what a crash or a CLI scan left without a job (`reconcile_packaging`)."""
-    from mediaserver.library.jobs import scanner_key  # noqa: PLC0415
-
     settings, db, storage = app[config_key], app[db_key], app[storage_key]
     await cleanup_leftovers(db, storage, settings)
     packager = Packager(db, storage, settings, app.get(hwaccel_key))
     app[jobs_key].register(PACKAGE_JOB, packager.handler())
-    scanner = app.get(scanner_key)
     # The hook and the reconcile never run at once, so neither queues what the other just did.
     one_at_a_time = asyncio.Lock()
 
@@ -372,8 +371,7 @@ async def packaging_ctx(app: web.Application) -> AsyncIterator[None]:
         except Exception:  # the next start-up tries again
             log.exception("could not queue packaging of files without a ladder")
 
-    if scanner is not None:
-        scanner.listeners.append(on_files_changed)
+    stop_listening = library.on_files_changed(app, on_files_changed)
     task = asyncio.create_task(reconcile(), name="packaging-reconcile")
     try:
         yield
@@ -381,6 +379,4 @@ async def packaging_ctx(app: web.Application) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        if scanner is not None:
-            with contextlib.suppress(ValueError):
-                scanner.listeners.remove(on_files_changed)
+        stop_listening()

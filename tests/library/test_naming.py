@@ -8,8 +8,8 @@ from pathlib import PurePosixPath
 
 import pytest
 
-from mediaserver.library.naming import guess, parse_folder
-from mediaserver.library.naming_rules import season_folder, sort_title, strip_part
+from mediaserver.library.scan.naming import guess, parse_folder
+from mediaserver.library.scan.naming_rules import season_folder, sort_title, strip_part
 
 # (relative path, library kind, expected fields)
 CASES = [

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from mediaserver.library.nfo import MAX_BYTES, NfoActor, NfoError, map_mpaa, parse_nfo, read_nfo
+from mediaserver.library.scan.nfo import (
+    MAX_BYTES,
+    NfoActor,
+    NfoError,
+    map_mpaa,
+    parse_nfo,
+    read_nfo,
+)
 
 MOVIE_NFO = """<?xml version="1.0" encoding="UTF-8" standalone="yes" ?>
 <movie>

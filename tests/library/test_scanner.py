@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from mediaserver.library import analysis, walker
 from mediaserver.library.libraries import create_library, get_library
-from mediaserver.library.scanner import Scanner
+from mediaserver.library.scan import analysis, walker
+from mediaserver.library.scan.scanner import Scanner
 from tests.library.scan_helpers import file_row, place, rows, title_by_name, write
 from tests.media_factory import (
     make_playlist_disguised,
@@ -363,7 +363,7 @@ async def test_unmounted_root_does_not_empty_the_library(db, scanner, tmp_path, 
 async def test_scan_command_prints_progress_and_summary(db, settings, tmp_path, clip) -> None:
     from io import StringIO
 
-    from mediaserver.library.cli import scan_command
+    from mediaserver.cli.scan import scan_command
 
     build_movies(tmp_path / "movies", clip)
     await create_library(db, "Movies", "movies", [str(tmp_path / "movies")])

@@ -6,7 +6,7 @@ from pathlib import PurePosixPath
 
 import pytest
 
-from mediaserver.library.sidecars import (
+from mediaserver.library.scan.sidecars import (
     Artwork,
     find_folder_artwork,
     find_series_nfo,

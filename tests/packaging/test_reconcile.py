@@ -41,7 +41,7 @@ async def set_values(db, table, row_id_col, row_id: int, **values) -> None:
 
 
 async def test_cli_scan_queues_packaging(db, settings, tmp_path, clip) -> None:
-    from mediaserver.library.cli import scan_command
+    from mediaserver.cli.scan import scan_command
 
     for name in ("Big Test (2020)", "Other Film (2019)"):
         folder = tmp_path / "movies" / name

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from mediaserver.db.catalog_schema import media_files, media_streams, subtitle_tracks
 from mediaserver.db.engine import Database
 from mediaserver.keys import db_key, secret_key
-from mediaserver.library.catalog_media import replace_streams
+from mediaserver.library.scan.catalog_media import replace_streams
 from mediaserver.media.probe import probe_file
 from mediaserver.streaming import tokens
 from tests.helpers import csrf_from

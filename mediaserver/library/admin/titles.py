@@ -1,5 +1,6 @@
-"""Admin: titles. /admin/titles (list, search), /admin/titles/{id} (edit, poster, media info);
-JSON under /api/v1/titles. Admin only: maturity ratings and metadata are admin decisions.
+"""Admin pages: titles. /admin/titles (list, search), /admin/titles/{id} (edit, poster, media
+info, skip markers); the JSON API is in `api_routes`. Admin only: maturity ratings and metadata
+are admin decisions.
 """
 
 from __future__ import annotations
@@ -8,8 +9,8 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from mediaserver import catalog
 from mediaserver.accounts import CSRF_HEADER
-from mediaserver.catalog import markers
 from mediaserver.errors import BadRequest, DomainError, NotFound
 from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path, read_input
@@ -26,34 +27,20 @@ NOTICES = {"saved": "Saved. Edited fields are locked: scans will not change them
            "markers": "Skip markers saved."}  # fmt: skip
 
 
-def _query_int(request: web.Request, name: str) -> int | None:
-    raw = request.query.get(name, "")
-    if not raw:
-        return None
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
-        raise BadRequest(f"'{name}' must be a number.", field=name)
-    return int(raw)
-
-
-def _query_filters(request: web.Request) -> tuple[str, int | None, str | None]:
-    q = request.query.get("q", "")[:200]
-    return q, _query_int(request, "library_id"), request.query.get("kind") or None
-
-
 @routes.get("/admin/titles", name="admin_titles")
 @access("admin")
 async def titles_page(request: web.Request) -> web.Response:
     db = request.app[db_key]
-    q, library_id, kind = _query_filters(request)
-    found = await ta.list_titles(db, q, library_id, kind)
+    wanted = ta.query_filters(request.query)
+    found = await ta.list_titles(db, wanted.q, wanted.library_id, wanted.kind)
     return render(
         request,
         "library/titles.html",
         {
             "titles": found,
-            "q": q,
-            "library_id": library_id,
-            "kind": kind,
+            "q": wanted.q,
+            "library_id": wanted.library_id,
+            "kind": wanted.kind,
             "libraries": await list_libraries(db),
         },
         block="results",
@@ -78,7 +65,7 @@ async def _edit_page(
             "title": title,
             "values": values or title,
             "files": files,
-            "markers": await markers.markers_of(db, [f["id"] for f in files]),
+            "markers": await catalog.markers_of(db, [f["id"] for f in files]),
             "poster": await selected_poster(db, title_id),
             "ratings": ta.RATINGS,
             "error": error,
@@ -163,44 +150,9 @@ async def file_markers(request: web.Request) -> web.StreamResponse:
     if media_file_id not in {f["id"] for f in files}:
         raise NotFound("No such file in this title.")
     try:
-        await markers.apply_admin_form(
+        await catalog.apply_admin_form(
             request.app[db_key], media_file_id, await read_input(request)
         )
     except DomainError as exc:
         return await _edit_page(request, title_id, error=exc.detail, status=exc.status)
     raise web.HTTPSeeOther(f"/admin/titles/{title_id}?done=markers")
-
-
-# ----- JSON API -----
-
-
-@routes.get("/api/v1/titles", name="api_titles")
-@access("admin")
-async def api_titles(request: web.Request) -> web.Response:
-    q, library_id, kind = _query_filters(request)
-    found = await ta.list_titles(request.app[db_key], q, library_id, kind)
-    return web.json_response({"titles": found})
-
-
-@routes.get("/api/v1/titles/{title_id}", name="api_title")
-@access("admin")
-async def api_title(request: web.Request) -> web.Response:
-    return web.json_response(await ta.get_title(request.app[db_key], int_path(request, "title_id")))
-
-
-@routes.patch("/api/v1/titles/{title_id}", name="api_title_update")
-@access("admin")
-async def api_title_update(request: web.Request) -> web.Response:
-    title_id = int_path(request, "title_id")
-    changes = ta.parse_edit(await read_input(request))
-    await ta.get_title(request.app[db_key], title_id)
-    title = await ta.update_title(request.app[db_key], title_id, changes)
-    return web.json_response(title)
-
-
-@routes.get("/api/v1/titles/{title_id}/files", name="api_title_files")
-@access("admin")
-async def api_title_files(request: web.Request) -> web.Response:
-    title_id = int_path(request, "title_id")
-    await ta.get_title(request.app[db_key], title_id)
-    return web.json_response({"files": await ta.title_files(request.app[db_key], title_id)})

@@ -11,17 +11,17 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from mediaserver.library.naming import NameGuess, guess
-from mediaserver.library.naming_rules import extra_suffix, strip_part
-from mediaserver.library.nfo import NfoData, NfoError, read_nfo
-from mediaserver.library.sidecars import (
+from mediaserver.library.scan.naming import NameGuess, guess
+from mediaserver.library.scan.naming_rules import extra_suffix, strip_part
+from mediaserver.library.scan.nfo import NfoData, NfoError, read_nfo
+from mediaserver.library.scan.sidecars import (
     Artwork,
     Sidecars,
     find_folder_artwork,
     find_series_nfo,
     find_sidecars,
 )
-from mediaserver.library.walker import FoundFile, WalkIssue, is_video_name
+from mediaserver.library.scan.walker import FoundFile, WalkIssue, is_video_name
 from mediaserver.media.probe import MediaRejected, probe_file
 from mediaserver.media.probe_result import ProbeResult
 from mediaserver.safe_paths import is_inside, stays_inside

@@ -16,17 +16,17 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.db.catalog_schema import episodes, media_files, seasons, titles
-from mediaserver.library import catalog_media as cm
-from mediaserver.library.analysis import Analysis
-from mediaserver.library.metadata import (
+from mediaserver.library.scan import catalog_media as cm
+from mediaserver.library.scan.analysis import Analysis
+from mediaserver.library.scan.metadata import (
     episode_fields,
     nfo_genres,
     nfo_people,
     series_fields,
     title_fields,
 )
-from mediaserver.library.store import KnownFile
-from mediaserver.library.walker import WalkIssue
+from mediaserver.library.scan.store import KnownFile
+from mediaserver.library.scan.walker import WalkIssue
 from mediaserver.safe_paths import display_path, to_db_path
 
 log = logging.getLogger(__name__)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mediaserver.library.naming import NameGuess
-from mediaserver.library.naming_rules import sort_title
-from mediaserver.library.nfo import NfoData
+from mediaserver.library.scan.naming import NameGuess
+from mediaserver.library.scan.naming_rules import sort_title
+from mediaserver.library.scan.nfo import NfoData
 from mediaserver.media.probe_result import ProbeResult
 
 TEXT_MAX = 500

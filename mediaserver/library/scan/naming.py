@@ -18,7 +18,8 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
-from mediaserver.library.naming_rules import (
+from mediaserver.library.libraries import LibraryKind
+from mediaserver.library.scan.naming_rules import (
     MAX_EPISODES,
     clean_text,
     extra_folder_kind,
@@ -34,7 +35,6 @@ from mediaserver.library.naming_rules import (
 )
 
 Kind = Literal["movie", "episode", "extra"]
-LibraryKind = Literal["movies", "shows", "mixed"]
 
 MAX_COMPONENT = 255  # NAME_MAX: longer components are cut before parsing
 YEAR_MIN, YEAR_MAX = 1870, 2100

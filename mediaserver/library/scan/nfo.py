@@ -20,7 +20,7 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from mediaserver.accounts.profiles import RATINGS
+from mediaserver.accounts import RATINGS
 
 MAX_BYTES = 1024 * 1024
 MAX_ITEMS = 200  # actors, genres, ... kept per list

@@ -25,12 +25,12 @@ import sqlalchemy as sa
 
 from mediaserver.config import Settings
 from mediaserver.db.engine import Database
-from mediaserver.library import store
-from mediaserver.library.analysis import Analysis, FolderCache, analyse
-from mediaserver.library.catalog_writer import CatalogWriter, WriteOutcome
 from mediaserver.library.libraries import Library, library_roots, mark_scanned
-from mediaserver.library.store import KnownFile
-from mediaserver.library.walker import (
+from mediaserver.library.scan import store
+from mediaserver.library.scan.analysis import Analysis, FolderCache, analyse
+from mediaserver.library.scan.catalog_writer import CatalogWriter, WriteOutcome
+from mediaserver.library.scan.store import KnownFile
+from mediaserver.library.scan.walker import (
     FoundFile,
     Walker,
     WalkIssue,

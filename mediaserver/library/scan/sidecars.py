@@ -15,7 +15,7 @@ from typing import Literal
 
 from babelfish import Language
 
-from mediaserver.library.naming_rules import strip_part
+from mediaserver.library.scan.naming_rules import strip_part
 
 ArtKind = Literal["poster", "fanart", "thumb", "logo", "banner"]
 

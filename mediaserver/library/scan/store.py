@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.db.catalog_schema import (
@@ -21,7 +20,8 @@ from mediaserver.db.catalog_schema import (
     titles,
 )
 from mediaserver.db.engine import Database
-from mediaserver.library.walker import WalkIssue
+from mediaserver.db.upsert import dialect_insert
+from mediaserver.library.scan.walker import WalkIssue
 from mediaserver.safe_paths import display_path, from_db_path, to_db_path
 
 CHUNK = 500  # ids per IN (...) list: well under every driver's parameter limit
@@ -129,10 +129,6 @@ async def refresh_visibility(conn: AsyncConnection, library_id: int, now: float)
     )
 
 
-def _insert_for(conn: AsyncConnection):  # noqa: ANN202 - dialect-specific Insert constructors
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-
-
 async def record_issues(
     conn: AsyncConnection, library_id: int, issues: Sequence[WalkIssue], now: float
 ) -> None:
@@ -140,12 +136,11 @@ async def record_issues(
     if not issues:
         return
     latest = {to_db_path(i.path): i.reason[:REASON_MAX] for i in issues}
-    insert = _insert_for(conn)
     rows = [
         {"library_id": library_id, "path": path, "reason": reason, "seen_at": now}
         for path, reason in latest.items()
     ]
-    stmt = insert(scan_issues)
+    stmt = dialect_insert(conn, scan_issues)
     stmt = stmt.on_conflict_do_update(
         index_elements=[scan_issues.c.library_id, scan_issues.c.path],
         set_={"reason": stmt.excluded.reason, "seen_at": stmt.excluded.seen_at},

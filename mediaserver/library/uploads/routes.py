@@ -1,4 +1,4 @@
-"""tus 1.0 endpoints under /api/v1/uploads, the admin upload page, and the uploads cleanup_ctx.
+"""tus 1.0 endpoints under /api/v1/uploads, and where an upload stands (JSON).
 
 Thin handlers: parse headers, authorise, call `uploads`, answer with the tus headers. Bodies are
 streamed from `request.content` (aiohttp's client_max_size only bounds read()/post()), so
@@ -7,32 +7,26 @@ memory stays flat whatever the file size.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import email.utils
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from mediaserver.accounts import current_user_id
+from mediaserver.http.api import api
 from mediaserver.http.auth import access
 from mediaserver.http.errors import problem_response
-from mediaserver.http.templating import render
-from mediaserver.keys import config_key, db_key, jobs_key
+from mediaserver.keys import db_key
+from mediaserver.library.api_models import UploadListOut, UploadOut
 from mediaserver.library.uploads import files as uf
 from mediaserver.library.uploads import tus as uploads
-from mediaserver.library.uploads.finish import finish_upload, sweep
+from mediaserver.library.uploads.context import BASE, finisher, limits_of
 from mediaserver.library.uploads.store import (
     RECEIVING,
-    Enqueue,
     Upload,
     UploadError,
-    UploadLimits,
     find_upload,
-    libraries_for_upload,
     recent_uploads,
 )
 from mediaserver.storage.base import StorageFull
@@ -44,18 +38,9 @@ routes = web.RouteTableDef()
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
 OFFSET_TYPE = "application/offset+octet-stream"
-BASE = "/api/v1/uploads"
 ONE = BASE + "/{token:[A-Za-z0-9_-]{20,64}}"
-FINISH_JOB = "upload.finish"
-SCAN_JOB = "library.scan"
-SWEEP_INTERVAL = 900.0  # seconds between housekeeping passes
-BROWSER_CHUNK = 64 << 20  # PATCH size the admin page uses: fine for proxies with body limits
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def _limits(request: web.Request) -> UploadLimits:
-    return UploadLimits.from_settings(request.app[config_key])
 
 
 def _http_date(ts: float) -> str:
@@ -116,24 +101,17 @@ def _upload_headers(upload: Upload) -> dict[str, str]:
     return headers
 
 
-def _finisher(app: web.Application) -> Enqueue:
-    async def finish(upload_id: int, extension: str) -> None:
-        await app[jobs_key].enqueue(FINISH_JOB, {"upload_id": upload_id, "extension": extension})
-
-    return finish
-
-
 async def _append(request: web.Request, upload: Upload, offset: int) -> Upload:
     return await uploads.append(
         request.app[db_key],
-        _limits(request),
+        limits_of(request.app),
         upload,
         offset=offset,
         body=request.content.iter_any(),  # chunks as they arrive: no joining copies
         content_length=request.content_length,
         checksum=request.headers.get("Upload-Checksum"),
         upload_length=_int_header(request, "Upload-Length"),
-        finish=_finisher(request.app),
+        finish=finisher(request.app),
     )
 
 
@@ -143,6 +121,7 @@ async def _append(request: web.Request, upload: Upload, offset: int) -> Upload:
 @routes.route("OPTIONS", BASE, name="api_uploads_options")
 @routes.route("OPTIONS", ONE, name="api_upload_options")
 @access("public")
+@api(response=None, status=204)
 async def tus_options(request: web.Request) -> web.Response:
     """tus discovery: what this server supports (no secrets)."""
     return web.Response(
@@ -151,7 +130,7 @@ async def tus_options(request: web.Request) -> web.Response:
             "Tus-Resumable": TUS_VERSION,
             "Tus-Version": TUS_VERSION,
             "Tus-Extension": TUS_EXTENSIONS,
-            "Tus-Max-Size": str(_limits(request).max_bytes),
+            "Tus-Max-Size": str(limits_of(request.app).max_bytes),
             "Tus-Checksum-Algorithm": ",".join(uf.CHECKSUM_ALGORITHMS),
         },
     )
@@ -159,8 +138,11 @@ async def tus_options(request: web.Request) -> web.Response:
 
 @routes.post(BASE, name="api_upload_create")
 @access("admin")
+@api(raw_body=OFFSET_TYPE, response=None, status=201)
 @tus
 async def tus_create(request: web.Request) -> web.Response:
+    """tus creation: start an upload (Upload-Length or Upload-Defer-Length, Upload-Metadata with
+    filename and library_id), optionally with its first bytes; its URL is in Location."""
     length = _int_header(request, "Upload-Length")
     deferred = request.headers.get("Upload-Defer-Length")
     if deferred is not None and (deferred.strip() != "1" or length is not None):
@@ -176,7 +158,7 @@ async def tus_create(request: web.Request) -> web.Response:
     )
     if has_body and request.content_type != OFFSET_TYPE:
         raise UploadError(415, f"A creation body must be sent as {OFFSET_TYPE}.")
-    limits = _limits(request)
+    limits = limits_of(request.app)
     db = request.app[db_key]
     upload = await uploads.create_upload(
         db, limits, current_user_id(request), length=length, metadata=metadata
@@ -195,11 +177,13 @@ async def tus_create(request: web.Request) -> web.Response:
 
 @routes.head(ONE, name="api_upload_head")
 @access("admin")
+@api(response=None)
 @tus
 async def tus_head(request: web.Request) -> web.Response:
+    """tus offset: how many bytes the server has (Upload-Offset), with the length and expiry."""
     db = request.app[db_key]
     upload = await find_upload(db, request.match_info["token"], current_user_id(request))
-    upload = await uploads.current(db, _limits(request), upload)
+    upload = await uploads.current(db, limits_of(request.app), upload)
     headers = _upload_headers(upload)
     if upload.metadata:
         headers["Upload-Metadata"] = uf.encode_metadata(upload.metadata)
@@ -208,8 +192,10 @@ async def tus_head(request: web.Request) -> web.Response:
 
 @routes.patch(ONE, name="api_upload_patch")
 @access("admin")
+@api(raw_body=OFFSET_TYPE, response=None, status=204)
 @tus
 async def tus_patch(request: web.Request) -> web.Response:
+    """tus append: bytes from Upload-Offset on; the last ones queue the finishing job."""
     if request.content_type != OFFSET_TYPE:
         raise UploadError(415, f"PATCH bodies must be sent as {OFFSET_TYPE}.")
     offset = _int_header(request, "Upload-Offset")
@@ -223,11 +209,13 @@ async def tus_patch(request: web.Request) -> web.Response:
 
 @routes.delete(ONE, name="api_upload_delete")
 @access("admin")
+@api(response=None, status=204)
 @tus
 async def tus_delete(request: web.Request) -> web.Response:
+    """tus termination: cancel an upload; its partial data goes (a finished file stays)."""
     db = request.app[db_key]
     upload = await find_upload(db, request.match_info["token"], current_user_id(request))
-    await uploads.terminate(db, _limits(request), upload)
+    await uploads.terminate(db, limits_of(request.app), upload)
     return web.Response(status=204, headers=_base_headers())
 
 
@@ -236,6 +224,7 @@ async def tus_delete(request: web.Request) -> web.Response:
 
 @routes.get(ONE, name="api_upload", allow_head=False)
 @access("admin")
+@api(response=UploadOut)
 async def upload_status(request: web.Request) -> web.Response:
     """Where an upload stands (JSON): receiving, processing, done (with sha256) or failed."""
     try:
@@ -250,68 +239,10 @@ async def upload_status(request: web.Request) -> web.Response:
 
 @routes.get(BASE, name="api_uploads", allow_head=False)
 @access("admin")
+@api(response=UploadListOut)
 async def upload_list(request: web.Request) -> web.Response:
+    """The caller's recent uploads, newest first, and where each stands."""
     recent = await recent_uploads(request.app[db_key], current_user_id(request))
     return web.json_response(
         {"uploads": [u.as_json() for u in recent]}, headers={"Cache-Control": "no-store"}
     )
-
-
-@routes.get("/admin/uploads", name="admin_uploads")
-@access("admin")
-async def uploads_page(request: web.Request) -> web.Response:
-    db = request.app[db_key]
-    limits = _limits(request)
-    return render(
-        request,
-        "admin/uploads.html",
-        {
-            "libraries": await libraries_for_upload(db),
-            "recent": await recent_uploads(db),
-            "max_bytes": limits.max_bytes,
-            "max_gb": f"{limits.max_bytes / 1024**3:g}",
-            "chunk_size": BROWSER_CHUNK,
-            "endpoint": BASE,
-        },
-        block="upload_rows",
-        headers={"Cache-Control": "no-store"},
-    )
-
-
-# -- lifetime: the finishing job and housekeeping ---------------------------------------------
-
-
-async def uploads_ctx(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx (after jobs_ctx): registers the finishing job and sweeps periodically."""
-    db, runner = app[db_key], app[jobs_key]
-    limits = UploadLimits.from_settings(app[config_key])
-    finish = _finisher(app)
-
-    async def scan(library_id: int, path: Path) -> None:
-        await runner.enqueue(SCAN_JOB, {"library_id": library_id, "paths": [str(path)]})
-
-    async def finish_job(ctx: Any) -> None:
-        payload = ctx.payload
-        await finish_upload(
-            db, limits, int(payload["upload_id"]), str(payload["extension"]), scan, ctx.progress
-        )
-
-    runner.register(FINISH_JOB, finish_job)
-
-    async def housekeeping() -> None:
-        while True:
-            try:
-                cleaned = await sweep(db, limits, finish)
-                if cleaned:
-                    log.info("uploads: cleaned %d expired or orphaned items", cleaned)
-            except Exception:
-                log.exception("uploads housekeeping failed; will try again")
-            await asyncio.sleep(SWEEP_INTERVAL)
-
-    task = asyncio.create_task(housekeeping(), name="uploads-housekeeping")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

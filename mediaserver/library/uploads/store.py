@@ -6,7 +6,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
@@ -15,7 +15,11 @@ from mediaserver.db.engine import Database
 from mediaserver.errors import DomainError
 from mediaserver.library.uploads import files as uf
 
-RECEIVING, PROCESSING, DONE, FAILED = "receiving", "processing", "done", "failed"
+UploadStatus = Literal["receiving", "processing", "done", "failed"]
+RECEIVING: UploadStatus = "receiving"
+PROCESSING: UploadStatus = "processing"
+DONE: UploadStatus = "done"
+FAILED: UploadStatus = "failed"
 
 Enqueue = Callable[[int, str], Awaitable[Any]]  # (upload_id, extension): queue the finishing job
 
@@ -74,7 +78,7 @@ class Upload:
     length: int | None
     offset: int
     metadata: dict[str, str]
-    status: str
+    status: UploadStatus
     error: str | None
     sha256: str | None
     created_at: float

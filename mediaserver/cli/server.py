@@ -1,0 +1,68 @@
+"""`mediaserver serve` and `mediaserver migrate`: run the server, bring the schema up to date."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+from aiohttp import web
+
+from mediaserver import __version__
+from mediaserver.app import create_app
+from mediaserver.cli.common import add_common
+from mediaserver.config import Settings
+from mediaserver.db.engine import connect_checked, create_database
+from mediaserver.db.migrate import upgrade
+from mediaserver.http.logs import AccessLogger, setup_logging
+
+log = logging.getLogger("mediaserver")
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    serve = sub.add_parser("serve", help="run the server (web UI, API, streaming, jobs)")
+    add_common(serve)
+    serve.add_argument("--host", help="address to listen on (default 0.0.0.0)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8096)")
+
+    migrate = sub.add_parser("migrate", help="bring the database schema up to date")
+    add_common(migrate)
+
+
+def cmd_serve(settings: Settings) -> int:
+    setup_logging(settings.logging)
+    app = create_app(settings)
+    log.info(
+        "starting mediaserver %s on http://%s:%s",
+        __version__,
+        settings.server.host,
+        settings.server.port,
+    )
+    web.run_app(
+        app,
+        host=settings.server.host,
+        port=settings.server.port,
+        shutdown_timeout=settings.server.shutdown_timeout,
+        handler_cancellation=True,
+        access_log_class=AccessLogger,
+        access_log=logging.getLogger("aiohttp.access"),
+        print=None,
+    )
+    return 0
+
+
+def cmd_migrate(settings: Settings) -> int:
+    async def run() -> int:
+        db = create_database(
+            settings.database_url, connect_timeout=settings.database.connect_timeout
+        )
+        try:
+            await connect_checked(db, settings.database_url, settings.database.connect_timeout)
+            before, after = await upgrade(db)
+        finally:
+            await db.close()
+        print(f"database at revision {after}" + ("" if before == after else f" (was {before})"))
+        return 0
+
+    settings.paths.data_dir.mkdir(parents=True, exist_ok=True)
+    return asyncio.run(run())

@@ -1,0 +1,73 @@
+"""The uploads' app context (the finishing job, periodic housekeeping) and what the endpoints
+share with it: the limits from settings and how a finished upload is queued."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+
+from mediaserver.jobs import JobContext
+from mediaserver.keys import config_key, db_key, jobs_key
+from mediaserver.library.jobs import SCAN_JOB, scan_payload
+from mediaserver.library.uploads.finish import finish_upload, sweep
+from mediaserver.library.uploads.store import Enqueue, UploadLimits
+
+log = logging.getLogger(__name__)
+
+BASE = "/api/v1/uploads"
+FINISH_JOB = "upload.finish"
+SWEEP_INTERVAL = 900.0  # seconds between housekeeping passes
+
+
+def limits_of(app: web.Application) -> UploadLimits:
+    return UploadLimits.from_settings(app[config_key])
+
+
+def finisher(app: web.Application) -> Enqueue:
+    """Queue the job that checksums, places and scans a fully received upload."""
+
+    async def finish(upload_id: int, extension: str) -> None:
+        await app[jobs_key].enqueue(FINISH_JOB, {"upload_id": upload_id, "extension": extension})
+
+    return finish
+
+
+async def uploads_ctx(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx (after jobs_ctx): registers the finishing job and sweeps periodically."""
+    db, runner = app[db_key], app[jobs_key]
+    limits = limits_of(app)
+    finish = finisher(app)
+
+    async def scan(library_id: int, path: Path) -> None:
+        await runner.enqueue(SCAN_JOB, scan_payload(library_id, [str(path)]))
+
+    async def finish_job(ctx: JobContext) -> None:
+        payload = ctx.payload
+        await finish_upload(
+            db, limits, int(payload["upload_id"]), str(payload["extension"]), scan, ctx.progress
+        )
+
+    runner.register(FINISH_JOB, finish_job)
+
+    async def housekeeping() -> None:
+        while True:
+            try:
+                cleaned = await sweep(db, limits, finish)
+                if cleaned:
+                    log.info("uploads: cleaned %d expired or orphaned items", cleaned)
+            except Exception:
+                log.exception("uploads housekeeping failed; will try again")
+            await asyncio.sleep(SWEEP_INTERVAL)
+
+    task = asyncio.create_task(housekeeping(), name="uploads-housekeeping")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
