@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from mediaserver.catalog.markers import chapter_kind, markers_from_chapters, parse_time
+from mediaserver.db.catalog_schema import media_files
 from mediaserver.errors import BadRequest
+from mediaserver.keys import db_key
 from tests.catalog.player_helpers import kids_profile, signed_in_catalog
 from tests.helpers import api
 
@@ -108,11 +111,6 @@ async def test_the_admin_title_page_sets_and_clears_markers(client) -> None:
 
 
 async def _title_of(client, media_file_id: int) -> int:
-    import sqlalchemy as sa
-
-    from mediaserver.db.catalog_schema import media_files
-    from mediaserver.keys import db_key
-
     async with client.app[db_key].read() as conn:
         return await conn.scalar(
             sa.select(media_files.c.title_id).where(media_files.c.id == media_file_id)
