@@ -1,9 +1,11 @@
 """Packaging: every source becomes an adaptive-bitrate ladder (HLS + DASH from one set of CMAF
 segments), WebVTT subtitles, poster candidates and trickplay sheets, published in one step.
 
-`jobs` runs the "media.package" job (the blocking half is in `work`, the queries in `store`);
-`paths` names what a ladder may contain; `routes` serves published ladders and the watch page;
-`admin_routes` the admin packaging page; `hwaccel` the start-up hardware encoder detection.
+`jobs` runs the "media.package" job (the blocking half is in `work`, the queries in `store`, the
+records they return in `records`); `paths` names what a ladder may contain; `routes` describes
+published ladders; `admin_routes` the admin packaging page; `hwaccel` the start-up hardware
+encoder detection. Streaming reads a published ladder (`get_ladder`, the `Ladder` record) and
+the names inside it (`parse_ladder_path`), and a file's subtitle tracks (`subtitle_source`).
 """
 
 from aiohttp import web
@@ -11,7 +13,31 @@ from aiohttp import web
 from mediaserver.packaging.admin_routes import routes as admin_routes
 from mediaserver.packaging.hwaccel import hwaccel_ctx
 from mediaserver.packaging.jobs import packaging_ctx
+from mediaserver.packaging.paths import LadderFile, parse_ladder_path
+from mediaserver.packaging.reconcile import reconcile_packaging
+from mediaserver.packaging.records import (
+    Ladder,
+    LadderAudio,
+    LadderRung,
+    SubtitleSource,
+    Trickplay,
+)
 from mediaserver.packaging.routes import routes as ladder_routes
+from mediaserver.packaging.store import get_ladder, subtitle_source
+
+__all__ = [
+    "Ladder",
+    "LadderAudio",
+    "LadderFile",
+    "LadderRung",
+    "SubtitleSource",
+    "Trickplay",
+    "get_ladder",
+    "parse_ladder_path",
+    "reconcile_packaging",
+    "setup",
+    "subtitle_source",
+]
 
 
 def setup(app: web.Application) -> None:

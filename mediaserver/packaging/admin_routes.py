@@ -11,12 +11,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from mediaserver.errors import NotFound
+from mediaserver.http.api import api
 from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path
 from mediaserver.http.templating import render
 from mediaserver.keys import db_key
 from mediaserver.media.hwaccel import HwaccelStatus
 from mediaserver.packaging import store
+from mediaserver.packaging.api_models import HwaccelOut, PackageQueuedOut
 from mediaserver.packaging.hwaccel import hwaccel_key
 from mediaserver.packaging.jobs import enqueue_package
 
@@ -73,7 +75,9 @@ async def package_title(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/api/v1/media/{media_file_id}/package", name="api_media_package")
 @access("admin")
+@api(response=PackageQueuedOut, status=202)
 async def api_package_file(request: web.Request) -> web.Response:
+    """Queue packaging of one media file; the job's URL is in the Location header."""
     job_id = await _package_file(request, int_path(request, "media_file_id"))
     return web.json_response(
         {"job_id": job_id, "status": "queued"},
@@ -84,6 +88,8 @@ async def api_package_file(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/packaging/hwaccel", name="api_packaging_hwaccel")
 @access("admin")
+@api(response=HwaccelOut | None)
 async def api_hwaccel(request: web.Request) -> web.Response:
+    """Say which video encoder packaging uses and why (null before detection has started)."""
     status = hwaccel_status(request)
     return web.json_response(status.to_json() if status is not None else None)

@@ -8,65 +8,40 @@ height cap or the active-streams registry.
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
-from mediaserver.accounts.identity import get_identity
-from mediaserver.catalog.browse import may_watch_file
+from mediaserver.accounts import get_identity
+from mediaserver.catalog import may_watch_file
 from mediaserver.errors import NotFound
+from mediaserver.http.api import api, json_model
 from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path
 from mediaserver.keys import db_key
-from mediaserver.packaging import store
+from mediaserver.packaging.api_models import LadderOut
+from mediaserver.packaging.records import Ladder
+from mediaserver.packaging.store import get_ladder
 
 routes = web.RouteTableDef()
 
 NO_LADDER = "This title has no packaged version yet."
 
 
-async def _visible_ladder(request: web.Request, media_file_id: int) -> store.Ladder | None:
+async def _visible_ladder(request: web.Request, media_file_id: int) -> Ladder | None:
     """The file's ladder row, or None when this profile may not see the title (kids cap)."""
     db = request.app[db_key]
     if not await may_watch_file(db, get_identity(request).profile, media_file_id):
         return None
-    return await store.get_ladder(db, media_file_id)
-
-
-def ladder_json(ladder: store.Ladder) -> dict[str, Any]:
-    subtitles = [
-        {
-            "language": s.get("language"),
-            "name": s.get("name"),
-            "forced": bool(s.get("forced")),
-            "default": bool(s.get("default")),
-            "burn_in_only": bool(s.get("burn_in_only")),
-        }
-        for s in ladder.subtitles
-    ]
-    trick = ladder.trickplay or {}
-    return {
-        "media_file_id": ladder.media_file_id,
-        "status": ladder.status,
-        "error": ladder.error,
-        "published": ladder.published,
-        "published_at": ladder.published_at,
-        "duration_seconds": ladder.duration_seconds,
-        "encoder": ladder.encoder,
-        "rungs": ladder.rungs,
-        "audio": ladder.audio,
-        "subtitles": subtitles,
-        "trickplay": {k: trick[k] for k in ("interval", "tile_width", "tile_height") if k in trick}
-        or None,
-        "posters": len(ladder.posters),
-        "playback": f"/api/v1/playback/{ladder.media_file_id}",
-    }
+    return await get_ladder(db, media_file_id)
 
 
 @routes.get("/api/v1/media/{media_file_id}/ladder", name="api_media_ladder")
 @access("profile")
+@api(response=LadderOut)
 async def api_ladder(request: web.Request) -> web.Response:
+    """Describe a file's packaged ladder: its status, rungs, audio, subtitles and trickplay.
+
+    It carries no media URLs: those come with a playback decision."""
     ladder = await _visible_ladder(request, int_path(request, "media_file_id"))
     if ladder is None:
         raise NotFound(NO_LADDER)
-    return web.json_response(ladder_json(ladder))
+    return json_model(LadderOut.of(ladder))

@@ -1,4 +1,5 @@
-"""Packaging's queries: the source a job works from, the `ladders` rows, generated posters.
+"""Packaging's queries: the source a job works from, the `ladders` rows, generated posters
+(the records they return are in records.py).
 
 Every function is one short transaction; nothing here runs PyAV or touches storage.
 """
@@ -7,7 +8,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,24 +26,16 @@ from mediaserver.db.packaging_schema import ladders
 from mediaserver.db.schema import jobs
 from mediaserver.db.upsert import dialect_insert
 from mediaserver.packaging.paths import LADDERS_ROOT
+from mediaserver.packaging.records import (
+    Ladder,
+    PackageSource,
+    SubtitleSource,
+    ladder_from_row,
+)
 from mediaserver.safe_paths import from_db_path
 
 PACKAGED_POLICIES = ("preencode", "hybrid")
 ERROR_MAX = 2000
-
-
-@dataclass(frozen=True, slots=True)
-class SubtitleSource:
-    id: int
-    source: str  # embedded | sidecar
-    stream_index: int | None
-    path: str | None  # OS path of a sidecar
-    format: str
-    language: str | None
-    forced: bool
-    default: bool
-    sdh: bool
-    bitmap: bool
 
 
 def subtitle_source(s: Any) -> SubtitleSource:
@@ -59,77 +51,6 @@ def subtitle_source(s: Any) -> SubtitleSource:
         default=bool(s.is_default),
         sdh=bool(s.is_sdh),
         bitmap=bool(s.is_bitmap),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class PackageSource:
-    """A media file as a packaging job needs it."""
-
-    media_file_id: int
-    library_id: int
-    policy: str
-    path: str  # OS path (surrogate escapes kept)
-    display_path: str
-    roots: list[str]  # the library's folders: a sidecar must stay inside one
-    size: int
-    mtime: float
-    status: str
-    removed: bool
-    duration_seconds: float | None
-    title_id: int | None
-    episode_id: int | None
-    is_main: bool  # not an extra, not part 2+: its frames may become the title's posters
-    subtitles: list[SubtitleSource] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class Ladder:
-    media_file_id: int
-    status: str
-    job_id: int | None
-    error: str | None
-    storage_prefix: str | None
-    rungs: list[dict[str, Any]]
-    audio: list[dict[str, Any]]
-    subtitles: list[dict[str, Any]]
-    posters: list[dict[str, Any]]
-    poster_key: str | None
-    trickplay: dict[str, Any] | None
-    duration_seconds: float | None
-    encoder: str | None
-    created_at: float
-    updated_at: float
-    published_at: float | None
-    display_path: str = ""
-    title: str | None = None
-
-    @property
-    def published(self) -> bool:
-        return self.storage_prefix is not None and self.published_at is not None
-
-
-def _ladder(row: Any) -> Ladder:
-    m = row._mapping
-    return Ladder(
-        media_file_id=m["media_file_id"],
-        status=m["status"],
-        job_id=m["job_id"],
-        error=m["error"],
-        storage_prefix=m["storage_prefix"],
-        rungs=list(m["rungs"] or []),
-        audio=list(m["audio"] or []),
-        subtitles=list(m["subtitles"] or []),
-        posters=list(m["posters"] or []),
-        poster_key=m["poster_key"],
-        trickplay=m["trickplay"],
-        duration_seconds=m["duration_seconds"],
-        encoder=m["encoder"],
-        created_at=m["created_at"],
-        updated_at=m["updated_at"],
-        published_at=m["published_at"],
-        display_path=m.get("display_path") or "",
-        title=m.get("title"),
     )
 
 
@@ -305,7 +226,7 @@ async def get_ladder(db: Database, media_file_id: int) -> Ladder | None:
         row = (
             await conn.execute(_select_ladders().where(ladders.c.media_file_id == media_file_id))
         ).first()
-    return _ladder(row) if row is not None else None
+    return ladder_from_row(row) if row is not None else None
 
 
 async def list_ladders(db: Database, limit: int = 500) -> list[Ladder]:
@@ -314,7 +235,7 @@ async def list_ladders(db: Database, limit: int = 500) -> list[Ladder]:
         rows = await conn.execute(
             _select_ladders().order_by(ladders.c.updated_at.desc()).limit(limit)
         )
-        return [_ladder(r) for r in rows]
+        return [ladder_from_row(r) for r in rows]
 
 
 async def files_of_title(db: Database, title_id: int) -> list[int]:

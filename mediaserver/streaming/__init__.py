@@ -1,17 +1,37 @@
-"""Playback: the decision, signed media URLs, direct play, remux and on-the-fly HLS."""
+"""Streaming: the playback decision and its signed media URLs, direct play of originals,
+published ladders served by token, on-the-fly remux and transcode sessions, the active-streams
+registry and the admin's streams page. Other domains use none of it directly: `setup(app)`
+registers the routes, the registry, the media caches and response signals, and the on-the-fly
+service's cleanup context.
+"""
 
 from aiohttp import web
 
+from mediaserver.streaming.accounting import setup_media_accounting
+from mediaserver.streaming.active import ActiveStreams
 from mediaserver.streaming.admin_routes import routes as admin_routes
+from mediaserver.streaming.cors import setup_media_cors
+from mediaserver.streaming.keys import active_streams_key
 from mediaserver.streaming.live_routes import routes as live_routes
 from mediaserver.streaming.live_service import live_sessions_ctx
+from mediaserver.streaming.media_cache import setup_media_caches
 from mediaserver.streaming.media_routes import routes as media_routes
 from mediaserver.streaming.routes import routes as playback_routes
-from mediaserver.streaming.routes import setup_streaming
+
+__all__ = ["setup"]
 
 
 def setup(app: web.Application) -> None:
     """Playback decisions, media URLs, on-the-fly sessions and the streams admin page."""
-    setup_streaming(app)  # active streams registry, media caches, CORS on /media/t/
+    registry = ActiveStreams()
+    app[active_streams_key] = registry
+    setup_media_caches(app)
+    setup_media_cors(app)  # CORS on /media/t/
+    setup_media_accounting(app)  # bytes and rungs of media answers, per play
+
+    async def close(app: web.Application) -> None:
+        await registry.close()
+
+    app.on_cleanup.append(close)
     app.router.add_routes([*playback_routes, *media_routes, *admin_routes, *live_routes])
     app.cleanup_ctx.append(live_sessions_ctx)  # every encoder thread stops on shutdown

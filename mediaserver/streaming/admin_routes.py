@@ -14,10 +14,12 @@ from typing import Any
 from aiohttp import web
 
 from mediaserver.errors import NotFound
+from mediaserver.http.api import api
 from mediaserver.http.auth import access
 from mediaserver.http.templating import is_htmx, render
-from mediaserver.keys import active_streams_key
 from mediaserver.streaming.active import ActiveStream
+from mediaserver.streaming.api_models import ActiveStreamsOut, StreamStoppedOut
+from mediaserver.streaming.keys import active_streams_key
 
 routes = web.RouteTableDef()
 
@@ -86,7 +88,9 @@ async def stop_stream(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/api/v1/admin/streams", name="api_admin_streams")
 @access("admin")
+@api(response=ActiveStreamsOut)
 async def api_streams(request: web.Request) -> web.Response:
+    """List the plays seen in the last few minutes, most recently started first."""
     now = time.time()
     entries = request.app[active_streams_key].listing(now)
     return web.json_response({"streams": [stream_json(e, now) for e in entries]})
@@ -94,6 +98,8 @@ async def api_streams(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/admin/streams/{play_id}/stop", name="api_admin_stream_stop")
 @access("admin")
+@api(response=StreamStoppedOut)
 async def api_stop_stream(request: web.Request) -> web.Response:
+    """Stop a play: its next media request is refused and its on-the-fly sessions end."""
     _stop(request)
     return web.json_response({"play_id": request.match_info["play_id"], "stopped": True})

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from mediaserver.streaming.playback_request import Capabilities, PlaybackRequest
+from mediaserver.streaming.stream_facts import StreamFacts
 
 # The codec families each container may carry for direct play in a browser.
 DIRECT_VIDEO = {"mp4": {"h264", "hevc", "av1", "vp9"}, "webm": {"vp8", "vp9", "av1"}}
@@ -77,17 +79,6 @@ def codec_name(codec: str | None) -> str:
 
 
 @dataclass(frozen=True)
-class VideoInfo:
-    index: int
-    codec: str
-    profile: str | None
-    width: int
-    height: int
-    bit_depth: int | None
-    interlaced: bool = False
-
-
-@dataclass(frozen=True)
 class AudioInfo:
     index: int
     codec: str
@@ -102,7 +93,7 @@ class SourceInfo:
     media_file_id: int
     container: str  # FFmpeg demuxer name, "mov,mp4,m4a,3gp,3g2,mj2"
     extension: str  # of the file name, lower case, ".mkv"
-    video: VideoInfo | None
+    video: StreamFacts | None
     audio: tuple[AudioInfo, ...]
     bitrate: int | None
 
@@ -121,13 +112,13 @@ class SourceInfo:
         return self.extension.lstrip(".").upper() or self.container.split(",")[0].upper()
 
 
-def main_video(streams: list[VideoInfo]) -> VideoInfo | None:
+def main_video(streams: list[StreamFacts]) -> StreamFacts | None:
     """The first video stream that is not cover art."""
     real = [v for v in streams if family(v.codec) not in _COVER_CODECS]
     return real[0] if real else None
 
 
-def browser_decodes(video: VideoInfo) -> bool:
+def browser_decodes(video: StreamFacts) -> bool:
     """False for H.264 profiles browsers do not decode (High 10, 4:2:2, 4:4:4)."""
     profile = (video.profile or "").lower()
     if family(video.codec) == "h264":
@@ -138,9 +129,13 @@ def browser_decodes(video: VideoInfo) -> bool:
 # ---------------------------------------------------------------------------- the decision
 
 
-@dataclass(frozen=True)
+PlaybackMethod = Literal["ladder", "direct", "remux", "transcode"]
+LiveMode = Literal["remux", "transcode"]
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
-    method: str  # ladder | direct | remux | transcode
+    method: PlaybackMethod
     reason: str
 
 
@@ -213,7 +208,7 @@ def decide(
 
 # --------------------------------------------------------------------------------- the URLs
 
-LIVE_MODES = ("remux", "transcode")
+LIVE_MODES: tuple[LiveMode, ...] = ("remux", "transcode")
 # The variant segment of a live URL: the audio stream index ("an": the file has no audio), and
 # optionally "-s<subtitle stream index>" to burn in. S2's routes parse it with this pattern.
 LIVE_VARIANT_PATTERN = r"a(?:n|0|[1-9][0-9]{0,3})(?:-s(?:0|[1-9][0-9]{0,3}))?"
@@ -238,7 +233,7 @@ def parse_live_variant(text: str) -> tuple[int | None, int | None] | None:
 
 
 def live_master_url(
-    token: str, mode: str, audio_index: int | None, burn_stream_index: int | None
+    token: str, mode: PlaybackMethod, audio_index: int | None, burn_stream_index: int | None
 ) -> str:
     """The on-the-fly master playlist URL (served by the live routes)."""
     if mode not in LIVE_MODES:

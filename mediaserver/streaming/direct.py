@@ -1,11 +1,11 @@
 """Original files for direct play, and any text subtitle track as a cached WebVTT file.
 
 Files are found by database id only. The stored path must lie inside one of its library's
-folders, and so must the path with every link resolved (a symlink pointing out of the library is
-refused, SECURITY class 2). Subtitles are converted by media/subtitles.py (which renders cue text
-safely) into paths.cache_dir/subtitles/, named by ids and the source's size and mtime, so a
-replaced file or side file is converted again. Conversion runs in a thread, once per track even
-when several requests ask at the same time.
+folders, and so must the path with every link resolved: a symlink pointing out of the library is
+refused (docs/security.md, path traversal). Subtitles are converted by media/subtitles.py (which
+renders cue text safely) into paths.cache_dir/subtitles/, named by ids and the source's size
+and mtime, so a replaced file or side file is converted again. Conversion runs in a thread, once
+per track even when several requests ask at the same time.
 """
 
 from __future__ import annotations

@@ -10,12 +10,13 @@ what the stream really is. Remux has one rung, `source`, with the source's codec
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 
 from mediaserver.media.ladder import rungs as ladder
 from mediaserver.media.ladder.rungs import LadderProfile, RungPlan
 from mediaserver.media.live.keyframes import Timeline
-from mediaserver.streaming.live_store import VideoGeometry
+from mediaserver.streaming.stream_facts import StreamFacts
 
 LIVE_RUNGS = ("1080p", "720p", "480p", "360p")  # H.264 on the fly: 2160p only in HEVC ladders
 AUDIO_CODEC = "mp4a.40.2"
@@ -24,6 +25,19 @@ REMUX_RUNG = "source"
 # (max height, max fps) -> x264 level: the smallest level that holds the rung at its rate.
 LEVELS = ((480, 30, "3.0"), (720, 30, "3.1"), (480, 60, "3.1"), (720, 60, "3.2"), (1080, 30, "4.0"))
 H264_PROFILE_IDC = {"baseline": 66, "constrained baseline": 66, "main": 77, "high": 100}
+
+
+@dataclass(frozen=True, slots=True)
+class LiveRung:
+    """A rung an on-the-fly play gets: its plan (None for remux: the video is copied), size,
+    video bits per second and RFC 6381 codec string."""
+
+    name: str
+    plan: RungPlan | None
+    width: int
+    height: int
+    bandwidth: int
+    codec: str
 
 
 def h264_level(plan: RungPlan, fps: float) -> str:
@@ -38,7 +52,7 @@ def avc1(level: str, profile_idc: int = 100, constraints: int = 0) -> str:
     return f"avc1.{profile_idc:02x}{constraints:02x}{round(float(level) * 10):02x}"
 
 
-def transcode_plans(geometry: VideoGeometry, preset: str, max_height: int) -> list[RungPlan]:
+def transcode_plans(geometry: StreamFacts, preset: str, max_height: int) -> list[RungPlan]:
     """The rungs a source gets on the fly, largest first, within the token's cap."""
     profile = LadderProfile(codec="h264", preset=preset, rungs=LIVE_RUNGS)
     plans = ladder.plan_rungs(
@@ -53,7 +67,7 @@ def transcode_plans(geometry: VideoGeometry, preset: str, max_height: int) -> li
     return allowed or ([plans[-1]] if max_height == 0 or plans[-1].height <= max_height else [])
 
 
-def source_codecs(geometry: VideoGeometry) -> str:
+def source_codecs(geometry: StreamFacts) -> str:
     """RFC 6381 codec string of a copied H.264/HEVC stream, from the probe."""
     level = geometry.level or 40
     if geometry.codec == "hevc":
@@ -64,24 +78,22 @@ def source_codecs(geometry: VideoGeometry) -> str:
     return f"avc1.{idc:02x}{constraints:02x}{level:02x}"
 
 
-def _frame_rate(geometry: VideoGeometry) -> str:
+def _frame_rate(geometry: StreamFacts) -> str:
     rate = geometry.frame_rate if geometry.frame_rate and 1 <= geometry.frame_rate <= 240 else 30
     return f"{float(Fraction(rate).limit_denominator(1001)):.3f}"
 
 
-def master_playlist(
-    entries: Sequence[tuple[str, int, int, int, str]], geometry: VideoGeometry, audio: bool
-) -> str:
-    """entries: (rung name, width, height, video bits/s, video codec string)."""
+def master_playlist(rungs: Sequence[LiveRung], geometry: StreamFacts, audio: bool) -> str:
+    """One variant per rung; CODECS and BANDWIDTH include the audio when there is audio."""
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
-    for name, width, height, bps, codec in entries:
-        codecs = f"{codec},{AUDIO_CODEC}" if audio else codec
-        bandwidth = bps + (AUDIO_BPS if audio else 0)
+    for rung in rungs:
+        codecs = f"{rung.codec},{AUDIO_CODEC}" if audio else rung.codec
+        bandwidth = rung.bandwidth + (AUDIO_BPS if audio else 0)
         lines.append(
-            f"#EXT-X-STREAM-INF:BANDWIDTH={bandwidth},RESOLUTION={width}x{height},"
+            f"#EXT-X-STREAM-INF:BANDWIDTH={bandwidth},RESOLUTION={rung.width}x{rung.height},"
             f'CODECS="{codecs}",FRAME-RATE={_frame_rate(geometry)}'
         )
-        lines.append(f"{name}/index.m3u8")
+        lines.append(f"{rung.name}/index.m3u8")
     return "\n".join(lines) + "\n"
 
 

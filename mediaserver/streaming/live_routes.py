@@ -13,17 +13,17 @@ segment takes too long).
 
 from __future__ import annotations
 
+from typing import cast
+
 from aiohttp import web
 
-from mediaserver.errors import DomainError, NotFound, Unavailable
 from mediaserver.http.auth import access
-from mediaserver.keys import active_streams_key, live_sessions_key
-from mediaserver.streaming.decision import LIVE_VARIANT_PATTERN, parse_live_variant
-from mediaserver.streaming.live_playlists import LIVE_RUNGS, REMUX_RUNG, master_playlist
-from mediaserver.streaming.live_playlists import media_playlist as media_playlist_text
-from mediaserver.streaming.live_service import LiveService
-from mediaserver.streaming.media_routes import add_preflight, check_token, playable
-from mediaserver.streaming.sessions import INIT, RETRY_AFTER, SessionFailed, SessionsFull
+from mediaserver.streaming.cors import add_preflight
+from mediaserver.streaming.decision import LIVE_VARIANT_PATTERN, LiveMode
+from mediaserver.streaming.keys import live_sessions_key
+from mediaserver.streaming.live_playlists import LIVE_RUNGS, REMUX_RUNG
+from mediaserver.streaming.sessions import INIT
+from mediaserver.streaming.token_checks import check_token
 from mediaserver.streaming.tokens import TOKEN_PATTERN
 
 routes = web.RouteTableDef()
@@ -39,28 +39,10 @@ _SEGMENT = "{segment:seg_[0-9]{5}\\.m4s}"
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 PLAYLIST_CACHE = "private, max-age=5"
 SEGMENT_CACHE = "private, max-age=31536000, immutable"
-FULL_RETRY_SECONDS = 10
 
 
-class StreamFailed(DomainError):
-    status = 500
-    title = "The stream failed"
-
-
-async def _context(request: web.Request):
-    grant = check_token(request)
-    service: LiveService = request.app[live_sessions_key]
-    file = await playable(request.app, grant.media_file_id)
-    mode = request.match_info["mode"]
-    name = request.match_info["variant"]
-    parsed = parse_live_variant(name)
-    if parsed is None:
-        raise NotFound("No such stream variant.")
-    variant = service.variant(file, mode, name, parsed)
-    geometry = await service.geometry(file)
-    await service.prepare(file)
-    rungs = service.rungs(mode, geometry, grant.max_height)
-    return grant, service, file, mode, variant, geometry, rungs
+def _mode(request: web.Request) -> LiveMode:
+    return cast(LiveMode, request.match_info["mode"])  # the route pattern allows only these
 
 
 def _text(text: str) -> web.Response:
@@ -74,30 +56,21 @@ def _text(text: str) -> web.Response:
 @routes.get(f"{_BASE}/master.m3u8", name="live_master")
 @access("token")  # the signed token in the path is the credential
 async def live_master(request: web.Request) -> web.Response:
-    _grant, _service, file, _mode, variant, geometry, rungs = await _context(request)
-    entries = [(name, w, h, bps, codec) for name, (_p, w, h, bps, codec) in rungs.items()]
-    if not entries:
-        raise NotFound("No quality of this title fits what the token allows.")
-    return _text(master_playlist(entries, geometry, variant.audio_index is not None))
+    grant = check_token(request)
+    service = request.app[live_sessions_key]
+    return _text(await service.master(grant, _mode(request), request.match_info["variant"]))
 
 
 add_preflight(routes, f"{_BASE}/master.m3u8", "live_master")
 
 
-async def _rung(request: web.Request):
-    grant, service, file, mode, variant, geometry, rungs = await _context(request)
-    rung = request.match_info["rung"]
-    if rung not in rungs:
-        raise NotFound("No such quality for this title.")
-    timeline = await service.timeline(file, mode)
-    return grant, service, file, mode, variant, geometry, rungs[rung][0], rung, timeline
-
-
 @routes.get(f"{_BASE}/{_RUNG}/index.m3u8", name="live_media_playlist")
 @access("token")
 async def live_media_playlist(request: web.Request) -> web.Response:
-    *_rest, timeline = await _rung(request)
-    return _text(media_playlist_text(timeline))
+    grant = check_token(request)
+    service, match = request.app[live_sessions_key], request.match_info
+    text = await service.media_playlist(grant, _mode(request), match["variant"], match["rung"])
+    return _text(text)
 
 
 add_preflight(routes, f"{_BASE}/{_RUNG}/index.m3u8", "live_media_playlist")
@@ -122,41 +95,13 @@ add_preflight(routes, f"{_BASE}/{_RUNG}/{_SEGMENT}", "live_segment")
 
 
 async def _serve(request: web.Request, n: int) -> web.StreamResponse:
-    grant, service, file, mode, variant, geometry, plan, rung, timeline = await _rung(request)
-    if n != INIT and n >= timeline.count:
-        raise NotFound(f"Segment {n} is past the end ({timeline.count} segments).")
-    folder = service.cache.rung_dir(file.media_file_id, mode, variant.name, rung)
-    name = "init.mp4" if n == INIT else service.cache.segment_name(n)
-    path = service.cache.lookup(folder / name)
-    key = (grant.play_id, file.media_file_id, mode, variant.name, rung)
-    if path is None:
-        try:
-            path = await service.manager.segment(
-                key,
-                lambda: service.spec(file, mode, variant, plan, timeline, geometry),
-                folder,
-                n,
-            )
-        except SessionsFull:
-            raise Unavailable(
-                "Too many streams are being converted right now; try again shortly.",
-                retry_after=FULL_RETRY_SECONDS,
-            ) from None
-        except TimeoutError:
-            raise Unavailable(
-                "This part of the stream is not ready yet; try again.", retry_after=RETRY_AFTER
-            ) from None
-        except SessionFailed as exc:
-            raise StreamFailed(f"This title cannot be streamed: {exc.reason}.") from None
-    else:
-        service.manager.touch(key, n)
-    if active_streams_key in request.app:
-        size = path.stat().st_size if n != INIT else 0
-        request.app[active_streams_key].touch(grant.play_id, nbytes=size, rung=rung)
+    grant = check_token(request)
+    service, match = request.app[live_sessions_key], request.match_info
+    found = await service.segment(grant, _mode(request), match["variant"], match["rung"], n)
     return web.FileResponse(
-        path,
+        found.path,
         headers={
             "Cache-Control": SEGMENT_CACHE,
-            "Content-Type": "video/mp4" if n == INIT else "video/iso.segment",
+            "Content-Type": "video/mp4" if found.init else "video/iso.segment",
         },
     )

@@ -1,4 +1,4 @@
-"""HTTP answers for media bytes: Range, ETag and conditional GET, gzip, cache policy and CORS.
+"""HTTP answers for media bytes: Range, ETag and conditional GET, gzip and cache policy.
 
 Range policy (issue 5): one range per request -- "a-b", open-ended "a-" or suffix "-n". A request
 for several ranges, a malformed header or a range outside the file is answered 416 with
@@ -9,9 +9,7 @@ same, so S3-backed, generated and local answers all behave alike.
 Local files go out with sendfile() straight from the event loop (`send_file`): the kernel copies
 the bytes, no thread pool hop per request.
 
-CORS is open (`*`, never with credentials) on `/media/t/...` only: media URLs carry their own
-signed token, and a Chromecast receiver fetches them from another origin. Pages and the API never
-get these headers.
+CORS headers on media URLs are added by cors.py.
 """
 
 from __future__ import annotations
@@ -30,19 +28,8 @@ from aiohttp.abc import AbstractStreamWriter
 from mediaserver.errors import NotFound
 from mediaserver.storage.base import ObjectNotFound, RangeNotSatisfiable, Storage
 
-MEDIA_PREFIX = "/media/t/"
-SHORT_CACHE = "private, max-age=10"
 LONG_CACHE = "private, max-age=31536000, immutable"
 PLAYLIST = "application/vnd.apple.mpegurl"
-CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": "Content-Range, Content-Length, Accept-Ranges, ETag",
-}
-PREFLIGHT_HEADERS = {
-    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-    "Access-Control-Allow-Headers": "Range",
-    "Access-Control-Max-Age": "86400",
-}
 GZIP_MIN_BYTES = 256  # smaller playlists are not worth compressing
 
 
@@ -296,15 +283,3 @@ def sent_bytes(response: web.StreamResponse) -> int:
     if response.status not in (200, 206):
         return 0
     return response.content_length or 0
-
-
-async def _media_cors(request: web.Request, response: web.StreamResponse) -> None:
-    # A signal, not per-handler headers: error answers (401/403/404/416) of media URLs get them
-    # too, so a cross-origin receiver can read why it failed. The live routes get them as well.
-    if request.path.startswith(MEDIA_PREFIX) and request.method in ("GET", "HEAD", "OPTIONS"):
-        for name, value in CORS_HEADERS.items():
-            response.headers.setdefault(name, value)
-
-
-def setup_media_cors(app: web.Application) -> None:
-    app.on_response_prepare.append(_media_cors)

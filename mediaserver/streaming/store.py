@@ -20,10 +20,11 @@ from mediaserver.db.catalog_schema import (
     titles,
 )
 from mediaserver.db.engine import Database
-from mediaserver.packaging.store import SubtitleSource as SubtitleTrack
-from mediaserver.packaging.store import subtitle_source
+from mediaserver.packaging import SubtitleSource as SubtitleTrack
+from mediaserver.packaging import subtitle_source
 from mediaserver.safe_paths import from_db_path
-from mediaserver.streaming.decision import AudioInfo, SourceInfo, VideoInfo, main_video
+from mediaserver.streaming.decision import AudioInfo, SourceInfo, main_video
+from mediaserver.streaming.stream_facts import StreamFacts
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +34,7 @@ class Chapter:
     end: float | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlayableFile:
     """A media file with everything the decision and the media routes need."""
 
@@ -46,9 +47,6 @@ class PlayableFile:
     title: str
     subtitles: tuple[SubtitleTrack, ...] = ()
     chapters: tuple[Chapter, ...] = ()
-    frame_rate: float | None = None
-    sample_aspect: str | None = None
-    rotation: int = 0
 
     @property
     def media_file_id(self) -> int:
@@ -63,6 +61,24 @@ def _display_title(row: sa.Row) -> str:
     if row.owner_title:
         return row.owner_title
     return os.path.basename(row.display_path) or "Untitled"
+
+
+def _stream_facts(s: sa.Row) -> StreamFacts:
+    """A `media_streams` row of a video stream as the decision and the live code read it."""
+    return StreamFacts(
+        index=s.stream_index,
+        codec=s.codec or "",
+        profile=s.profile,
+        level=s.level,
+        width=s.width or 0,
+        height=s.height or 0,
+        bit_depth=s.bit_depth,
+        interlaced=bool(s.interlaced),
+        sample_aspect=s.sample_aspect,
+        rotation=int(s.rotation or 0),
+        frame_rate=s.frame_rate,
+        bitrate=s.bitrate,
+    )
 
 
 async def load_playable(db: Database, media_file_id: int) -> PlayableFile | None:
@@ -116,19 +132,7 @@ async def load_playable(db: Database, media_file_id: int) -> PlayableFile | None
                 .order_by(chapters.c.position)
             )
         ).all()
-    videos = [
-        VideoInfo(
-            s.stream_index,
-            s.codec or "",
-            s.profile,
-            s.width or 0,
-            s.height or 0,
-            s.bit_depth,
-            interlaced=bool(s.interlaced),
-        )
-        for s in streams
-        if s.kind == "video"
-    ]
+    videos = [_stream_facts(s) for s in streams if s.kind == "video"]
     audio = tuple(
         AudioInfo(
             s.stream_index, s.codec or "", s.channels, s.language, s.title, bool(s.is_default)
@@ -137,7 +141,6 @@ async def load_playable(db: Database, media_file_id: int) -> PlayableFile | None
         if s.kind == "audio"
     )
     video = main_video(videos)
-    video_row = next((s for s in streams if video and s.stream_index == video.index), None)
     path = from_db_path(row.path)
     source = SourceInfo(
         media_file_id=row.id,
@@ -157,7 +160,4 @@ async def load_playable(db: Database, media_file_id: int) -> PlayableFile | None
         title=_display_title(row),
         subtitles=tuple(subtitle_source(s) for s in subs),
         chapters=tuple(Chapter(c.title, c.start_seconds, c.end_seconds) for c in marks),
-        frame_rate=video_row.frame_rate if video_row is not None else None,
-        sample_aspect=video_row.sample_aspect if video_row is not None else None,
-        rotation=(video_row.rotation or 0) if video_row is not None else 0,
     )

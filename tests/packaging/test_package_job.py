@@ -145,23 +145,23 @@ async def test_preencode_scan_packages_publishes_and_plays(pclient, clip, tmp_pa
     ladder = await store.get_ladder(app[db_key], media_file_id)
     assert ladder is not None and ladder.status == "ready" and ladder.published
     assert ladder.error is None
-    assert [r["name"] for r in ladder.rungs] == ["240p"] or ladder.rungs
+    assert [r.name for r in ladder.rungs] == ["240p"] or ladder.rungs
     assert ladder.audio and ladder.duration_seconds == pytest.approx(6, abs=0.2)
-    subs = {s["language"]: s for s in ladder.subtitles}
+    subs = {s.language: s for s in ladder.subtitles}
     assert set(subs) >= {"eng", "spa", "ger", "fre"}
-    assert subs["fre"]["burn_in_only"] is True and "key" not in subs["fre"]
+    assert subs["fre"].burn_in_only is True and subs["fre"].key is None
     for lang in ("eng", "spa", "ger"):
-        assert subs[lang]["burn_in_only"] is False and subs[lang]["key"].endswith("/subs.vtt")
-    assert subs["spa"]["forced"] is True
+        assert subs[lang].burn_in_only is False and subs[lang].key.endswith("/subs.vtt")
+    assert subs["spa"].forced is True
     assert ladder.posters and ladder.poster_key.endswith(".webp")
-    assert ladder.trickplay and ladder.trickplay["vtt"].endswith("thumbnails.vtt")
+    assert ladder.trickplay and ladder.trickplay.vtt.endswith("thumbnails.vtt")
 
     # Everything the row names exists under the published prefix; nothing is left elsewhere.
     keys = set(await storage_keys(app, f"ladders/{media_file_id}"))
     for s in subs.values():
-        if s.get("key"):
-            assert s["key"] in keys and s["playlist_key"] in keys
-    assert ladder.poster_key in keys and ladder.trickplay["vtt"] in keys
+        if s.key:
+            assert s.key in keys and s.playlist_key in keys
+    assert ladder.poster_key in keys and ladder.trickplay.vtt in keys
     assert await storage_keys(app, "staging") == []
     assert not any(work_root(app[config_key]).iterdir())
 
@@ -195,7 +195,7 @@ async def test_preencode_scan_packages_publishes_and_plays(pclient, clip, tmp_pa
     languages = {m.language for m in master.media if m.type == "SUBTITLES"}
     assert len(languages) == 3
     vtt = await pclient.get(
-        f"{base}/" + subs["ger"]["key"].removeprefix(ladder.storage_prefix + "/")
+        f"{base}/" + subs["ger"].key.removeprefix(ladder.storage_prefix + "/")
     )
     assert vtt.status == 200 and "Hallo <b>Welt</b>" in await vtt.text()
     resp = await pclient.get(f"{base}/manifest.mpd")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from mediaserver.keys import active_streams_key, db_key
+from mediaserver.keys import db_key
+from mediaserver.streaming.keys import active_streams_key
 from tests.helpers import csrf_from, setup_with_user, use_session
 from tests.streaming.helpers import SEGMENT, add_probed_file, play, publish_ladder
 

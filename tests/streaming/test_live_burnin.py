@@ -10,13 +10,14 @@ from pathlib import Path
 import av
 import pytest
 
-from mediaserver.keys import db_key, live_sessions_key
+from mediaserver.keys import db_key
 from mediaserver.media.ladder.rungs import LadderProfile, plan_rungs
 from mediaserver.media.live.keyframes import grid_timeline
 from mediaserver.media.live.session import LiveSpec, run_live
 from mediaserver.media.probe import probe_file
 from mediaserver.packaging import store as packaging_store
 from mediaserver.packaging.work import Plan, convert_subtitles
+from mediaserver.streaming.keys import live_sessions_key
 from tests.media.test_live_engine import Collect
 from tests.pgs_factory import make_pgs_clip, make_vobsub_clip
 from tests.streaming.helpers import add_probed_file, media_token

@@ -9,8 +9,9 @@ import av
 import m3u8
 import pytest
 
-from mediaserver.keys import active_streams_key, db_key, live_sessions_key, secret_key
+from mediaserver.keys import db_key, secret_key
 from mediaserver.streaming import tokens
+from mediaserver.streaming.keys import active_streams_key, live_sessions_key
 from tests.media.test_live_engine import make_gop_clip, packets
 from tests.media_factory import make_truncated
 from tests.streaming.helpers import add_probed_file, media_token

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from mediaserver.keys import db_key, live_sessions_key
+from mediaserver.keys import db_key
 from mediaserver.media.live.keyframes import grid_timeline
 from mediaserver.media.live.session import LiveSpec
 from mediaserver.streaming import sessions as sessions_module
+from mediaserver.streaming.keys import live_sessions_key
 from mediaserver.streaming.segment_cache import SegmentCache
 from mediaserver.streaming.sessions import SessionManager, SessionsFull
 from tests.media.test_live_engine import make_gop_clip, packets

@@ -8,7 +8,8 @@ import time
 import m3u8
 import pytest
 
-from mediaserver.keys import active_streams_key, db_key
+from mediaserver.keys import db_key
+from mediaserver.streaming.keys import active_streams_key
 from tests.streaming.helpers import (
     LADDER_FILES,
     SEGMENT,

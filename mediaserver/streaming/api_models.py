@@ -1,0 +1,126 @@
+"""Bodies of the streaming JSON API (the playback decision and the admin's active streams), as
+the OpenAPI document describes them.
+
+The playback body is still checked by playback_request.parse_request, so the error messages a
+player sees stay as they were; PlaybackBody describes what it accepts.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import ConfigDict, Field
+
+from mediaserver.http.api import ApiModel
+from mediaserver.streaming.decision import PlaybackMethod
+
+# ----- the request -----
+
+
+class PlaybackBody(ApiModel):
+    """What the player asks for and can decode. Unknown keys are refused (400)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mse: dict[str, bool] | None = Field(
+        None, description="MediaSource.isTypeSupported answers keyed by the MIME string tested."
+    )
+    native_hls: bool = False
+    max_height: int | None = Field(None, ge=0, le=10_000, description="0 or absent: no cap.")
+    audio: int | None = Field(None, ge=0, le=9999, description="An audio stream index.")
+    subtitle_burn: int | None = Field(
+        None, ge=0, le=2**31 - 1, description="A picture subtitle track id to burn in."
+    )
+    start: float = Field(0, ge=0, le=7 * 86400, description="Seconds from the start.")
+    prefer: Literal["auto", "transcode"] = "auto"
+
+
+# ----- the playback answer -----
+
+
+class PlaybackRungOut(ApiModel):
+    name: str
+    width: int | None
+    height: int | None
+    bandwidth: int | None
+
+
+class PlaybackAudioOut(ApiModel):
+    index: int
+    language: str | None
+    name: str
+    channels: int | None
+    default: bool
+
+
+class PlaybackSubtitleOut(ApiModel):
+    id: int
+    language: str | None
+    name: str
+    forced: bool
+    default: bool
+    burn_in_only: bool
+    url: str | None = Field(description="Signed WebVTT URL; null for picture subtitles.")
+
+
+class PlaybackTrickplayOut(ApiModel):
+    vtt: str
+    interval: float
+    tile_width: int
+    tile_height: int
+
+
+class PlaybackChapterOut(ApiModel):
+    title: str | None
+    start: float
+    end: float | None
+
+
+class PlaybackOut(ApiModel):
+    play_id: str
+    media_file_id: int
+    title: str
+    duration_seconds: float | None
+    method: PlaybackMethod
+    reason: str
+    url: str = Field(description="The signed media URL to play.")
+    type: Literal["hls", "file"]
+    mime: str
+    expires_at: int = Field(description="Unix time the media token expires.")
+    rungs: list[PlaybackRungOut]
+    audio: list[PlaybackAudioOut]
+    subtitles: list[PlaybackSubtitleOut]
+    trickplay: PlaybackTrickplayOut | None
+    chapters: list[PlaybackChapterOut]
+    poster: str | None
+
+
+# ----- the admin's active streams -----
+
+
+class ActiveStreamOut(ApiModel):
+    play_id: str
+    user_id: int
+    user: str
+    profile_id: int
+    profile: str
+    media_file_id: int
+    title: str
+    client: str = Field(description="The User-Agent as sent (cut).")
+    device: str
+    method: str
+    reason: str
+    rung: str | None
+    bandwidth_bps: int
+    bytes_sent: int
+    started_at: float
+    last_seen_at: float
+
+
+class ActiveStreamsOut(ApiModel):
+    streams: list[ActiveStreamOut]
+
+
+class StreamStoppedOut(ApiModel):
+    play_id: str
+    stopped: bool

@@ -1,0 +1,223 @@
+"""The playback use case: how one title plays for one profile, and what the player gets.
+
+It checks that the profile may watch the title (kids cap), decides (see decision.py), issues a
+signed media token bound to the user, profile, file, height cap and play id, registers the play
+with the active-streams registry, and answers with the URL to play and everything a player
+menu needs (rungs, audio tracks, subtitles with signed .vtt URLs, trickplay, chapters, poster).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from aiohttp import web
+
+from mediaserver.accounts import Identity, Profile, list_profiles
+from mediaserver.catalog import may_watch_file
+from mediaserver.errors import BadRequest, Forbidden, NotFound
+from mediaserver.keys import config_key, db_key, secret_key
+from mediaserver.packaging import Ladder, get_ladder
+from mediaserver.streaming import tokens
+from mediaserver.streaming.decision import (
+    AudioInfo,
+    Decision,
+    PlaybackMethod,
+    decide,
+    direct_mime,
+    direct_url,
+    live_master_url,
+)
+from mediaserver.streaming.keys import active_streams_key
+from mediaserver.streaming.playback_menus import (
+    OfferAudio,
+    OfferRung,
+    OfferSubtitle,
+    OfferTrickplay,
+    audio_menu,
+    ladder_url,
+    rung_menu,
+    subtitle_menu,
+    trickplay_menu,
+)
+from mediaserver.streaming.playback_request import PlaybackRequest
+from mediaserver.streaming.serving import PLAYLIST
+from mediaserver.streaming.store import PlayableFile, load_playable
+
+NOT_FOUND = "No such title."
+PlayType = Literal["hls", "file"]
+
+
+@dataclass(frozen=True, slots=True)
+class OfferChapter:
+    title: str | None
+    start: float
+    end: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybackOffer:
+    """What POST /api/v1/playback/{id} answers."""
+
+    play_id: str
+    media_file_id: int
+    title: str
+    duration_seconds: float | None
+    method: PlaybackMethod
+    reason: str
+    url: str
+    type: PlayType
+    mime: str
+    expires_at: int
+    rungs: list[OfferRung]
+    audio: list[OfferAudio]
+    subtitles: list[OfferSubtitle]
+    trickplay: OfferTrickplay | None
+    chapters: list[OfferChapter]
+    poster: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    url: str
+    type: PlayType
+    mime: str
+
+
+async def playing_profile(app: web.Application, identity: Identity) -> Profile:
+    """The chosen profile; an API key plays as its user's first profile."""
+    if identity.profile is not None:
+        return identity.profile
+    assert identity.user is not None  # access("profile") guarantees a user
+    found = await list_profiles(app[db_key], identity.user.id)
+    if not found:
+        raise Forbidden("This account has no profile to play with; create one first.")
+    return found[0]
+
+
+async def _sources(app: web.Application, media_file_id: int) -> tuple[PlayableFile, Ladder | None]:
+    """The playable file and its published ladder (None when it has none)."""
+    db = app[db_key]
+    file = await load_playable(db, media_file_id)
+    if file is None:
+        raise NotFound("This title's file is not available.")
+    ladder = await get_ladder(db, media_file_id)
+    if ladder is not None and not ladder.published:
+        ladder = None
+    if ladder is None and file.source.video is None and not file.source.audio:
+        raise NotFound("This file has no video or audio to play.")
+    return file, ladder
+
+
+def chosen_audio(file: PlayableFile, index: int | None) -> AudioInfo | None:
+    """The audio track asked for (400 when the file has no such stream), else the default."""
+    tracks = file.source.audio
+    if index is None:
+        return next((a for a in tracks if a.default), tracks[0] if tracks else None)
+    found = next((a for a in tracks if a.index == index), None)
+    if found is None:
+        choices = ", ".join(str(a.index) for a in tracks) or "none"
+        raise BadRequest(
+            f"'audio' must be one of this file's audio streams ({choices}).", field="audio"
+        )
+    return found
+
+
+def burn_stream(file: PlayableFile, track_id: int | None) -> int | None:
+    """The stream index of the picture subtitle track to burn in (400 when it cannot be)."""
+    if track_id is None:
+        return None
+    track = next((t for t in file.subtitles if t.id == track_id), None)
+    if track is None:
+        raise BadRequest(
+            "'subtitle_burn' is not a subtitle track of this file.", field="subtitle_burn"
+        )
+    if not track.bitmap:
+        raise BadRequest(
+            "Text subtitles are shown by the player; only picture subtitles are burned in.",
+            field="subtitle_burn",
+        )
+    if track.source != "embedded" or track.stream_index is None:
+        raise BadRequest(
+            "Only picture subtitles inside the file can be burned in.", field="subtitle_burn"
+        )
+    return track.stream_index
+
+
+def _target(
+    decision: Decision, file: PlayableFile, token: str, audio: int | None, burn: int | None
+) -> _Target:
+    if decision.method == "ladder":
+        return _Target(f"/media/t/{token}/ladder/master.m3u8", "hls", PLAYLIST)
+    if decision.method == "direct":
+        url = direct_url(token, file.media_file_id, file.source.extension)
+        return _Target(url, "file", direct_mime(file.source))
+    return _Target(live_master_url(token, decision.method, audio, burn), "hls", PLAYLIST)
+
+
+async def start_playback(
+    app: web.Application,
+    identity: Identity,
+    media_file_id: int,
+    wanted: PlaybackRequest,
+    client: str,
+) -> PlaybackOffer:
+    """Decide how the file plays for the caller's profile, issue its token, register the play."""
+    settings = app[config_key].streaming
+    profile = await playing_profile(app, identity)
+    if not await may_watch_file(app[db_key], profile, media_file_id):
+        raise NotFound(NOT_FOUND)
+    file, ladder = await _sources(app, media_file_id)
+    audio = chosen_audio(file, wanted.audio)
+    burn = burn_stream(file, wanted.subtitle_burn)
+    # The lower of what the client asks for and the admin's cap; 0 on both sides: no cap.
+    cap = min((h for h in (wanted.max_height, settings.max_height) if h), default=0)
+    decision = decide(
+        file.source,
+        wanted,
+        ladder=ladder is not None,
+        max_height=cap,
+        audio=audio,
+        burn=burn is not None,
+    )
+    assert identity.user is not None
+    token, grant = tokens.issue(
+        app[secret_key],
+        user_id=identity.user.id,
+        profile_id=profile.id,
+        media_file_id=media_file_id,
+        max_height=cap,
+        ttl_seconds=settings.token_ttl_seconds,
+    )
+    used_ladder = ladder if decision.method == "ladder" else None
+    target = _target(decision, file, token, audio.index if audio else None, burn)
+    rungs = rung_menu(decision.method, file, used_ladder, cap, settings.live_preset)
+    app[active_streams_key].register(
+        grant,
+        method=decision.method,
+        reason=decision.reason,
+        client=client,
+        title=file.title,
+        rung=rungs[0].name if len(rungs) == 1 else None,
+        user_name=identity.user.username,
+        profile_name=profile.name,
+        start_seconds=wanted.start,
+    )
+    return PlaybackOffer(
+        play_id=grant.play_id,
+        media_file_id=media_file_id,
+        title=file.title,
+        duration_seconds=file.duration_seconds or (ladder.duration_seconds if ladder else None),
+        method=decision.method,
+        reason=decision.reason,
+        url=target.url,
+        type=target.type,
+        mime=target.mime,
+        expires_at=grant.expires_at,
+        rungs=rungs,
+        audio=audio_menu(file, used_ladder),
+        subtitles=subtitle_menu(file, token),
+        trickplay=trickplay_menu(token, ladder),
+        chapters=[OfferChapter(c.title, c.start, c.end) for c in file.chapters],
+        poster=ladder_url(token, ladder, ladder.poster_key) if ladder else None,
+    )
