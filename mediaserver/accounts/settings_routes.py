@@ -26,9 +26,8 @@ from mediaserver.accounts.profiles import (
     get_profile,
     list_profiles,
 )
-from mediaserver.accounts.routes import start_session
-from mediaserver.accounts.users import authenticate, set_password
-from mediaserver.errors import BadRequest, DomainError
+from mediaserver.accounts.signin import change_own_password, start_session
+from mediaserver.errors import DomainError
 from mediaserver.http.auth import SESSION_COOKIE, access
 from mediaserver.http.clientinfo import wants_json
 from mediaserver.http.forms import int_path, read_input, text_field
@@ -228,22 +227,18 @@ async def password_page(request: web.Request) -> web.Response:
 async def password_submit(request: web.Request) -> web.StreamResponse:
     """Change the password, sign out every other device, and keep this one signed in.
 
-    users.set_password revokes all sessions (a stolen session must not survive a password
-    change); this device gets a fresh session with the same profile, so the person who just
-    proved they know the password is not sent to the sign-in page for nothing.
+    Every session ends with the change; this device gets a fresh session with the same profile,
+    so the person who just proved they know the password is not sent to the sign-in page for
+    nothing.
     """
     guard_kids(request)
-    db, identity = request.app[db_key], get_identity(request)
+    identity = get_identity(request)
+    assert identity.user is not None  # guaranteed by access("user")
     data = await read_input(request)
     current = text_field(data, "current_password", max_length=256)
     new = text_field(data, "new_password", max_length=256)
     try:
-        assert identity.user is not None  # guaranteed by access("user")
-        if await authenticate(db, identity.user.username, current) is None:
-            raise BadRequest("Your current password is not right.", field="current_password")
-        if new != text_field(data, "new_password_confirm", default=new, max_length=256):
-            raise BadRequest("The two new passwords differ.", field="new_password_confirm")
-        await set_password(db, identity.user.id, new)
+        await change_own_password(request, identity.user, current, new, data)
     except DomainError as exc:
         if wants_json(request):
             raise
