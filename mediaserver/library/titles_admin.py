@@ -24,7 +24,7 @@ from mediaserver.db.catalog_schema import (
 from mediaserver.db.engine import Database
 from mediaserver.db.search import search_title_ids
 from mediaserver.errors import BadRequest, NotFound
-from mediaserver.library.scan.catalog_media import TagCache, reindex_titles
+from mediaserver.library.scan.catalog_tags import TagCache, reindex_titles
 from mediaserver.library.scan.naming_rules import sort_title
 from mediaserver.safe_paths import display_path, from_db_path
 

@@ -11,7 +11,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from mediaserver.library.scan.naming import NameGuess, guess
+from mediaserver.library.scan.name_guess import NameGuess
+from mediaserver.library.scan.naming import guess
 from mediaserver.library.scan.naming_rules import extra_suffix, strip_part
 from mediaserver.library.scan.nfo import NfoData, NfoError, read_nfo
 from mediaserver.library.scan.sidecars import (

@@ -1,5 +1,6 @@
-"""The rows hanging off a file or title: streams, subtitle tracks, chapters, local artwork,
-genres and people, and the title's search document. Used by `catalog_writer`.
+"""A scanned file's rows: the media_files row itself and what hangs off it (streams, subtitle
+tracks, chapters) and local artwork of a title, season or episode. Used by `catalog_writer`;
+genres, people and the search document are in `catalog_tags`.
 """
 
 from __future__ import annotations
@@ -13,18 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.db.catalog_schema import (
     chapters,
-    genres,
     images,
+    media_files,
     media_streams,
-    people,
     subtitle_tracks,
-    title_genres,
-    title_people,
-    titles,
 )
-from mediaserver.db.search import index_title
+from mediaserver.library.scan.analysis import Analysis
+from mediaserver.library.scan.store import KnownFile
 from mediaserver.media.probe_result import ProbeResult
-from mediaserver.safe_paths import stays_inside, to_db_path
+from mediaserver.safe_paths import display_path, stays_inside, to_db_path
 
 # Embedded subtitle codecs -> subtitle_tracks.format.
 SUBTITLE_CODECS = {
@@ -38,8 +36,6 @@ SUBTITLE_CODECS = {
     "dvd_subtitle": "sub_idx",
     "dvb_subtitle": "dvb",
 }
-MAX_GENRES = 20
-MAX_PEOPLE = 50
 
 
 def cut(value: Any, limit: int) -> Any:
@@ -253,104 +249,51 @@ async def replace_local_images(
         await conn.execute(images.insert(), rows)
 
 
-def name_key(name: str) -> str:
-    return " ".join(name.casefold().split())
-
-
-class TagCache:
-    """Genre and person ids by normalised name, filled as names are met."""
-
-    def __init__(self) -> None:
-        self.genres: dict[str, int] = {}
-        self.people: dict[str, int] = {}
-
-    async def _id(
-        self, conn: AsyncConnection, table: sa.Table, cache: dict[str, int], name: str, limit: int
-    ) -> int:
-        name = " ".join(name.split())[:limit]
-        key = name_key(name)
-        found = cache.get(key)
-        if found is None:
-            found = (
-                await conn.execute(sa.select(table.c.id).where(table.c.name_key == key))
-            ).scalar()
-            if found is None:
-                found = (
-                    await conn.execute(
-                        table.insert().values(name=name, name_key=key).returning(table.c.id)
-                    )
-                ).scalar_one()
-            cache[key] = found
-        return found
-
-    async def set_genres(
-        self, conn: AsyncConnection, title_id: int, names: Sequence[str], *, fresh: bool = False
-    ) -> None:
-        if not fresh:
-            await conn.execute(title_genres.delete().where(title_genres.c.title_id == title_id))
-        ids: list[int] = []
-        for name in names[:MAX_GENRES]:
-            if name.strip():
-                gid = await self._id(conn, genres, self.genres, name, 80)
-                if gid not in ids:
-                    ids.append(gid)
-        if ids:
-            await conn.execute(
-                title_genres.insert(), [{"title_id": title_id, "genre_id": g} for g in ids]
-            )
-
-    async def set_people(
-        self,
-        conn: AsyncConnection,
-        title_id: int,
-        credits: Sequence[tuple[str, str, str | None]],
-        *,
-        fresh: bool = False,
-    ) -> None:
-        """credits: (name, role, character) in billing order."""
-        if not fresh:
-            await conn.execute(title_people.delete().where(title_people.c.title_id == title_id))
-        rows = []
-        for position, (name, role, character) in enumerate(credits[:MAX_PEOPLE]):
-            if not name.strip():
-                continue
-            pid = await self._id(conn, people, self.people, name, 200)
-            rows.append(
-                {
-                    "title_id": title_id,
-                    "person_id": pid,
-                    "role": role,
-                    "character": cut(character, 200),
-                    "position": position,
-                }
-            )
-        if rows:
-            await conn.execute(title_people.insert(), rows)
-
-    def forget(self) -> None:
-        self.genres.clear()
-        self.people.clear()
-
-
-async def reindex_titles(conn: AsyncConnection, title_ids: Sequence[int]) -> None:
-    """Rewrite the search documents of these titles (title, description, people)."""
-    for part in range(0, len(title_ids), 500):
-        ids = list(title_ids[part : part + 500])
-        rows = (
-            await conn.execute(
-                sa.select(
-                    titles.c.id, titles.c.title, titles.c.original_title, titles.c.description
-                ).where(titles.c.id.in_(ids))
-            )
-        ).all()
-        names: dict[int, list[str]] = {}
-        for tid, name in await conn.execute(
-            sa.select(title_people.c.title_id, people.c.name)
-            .join(people, people.c.id == title_people.c.person_id)
-            .where(title_people.c.title_id.in_(ids))
-            .order_by(title_people.c.title_id, title_people.c.position)
-        ):
-            names.setdefault(tid, []).append(name)
-        for tid, title, original, description in rows:
-            text = title if not original or original == title else f"{title} {original}"
-            await index_title(conn, tid, text, description or "", names.get(tid, []))
+async def write_file_row(
+    conn: AsyncConnection,
+    library_id: int,
+    a: Analysis,
+    known: KnownFile | None,
+    now: float,
+    *,
+    title_id: int | None = None,
+    episode_id: int | None = None,
+    error: str | None = None,
+) -> int:
+    """Insert or update the media_files row of an analysed file (failed with `error`); its id."""
+    f, g = a.found, a.guess
+    values: dict[str, Any] = {
+        "path": to_db_path(f.path),
+        "display_path": display_path(f.path),
+        "size": f.size,
+        "mtime": f.mtime,
+        "device": f.device,
+        "inode": f.inode,
+        "status": "failed" if error else "ok",
+        "error": error,
+        "title_id": title_id,
+        "episode_id": episode_id,
+        "part": g.part if g is not None and error is None else None,
+        "extra_kind": g.extra_kind if g is not None and error is None else None,
+        "last_seen_at": now,
+        "removed_at": None,
+    }
+    if a.probed:
+        p = a.probe
+        values |= {
+            "container": cut(getattr(p, "container", None), 64),
+            "duration_seconds": getattr(p, "duration_seconds", None),
+            "bitrate": getattr(p, "bitrate", None),
+            "probe": p.to_json() if p is not None else None,
+            "probed_at": now,
+        }
+    if known is not None:
+        await conn.execute(media_files.update().where(media_files.c.id == known.id).values(values))
+        return known.id
+    return (
+        await conn.execute(
+            media_files.insert()
+            .values(library_id=library_id, first_seen_at=now, **values)
+            .returning(media_files.c.id)
+        )
+    ).scalar_one()

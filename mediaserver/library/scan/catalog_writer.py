@@ -15,9 +15,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mediaserver.db.catalog_schema import episodes, media_files, seasons, titles
+from mediaserver.db.catalog_schema import episodes, seasons, titles
 from mediaserver.library.scan import catalog_media as cm
 from mediaserver.library.scan.analysis import Analysis
+from mediaserver.library.scan.catalog_tags import TagCache, reindex_titles
 from mediaserver.library.scan.metadata import (
     episode_fields,
     nfo_genres,
@@ -27,7 +28,6 @@ from mediaserver.library.scan.metadata import (
 )
 from mediaserver.library.scan.store import KnownFile
 from mediaserver.library.scan.walker import WalkIssue
-from mediaserver.safe_paths import display_path, to_db_path
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class CatalogWriter:
         self.seasons: dict[tuple[int, int], int] = {}
         self.episodes: dict[tuple[int, int, int], EpisodeRef] = {}
         self.touched: set[int] = set()
-        self.tags = cm.TagCache()
+        self.tags = TagCache()
         self._series_done: set[int] = set()
         # Rows created by this scan: nothing hangs off them yet, so nothing to delete first.
         self.created: set[tuple[str, int]] = set()
@@ -143,14 +143,16 @@ class CatalogWriter:
             await self.load(conn)  # the savepoint's inserts are gone: forget cached ids
             self.touched = touched & set(self.titles_by_id)
             reason = f"could not be saved: {type(getattr(exc, 'orig', exc)).__name__}"
-            await self._write_file(conn, a, known, now, error=reason)
+            await cm.write_file_row(conn, self.library_id, a, known, now, error=reason)
             return WriteOutcome(ok=False)
 
     async def _write(
         self, conn: AsyncConnection, a: Analysis, known: KnownFile | None, now: float
     ) -> WriteOutcome:
         if a.error is not None or a.guess is None:
-            await self._write_file(conn, a, known, now, error=a.error or "not analysed")
+            await cm.write_file_row(
+                conn, self.library_id, a, known, now, error=a.error or "not analysed"
+            )
             return WriteOutcome(ok=False)
         g = a.guess
         prefer = known.title_id if known is not None else None
@@ -173,8 +175,8 @@ class CatalogWriter:
         else:
             fields = title_fields(g, a.nfo, a.probe)
             title_id = await self._title(conn, "movie", g.source_key, fields, is_main, prefer, now)
-        file_id = await self._write_file(
-            conn, a, known, now, title_id=title_id, episode_id=episode_id
+        file_id = await cm.write_file_row(
+            conn, self.library_id, a, known, now, title_id=title_id, episode_id=episode_id
         )
         fresh = known is None
         if a.probed and a.probe is not None:
@@ -334,60 +336,10 @@ class CatalogWriter:
             await conn.execute(episodes.update().where(episodes.c.id == ref.id).values(**changes))
         return ref.id
 
-    async def _write_file(
-        self,
-        conn: AsyncConnection,
-        a: Analysis,
-        known: KnownFile | None,
-        now: float,
-        *,
-        title_id: int | None = None,
-        episode_id: int | None = None,
-        error: str | None = None,
-    ) -> int:
-        f, g = a.found, a.guess
-        values: dict[str, Any] = {
-            "path": to_db_path(f.path),
-            "display_path": display_path(f.path),
-            "size": f.size,
-            "mtime": f.mtime,
-            "device": f.device,
-            "inode": f.inode,
-            "status": "failed" if error else "ok",
-            "error": error,
-            "title_id": title_id,
-            "episode_id": episode_id,
-            "part": g.part if g is not None and error is None else None,
-            "extra_kind": g.extra_kind if g is not None and error is None else None,
-            "last_seen_at": now,
-            "removed_at": None,
-        }
-        if a.probed:
-            p = a.probe
-            values |= {
-                "container": cm.cut(getattr(p, "container", None), 64),
-                "duration_seconds": getattr(p, "duration_seconds", None),
-                "bitrate": getattr(p, "bitrate", None),
-                "probe": p.to_json() if p is not None else None,
-                "probed_at": now,
-            }
-        if known is not None:
-            await conn.execute(
-                media_files.update().where(media_files.c.id == known.id).values(values)
-            )
-            return known.id
-        return (
-            await conn.execute(
-                media_files.insert()
-                .values(library_id=self.library_id, first_seen_at=now, **values)
-                .returning(media_files.c.id)
-            )
-        ).scalar_one()
-
     # -- after a batch ----------------------------------------------------------------------------
 
     async def reindex(self, conn: AsyncConnection) -> None:
         """Refresh the search documents of the titles this batch touched."""
         ids = sorted(self.touched)
         self.touched.clear()
-        await cm.reindex_titles(conn, ids)
+        await reindex_titles(conn, ids)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mediaserver.library.scan.naming import NameGuess
+from mediaserver.library.scan.name_guess import NameGuess
 from mediaserver.library.scan.naming_rules import sort_title
 from mediaserver.library.scan.nfo import NfoData
 from mediaserver.media.probe_result import ProbeResult

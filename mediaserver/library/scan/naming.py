@@ -13,19 +13,28 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from mediaserver.library.libraries import LibraryKind
+from mediaserver.library.scan.name_guess import (
+    MOVIE_RE,
+    YEAR_MAX,
+    YEAR_MIN,
+    NameGuess,
+    fast_ok,
+    first_str,
+    int_of,
+    ints_of,
+    parse_folder,
+    year_of,
+)
 from mediaserver.library.scan.naming_rules import (
     MAX_EPISODES,
     clean_text,
     extra_folder_kind,
     extra_suffix,
     guessit_safe,
-    looks_technical,
     norm_key,
     provider_ids,
     season_folder,
@@ -34,54 +43,9 @@ from mediaserver.library.scan.naming_rules import (
     strip_part,
 )
 
-Kind = Literal["movie", "episode", "extra"]
-
 MAX_COMPONENT = 255  # NAME_MAX: longer components are cut before parsing
-YEAR_MIN, YEAR_MAX = 1870, 2100
 
 
-@dataclass(frozen=True, slots=True)
-class NameGuess:
-    """What a file name says. Strings are cleaned (no control characters, valid UTF-8).
-
-    kind: "movie", "episode" or "extra".
-    title: the movie title; for an episode the series title; for an extra the extra's own name.
-    year: of the movie or series (for an extra: of the movie or series it belongs to).
-    series_title: episodes and extras of a series.
-    season: episodes (0 = specials; the year for date-based shows); season extras.
-    episodes: episode numbers, several for multi-episode files; () when the name has none.
-    air_date: date-based episodes ("Show 2024-03-05.mkv"); episodes is then (305,) = MMDD.
-    part: 1, 2, ... for stacked files (cd1, part2, disc 2, pt.a); None otherwise.
-    extra_kind: extras only: trailer, featurette, behindthescenes, deleted, interview, scene,
-        short, clip, sample, other.
-    owner_kind / owner_title: extras only: "movie" or "series" it belongs to, and its title.
-    source_key: opaque, stable identity of the movie or series the file belongs to within its
-        library ("movie:Movie (2001)", "series:Show"); files with equal keys belong together
-        (parts, versions, extras, episodes of one series).
-    sort_title: lower-case title with a leading The/A/An moved to the end.
-    provider_ids: ids written in names, e.g. "[imdbid-tt0133093]" or "{tmdb-603}" ->
-        {"imdb": "tt0133093", "tmdb": "603"}.
-    """
-
-    kind: Kind
-    title: str
-    year: int | None = None
-    series_title: str | None = None
-    season: int | None = None
-    episodes: tuple[int, ...] = ()
-    episode_title: str | None = None
-    air_date: dt.date | None = None
-    part: int | None = None
-    extra_kind: str | None = None
-    owner_kind: Literal["movie", "series"] | None = None
-    owner_title: str | None = None
-    source_key: str = ""
-    sort_title: str = ""
-    provider_ids: dict[str, str] = field(default_factory=dict)
-
-
-# "Title (1999)", optionally followed by id tags already removed by provider_ids().
-_MOVIE_RE = re.compile(r"^(?P<title>[^\[\]{}_]+?)\s*\((?P<year>\d{4})\)$")
 # "Series - S01E02 - Episode Title", "S01E02", "Series - S01E01E02", "Series - S01E01-E03".
 _EPISODE_RE = re.compile(
     r"^(?:(?P<series>[^\[\]{}_]+?)\s+-\s+)?"
@@ -141,11 +105,11 @@ def _movie(dirs: list[str], stem: str, ext: str, ids: dict[str, str]) -> NameGue
 
 
 def _parse_movie_name(stem: str, ext: str) -> tuple[str, int | None]:
-    m = _MOVIE_RE.match(stem)
-    if m and _fast_ok(m["title"]) and YEAR_MIN <= int(m["year"]) <= YEAR_MAX:
+    m = MOVIE_RE.match(stem)
+    if m and fast_ok(m["title"]) and YEAR_MIN <= int(m["year"]) <= YEAR_MAX:
         return clean_text(m["title"]), int(m["year"])
     g = guessit_safe(stem + ext, "movie")
-    return clean_text(_first_str(g.get("title"))), _year(g.get("year"))
+    return clean_text(first_str(g.get("title"))), year_of(g.get("year"))
 
 
 # --- episodes -------------------------------------------------------------------------------
@@ -157,8 +121,8 @@ def _is_episode(dirs: list[str], stem: str, ext: str, library_kind: LibraryKind)
     stem = provider_ids(stem)[0]
     if any(season_folder(d) is not None for d in dirs) or _EPISODE_RE.match(stem):
         return True
-    m = _MOVIE_RE.match(stem)
-    if m and _fast_ok(m["title"]) and not _EPISODE_HINT_RE.search(stem):
+    m = MOVIE_RE.match(stem)
+    if m and fast_ok(m["title"]) and not _EPISODE_HINT_RE.search(stem):
         return False
     return guessit_safe("/".join([*dirs, stem]) + ext, None).get("type") == "episode"
 
@@ -209,21 +173,21 @@ def _parse_episode_name(
 ) -> tuple[str, int | None, tuple[int, ...], str | None, dt.date | None]:
     """(series, season, episodes, episode title, air date) from the file name (folders help)."""
     m = _EPISODE_RE.match(stem)
-    if m and _fast_ok(m["series"] or "x") and (not m["title"] or _fast_ok(m["title"])):
+    if m and fast_ok(m["series"] or "x") and (not m["title"] or fast_ok(m["title"])):
         eps = _episode_tokens(m["eps"])
         title = clean_text(m["title"] or "") or None
         return clean_text(m["series"] or ""), int(m["season"]), eps, title, None
     g = guessit_safe(stem + ext, "episode")  # folders are read by our own rules
-    series = clean_text(_first_str(g.get("title")))
-    season = _int(g.get("season"))
-    episodes = _ints(g.get("episode"))
+    series = clean_text(first_str(g.get("title")))
+    season = int_of(g.get("season"))
+    episodes = ints_of(g.get("episode"))
     if not episodes and "absolute_episode" in g:
-        episodes = _ints(g.get("absolute_episode"))
+        episodes = ints_of(g.get("absolute_episode"))
     air_date = g.get("date") if isinstance(g.get("date"), dt.date) else None
     if air_date is not None and not episodes:
         season = season if season is not None else air_date.year
         episodes = (air_date.month * 100 + air_date.day,)
-    ep_title = clean_text(_first_str(g.get("episode_title"))) or None
+    ep_title = clean_text(first_str(g.get("episode_title"))) or None
     return series, season, episodes, ep_title, air_date
 
 
@@ -324,51 +288,3 @@ def _extra(
 
 def _fields(g: NameGuess) -> dict[str, Any]:
     return {name: getattr(g, name) for name in NameGuess.__dataclass_fields__}
-
-
-# --- folders and helpers --------------------------------------------------------------------
-
-
-@lru_cache(maxsize=4096)
-def parse_folder(name: str, kind: Literal["movie", "episode"]) -> tuple[str, int | None]:
-    """(title, year) from a movie or series folder name ("Show (2019)", "The.Matrix.1999.1080p")."""
-    name = provider_ids(name)[0]
-    m = _MOVIE_RE.match(name)
-    if m and _fast_ok(m["title"]) and YEAR_MIN <= int(m["year"]) <= YEAR_MAX:
-        return clean_text(m["title"]), int(m["year"])
-    if _fast_ok(name):
-        return clean_text(name), None
-    g = guessit_safe(name, kind)
-    return clean_text(_first_str(g.get("title"))) or clean_text(name), _year(g.get("year"))
-
-
-def _fast_ok(text: str) -> bool:
-    """Plain enough to take as written: spaced words, no scene dots/underscores or tech tags."""
-    if not text.strip() or any(c in text for c in "[]{}_"):
-        return False
-    if "." in text and " " not in text.strip():
-        return False
-    return not looks_technical(text)
-
-
-def _first_str(value: Any) -> str:
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    return value if isinstance(value, str) else ""
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _ints(value: Any) -> tuple[int, ...]:
-    values = value if isinstance(value, list) else [value]
-    nums = sorted({v for v in values if isinstance(v, int) and not isinstance(v, bool)})
-    return tuple(nums[:MAX_EPISODES])
-
-
-def _year(value: Any) -> int | None:
-    y = _int(value)
-    return y if y is not None and YEAR_MIN <= y <= YEAR_MAX else None

@@ -51,6 +51,7 @@ from mediaserver.library.uploads.store import (
     update_upload,
     upload_by_id,
 )
+from mediaserver.media.probe import MediaRejected, probe_file
 from mediaserver.storage.base import StorageFull
 
 log = logging.getLogger(__name__)
@@ -294,8 +295,6 @@ def _sniff(path: Path) -> str:
     """What the file really is: its right extension, or NotMedia with the reason."""
     if path.stat().st_size == 0:
         raise NotMedia("the file is empty")
-    from mediaserver.media.probe import MediaRejected, probe_file
-
     try:
         return probe_file(path).extension
     except MediaRejected as exc:
