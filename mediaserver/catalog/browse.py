@@ -92,13 +92,14 @@ def main_file_column() -> sa.ScalarSelect:
     )
 
 
-def card_select(profile: Profile | None) -> sa.Select:
-    """SELECT of TitleCard columns over the titles this profile may see."""
-    has_poster = (
+def selected_art(kind: str) -> sa.Exists:
+    """EXISTS the title's own selected image of this kind ("poster", "fanart"), not one of a
+    season or an episode; correlated to `titles` in the enclosing query."""
+    return (
         sa.select(images.c.id)
         .where(
             images.c.title_id == titles.c.id,
-            images.c.kind == "poster",
+            images.c.kind == kind,
             images.c.is_selected.is_(True),
             images.c.season_id.is_(None),
             images.c.episode_id.is_(None),
@@ -106,6 +107,11 @@ def card_select(profile: Profile | None) -> sa.Select:
         .correlate(titles)
         .exists()
     )
+
+
+def card_select(profile: Profile | None) -> sa.Select:
+    """SELECT of TitleCard columns over the titles this profile may see."""
+    has_poster = selected_art("poster")
     # An alias: queries over My List itself join `my_list`, which must not correlate here.
     mine = my_list.alias("in_my_list")
     in_list: sa.ColumnElement[bool] = (

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from mediaserver.accounts import Profile
-from mediaserver.catalog.browse import visible
-from mediaserver.db.catalog_schema import episodes, images, media_files, titles
+from mediaserver.catalog.browse import selected_art, visible
+from mediaserver.db.catalog_schema import episodes, media_files, titles
 from mediaserver.db.engine import Database
 from mediaserver.db.viewer_schema import watch_progress
 from mediaserver.errors import NotFound
@@ -77,20 +77,6 @@ def progress_join() -> sa.FromClause:
     )
 
 
-def _poster_exists() -> sa.Exists:
-    return (
-        sa.select(images.c.id)
-        .where(
-            images.c.title_id == titles.c.id,
-            images.c.kind == "poster",
-            images.c.is_selected.is_(True),
-            images.c.season_id.is_(None),
-            images.c.episode_id.is_(None),
-        )
-        .exists()
-    )
-
-
 async def entries(
     db: Database, profile: Profile, limit: int = PAGE, before: float | None = None
 ) -> list[HistoryEntry]:
@@ -110,7 +96,7 @@ async def entries(
             wp.c.duration_seconds,
             wp.c.watched,
             wp.c.updated_at,
-            _poster_exists().label("has_poster"),
+            selected_art("poster").label("has_poster"),
         )
         .select_from(progress_join())
         .where(wp.c.profile_id == profile.id, visible(profile))

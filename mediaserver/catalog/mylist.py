@@ -44,16 +44,6 @@ async def remove(db: Database, profile: Profile, title_id: int) -> None:
         )
 
 
-async def contains(db: Database, profile: Profile, title_id: int) -> bool:
-    async with db.read() as conn:
-        found = await conn.scalar(
-            sa.select(my_list.c.title_id).where(
-                my_list.c.profile_id == profile.id, my_list.c.title_id == title_id
-            )
-        )
-    return found is not None
-
-
 async def cards(db: Database, profile: Profile, limit: int = MAX_ITEMS) -> list[TitleCard]:
     """The profile's list, newest addition first; titles it may no longer see are left out."""
     query = (

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.accounts import Profile
 from mediaserver.catalog.browse import playable_file
-from mediaserver.catalog.continue_watching import is_started, next_episode
+from mediaserver.catalog.continue_watching import is_started, next_episode, resume_href
 from mediaserver.catalog.history import episode_label
 from mediaserver.db.catalog_schema import episodes, media_files
 from mediaserver.db.viewer_schema import watch_progress
@@ -28,7 +28,7 @@ class PlayOffer:
     def resume_href(self) -> str | None:
         if self.position is None:
             return None
-        return f"/watch/{self.media_file_id}?t={int(self.position)}"
+        return resume_href(self.media_file_id, self.position)
 
     def as_json(self) -> dict[str, object]:
         return {

@@ -15,7 +15,14 @@ import sqlalchemy as sa
 
 from mediaserver.accounts import Profile
 from mediaserver.catalog import mylist
-from mediaserver.catalog.browse import TitleCard, card_select, fetch_cards, recently_added, visible
+from mediaserver.catalog.browse import (
+    TitleCard,
+    card_select,
+    fetch_cards,
+    recently_added,
+    selected_art,
+    visible,
+)
 from mediaserver.catalog.continue_watching import continue_watching
 from mediaserver.catalog.history import owner_title_id, progress_join
 from mediaserver.db.catalog_schema import genres, images, title_genres, title_people, titles
@@ -200,17 +207,7 @@ async def featured(db: Database, profile: Profile) -> Featured | None:
         )
         .exists()
     )
-    has_backdrop = (
-        sa.select(images.c.id)
-        .where(
-            images.c.title_id == titles.c.id,
-            images.c.kind == "fanart",
-            images.c.is_selected.is_(True),
-            images.c.season_id.is_(None),
-            images.c.episode_id.is_(None),
-        )
-        .exists()
-    )
+    has_backdrop = selected_art("fanart")
     base = card_select(profile).add_columns(
         titles.c.description, titles.c.tagline, has_backdrop.label("has_backdrop")
     )

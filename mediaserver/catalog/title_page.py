@@ -15,6 +15,7 @@ from mediaserver.catalog.browse import (
     episode_main_file,
     fetch_cards,
     may_see_title,
+    selected_art,
 )
 from mediaserver.catalog.continue_watching import is_started
 from mediaserver.catalog.languages import title_languages
@@ -115,12 +116,14 @@ class TitleDetails:
         }
 
 
-def _art(kind: str, *, episode: bool = False) -> sa.Exists:
-    owner = images.c.episode_id == episodes.c.id if episode else images.c.title_id == titles.c.id
-    extra = [] if episode else [images.c.season_id.is_(None), images.c.episode_id.is_(None)]
+def _episode_thumb() -> sa.Exists:
     return (
         sa.select(images.c.id)
-        .where(owner, images.c.kind == kind, images.c.is_selected.is_(True), *extra)
+        .where(
+            images.c.episode_id == episodes.c.id,
+            images.c.kind == "thumb",
+            images.c.is_selected.is_(True),
+        )
         .exists()
     )
 
@@ -156,7 +159,7 @@ async def title_details(db: Database, profile: Profile | None, title_id: int) ->
         titles.c.tagline,
         titles.c.community_rating,
         titles.c.runtime_seconds,
-        _art("fanart").label("has_backdrop"),
+        selected_art("fanart").label("has_backdrop"),
     )
     async with db.read() as conn:
         row = (await conn.execute(query.where(titles.c.id == title_id))).first()
@@ -227,7 +230,7 @@ async def season_episodes(
             episodes.c.description,
             episodes.c.runtime_seconds.label("runtime"),
             main_file,
-            _art("thumb", episode=True).label("has_thumb"),
+            _episode_thumb().label("has_thumb"),
         )
         .where(
             episodes.c.series_id == series_id,
