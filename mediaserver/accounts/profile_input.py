@@ -6,6 +6,7 @@ fields named here are read, so extra fields such as `role` or `user_id` are neve
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -32,7 +33,23 @@ def guard_kids(request: web.Request) -> None:
         raise Forbidden("Switch to a grown-up profile to manage the account.")
 
 
-def profile_fields(data: dict[str, Any], existing: Profile | None = None) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class ProfileFields:
+    """What was submitted for a profile, not yet checked (profiles.py checks each value)."""
+
+    name: str
+    avatar: str
+    is_kids: bool
+    max_rating: str
+    pin: str | None
+    clear_pin: bool
+
+    @property
+    def changes_pin(self) -> bool:
+        return self.pin is not None or self.clear_pin
+
+
+def profile_fields(data: dict[str, Any], existing: Profile | None = None) -> ProfileFields:
     """The profile fields from a form or JSON body; absent fields keep their current value.
 
     PIN: a non-empty `pin` sets it; the `clear_pin` checkbox or JSON `"pin": null` removes it.
@@ -41,18 +58,18 @@ def profile_fields(data: dict[str, Any], existing: Profile | None = None) -> dic
     rating = (existing.max_rating or "") if existing else ""
     if "max_rating" in data and data["max_rating"] is None:  # JSON null: no cap
         data = {**data, "max_rating": ""}
-    return {
-        "name": text_field(data, "name", default=existing.name if existing else "", max_length=200),
-        "avatar": text_field(
+    return ProfileFields(
+        name=text_field(data, "name", default=existing.name if existing else "", max_length=200),
+        avatar=text_field(
             data, "avatar", default=existing.avatar if existing else AVATARS[0], max_length=32
         ),
-        "is_kids": bool_field(data, "is_kids")
+        is_kids=bool_field(data, "is_kids")
         if "is_kids" in data
         else bool(existing and existing.is_kids),
-        "max_rating": text_field(data, "max_rating", default=rating, max_length=16),
-        "pin": text_field(data, "pin", max_length=16).strip() or None,
-        "clear_pin": bool_field(data, "clear_pin") or ("pin" in data and data["pin"] is None),
-    }
+        max_rating=text_field(data, "max_rating", default=rating, max_length=16),
+        pin=text_field(data, "pin", max_length=16).strip() or None,
+        clear_pin=bool_field(data, "clear_pin") or ("pin" in data and data["pin"] is None),
+    )
 
 
 def typed_values(data: dict[str, Any], existing: Profile | None) -> dict[str, Any]:
@@ -70,14 +87,13 @@ def typed_values(data: dict[str, Any], existing: Profile | None) -> dict[str, An
     }
 
 
-def check_pin_change(request: web.Request, profile: Profile, fields: dict[str, Any]) -> None:
+def check_pin_change(request: web.Request, profile: Profile, changing: bool) -> None:
     """Changing or removing an existing PIN needs that profile open (its PIN was entered).
 
     Otherwise anyone on the account's other profiles could lift the lock. API keys act as the
     whole account and are allowed.
     """
     identity = get_identity(request)
-    changing = fields["pin"] is not None or fields["clear_pin"]
     if (
         profile.has_pin
         and changing
@@ -91,12 +107,15 @@ def check_pin_change(request: web.Request, profile: Profile, fields: dict[str, A
 
 async def create_from_input(request: web.Request, data: dict[str, Any]) -> Profile:
     fields = profile_fields(data)
-    fields.pop("clear_pin")
     return await create_profile(
         request.app[db_key],
         current_user_id(request),
+        name=fields.name,
+        avatar=fields.avatar,
+        is_kids=fields.is_kids,
+        max_rating=fields.max_rating,
+        pin=fields.pin,
         limit=request.app[config_key].auth.max_profiles,
-        **fields,
     )
 
 
@@ -104,12 +123,22 @@ async def update_from_input(request: web.Request, profile_id: int, data: dict[st
     db, user_id = request.app[db_key], current_user_id(request)
     existing = await get_profile(db, user_id, profile_id)  # 404 for another user's profile
     fields = profile_fields(data, existing)
-    check_pin_change(request, existing, fields)
-    return await update_profile(db, user_id, profile_id, **fields)
+    check_pin_change(request, existing, fields.changes_pin)
+    return await update_profile(
+        db,
+        user_id,
+        profile_id,
+        name=fields.name,
+        avatar=fields.avatar,
+        is_kids=fields.is_kids,
+        max_rating=fields.max_rating,
+        pin=fields.pin,
+        clear_pin=fields.clear_pin,
+    )
 
 
 async def delete_checked(request: web.Request, profile_id: int) -> None:
     db, user_id = request.app[db_key], current_user_id(request)
     profile = await get_profile(db, user_id, profile_id)
-    check_pin_change(request, profile, {"pin": None, "clear_pin": profile.has_pin})
+    check_pin_change(request, profile, changing=profile.has_pin)
     await delete_profile(db, user_id, profile_id)
