@@ -141,8 +141,11 @@ async def tus_options(request: web.Request) -> web.Response:
 @api(raw_body=OFFSET_TYPE, response=None, status=201)
 @tus
 async def tus_create(request: web.Request) -> web.Response:
-    """tus creation: start an upload (Upload-Length or Upload-Defer-Length, Upload-Metadata with
-    filename and library_id), optionally with its first bytes; its URL is in Location."""
+    """tus creation: start an upload, optionally with its first bytes; its URL is in Location.
+
+    Send Upload-Length (or Upload-Defer-Length: 1) and Upload-Metadata with the filename and
+    the library_id it goes to.
+    """
     length = _int_header(request, "Upload-Length")
     deferred = request.headers.get("Upload-Defer-Length")
     if deferred is not None and (deferred.strip() != "1" or length is not None):
@@ -241,7 +244,7 @@ async def upload_status(request: web.Request) -> web.Response:
 @access("admin")
 @api(response=UploadListOut)
 async def upload_list(request: web.Request) -> web.Response:
-    """The caller's recent uploads, newest first, and where each stands."""
+    """The caller's 50 most recent uploads, newest first, and where each stands."""
     recent = await recent_uploads(request.app[db_key], current_user_id(request))
     return web.json_response(
         {"uploads": [u.as_json() for u in recent]}, headers={"Cache-Control": "no-store"}
