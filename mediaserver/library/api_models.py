@@ -7,6 +7,7 @@ from typing import Literal
 
 from mediaserver.http.api import ApiModel
 from mediaserver.library.libraries import LibraryKind, LibraryPolicy
+from mediaserver.library.scan.store import FileStatus
 from mediaserver.library.titles_admin import TitleKind
 from mediaserver.library.uploads.store import UploadStatus
 
@@ -155,7 +156,7 @@ class AdminTitleFile(ApiModel):
     id: int
     display_path: str
     size: int
-    status: Literal["ok", "failed", "missing"]
+    status: FileStatus
     error: str | None
     part: int | None
     extra_kind: str | None

@@ -11,6 +11,7 @@ import asyncio
 import io
 import secrets
 import time
+from dataclasses import dataclass
 
 import av
 import sqlalchemy as sa
@@ -97,7 +98,16 @@ async def save_poster(db: Database, storage: Storage, title_id: int, data: bytes
     return key
 
 
-async def selected_poster(db: Database, title_id: int) -> dict | None:
+@dataclass(frozen=True, slots=True)
+class SelectedPoster:
+    source: str
+    location: str
+    width: int | None
+    height: int | None
+
+
+async def selected_poster(db: Database, title_id: int) -> SelectedPoster | None:
+    """The title's own selected poster (not a season's or episode's), newest first."""
     async with db.read() as conn:
         row = (
             await conn.execute(
@@ -113,4 +123,6 @@ async def selected_poster(db: Database, title_id: int) -> dict | None:
                 .limit(1)
             )
         ).first()
-    return dict(row._mapping) if row is not None else None
+    if row is None:
+        return None
+    return SelectedPoster(row.source, row.location, row.width, row.height)

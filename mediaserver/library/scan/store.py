@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -28,6 +29,10 @@ CHUNK = 500  # ids per IN (...) list: well under every driver's parameter limit
 REASON_MAX = 2000
 
 
+# A media file as the last scan left it: read fine, could not be read, or no longer on disk.
+FileStatus = Literal["ok", "failed", "missing"]
+
+
 @dataclass(slots=True)
 class KnownFile:
     id: int
@@ -36,7 +41,7 @@ class KnownFile:
     mtime: float
     device: int | None
     inode: int | None
-    status: str
+    status: FileStatus
     title_id: int | None
     episode_id: int | None
 
@@ -166,7 +171,7 @@ class IssueRow:
     path: str
     reason: str
     seen_at: float
-    kind: str  # "file" (a media file that failed) | "other"
+    kind: Literal["file", "other"]  # a media file that failed, or another scan issue
 
 
 async def list_issues(db: Database, library_id: int, limit: int = 1000) -> list[IssueRow]:
