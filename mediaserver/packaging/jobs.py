@@ -39,34 +39,28 @@ from mediaserver.keys import config_key, db_key, jobs_key, storage_key
 from mediaserver.media.ladder.rungs import LadderProfile
 from mediaserver.packaging import store
 from mediaserver.packaging.hwaccel import HwaccelState, hwaccel_key
-from mediaserver.packaging.paths import STAGING_ROOT, ladder_prefix, staging_prefix
+from mediaserver.packaging.leftovers import cleanup_leftovers, work_root
+from mediaserver.packaging.paths import ladder_prefix, staging_prefix
+from mediaserver.packaging.publish import published_ladder
 from mediaserver.packaging.reconcile import PACKAGE_JOB, reconcile_packaging
 from mediaserver.packaging.records import Ladder
 from mediaserver.packaging.work import (
-    SUBS_DIR,
     TRICKPLAY_END,
-    VTT_NAME,
     Output,
     PackagingFailed,
     Plan,
     Report,
     Stopped,
-    jsonable,
     package_into,
 )
 from mediaserver.storage.base import Storage
 
 log = logging.getLogger(__name__)
 
-WORK_DIR = "work"
 PROGRESS_EVERY = 0.5  # seconds between progress reports read from the worker thread
 STOP_WAIT = 60.0  # seconds a stopped job waits for its thread before leaving the rest to start-up
 UPLOAD_CONCURRENCY = 8
 BACKGROUND_NICE = 10  # added to the encoding thread's nice value (Linux)
-
-
-def work_root(settings: Settings) -> Path:
-    return Path(settings.paths.data_dir) / WORK_DIR
 
 
 def parse_payload(payload: Any) -> int:
@@ -137,11 +131,11 @@ class Packager:
             previous = await store.get_ladder(self.db, media_file_id)
             await self.storage.publish_prefix(staging, final)
             published = True
-            values = self._row(output, final, output.encoder or profile.encoder)
+            ladder = published_ladder(output, final, output.encoder or profile.encoder)
             # Shielded: once published, a cancel arriving now must not leave the row behind.
-            await asyncio.shield(store.record_published(self.db, source, values, values["posters"]))
+            await asyncio.shield(store.record_published(self.db, source, ladder))
             await _drop_previous(self.storage, previous, final)
-            await ctx.progress(100, message=f"published {len(values['rungs'])} rungs")
+            await ctx.progress(100, message=f"published {len(ladder.rungs)} rungs")
         except BaseException as exc:
             if not published:
                 await _quietly(self._record_failure(ctx, media_file_id, exc))
@@ -211,45 +205,6 @@ class Packager:
         except BaseExceptionGroup as group_error:  # the first failure is the job's reason
             raise group_error.exceptions[0] from None
 
-    def _row(self, output: Output, final: str, encoder: str) -> dict[str, Any]:
-        ladder = jsonable(output.ladder)
-
-        def key(rel: str) -> str:
-            return f"{final}/{rel}"
-
-        subtitles = []
-        for s in output.subtitles:
-            entry = {k: v for k, v in s.items() if k not in ("vtt", "cues")}
-            if s.get("vtt") and s.get("name"):
-                entry["key"] = key(f"{SUBS_DIR}/{s['name']}/{VTT_NAME}")
-                entry["playlist_key"] = key(f"{SUBS_DIR}/{s['name']}/index.m3u8")
-            subtitles.append(entry)
-        posters = []
-        for p in output.posters:
-            files = {
-                fmt: {width: key(rel) for width, rel in sizes.items()}
-                for fmt, sizes in p["files"].items()
-            }
-            largest = {fmt: next(iter(sizes.values()), None) for fmt, sizes in files.items()}
-            posters.append(
-                p | {"files": files, "key": largest.get("webp"), "jpeg": largest.get("jpeg")}
-            )
-        trickplay = None
-        if output.trickplay is not None:
-            t = output.trickplay
-            trickplay = t | {"vtt": key(t["vtt"]), "sheets": [key(x) for x in t["sheets"]]}
-        return {
-            "storage_prefix": final,
-            "rungs": ladder["rungs"],
-            "audio": ladder["audio"],
-            "subtitles": subtitles,
-            "posters": posters,
-            "poster_key": posters[0]["key"] if posters else None,
-            "trickplay": trickplay,
-            "duration_seconds": ladder["duration"],
-            "encoder": encoder[:32],
-        }
-
 
 def _in_background(
     plan: Plan, out_dir: Path, report: Report, should_stop: Callable[[], bool]
@@ -299,31 +254,7 @@ async def _cleanup(storage: Storage, work_dir: Path, staging: str | None) -> Non
         log.warning("could not clean up after packaging job (%s): %s", work_dir.name, exc)
 
 
-# -- start-up cleanup and the app context --------------------------------------------------------
-
-
-async def cleanup_leftovers(db: Database, storage: Storage, settings: Settings) -> int:
-    """Remove work folders and staging prefixes of jobs no worker is running now (a crash or
-    kill -9 left them). Folders of jobs that still hold a live lease, another process's on the
-    same data folder, are left alone. Returns how many were removed."""
-    root = work_root(settings)
-    local = await asyncio.to_thread(_job_dirs, root)
-    staged: set[int] = set()
-    async for info in storage.list_prefix(STAGING_ROOT):
-        part = info.key.split("/", 2)[1]
-        if part.isdigit():
-            staged.add(int(part))
-    live = await store.live_job_ids(db, set(local) | staged)
-    removed = 0
-    for job_id in sorted(set(local) - live):
-        await asyncio.to_thread(shutil.rmtree, root / local[job_id], True)
-        removed += 1
-    for job_id in sorted(staged - live):
-        await storage.delete_prefix(staging_prefix(job_id))
-        removed += 1
-    if removed:
-        log.info("removed %d leftover packaging folder(s) of jobs that are not running", removed)
-    return removed
+# -- the app context ------------------------------------------------------------------------------
 
 
 async def _drop_previous(storage: Storage, previous: Ladder | None, final: str) -> None:
@@ -332,13 +263,6 @@ async def _drop_previous(storage: Storage, previous: Ladder | None, final: str) 
     old = previous.storage_prefix if previous is not None else None
     if old and old != final and not final.startswith(old + "/"):
         await _quietly(storage.delete_prefix(old))
-
-
-def _job_dirs(root: Path) -> dict[int, str]:
-    try:
-        return {int(p.name): p.name for p in root.iterdir() if p.name.isdigit() and p.is_dir()}
-    except FileNotFoundError:
-        return {}
 
 
 async def packaging_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -159,7 +159,7 @@ class Trickplay:
         values = _known(cls, data)
         if "vtt" not in values or not values["vtt"]:
             return None
-        values["sheets"] = tuple(values.get("sheets") or ())
+        values["sheets"] = tuple(values["sheets"] or ()) if "sheets" in values else ()
         return cls(**values)
 
 
@@ -212,3 +212,35 @@ def ladder_from_row(row: Any) -> Ladder:
         display_path=m["display_path"] or "",
         title=m["title"],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedLadder:
+    """What one publish records in the `ladders` row, storage keys under its prefix."""
+
+    storage_prefix: str
+    rungs: tuple[LadderRung, ...]
+    audio: tuple[LadderAudio, ...]
+    subtitles: tuple[LadderSubtitle, ...]
+    posters: tuple[PosterCandidateRecord, ...]
+    trickplay: Trickplay | None
+    duration_seconds: float | None
+    encoder: str
+
+    @property
+    def poster_key(self) -> str | None:
+        return self.posters[0].key if self.posters else None
+
+    def row_values(self) -> dict[str, Any]:
+        """The row's columns, the records as the JSON they are stored as."""
+        return {
+            "storage_prefix": self.storage_prefix,
+            "rungs": [to_json(r) for r in self.rungs],
+            "audio": [to_json(a) for a in self.audio],
+            "subtitles": [to_json(s) for s in self.subtitles],
+            "posters": [to_json(p) for p in self.posters],
+            "poster_key": self.poster_key,
+            "trickplay": to_json(self.trickplay) if self.trickplay is not None else None,
+            "duration_seconds": self.duration_seconds,
+            "encoder": self.encoder,
+        }

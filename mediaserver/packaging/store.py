@@ -29,6 +29,8 @@ from mediaserver.packaging.paths import LADDERS_ROOT
 from mediaserver.packaging.records import (
     Ladder,
     PackageSource,
+    PosterCandidateRecord,
+    PublishedLadder,
     SubtitleSource,
     ladder_from_row,
 )
@@ -138,15 +140,10 @@ async def set_status(
         )
 
 
-async def record_published(
-    db: Database,
-    source: PackageSource,
-    values: dict[str, Any],
-    posters: list[dict[str, Any]],
-) -> None:
+async def record_published(db: Database, source: PackageSource, ladder: PublishedLadder) -> None:
     """After publish: the ladder row and the generated poster images, in one transaction."""
     now = time.time()
-    row = values | {
+    row = ladder.row_values() | {
         "status": "ready",
         "error": None,
         "source_size": source.size,
@@ -162,13 +159,13 @@ async def record_published(
             stmt.on_conflict_do_update(index_elements=[ladders.c.media_file_id], set_=row)
         )
         if source.is_main and (source.title_id or source.episode_id):
-            await _replace_generated_images(conn, source, posters, now)
+            await _replace_generated_images(conn, source, ladder.posters, now)
 
 
 async def _replace_generated_images(
     conn: AsyncConnection,
     source: PackageSource,
-    posters: list[dict[str, Any]],
+    posters: tuple[PosterCandidateRecord, ...],
     now: float,
 ) -> None:
     """Generated candidates of this file replace its earlier ones; the best is selected unless
@@ -197,9 +194,9 @@ async def _replace_generated_images(
             **owner,
             "kind": kind,
             "source": "generated",
-            "location": p["key"],
-            "width": p.get("width"),
-            "height": p.get("height"),
+            "location": p.key,
+            "width": p.width,
+            "height": p.height,
             "is_selected": i == 0 and not chosen,
             "created_at": now,
         }

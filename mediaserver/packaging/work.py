@@ -38,7 +38,7 @@ from mediaserver.media.subtitles import (
     convert_sidecar,
 )
 from mediaserver.media.trickplay import TrickplayResult, make_trickplay
-from mediaserver.packaging.store import SubtitleSource
+from mediaserver.packaging.records import PosterCandidateRecord, SubtitleSource, Trickplay
 from mediaserver.safe_paths import stays_inside
 
 log = logging.getLogger(__name__)
@@ -67,12 +67,25 @@ class Plan:
     frame_rate: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ConvertedSubtitle:
+    """What became of one subtitle track: a WebVTT file placed in the tree (vtt, under
+    subs/<name>/), burn-in only, or left out with the reason (error)."""
+
+    track: SubtitleSource
+    burn_in_only: bool
+    vtt: Path | None = None
+    cues: int | None = None
+    error: str | None = None
+    name: str | None = None  # its folder under subs/
+
+
 @dataclass(slots=True)
 class Output:
     ladder: Any  # media.encode.LadderResult
-    subtitles: list[dict[str, Any]] = field(default_factory=list)
-    posters: list[dict[str, Any]] = field(default_factory=list)
-    trickplay: dict[str, Any] | None = None
+    subtitles: list[ConvertedSubtitle] = field(default_factory=list)
+    posters: list[PosterCandidateRecord] = field(default_factory=list)  # files relative to out
+    trickplay: Trickplay | None = None  # names relative to out
     seconds: float = 0.0
     encoder: str = ""  # the video encoder that really made the ladder
 
@@ -99,36 +112,23 @@ def jsonable(value: Any) -> Any:
         return str(value)
 
 
-def _entry(track: SubtitleSource, **extra: Any) -> dict[str, Any]:
-    return {
-        "language": track.language,
-        "forced": track.forced,
-        "default": track.default,
-        "sdh": track.sdh,
-        "source": track.source,
-        "format": track.format,
-        "stream_index": track.stream_index,
-        **extra,
-    }
-
-
-def _converted(track: SubtitleSource, result: Any, path: Path) -> dict[str, Any]:
+def _converted(track: SubtitleSource, result: Any, path: Path) -> ConvertedSubtitle:
     if isinstance(result, SubtitleOutput):
-        return _entry(track, burn_in_only=False, cues=result.cue_count, vtt=path)
+        return ConvertedSubtitle(track, burn_in_only=False, cues=result.cue_count, vtt=path)
     if isinstance(result, BitmapSubtitle):
-        return _entry(track, burn_in_only=True)
+        return ConvertedSubtitle(track, burn_in_only=True)
     reason = result.reason if isinstance(result, SubtitleError) else "not converted"
-    return _entry(track, burn_in_only=False, error=reason)
+    return ConvertedSubtitle(track, burn_in_only=False, error=reason)
 
 
-def convert_subtitles(plan: Plan, out_dir: Path) -> list[dict[str, Any]]:
+def convert_subtitles(plan: Plan, out_dir: Path) -> list[ConvertedSubtitle]:
     """Every text subtitle to WebVTT, placed at subs/<folder>/subs.vtt next to the playlist the
     encoder writes for it; bitmap ones recorded as burn-in only; one that cannot be read is
     recorded with its reason and left out (the others still play).
 
-    Entries with a file carry "name" (the folder under subs/) and "vtt" (its path)."""
+    Entries with a file carry `name` (the folder under subs/) and `vtt` (its path)."""
     scratch = out_dir.parent / "subs-converted"
-    entries: list[dict[str, Any]] = []
+    entries: list[ConvertedSubtitle] = []
     embedded = {
         t.stream_index: t
         for t in plan.subtitles
@@ -137,7 +137,7 @@ def convert_subtitles(plan: Plan, out_dir: Path) -> list[dict[str, Any]]:
     targets = {}
     for index, track in embedded.items():
         if track.bitmap:
-            entries.append(_entry(track, burn_in_only=True))
+            entries.append(ConvertedSubtitle(track, burn_in_only=True))
         else:
             targets[index] = scratch / f"embedded-{index}.vtt"
     if targets:
@@ -148,10 +148,12 @@ def convert_subtitles(plan: Plan, out_dir: Path) -> list[dict[str, Any]]:
         if track.source != "sidecar" or track.path is None:
             continue
         if track.bitmap:
-            entries.append(_entry(track, burn_in_only=True))
+            entries.append(ConvertedSubtitle(track, burn_in_only=True))
             continue
         if not any(stays_inside(track.path, root) for root in plan.roots):
-            entries.append(_entry(track, burn_in_only=False, error="outside the library"))
+            entries.append(
+                ConvertedSubtitle(track, burn_in_only=False, error="outside the library")
+            )
             continue
         path = scratch / f"sidecar-{n}.vtt"
         try:
@@ -168,45 +170,48 @@ def convert_subtitles(plan: Plan, out_dir: Path) -> list[dict[str, Any]]:
         except SubtitleError as exc:
             result = exc
         entries.append(_converted(track, result, path))
-    _place(entries, out_dir)
-    return entries
+    return _place(entries, out_dir)
 
 
-def _place(entries: list[dict[str, Any]], out_dir: Path) -> None:
+def _place(entries: list[ConvertedSubtitle], out_dir: Path) -> list[ConvertedSubtitle]:
     """Move each converted file to the folder the encoder will name for it (hls.py)."""
-    done = [e for e in entries if e.get("vtt")]
-    folders = subtitle_folders([_rendition(e, "") for e in done])
-    for entry, folder in zip(done, folders, strict=True):
+    done = [(e, e.vtt) for e in entries if e.vtt is not None]
+    folders = subtitle_folders([_rendition(e.track, "") for e, _vtt in done])
+    placed: dict[int, ConvertedSubtitle] = {}
+    for (entry, vtt), folder in zip(done, folders, strict=True):
         target = out_dir / folder / VTT_NAME
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(entry["vtt"], target)
-        entry["vtt"] = target
-        entry["name"] = folder.removeprefix(f"{SUBS_DIR}/")
+        os.replace(vtt, target)
+        name = folder.removeprefix(f"{SUBS_DIR}/")
+        placed[id(entry)] = dataclasses.replace(entry, vtt=target, name=name)
+    return [placed.get(id(e), e) for e in entries]
 
 
-def _rendition_label(entry: dict[str, Any]) -> str:
-    label = display_name(entry["language"])
-    if entry["forced"]:
+def _rendition_label(track: SubtitleSource) -> str:
+    label = display_name(track.language)
+    if track.forced:
         return f"{label} (forced)"
-    return f"{label} (SDH)" if entry["sdh"] else label
+    return f"{label} (SDH)" if track.sdh else label
 
 
-def _rendition(entry: dict[str, Any], uri: str) -> SubtitleRendition:
+def _rendition(track: SubtitleSource, uri: str) -> SubtitleRendition:
     return SubtitleRendition(
-        language=bcp47(entry["language"]) or "und",
-        name=_rendition_label(entry),
-        forced=entry["forced"],
-        default=entry["default"],
+        language=bcp47(track.language) or "und",
+        name=_rendition_label(track),
+        forced=track.forced,
+        default=track.default,
         uri=uri or "subs/pending.vtt",
     )
 
 
-def renditions(entries: Sequence[dict[str, Any]]) -> list[SubtitleRendition]:
+def renditions(entries: Sequence[ConvertedSubtitle]) -> list[SubtitleRendition]:
     """The placed WebVTT files as HLS subtitle renditions (uri relative to the ladder)."""
-    return [_rendition(e, f"{SUBS_DIR}/{e['name']}/{VTT_NAME}") for e in entries if e.get("vtt")]
+    return [
+        _rendition(e.track, f"{SUBS_DIR}/{e.name}/{VTT_NAME}") for e in entries if e.vtt is not None
+    ]
 
 
-def poster_entries(candidates: Sequence[PosterCandidate]) -> list[dict[str, Any]]:
+def poster_entries(candidates: Sequence[PosterCandidate]) -> list[PosterCandidateRecord]:
     """Candidates that have files, best first, with their files by format and width."""
     out = []
     for c in candidates:
@@ -216,30 +221,31 @@ def poster_entries(candidates: Sequence[PosterCandidate]) -> list[dict[str, Any]
         for (width, fmt), name in sorted(c.files.items(), reverse=True):
             files.setdefault(fmt, {})[str(width)] = f"{POSTERS_DIR}/{name}"
         out.append(
-            {
-                "index": c.index,
-                "time": c.time_seconds,
-                "score": c.score,
-                "width": c.width,
-                "height": c.height,
-                "rejected": c.rejected_reason,
-                "files": files,
-            }
+            PosterCandidateRecord(
+                key=None,
+                index=c.index,
+                time=c.time_seconds,
+                score=c.score,
+                width=c.width,
+                height=c.height,
+                rejected=c.rejected_reason,
+                files=files,
+            )
         )
     return out
 
 
-def trickplay_entry(result: TrickplayResult) -> dict[str, Any]:
-    return {
-        "vtt": f"{TRICKPLAY_DIR}/{result.vtt_name}",
-        "sheets": [f"{TRICKPLAY_DIR}/{name}" for name in result.sheets],
-        "tiles": result.tile_count,
-        "interval": result.interval,
-        "tile_width": result.tile_width,
-        "tile_height": result.tile_height,
-        "columns": result.columns,
-        "rows": result.rows,
-    }
+def trickplay_entry(result: TrickplayResult) -> Trickplay:
+    return Trickplay(
+        vtt=f"{TRICKPLAY_DIR}/{result.vtt_name}",
+        sheets=tuple(f"{TRICKPLAY_DIR}/{name}" for name in result.sheets),
+        tiles=result.tile_count,
+        interval=result.interval,
+        tile_width=result.tile_width,
+        tile_height=result.tile_height,
+        columns=result.columns,
+        rows=result.rows,
+    )
 
 
 def package_into(

@@ -19,7 +19,8 @@ from mediaserver.jobs import queue
 from mediaserver.keys import config_key, db_key, jobs_key, storage_key
 from mediaserver.packaging import jobs as packaging_jobs
 from mediaserver.packaging import store
-from mediaserver.packaging.jobs import PACKAGE_JOB, cleanup_leftovers, work_root
+from mediaserver.packaging.jobs import PACKAGE_JOB
+from mediaserver.packaging.leftovers import cleanup_leftovers, work_root
 from tests.helpers import api, csrf_from, use_session
 from tests.media_factory import make_truncated, make_video
 from tests.packaging.helpers import sign_in_with_profile

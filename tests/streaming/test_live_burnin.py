@@ -98,8 +98,8 @@ async def test_packaging_records_pgs_as_burn_in_only(
     plan = Plan(source=target, roots=[str(media_dir)], subtitles=source.subtitles, profile=None)
     entries = convert_subtitles(plan, tmp_path / "out" / "ladder")
     assert len(entries) == 1
-    assert entries[0]["burn_in_only"] is True and entries[0]["language"] == "fre"
-    assert "vtt" not in entries[0] and "error" not in entries[0]
+    assert entries[0].burn_in_only is True and entries[0].track.language == "fre"
+    assert entries[0].vtt is None and entries[0].error is None
 
 
 async def test_burn_in_over_http_at_the_start_and_after_a_restart(
