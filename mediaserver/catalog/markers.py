@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 import re
 import time
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
@@ -27,10 +28,32 @@ _INTRO = re.compile(
 _CREDITS = re.compile(
     r"(credits|end ?credits|closing( credits)?|ending( credits| theme| song)?|ed|outro)"
 )
+MarkerKind = Literal["intro", "credits"]
+MarkerSource = Literal["chapter", "admin"]
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    start: float
+    end: float
+    source: MarkerSource
+
+
+@dataclass(frozen=True, slots=True)
+class FileMarkers:
+    """A file's effective skip markers; None where it has none of that kind."""
+
+    intro: Marker | None = None
+    credits: Marker | None = None
+
+    def as_json(self) -> dict[str, dict[str, Any] | None]:
+        return asdict(self)
+
+
 _TIME = re.compile(r"(?:(\d{1,2}):)?(\d{1,3}):(\d{1,2}(?:\.\d{1,3})?)|(\d{1,6}(?:\.\d{1,3})?)")
 
 
-def chapter_kind(name: str | None) -> str | None:
+def chapter_kind(name: str | None) -> MarkerKind | None:
     """'intro', 'credits' or None for a chapter title ("Opening", "ED", "Chapter 3" ...)."""
     if not name:
         return None
@@ -91,17 +114,15 @@ def parse_time(raw: Any, name: str) -> float | None:
     return value
 
 
-async def get_markers(db: Database, media_file_id: int) -> dict[str, dict[str, Any] | None]:
-    """{"intro": {"start", "end", "source"} | None, "credits": ... | None}; 404 for no file."""
+async def get_markers(db: Database, media_file_id: int) -> FileMarkers:
+    """The file's effective markers; 404 for no file."""
     found = await markers_of(db, [media_file_id])
     if media_file_id not in found:
         raise NotFound("No such media file.")
     return found[media_file_id]
 
 
-async def markers_of(
-    db: Database, file_ids: list[int]
-) -> dict[int, dict[str, dict[str, Any] | None]]:
+async def markers_of(db: Database, file_ids: list[int]) -> dict[int, FileMarkers]:
     """The effective markers of each existing file among `file_ids`, in three queries."""
     mm = media_markers
     async with db.read() as conn:
@@ -133,16 +154,17 @@ async def markers_of(
                 .order_by(chapters.c.media_file_id, chapters.c.position)
             )
         ).all()
-    result: dict[int, dict[str, dict[str, Any] | None]] = {}
+    spans: dict[int, dict[str, Marker | None]] = {}
     for fid, duration in durations.items():
         rows = [(r.title, r.start_seconds, r.end_seconds) for r in chapter_rows if r[0] == fid]
-        result[fid] = dict.fromkeys(MARKER_KINDS)
-        result[fid].update(markers_from_chapters(rows, duration))
+        found = markers_from_chapters(rows, duration)
+        spans[fid] = {k: Marker(m["start"], m["end"], "chapter") for k, m in found.items()}
     # Stored rows override chapter names; an admin's row overrides a stored chapter row.
-    for fid, kind, start, end, source in sorted(stored, key=lambda r: r.source == "admin"):
-        if fid in result:
-            result[fid][kind] = {"start": start, "end": end, "source": source}
-    return result
+    for row in sorted(stored, key=lambda r: r.source == "admin"):
+        if row.media_file_id in spans:
+            marker = Marker(row.start_seconds, row.end_seconds, row.source)
+            spans[row.media_file_id][row.kind] = marker
+    return {fid: FileMarkers(**found) for fid, found in spans.items()}
 
 
 async def set_marker(db: Database, media_file_id: int, kind: str, start: float, end: float) -> None:

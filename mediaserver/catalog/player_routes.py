@@ -197,7 +197,8 @@ async def api_preferences_save(request: web.Request) -> web.Response:
 async def api_markers(request: web.Request) -> web.Response:
     """A media file's Skip Intro and Skip Credits spans (an admin's, else from chapter names)."""
     _, media_file_id = await _watchable(request)
-    return web.json_response(await markers.get_markers(request.app[db_key], media_file_id))
+    found = await markers.get_markers(request.app[db_key], media_file_id)
+    return web.json_response(found.as_json())
 
 
 @routes.put("/api/v1/media/{media_file_id}/markers", name="api_markers_save")
@@ -213,4 +214,4 @@ async def api_markers_save(request: web.Request) -> web.Response:
     db = request.app[db_key]
     await markers.get_markers(db, media_file_id)  # 404 for an unknown file
     await markers.apply_admin_form(db, media_file_id, await read_input(request))
-    return web.json_response(await markers.get_markers(db, media_file_id))
+    return web.json_response((await markers.get_markers(db, media_file_id)).as_json())

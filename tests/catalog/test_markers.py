@@ -93,7 +93,8 @@ async def test_bad_admin_markers_get_400(client, body) -> None:
 async def test_the_admin_title_page_sets_and_clears_markers(client) -> None:
     catalog, csrf = await signed_in_catalog(client)
     page = await (await client.get(f"/admin/titles/{await _title_of(client, catalog.heat)}")).text()
-    assert "Skip markers" in page
+    assert "Skip markers" in page and "from chapters" in page
+    assert '<span class="badge">set here</span>' not in page
     title_id = await _title_of(client, catalog.heat)
     action = f"/admin/titles/{title_id}/files/{catalog.heat}/markers"
     assert action in page
@@ -105,6 +106,11 @@ async def test_the_admin_title_page_sets_and_clears_markers(client) -> None:
     assert found["intro"] == {"start": 2.0, "end": 9.0, "source": "admin"}
     page = await (await client.get(resp.headers["Location"])).text()
     assert "Skip markers saved" in page
+    assert (
+        '<span class="badge">set here</span>' in page
+        and 'value="0:02"' in page
+        and 'value="0:09"' in page
+    )
     bad = form | {"intro_end": "0:01"}
     resp = await client.post(action, data=bad, allow_redirects=False)
     assert resp.status == 400 and "must end after it starts" in await resp.text()
