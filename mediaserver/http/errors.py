@@ -10,6 +10,7 @@ from aiohttp.typedefs import Handler
 
 from mediaserver.errors import DomainError, TooManyRequests, Unavailable
 from mediaserver.http.clientinfo import wants_json
+from mediaserver.http.templating import base_context
 from mediaserver.keys import templates_key
 from mediaserver.storage.base import (
     InvalidKey,
@@ -61,8 +62,6 @@ def problem_response(
             body, status=status, headers=headers, content_type="application/problem+json"
         )
     try:
-        from mediaserver.http.templating import base_context
-
         template = request.app[templates_key].get_template("errors/error.html")
         html = template.render(**base_context(request), status=status, title=title, detail=detail)
     except (KeyError, jinja2.TemplateError, RuntimeError):
