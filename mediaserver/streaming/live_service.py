@@ -34,8 +34,8 @@ from mediaserver.streaming.keys import active_streams_key, live_sessions_key
 from mediaserver.streaming.live_playlists import LiveRung
 from mediaserver.streaming.media_cache import playable
 from mediaserver.streaming.segment_cache import SegmentCache
+from mediaserver.streaming.session_run import INIT
 from mediaserver.streaming.sessions import (
-    INIT,
     RETRY_AFTER,
     SessionFailed,
     SessionKey,

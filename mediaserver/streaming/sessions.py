@@ -25,20 +25,17 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from mediaserver.media.live.session import LiveError, LiveSpec, run_live
 from mediaserver.streaming.segment_cache import SegmentCache
+from mediaserver.streaming.session_run import INIT, INIT_NAME, Hooks, Run, join_all
 
 log = logging.getLogger(__name__)
 
-INIT = -1  # segment number standing for the init segment
-INIT_NAME = "init.mp4"
 RESTART_DISTANCE = 2  # segments ahead of the encoder that are still worth waiting for
 WAIT_SECONDS = 30.0  # a request waits this long for its segment, then gets 503
 RETRY_AFTER = 2
-JOIN_SECONDS = 10.0
 ABANDON_SECONDS = 5.0  # a session whose waiting client went away stops after this long unused
 
 SessionKey = tuple[str, int, str, str, str]  # play_id, media_file_id, mode, variant, rung
@@ -56,19 +53,6 @@ class SessionFailed(Exception):
         self.reason = reason
 
 
-@dataclass(eq=False)
-class _Run:
-    """One thread of a session, from its start segment until it ends or is stopped."""
-
-    start: int
-    stop: threading.Event = field(default_factory=threading.Event)
-    produced: int = -1  # the last segment written
-    init_sent: bool = False
-    error: str | None = None
-    done: bool = False
-    thread: threading.Thread | None = None
-
-
 class Session:
     def __init__(
         self, key: SessionKey, spec: LiveSpec, folder: Path, cond: threading.Condition
@@ -78,7 +62,7 @@ class Session:
         self.folder = folder
         self.requested = 0
         self.last_access = time.monotonic()
-        self.run: _Run | None = None
+        self.run: Run | None = None
         self.cond = cond  # the manager's: shared by every session
         self.waiters: dict[int, list[asyncio.Future[None]]] = {}
 
@@ -112,7 +96,7 @@ class SessionManager:
         self._reaper: asyncio.Task[None] | None = None
         self.closed = False
         self.cond = threading.Condition()
-        self.starting: set[_Run] = set()  # runs still making their first segment (under cond)
+        self.starting: set[Run] = set()  # runs still making their first segment (under cond)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -128,7 +112,7 @@ class SessionManager:
         for session in list(self.sessions.values()):
             self._stop(session)
         self.sessions.clear()
-        await asyncio.to_thread(_join_all, runs)
+        await asyncio.to_thread(join_all, runs)
 
     def running_count(self) -> int:
         return sum(1 for s in self.sessions.values() if s.running)
@@ -246,7 +230,7 @@ class SessionManager:
 
     def _restart(self, session: Session, n: int) -> None:
         self._stop(session)
-        run = _Run(start=n)
+        run = Run(start=n)
         session.run = run
         with self.cond:
             self.starting.add(run)
@@ -268,8 +252,8 @@ class SessionManager:
 
     # -- the thread ------------------------------------------------------------------------------
 
-    def _work(self, session: Session, run: _Run) -> None:
-        hooks = _Hooks(self, session, run)
+    def _work(self, session: Session, run: Run) -> None:
+        hooks = Hooks(self, session, run)
         try:
             run_live(session.spec, run.start, hooks)
         except LiveError as exc:
@@ -280,17 +264,17 @@ class SessionManager:
             log.exception("on-the-fly session %s crashed", session.key[1:])
         finally:
             run.done = True
-            self._started(run)
-            self._wake(session, None, run)
+            self.first_segment_done(run)
+            self.wake(session, None, run)
 
-    def _started(self, run: _Run) -> None:
+    def first_segment_done(self, run: Run) -> None:
         """The run's first segment is done (or it ended): the others may run ahead again."""
         with self.cond:
             if run in self.starting:
                 self.starting.discard(run)
                 self.cond.notify_all()
 
-    def _wake(self, session: Session, n: int | None, run: _Run) -> None:
+    def wake(self, session: Session, n: int | None, run: Run) -> None:
         """From the thread: segment n is written (None: the run ended)."""
         loop = self.loop
         if loop is None or loop.is_closed():
@@ -298,7 +282,7 @@ class SessionManager:
         with contextlib.suppress(RuntimeError):  # the loop is closing: nobody waits any more
             loop.call_soon_threadsafe(self._resolve, session, n, run)
 
-    def _resolve(self, session: Session, n: int | None, run: _Run) -> None:
+    def _resolve(self, session: Session, n: int | None, run: Run) -> None:
         if n is not None:
             for future in session.waiters.pop(n, []):
                 if not future.done():
@@ -315,52 +299,3 @@ class SessionManager:
                     else:
                         future.set_result(None)
             session.waiters.pop(segment, None)
-
-
-class _Hooks:
-    """What run_live calls, from the session's thread."""
-
-    def __init__(self, manager: SessionManager, session: Session, run: _Run) -> None:
-        self.manager = manager
-        self.session = session
-        self.run = run
-
-    def should_stop(self) -> bool:
-        return self.run.stop.is_set()
-
-    def wait_turn(self, segment: int) -> bool:
-        session, manager, run = self.session, self.manager, self.run
-        with session.cond:
-            while not run.stop.is_set():
-                if segment <= session.requested + 1 or run.produced < session.requested:
-                    # A request waits for it, or for one before it: a segment is whole only once
-                    # later frames went in (the muxer cuts at the next keyframe, and it holds
-                    # video back until audio of the same time arrives, which a badly interleaved
-                    # file stores seconds later). So go on until the requested one is out.
-                    return True
-                if segment <= session.requested + manager.run_ahead and not (
-                    manager.starting - {run}
-                ):
-                    return True  # run-ahead, when no other session makes a first segment
-                session.cond.wait(1.0)
-        return False
-
-    def on_init(self, data: bytes) -> None:
-        self.manager.cache.store_init(self.session.folder, data)
-        self.run.init_sent = True
-        self.manager._wake(self.session, INIT, self.run)
-
-    def on_segment(self, segment: int, data: bytes) -> None:
-        if self.run.stop.is_set():
-            return
-        self.manager.cache.store_segment(self.session.folder, segment, data)
-        self.run.produced = segment
-        self.manager._wake(self.session, segment, self.run)
-        self.manager._started(self.run)
-
-
-def _join_all(runs: list[_Run]) -> None:
-    deadline = time.monotonic() + JOIN_SECONDS
-    for run in runs:
-        if run.thread is not None:
-            run.thread.join(max(0.0, deadline - time.monotonic()))
