@@ -18,6 +18,12 @@ TitleKind = Literal["movie", "series"]
 
 
 @dataclass(frozen=True, slots=True)
+class Genre:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class TitleCard:
     id: int
     kind: TitleKind
@@ -134,9 +140,13 @@ def card_select(profile: Profile | None) -> sa.Select:
     ).where(visible(profile))
 
 
+def card_from_row(r: sa.Row) -> TitleCard:
+    """The card from the first columns of a `card_select` row (more may follow)."""
+    return TitleCard(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), bool(r[7]))
+
+
 async def fetch_cards(conn: AsyncConnection, query: sa.Select) -> list[TitleCard]:
-    rows = (await conn.execute(query)).all()
-    return [TitleCard(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), bool(r[7])) for r in rows]
+    return [card_from_row(r) for r in (await conn.execute(query)).all()]
 
 
 async def cards_by_ids(

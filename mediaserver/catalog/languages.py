@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Literal
 
 import sqlalchemy as sa
@@ -15,16 +16,22 @@ from mediaserver.media.languages import bcp47, display_name
 Kind = Literal["audio", "subtitle"]
 
 
+@dataclass(frozen=True, slots=True)
+class Language:
+    code: str  # primary tag: "en"
+    name: str  # "English"
+
+
 def primary_tag(code: str | None) -> str | None:
     """'eng' -> 'en', 'pt-BR' -> 'pt'; None for unknown or malformed codes."""
     tag = bcp47(code)
     return tag.split("-")[0] if tag else None
 
 
-def language_list(codes: Iterable[str | None]) -> list[dict[str, str]]:
-    """[{"code": "en", "name": "English"}, ...] by name, each language once."""
+def language_list(codes: Iterable[str | None]) -> list[Language]:
+    """The languages of these codes by name, each once ("eng" and "en" are one)."""
     found = {tag: display_name(tag) for c in codes if (tag := primary_tag(c))}
-    return [{"code": k, "name": v} for k, v in sorted(found.items(), key=lambda kv: kv[1])]
+    return [Language(k, v) for k, v in sorted(found.items(), key=lambda kv: kv[1])]
 
 
 def _column(kind: Kind) -> tuple[sa.Table, sa.ColumnElement[bool]]:
@@ -62,7 +69,7 @@ def has_language(kind: Kind, codes: list[str], file_owner: sa.ColumnElement[bool
     )
 
 
-async def title_languages(conn: AsyncConnection, title_id: int, kind: Kind) -> list[dict[str, str]]:
+async def title_languages(conn: AsyncConnection, title_id: int, kind: Kind) -> list[Language]:
     """Languages of one title's playable files (all episodes of a series)."""
     table, cond = _column(kind)
     query = (

@@ -17,6 +17,7 @@ from mediaserver.accounts import Profile
 from mediaserver.catalog import mylist
 from mediaserver.catalog.browse import (
     TitleCard,
+    card_from_row,
     card_select,
     fetch_cards,
     recently_added,
@@ -231,5 +232,4 @@ async def featured(db: Database, profile: Profile) -> Featured | None:
             )
         ).scalars()
         genre_names = list(names)
-    card = TitleCard(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), bool(row[7]))
-    return Featured(card, row[8] or "", row[9], bool(row[10]), genre_names)
+    return Featured(card_from_row(row), row[8] or "", row[9], bool(row[10]), genre_names)

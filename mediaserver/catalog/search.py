@@ -3,11 +3,26 @@ the profile may see, in the order asked for."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 
 from mediaserver.accounts import Profile
-from mediaserver.catalog.browse import TitleCard, card_select, fetch_cards, playable_file, visible
-from mediaserver.catalog.languages import codes_for, has_language, language_list, raw_codes
+from mediaserver.catalog.browse import (
+    Genre,
+    TitleCard,
+    card_select,
+    fetch_cards,
+    playable_file,
+    visible,
+)
+from mediaserver.catalog.languages import (
+    Language,
+    codes_for,
+    has_language,
+    language_list,
+    raw_codes,
+)
 from mediaserver.catalog.search_filters import SearchFilters
 from mediaserver.db.catalog_schema import genres, media_files, title_genres, titles
 from mediaserver.db.engine import Database
@@ -18,6 +33,15 @@ from mediaserver.errors import BadRequest
 PAGE_SIZE = 60
 # Full-text candidates considered before filtering; filters then narrow these down.
 MAX_MATCHES = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class FilterOptions:
+    """What the search page's menus offer."""
+
+    genres: list[Genre]  # genres with titles the profile may see
+    audio: list[Language]
+    subtitles: list[Language]
 
 
 def _playable(owner: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
@@ -114,7 +138,7 @@ async def run_search(
     return cards[:limit], len(cards) > limit
 
 
-async def filter_options(db: Database, profile: Profile | None) -> dict[str, object]:
+async def filter_options(db: Database, profile: Profile | None) -> FilterOptions:
     """What the filter menus offer: genres with visible titles, languages present."""
     async with db.read() as conn:
         genre_rows = await conn.execute(
@@ -125,7 +149,7 @@ async def filter_options(db: Database, profile: Profile | None) -> dict[str, obj
             .group_by(genres.c.id, genres.c.name)
             .order_by(genres.c.name)
         )
-        genre_list = [{"id": g[0], "name": g[1]} for g in genre_rows]
+        genre_list = [Genre(g[0], g[1]) for g in genre_rows]
         audio = language_list(await raw_codes(conn, "audio"))
         subtitles = language_list(await raw_codes(conn, "subtitle"))
-    return {"genres": genre_list, "audio": audio, "subtitles": subtitles}
+    return FilterOptions(genre_list, audio, subtitles)

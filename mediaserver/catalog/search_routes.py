@@ -6,7 +6,7 @@ from aiohttp import web
 
 from mediaserver.accounts import RATINGS
 from mediaserver.catalog.pages import is_htmx, page
-from mediaserver.catalog.search import filter_options, run_search
+from mediaserver.catalog.search import FilterOptions, filter_options, run_search
 from mediaserver.catalog.search_filters import KINDS, SORTS, WATCHED, SearchFilters, parse_filters
 from mediaserver.catalog.viewer import request_profile
 from mediaserver.errors import BadRequest
@@ -16,10 +16,10 @@ from mediaserver.keys import db_key
 routes = web.RouteTableDef()
 
 
-async def checked_filters(request: web.Request, options: dict) -> SearchFilters:
+async def checked_filters(request: web.Request, options: FilterOptions) -> SearchFilters:
     """Parsed filters; a genre id that names no genre the profile can browse is a bad value."""
     filters = parse_filters(request.query)
-    if filters.genre is not None and filters.genre not in {g["id"] for g in options["genres"]}:
+    if filters.genre is not None and filters.genre not in {g.id for g in options.genres}:
         raise BadRequest(f"There is no genre with id {filters.genre}.", field="genre")
     return filters
 

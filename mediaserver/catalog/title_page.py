@@ -3,23 +3,23 @@ seasons and one season's episodes with this profile's progress."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.accounts import Profile
 from mediaserver.catalog.browse import (
+    Genre,
     TitleCard,
+    card_from_row,
     card_select,
     episode_main_file,
     fetch_cards,
     may_see_title,
     selected_art,
 )
-from mediaserver.catalog.continue_watching import is_started
 from mediaserver.catalog.languages import title_languages
-from mediaserver.catalog.play_offer import PlayOffer, movie_offer, series_offer
+from mediaserver.catalog.play_offer import movie_offer, series_offer
+from mediaserver.catalog.title_records import CastMember, Episode, SeasonSummary, TitleDetails
 from mediaserver.db.catalog_schema import (
     episodes,
     genres,
@@ -38,84 +38,6 @@ from mediaserver.errors import NotFound
 MAX_CAST = 15
 
 
-@dataclass(frozen=True, slots=True)
-class Episode:
-    id: int
-    season_number: int
-    number: int
-    number_end: int | None
-    title: str | None
-    description: str
-    runtime_seconds: float | None
-    media_file_id: int | None
-    has_thumb: bool
-    position: float | None
-    duration: float | None
-    watched: bool
-
-    @property
-    def progress(self) -> float | None:
-        if self.watched:
-            return 1.0
-        if self.position is None or not self.duration:
-            return None
-        return max(0.0, min(1.0, self.position / self.duration))
-
-    @property
-    def resumable(self) -> bool:
-        return not self.watched and is_started(self.position, self.duration)
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "season": self.season_number,
-            "episode": self.number,
-            "episode_end": self.number_end,
-            "title": self.title,
-            "description": self.description,
-            "runtime_seconds": self.runtime_seconds,
-            "media_file_id": self.media_file_id,
-            "thumbnail": f"/images/episodes/{self.id}/thumb" if self.has_thumb else None,
-            "position_seconds": self.position,
-            "watched": self.watched,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class TitleDetails:
-    card: TitleCard
-    original_title: str | None
-    description: str
-    tagline: str | None
-    community_rating: float | None
-    runtime_seconds: float | None
-    has_backdrop: bool
-    genres: list[dict[str, object]]
-    cast: list[dict[str, str | None]]
-    directors: list[str]
-    audio: list[dict[str, str]]
-    subtitles: list[dict[str, str]]
-    offer: PlayOffer | None
-    seasons: list[dict[str, object]] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, object]:
-        return self.card.as_json() | {
-            "original_title": self.original_title,
-            "description": self.description,
-            "tagline": self.tagline,
-            "community_rating": self.community_rating,
-            "runtime_seconds": self.runtime_seconds,
-            "backdrop": f"/images/titles/{self.card.id}/backdrop" if self.has_backdrop else None,
-            "genres": self.genres,
-            "cast": self.cast,
-            "directors": self.directors,
-            "audio_languages": self.audio,
-            "subtitle_languages": self.subtitles,
-            "play": self.offer.as_json() if self.offer else None,
-            "seasons": self.seasons,
-        }
-
-
 def _episode_thumb() -> sa.Exists:
     return (
         sa.select(images.c.id)
@@ -128,7 +50,7 @@ def _episode_thumb() -> sa.Exists:
     )
 
 
-async def _season_list(conn: AsyncConnection, series_id: int) -> list[dict[str, object]]:
+async def _season_list(conn: AsyncConnection, series_id: int) -> list[SeasonSummary]:
     count = sa.func.count(episodes.c.id)
     query = (
         sa.select(seasons.c.number, seasons.c.title, count)
@@ -142,13 +64,32 @@ async def _season_list(conn: AsyncConnection, series_id: int) -> list[dict[str, 
         .order_by((seasons.c.number == 0), seasons.c.number)
     )
     return [
-        {
-            "number": r[0],
-            "name": r[1] or ("Specials" if r[0] == 0 else f"Season {r[0]}"),
-            "episodes": r[2],
-        }
+        SeasonSummary(r[0], r[1] or ("Specials" if r[0] == 0 else f"Season {r[0]}"), r[2])
         for r in (await conn.execute(query)).all()
     ]
+
+
+async def _genres(conn: AsyncConnection, title_id: int) -> list[Genre]:
+    query = (
+        sa.select(genres.c.id, genres.c.name)
+        .join(title_genres, title_genres.c.genre_id == genres.c.id)
+        .where(title_genres.c.title_id == title_id)
+        .order_by(genres.c.name)
+    )
+    return [Genre(g[0], g[1]) for g in await conn.execute(query)]
+
+
+async def _credits(conn: AsyncConnection, title_id: int) -> tuple[list[CastMember], list[str]]:
+    """(the first actors with their characters, the directors), in billing order."""
+    query = (
+        sa.select(people.c.name, title_people.c.role, title_people.c.character)
+        .join(people, people.c.id == title_people.c.person_id)
+        .where(title_people.c.title_id == title_id)
+        .order_by(title_people.c.position, title_people.c.id)
+    )
+    rows = (await conn.execute(query)).all()
+    cast = [CastMember(r[0], r[2]) for r in rows if r[1] == "actor"][:MAX_CAST]
+    return cast, [r[0] for r in rows if r[1] == "director"]
 
 
 async def title_details(db: Database, profile: Profile | None, title_id: int) -> TitleDetails:
@@ -165,21 +106,9 @@ async def title_details(db: Database, profile: Profile | None, title_id: int) ->
         row = (await conn.execute(query.where(titles.c.id == title_id))).first()
         if row is None:
             raise NotFound("No such title.")
-        card = (await fetch_cards(conn, card_select(profile).where(titles.c.id == title_id)))[0]
-        genre_rows = await conn.execute(
-            sa.select(genres.c.id, genres.c.name)
-            .join(title_genres, title_genres.c.genre_id == genres.c.id)
-            .where(title_genres.c.title_id == title_id)
-            .order_by(genres.c.name)
-        )
-        credit_rows = (
-            await conn.execute(
-                sa.select(people.c.name, title_people.c.role, title_people.c.character)
-                .join(people, people.c.id == title_people.c.person_id)
-                .where(title_people.c.title_id == title_id)
-                .order_by(title_people.c.position, title_people.c.id)
-            )
-        ).all()
+        card = card_from_row(row)
+        genre_list = await _genres(conn, title_id)
+        cast, directors = await _credits(conn, title_id)
         runtime = row.runtime_seconds
         if card.kind == "movie":
             offer = await movie_offer(conn, profile, card.play_file_id)
@@ -189,13 +118,12 @@ async def title_details(db: Database, profile: Profile | None, title_id: int) ->
                         media_files.c.id == card.play_file_id
                     )
                 )
-            season_list: list[dict[str, object]] = []
+            season_list: list[SeasonSummary] = []
         else:
             offer = await series_offer(conn, profile, title_id)
             season_list = await _season_list(conn, title_id)
         audio = await title_languages(conn, title_id, "audio")
         subtitles = await title_languages(conn, title_id, "subtitle")
-    cast = [{"name": r[0], "character": r[2]} for r in credit_rows if r[1] == "actor"][:MAX_CAST]
     return TitleDetails(
         card=card,
         original_title=row.original_title if row.original_title != card.title else None,
@@ -204,9 +132,9 @@ async def title_details(db: Database, profile: Profile | None, title_id: int) ->
         community_rating=row.community_rating,
         runtime_seconds=runtime,
         has_backdrop=bool(row.has_backdrop),
-        genres=[{"id": g[0], "name": g[1]} for g in genre_rows],
+        genres=genre_list,
         cast=cast,
-        directors=[r[0] for r in credit_rows if r[1] == "director"],
+        directors=directors,
         audio=audio,
         subtitles=subtitles,
         offer=offer,

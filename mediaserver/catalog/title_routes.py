@@ -6,7 +6,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from mediaserver.catalog.pages import page
-from mediaserver.catalog.title_page import TitleDetails, season_episodes, similar, title_details
+from mediaserver.catalog.title_page import season_episodes, similar, title_details
+from mediaserver.catalog.title_records import TitleDetails
 from mediaserver.catalog.viewer import request_profile
 from mediaserver.errors import NotFound
 from mediaserver.http.auth import access
@@ -24,7 +25,7 @@ def _season_number(raw: str) -> int:
 
 def _default_season(details: TitleDetails, requested: str | None) -> int | None:
     """The season whose episodes the page lists: the one asked for, else Play's, else the first."""
-    numbers = [s["number"] for s in details.seasons]
+    numbers = [s.number for s in details.seasons]
     if details.card.kind != "series":
         return None
     if requested is not None:

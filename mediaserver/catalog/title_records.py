@@ -1,0 +1,102 @@
+"""What a title page shows, as records: a title's details (cast, languages, seasons, the Play
+offer) and one season's episodes with a profile's progress."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from mediaserver.catalog.browse import Genre, TitleCard
+from mediaserver.catalog.continue_watching import is_started
+from mediaserver.catalog.languages import Language
+from mediaserver.catalog.play_offer import PlayOffer
+
+
+@dataclass(frozen=True, slots=True)
+class CastMember:
+    name: str
+    character: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SeasonSummary:
+    number: int  # 0: specials
+    name: str
+    episodes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    id: int
+    season_number: int
+    number: int
+    number_end: int | None
+    title: str | None
+    description: str
+    runtime_seconds: float | None
+    media_file_id: int | None
+    has_thumb: bool
+    position: float | None
+    duration: float | None
+    watched: bool
+
+    @property
+    def progress(self) -> float | None:
+        if self.watched:
+            return 1.0
+        if self.position is None or not self.duration:
+            return None
+        return max(0.0, min(1.0, self.position / self.duration))
+
+    @property
+    def resumable(self) -> bool:
+        return not self.watched and is_started(self.position, self.duration)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "season": self.season_number,
+            "episode": self.number,
+            "episode_end": self.number_end,
+            "title": self.title,
+            "description": self.description,
+            "runtime_seconds": self.runtime_seconds,
+            "media_file_id": self.media_file_id,
+            "thumbnail": f"/images/episodes/{self.id}/thumb" if self.has_thumb else None,
+            "position_seconds": self.position,
+            "watched": self.watched,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TitleDetails:
+    card: TitleCard
+    original_title: str | None
+    description: str
+    tagline: str | None
+    community_rating: float | None
+    runtime_seconds: float | None
+    has_backdrop: bool
+    genres: list[Genre]
+    cast: list[CastMember]
+    directors: list[str]
+    audio: list[Language]
+    subtitles: list[Language]
+    offer: PlayOffer | None
+    seasons: list[SeasonSummary] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return self.card.as_json() | {
+            "original_title": self.original_title,
+            "description": self.description,
+            "tagline": self.tagline,
+            "community_rating": self.community_rating,
+            "runtime_seconds": self.runtime_seconds,
+            "backdrop": f"/images/titles/{self.card.id}/backdrop" if self.has_backdrop else None,
+            "genres": [asdict(g) for g in self.genres],
+            "cast": [asdict(c) for c in self.cast],
+            "directors": self.directors,
+            "audio_languages": [asdict(a) for a in self.audio],
+            "subtitle_languages": [asdict(s) for s in self.subtitles],
+            "play": self.offer.as_json() if self.offer else None,
+            "seasons": [asdict(s) for s in self.seasons],
+        }
