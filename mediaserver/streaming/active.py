@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from mediaserver.streaming.methods import PlaybackMethod
 from mediaserver.streaming.tokens import MediaGrant
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ class ActiveStream:
     user_name: str
     profile_name: str
     title: str
-    method: str
+    method: PlaybackMethod
     reason: str
     client: str  # the User-Agent as sent (cut); shown escaped
     device: str  # a short label derived from it
@@ -52,7 +53,6 @@ class ActiveStream:
     last_seen: float
     start_seconds: float = 0.0
     bytes_total: int = 0
-    requests: int = 0
     window: deque[list[int]] = field(default_factory=deque)  # [second, bytes] buckets
 
     def bandwidth_bps(self, now: float | None = None) -> int:
@@ -112,7 +112,7 @@ class ActiveStreams:
         self,
         grant: MediaGrant,
         *,
-        method: str,
+        method: PlaybackMethod,
         reason: str,
         client: str,
         title: str,
@@ -152,7 +152,6 @@ class ActiveStreams:
             return
         now = time.time()
         entry.last_seen = now
-        entry.requests += 1
         if rung is not None:
             entry.rung = rung
         if nbytes > 0:
@@ -168,9 +167,6 @@ class ActiveStreams:
 
     def is_stopped(self, play_id: str) -> bool:
         return play_id in self._stopped
-
-    def get(self, play_id: str) -> ActiveStream | None:
-        return self._plays.get(play_id)
 
     def on_stop(self, callback: StopCallback) -> None:
         """Call `callback(play_id)` when an admin stops a play (sync, or a coroutine function)."""

@@ -7,32 +7,45 @@ player sees stay as they were; PlaybackBody describes what it accepts.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from mediaserver.http.api import ApiModel
-from mediaserver.streaming.decision import PlaybackMethod
+from mediaserver.streaming.methods import PlaybackMethod, Prefer
 
 # ----- the request -----
 
 
+MAX_MSE_ENTRIES = 64
+MAX_MIME_LENGTH = 200
+MimeType = Annotated[str, StringConstraints(max_length=MAX_MIME_LENGTH)]
+
+
 class PlaybackBody(ApiModel):
-    """What the player asks for and can decode. Unknown keys are refused (400)."""
+    """What the player asks for and can decode. Unknown keys are refused (400); a value of the
+    wrong type is refused too, never converted (strict)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    mse: dict[str, bool] | None = Field(
-        None, description="MediaSource.isTypeSupported answers keyed by the MIME string tested."
+    mse: dict[MimeType, bool] | None = Field(
+        None,
+        max_length=MAX_MSE_ENTRIES,
+        description="MediaSource.isTypeSupported answers keyed by the MIME string tested.",
     )
     native_hls: bool = False
+    start: float = Field(0, ge=0, le=7 * 86400, allow_inf_nan=False, description="Seconds.")
+    prefer: Prefer = "auto"
     max_height: int | None = Field(None, ge=0, le=10_000, description="0 or absent: no cap.")
     audio: int | None = Field(None, ge=0, le=9999, description="An audio stream index.")
     subtitle_burn: int | None = Field(
         None, ge=0, le=2**31 - 1, description="A picture subtitle track id to burn in."
     )
-    start: float = Field(0, ge=0, le=7 * 86400, description="Seconds from the start.")
-    prefer: Literal["auto", "transcode"] = "auto"
+
+    @field_validator("mse", mode="before")
+    @classmethod
+    def _no_answers(cls, value: Any) -> Any:
+        return value or None  # null, false, "" or {}: no MSE answers
 
 
 # ----- the playback answer -----
@@ -108,7 +121,7 @@ class ActiveStreamOut(ApiModel):
     title: str
     client: str = Field(description="The User-Agent as sent (cut).")
     device: str
-    method: str
+    method: PlaybackMethod
     reason: str
     rung: str | None
     bandwidth_bps: int

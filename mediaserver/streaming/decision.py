@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
 
+from mediaserver.streaming.methods import LiveMode, PlaybackMethod
 from mediaserver.streaming.playback_request import Capabilities, PlaybackRequest
 from mediaserver.streaming.stream_facts import StreamFacts
 
@@ -127,10 +127,6 @@ def browser_decodes(video: StreamFacts) -> bool:
 
 
 # ---------------------------------------------------------------------------- the decision
-
-
-PlaybackMethod = Literal["ladder", "direct", "remux", "transcode"]
-LiveMode = Literal["remux", "transcode"]
 
 
 @dataclass(frozen=True, slots=True)

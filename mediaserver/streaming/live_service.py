@@ -29,10 +29,11 @@ from mediaserver.media.live.keyframes import (
 )
 from mediaserver.media.live.session import COPY_CODECS, LiveSpec
 from mediaserver.streaming import live_playlists
-from mediaserver.streaming.decision import LiveMode, parse_live_variant
+from mediaserver.streaming.decision import parse_live_variant
 from mediaserver.streaming.keys import active_streams_key, live_sessions_key
 from mediaserver.streaming.live_playlists import LiveRung
 from mediaserver.streaming.media_cache import playable
+from mediaserver.streaming.methods import LiveMode
 from mediaserver.streaming.segment_cache import SegmentCache
 from mediaserver.streaming.session_run import INIT
 from mediaserver.streaming.sessions import (

@@ -22,13 +22,13 @@ from mediaserver.streaming import tokens
 from mediaserver.streaming.decision import (
     AudioInfo,
     Decision,
-    PlaybackMethod,
     decide,
     direct_mime,
     direct_url,
     live_master_url,
 )
 from mediaserver.streaming.keys import active_streams_key
+from mediaserver.streaming.methods import PlaybackMethod
 from mediaserver.streaming.playback_menus import (
     OfferAudio,
     OfferRung,

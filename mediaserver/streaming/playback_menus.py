@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from mediaserver.media.languages import display_name
 from mediaserver.packaging import Ladder
-from mediaserver.streaming.decision import PlaybackMethod
 from mediaserver.streaming.live_playlists import REMUX_RUNG, transcode_plans
+from mediaserver.streaming.methods import PlaybackMethod
 from mediaserver.streaming.store import PlayableFile
 
 

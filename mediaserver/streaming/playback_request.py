@@ -10,12 +10,16 @@ to play what Apple devices play natively.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
 from mediaserver.errors import BadRequest
+from mediaserver.streaming.api_models import MAX_MSE_ENTRIES, PlaybackBody
+from mediaserver.streaming.methods import Prefer
 
 MSE_CANDIDATES: tuple[str, ...] = (
     'video/mp4; codecs="avc1.640028"',
@@ -38,8 +42,6 @@ MSE_CANDIDATES: tuple[str, ...] = (
 REQUEST_KEYS = frozenset(
     {"mse", "native_hls", "max_height", "audio", "subtitle_burn", "start", "prefer"}
 )
-MAX_MSE_ENTRIES = 64
-MAX_MIME_LENGTH = 200
 
 # What Apple devices play natively (no MSE answers, native HLS).
 APPLE_NATIVE = {("mp4", c) for c in ("h264", "hevc", "aac", "mp3", "ac3", "eac3", "flac", "alac")}
@@ -64,7 +66,7 @@ _MIME_FAMILY = [
 # --------------------------------------------------------------------------- the request
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlaybackRequest:
     mse: dict[str, bool] = field(default_factory=dict)
     native_hls: bool = False
@@ -72,16 +74,29 @@ class PlaybackRequest:
     audio: int | None = None  # stream index
     subtitle_burn: int | None = None  # subtitle track id
     start: float = 0.0
-    prefer: str = "auto"
+    prefer: Prefer = "auto"
 
 
-def _int(data: dict[str, Any], name: str, high: int) -> int | None:
-    value = data.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
-        raise BadRequest(f"'{name}' must be a whole number from 0 to {high}.", field=name)
-    return value
+_HIGHEST = {"max_height": 10_000, "audio": 9999, "subtitle_burn": 2**31 - 1}
+_RANGE_ERRORS = ("greater_than_equal", "less_than_equal")
+
+
+def _message(error: ErrorDetails) -> tuple[str, str]:
+    """(the message a player reads, the field) for the first thing wrong with the body."""
+    name = str(error["loc"][0])
+    if name == "mse":
+        if len(error["loc"]) > 1:  # a MIME string too long, or an answer not true or false
+            return "'mse' maps MIME type strings to true or false.", name
+        return f"'mse' must be an object of at most {MAX_MSE_ENTRIES} MIME types.", name
+    if name == "native_hls":
+        return "'native_hls' must be true or false.", name
+    if name == "start":
+        if error["type"] in _RANGE_ERRORS:
+            return "'start' must be between 0 and the length of the title.", name
+        return "'start' must be a number of seconds.", name
+    if name == "prefer":
+        return '\'prefer\' must be "auto" or "transcode".', name
+    return f"'{name}' must be a whole number from 0 to {_HIGHEST[name]}.", name
 
 
 def parse_request(data: dict[str, Any]) -> PlaybackRequest:
@@ -92,33 +107,19 @@ def parse_request(data: dict[str, Any]) -> PlaybackRequest:
             f"Unknown key '{unknown[0][:40]}'; allowed: {', '.join(sorted(REQUEST_KEYS))}.",
             field=unknown[0][:40],
         )
-    mse = data.get("mse") or {}
-    if not isinstance(mse, dict) or len(mse) > MAX_MSE_ENTRIES:
-        raise BadRequest(
-            f"'mse' must be an object of at most {MAX_MSE_ENTRIES} MIME types.", field="mse"
-        )
-    for key, value in mse.items():
-        if len(key) > MAX_MIME_LENGTH or not isinstance(value, bool):
-            raise BadRequest("'mse' maps MIME type strings to true or false.", field="mse")
-    native = data.get("native_hls", False)
-    if not isinstance(native, bool):
-        raise BadRequest("'native_hls' must be true or false.", field="native_hls")
-    start = data.get("start", 0)
-    if isinstance(start, bool) or not isinstance(start, int | float) or not math.isfinite(start):
-        raise BadRequest("'start' must be a number of seconds.", field="start")
-    if not 0 <= start <= 7 * 86400:
-        raise BadRequest("'start' must be between 0 and the length of the title.", field="start")
-    prefer = data.get("prefer", "auto")
-    if prefer not in ("auto", "transcode"):
-        raise BadRequest('\'prefer\' must be "auto" or "transcode".', field="prefer")
+    try:
+        body = PlaybackBody.model_validate(data)
+    except ValidationError as exc:
+        message, name = _message(exc.errors(include_url=False)[0])
+        raise BadRequest(message, field=name) from None
     return PlaybackRequest(
-        mse=dict(mse),
-        native_hls=native,
-        max_height=_int(data, "max_height", 10_000) or 0,
-        audio=_int(data, "audio", 9999),
-        subtitle_burn=_int(data, "subtitle_burn", 2**31 - 1),
-        start=float(start),
-        prefer=prefer,
+        mse=dict(body.mse or {}),
+        native_hls=body.native_hls,
+        max_height=body.max_height or 0,
+        audio=body.audio,
+        subtitle_burn=body.subtitle_burn,
+        start=float(body.start),
+        prefer=body.prefer,
     )
 
 

@@ -36,7 +36,7 @@ def cap_manifest(data: bytes, max_height: int) -> bytes:
     root = ET.fromstring(data)  # noqa: S314 - our own packager's output, read from our storage
     for adaptation in root.iter(f"{{{DASH_NS}}}AdaptationSet"):
         for rep in list(adaptation.findall(f"{{{DASH_NS}}}Representation")):
-            height = rep.get("height")
+            height = rep.get("height")  # an XML attribute
             if height and height.isdigit() and int(height) > max_height:
                 adaptation.remove(rep)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)

@@ -117,13 +117,6 @@ class SessionManager:
     def running_count(self) -> int:
         return sum(1 for s in self.sessions.values() if s.running)
 
-    def threads(self) -> list[threading.Thread]:
-        return [
-            s.run.thread
-            for s in self.sessions.values()
-            if s.run is not None and s.run.thread is not None and s.run.thread.is_alive()
-        ]
-
     async def _reap(self) -> None:
         period = min(5.0, max(0.2, self.idle_timeout / 4))
         while True:

@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 
 from mediaserver.db.catalog_schema import media_files, media_streams, subtitle_tracks
 from mediaserver.db.engine import Database
-from mediaserver.keys import db_key, secret_key
+from mediaserver.keys import db_key, secret_key, storage_key
 from mediaserver.library.scan.catalog_media import replace_streams
 from mediaserver.media.probe import probe_file
 from mediaserver.streaming import tokens
@@ -101,8 +101,6 @@ async def add_sidecar(db: Database, file_id: int, path: Path, fmt: str = "srt") 
 
 async def publish_ladder(client: TestClient, file_id: int, **row: Any) -> str:
     """A hand-made published ladder (two rungs) for the file; returns its storage prefix."""
-    from mediaserver.keys import storage_key
-
     storage = client.server.app[storage_key]
     prefix = f"ladders/{file_id}/v1"
     for rel, data in LADDER_FILES.items():

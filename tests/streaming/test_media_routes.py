@@ -172,6 +172,7 @@ async def test_head_and_bandwidth_accounting(sclient, ladder):
     resp = await sclient.head(ladder["base"] + "video/360p/seg_00001.m4s")
     assert resp.status == 200 and int(resp.headers["Content-Length"]) == len(SEGMENT)
     await sclient.get(ladder["base"] + "video/360p/seg_00001.m4s")
-    entry = sclient.server.app[active_streams_key].get(ladder["play_id"])
+    listed = sclient.server.app[active_streams_key].listing()
+    entry = next(e for e in listed if e.play_id == ladder["play_id"])
     assert entry.rung == "360p" and entry.bytes_total >= len(SEGMENT)
     assert entry.bandwidth_bps() > 0
