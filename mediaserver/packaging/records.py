@@ -12,6 +12,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mediaserver.library import LibraryPolicy
+
 LadderStatus = Literal["queued", "running", "ready", "failed"]
 SubtitleOrigin = Literal["embedded", "sidecar"]
 
@@ -48,7 +50,7 @@ class PackageSource:
 
     media_file_id: int
     library_id: int
-    policy: str
+    policy: LibraryPolicy
     path: str  # OS path (surrogate escapes kept)
     display_path: str
     roots: list[str]  # the library's folders: a sidecar must stay inside one

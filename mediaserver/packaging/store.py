@@ -25,6 +25,7 @@ from mediaserver.db.engine import Database
 from mediaserver.db.packaging_schema import ladders
 from mediaserver.db.schema import jobs
 from mediaserver.db.upsert import dialect_insert
+from mediaserver.library import LibraryPolicy
 from mediaserver.packaging.paths import LADDERS_ROOT
 from mediaserver.packaging.records import (
     Ladder,
@@ -36,7 +37,7 @@ from mediaserver.packaging.records import (
 )
 from mediaserver.safe_paths import from_db_path
 
-PACKAGED_POLICIES = ("preencode", "hybrid")
+PACKAGED_POLICIES: tuple[LibraryPolicy, ...] = ("preencode", "hybrid")
 ERROR_MAX = 2000
 
 

@@ -9,43 +9,20 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
 
 from aiohttp import web
 
 from mediaserver.errors import NotFound
-from mediaserver.http.api import api
+from mediaserver.http.api import api, json_model
 from mediaserver.http.auth import access
 from mediaserver.http.templating import is_htmx, render
-from mediaserver.streaming.active import ActiveStream
-from mediaserver.streaming.api_models import ActiveStreamsOut, StreamStoppedOut
+from mediaserver.streaming.api_models import ActiveStreamOut, ActiveStreamsOut, StreamStoppedOut
 from mediaserver.streaming.keys import active_streams_key
 
 routes = web.RouteTableDef()
 
 _PLAY_ID = re.compile(r"[0-9a-f]{16}")
 STOPPED = "The stream was stopped; the player's next request is refused."
-
-
-def stream_json(entry: ActiveStream, now: float) -> dict[str, Any]:
-    return {
-        "play_id": entry.play_id,
-        "user_id": entry.user_id,
-        "user": entry.user_name,
-        "profile_id": entry.profile_id,
-        "profile": entry.profile_name,
-        "media_file_id": entry.media_file_id,
-        "title": entry.title,
-        "client": entry.client,
-        "device": entry.device,
-        "method": entry.method,
-        "reason": entry.reason,
-        "rung": entry.rung,
-        "bandwidth_bps": entry.bandwidth_bps(now),
-        "bytes_sent": entry.bytes_total,
-        "started_at": entry.started_at,
-        "last_seen_at": entry.last_seen,
-    }
 
 
 def _play_id(request: web.Request) -> str:
@@ -62,7 +39,7 @@ def _stop(request: web.Request) -> None:
 
 def _page(request: web.Request, notice: str | None = None) -> web.Response:
     now = time.time()
-    streams = [stream_json(e, now) for e in request.app[active_streams_key].listing(now)]
+    streams = [ActiveStreamOut.of(e, now) for e in request.app[active_streams_key].listing(now)]
     return render(
         request,
         "streaming/admin.html",
@@ -93,7 +70,7 @@ async def api_streams(request: web.Request) -> web.Response:
     """List the plays seen in the last few minutes, most recently started first."""
     now = time.time()
     entries = request.app[active_streams_key].listing(now)
-    return web.json_response({"streams": [stream_json(e, now) for e in entries]})
+    return json_model(ActiveStreamsOut(streams=[ActiveStreamOut.of(e, now) for e in entries]))
 
 
 @routes.post("/api/v1/admin/streams/{play_id}/stop", name="api_admin_stream_stop")
@@ -102,4 +79,4 @@ async def api_streams(request: web.Request) -> web.Response:
 async def api_stop_stream(request: web.Request) -> web.Response:
     """Stop a play: its next media request is refused and its on-the-fly sessions end."""
     _stop(request)
-    return web.json_response({"play_id": request.match_info["play_id"], "stopped": True})
+    return json_model(StreamStoppedOut(play_id=request.match_info["play_id"], stopped=True))

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from mediaserver.http.api import ApiModel
+from mediaserver.streaming.active import ActiveStream
 from mediaserver.streaming.methods import PlaybackMethod, Prefer
 
 # ----- the request -----
@@ -128,6 +129,27 @@ class ActiveStreamOut(ApiModel):
     bytes_sent: int
     started_at: float
     last_seen_at: float
+
+    @classmethod
+    def of(cls, entry: ActiveStream, now: float) -> ActiveStreamOut:
+        return cls(
+            play_id=entry.play_id,
+            user_id=entry.user_id,
+            user=entry.user_name,
+            profile_id=entry.profile_id,
+            profile=entry.profile_name,
+            media_file_id=entry.media_file_id,
+            title=entry.title,
+            client=entry.client,
+            device=entry.device,
+            method=entry.method,
+            reason=entry.reason,
+            rung=entry.rung,
+            bandwidth_bps=entry.bandwidth_bps(now),
+            bytes_sent=entry.bytes_total,
+            started_at=entry.started_at,
+            last_seen_at=entry.last_seen,
+        )
 
 
 class ActiveStreamsOut(ApiModel):
