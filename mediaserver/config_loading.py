@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.engine import make_url
 
 from mediaserver.config import ConfigError, Settings
 
@@ -157,8 +158,6 @@ def redacted(settings: Settings) -> dict[str, Any]:
 
 
 def _redact_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # a malformed URL is reported elsewhere; never echo it with a password

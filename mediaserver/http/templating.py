@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,16 +40,12 @@ def setup_templating(app: web.Application, extra_dirs: list[Path]) -> None:
 
 
 def _format_time(ts: float | None) -> str:
-    import datetime as dt
-
     if ts is None:
         return "—"
     return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _ago(ts: float | None) -> str:
-    import time
-
     if ts is None:
         return "never"
     seconds = max(0, int(time.time() - ts))
