@@ -1,10 +1,10 @@
 """Accounts: users, their profiles (with the maturity cap a kids profile carries), signed-in
 device sessions, API keys, and who is calling each request. Other domains read the caller with
-`get_identity(request)` (or `current_user_id`), the chosen profile as a `Profile`, the rating
-scale `RATINGS` and a profile's cap as `allowed_ratings`; the admin dashboard reads
-`account_counts`. `setup(app)` installs the identifying and CSRF middlewares, the sign-in,
-profile and account pages and API, the admin's users and API keys pages and API, and the login
-limiter.
+`get_identity(request)` (or `current_user_id`), the chosen profile as a `Profile` (its
+`max_rating` caps what it may watch) and the rating scale `RATINGS`, lowest first; the admin
+dashboard reads `account_counts`. `setup(app)` installs the identifying and CSRF middlewares,
+the sign-in, profile and account pages and API, the admin's users and API keys pages and API,
+and the login limiter.
 """
 
 from aiohttp import web
@@ -14,14 +14,7 @@ from mediaserver.accounts.csrf import CSRF_HEADER, csrf_middleware, setup_csrf
 from mediaserver.accounts.guard import auth_middleware, current_user_id
 from mediaserver.accounts.identity import Identity, get_identity
 from mediaserver.accounts.page_context import identity_context
-from mediaserver.accounts.profiles import (
-    RATINGS,
-    Profile,
-    Rating,
-    allowed_ratings,
-    get_profile,
-    list_profiles,
-)
+from mediaserver.accounts.profiles import RATINGS, Profile, get_profile, list_profiles
 from mediaserver.accounts.ratelimit import LoginLimiter, login_limiter_key
 from mediaserver.accounts.routes import routes as account_routes
 from mediaserver.accounts.settings_api_routes import routes as settings_api_routes
@@ -45,10 +38,8 @@ __all__ = [
     "AccountCounts",
     "Identity",
     "Profile",
-    "Rating",
     "User",
     "account_counts",
-    "allowed_ratings",
     "count_users",
     "create_user",
     "current_user_id",

@@ -232,10 +232,3 @@ async def check_profile_pin(db: Database, user_id: int, profile_id: int, pin: st
     if row.pin_hash is None:
         return True
     return await verify_secret(row.pin_hash, pin)
-
-
-def allowed_ratings(profile: Profile | None) -> tuple[Rating, ...] | None:
-    """The ratings a capped profile may see, lowest first; None when there is no cap."""
-    if profile is None or profile.max_rating is None:
-        return None
-    return RATINGS[: RATINGS.index(profile.max_rating) + 1]
