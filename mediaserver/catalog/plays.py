@@ -36,6 +36,20 @@ INTEGER_FIELDS = ("time_to_first_frame_ms", "rebuffer_count", "rung_switches")
 
 
 @dataclass(frozen=True, slots=True)
+class PlayReport:
+    """A player's report, checked; None where it did not send a figure."""
+
+    time_to_first_frame_ms: int | None = None
+    rebuffer_count: int | None = None
+    rebuffer_seconds: float | None = None
+    rung_switches: int | None = None
+    seconds_watched: float | None = None
+    rungs: list[str] | None = None
+    fatal_error: str | None = None
+    ended: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Play:
     """One play as the API shows it: its running QoE totals."""
 
@@ -92,7 +106,7 @@ def _rungs(raw: Any) -> list[str] | None:
     return names
 
 
-def parse_report(data: dict[str, Any]) -> dict[str, Any]:
+def parse_report(data: dict[str, Any]) -> PlayReport:
     """The QoE fields of a report, checked. Unknown fields are ignored (older players)."""
     report: dict[str, Any] = {}
     for name in LIMITS:
@@ -109,7 +123,7 @@ def parse_report(data: dict[str, Any]) -> dict[str, Any]:
         report["fatal_error"] = error[:MAX_ERROR]
     ended = data.get("ended")
     report["ended"] = ended is True or (isinstance(ended, str) and ended.lower() == "true")
-    return report
+    return PlayReport(**report)
 
 
 def parse_method(raw: Any) -> PlayMethod:
@@ -148,7 +162,7 @@ async def start_play(
         ).scalar_one()
 
 
-async def update_play(db: Database, play_id: int, profile_id: int, report: dict[str, Any]) -> Play:
+async def update_play(db: Database, play_id: int, profile_id: int, report: PlayReport) -> Play:
     """Merge a report into the play (only the profile that started it may); the stored play."""
     now = time.time()
     async with db.write() as conn:
@@ -162,18 +176,20 @@ async def update_play(db: Database, play_id: int, profile_id: int, report: dict[
         current = dict(row._mapping)
         changes: dict[str, Any] = {"updated_at": now}
         # The first frame happens once: the first report of it is kept.
-        if "time_to_first_frame_ms" in report and current["time_to_first_frame_ms"] is None:
-            changes["time_to_first_frame_ms"] = report["time_to_first_frame_ms"]
+        first_frame = report.time_to_first_frame_ms
+        if first_frame is not None and current["time_to_first_frame_ms"] is None:
+            changes["time_to_first_frame_ms"] = first_frame
         for name in ("rebuffer_count", "rebuffer_seconds", "rung_switches", "seconds_watched"):
-            if name in report:
-                changes[name] = max(current[name] or 0, report[name])
-        if "rungs" in report:
+            total = getattr(report, name)
+            if total is not None:
+                changes[name] = max(current[name] or 0, total)
+        if report.rungs is not None:
             merged = list(current["rungs"] or [])
-            merged += [r for r in report["rungs"] if r not in merged]
+            merged += [r for r in report.rungs if r not in merged]
             changes["rungs"] = merged[:MAX_RUNGS]
-        if "fatal_error" in report and not current["fatal_error"]:
-            changes["fatal_error"] = report["fatal_error"]
-        if report.get("ended") and current["ended_at"] is None:
+        if report.fatal_error is not None and not current["fatal_error"]:
+            changes["fatal_error"] = report.fatal_error
+        if report.ended and current["ended_at"] is None:
             changes["ended_at"] = now
         await conn.execute(plays.update().where(plays.c.id == play_id).values(**changes))
     return Play.from_row(current | changes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from mediaserver.accounts import RATINGS
+from mediaserver.catalog.browse import allowed_ratings
 from mediaserver.catalog.pages import is_htmx, page
 from mediaserver.catalog.search import FilterOptions, filter_options, run_search
 from mediaserver.catalog.search_filters import KINDS, SORTS, WATCHED, SearchFilters, parse_filters
@@ -35,9 +36,8 @@ async def search_page(request: web.Request) -> web.Response:
         "kinds": KINDS,
         "sorts": SORTS,
         "watched_choices": WATCHED,
-        "ratings": [r for r in RATINGS if profile is None or not profile.max_rating
-                    or RATINGS.index(r) <= RATINGS.index(profile.max_rating)],
-    }  # fmt: skip
+        "ratings": allowed_ratings(profile) or RATINGS,
+    }
     try:
         filters = await checked_filters(request, options)
     except BadRequest as exc:
