@@ -66,7 +66,7 @@ async def account_page(request: web.Request) -> web.Response:
 
 
 def _form_context(
-    request: web.Request, profile: Profile | None, values: dict[str, Any], error: str | None = None
+    profile: Profile | None, values: dict[str, Any], error: str | None = None
 ) -> dict[str, Any]:
     return {
         "profile": profile,
@@ -97,7 +97,7 @@ async def profiles_page(request: web.Request) -> web.Response:
 async def profile_new_page(request: web.Request) -> web.Response:
     guard_kids(request)
     values = {"name": "", "avatar": AVATARS[1], "is_kids": False, "max_rating": ""}
-    return render(request, "accounts/profile_form.html", _form_context(request, None, values))
+    return render(request, "accounts/profile_form.html", _form_context(None, values))
 
 
 @routes.post("/account/profiles/new", name="account_profile_create")
@@ -112,7 +112,7 @@ async def profile_create(request: web.Request) -> web.StreamResponse:
         return render(
             request,
             "accounts/profile_form.html",
-            _form_context(request, None, values, exc.detail),
+            _form_context(None, values, exc.detail),
             status=exc.status,
         )
     raise web.HTTPSeeOther("/account/profiles?done=profile-added")
@@ -131,7 +131,7 @@ async def profile_edit_page(request: web.Request) -> web.Response:
         "is_kids": profile.is_kids,
         "max_rating": profile.max_rating or "",
     }
-    return render(request, "accounts/profile_form.html", _form_context(request, profile, values))
+    return render(request, "accounts/profile_form.html", _form_context(profile, values))
 
 
 @routes.post("/account/profiles/{profile_id}/edit", name="account_profile_update")
@@ -149,7 +149,7 @@ async def profile_update(request: web.Request) -> web.StreamResponse:
         return render(
             request,
             "accounts/profile_form.html",
-            _form_context(request, profile, values, exc.detail),
+            _form_context(profile, values, exc.detail),
             status=exc.status,
         )
     raise web.HTTPSeeOther("/account/profiles?done=profile-saved")
