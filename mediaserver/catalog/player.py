@@ -30,7 +30,7 @@ async def player_page(
     config: dict[str, object] = {
         "media_file_id": media_file_id,
         "start": start,
-        "preferences": await preferences.get_preferences(db, profile_id),
+        "preferences": (await preferences.get_preferences(db, profile_id)).as_json(),
         "markers": (await markers.get_markers(db, media_file_id)).as_json(),
         "next_episode": next_file.as_json() if next_file else None,
         "back": f"/titles/{heading.title_id}" if heading.title_id else "/",

@@ -176,7 +176,7 @@ async def api_play_update(request: web.Request) -> web.Response:
 async def api_preferences(request: web.Request) -> web.Response:
     """This profile's player settings (volume, subtitles, audio language, speed)."""
     prefs = await preferences.get_preferences(request.app[db_key], await _profile_id(request))
-    return web.json_response(prefs)
+    return web.json_response(prefs.as_json())
 
 
 @routes.put("/api/v1/profile/player-preferences", name="api_player_prefs_save")
@@ -188,7 +188,7 @@ async def api_preferences_save(request: web.Request) -> web.Response:
     prefs = await preferences.update_preferences(
         request.app[db_key], await _profile_id(request), changes
     )
-    return web.json_response(prefs)
+    return web.json_response(prefs.as_json())
 
 
 @routes.get("/api/v1/media/{media_file_id}/markers", name="api_markers")

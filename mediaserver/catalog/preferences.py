@@ -6,6 +6,7 @@ import contextlib
 import math
 import re
 import time
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal, get_args
 
 import sqlalchemy as sa
@@ -21,15 +22,25 @@ SubtitleBackground = Literal["none", "shadow", "translucent", "opaque"]
 SUBTITLE_SIZES: tuple[SubtitleSize, ...] = get_args(SubtitleSize)
 SUBTITLE_BACKGROUNDS: tuple[SubtitleBackground, ...] = get_args(SubtitleBackground)
 SPEEDS = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
-DEFAULTS: dict[str, Any] = {
-    "volume": 1.0,
-    "muted": False,
-    "subtitle_size": "medium",
-    "subtitle_background": "translucent",
-    "subtitle_language": None,  # None: subtitles off
-    "audio_language": None,  # None: the file's default track
-    "speed": 1.0,
-}
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerPreferences:
+    """A profile's player settings; a new profile starts with these defaults."""
+
+    volume: float = 1.0
+    muted: bool = False
+    subtitle_size: SubtitleSize = "medium"
+    subtitle_background: SubtitleBackground = "translucent"
+    subtitle_language: str | None = None  # None: subtitles off
+    audio_language: str | None = None  # None: the file's default track
+    speed: float = 1.0
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+NAMES = tuple(f.name for f in fields(PlayerPreferences))
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
 
 
@@ -68,47 +79,48 @@ def _check(name: str, value: Any) -> Any:
 
 def parse_changes(data: dict[str, Any]) -> dict[str, Any]:
     """The settings in a PUT body, checked; unknown names are refused by name."""
-    unknown = sorted(set(data) - set(DEFAULTS))
+    unknown = sorted(set(data) - set(NAMES))
     if unknown:
         raise BadRequest(f"Unknown player setting '{unknown[0]}'.", field=unknown[0])
     return {name: _check(name, value) for name, value in data.items()}
 
 
-async def get_preferences(db: Database, profile_id: int) -> dict[str, Any]:
+async def get_preferences(db: Database, profile_id: int) -> PlayerPreferences:
     async with db.read() as conn:
         return await _stored(conn, profile_id)
 
 
-async def _stored(conn: AsyncConnection, profile_id: int, lock: bool = False) -> dict[str, Any]:
+async def _stored(conn: AsyncConnection, profile_id: int, lock: bool = False) -> PlayerPreferences:
     query = sa.select(profile_preferences.c.player).where(
         profile_preferences.c.profile_id == profile_id
     )
     stored = (await conn.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
-    prefs = dict(DEFAULTS)
+    prefs: dict[str, Any] = {}
     if isinstance(stored, dict):
         # Values written by an older version that no longer pass the checks fall back to defaults.
         for name, value in stored.items():
-            if name in DEFAULTS:
+            if name in NAMES:
                 with contextlib.suppress(BadRequest):
                     prefs[name] = _check(name, value)
-    return prefs
+    return PlayerPreferences(**prefs)
 
 
 async def update_preferences(
     db: Database, profile_id: int, changes: dict[str, Any]
-) -> dict[str, Any]:
+) -> PlayerPreferences:
     """Merge the changes into the profile's settings; the full settings after the change.
     Read and write in one transaction (the row locked on PostgreSQL): two changes sent at once
     (speed, then subtitles) must both survive, not the later one overwrite the earlier."""
     pp = profile_preferences
     now = time.time()
     async with db.write() as conn:
-        merged = await _stored(conn, profile_id, lock=True) | changes
+        merged = replace(await _stored(conn, profile_id, lock=True), **changes)
+        player = merged.as_json()
         await upsert(
             conn,
             pp,
             [pp.c.profile_id],
-            {"profile_id": profile_id, "player": merged, "updated_at": now},
-            {"player": merged, "updated_at": now},
+            {"profile_id": profile_id, "player": player, "updated_at": now},
+            {"player": player, "updated_at": now},
         )
     return merged
