@@ -47,18 +47,11 @@ async def api_home(request: web.Request) -> web.Response:
     """
     db = request.app[db_key]
     profile = required_profile(await request_profile(request))
-    found = []
-    for key in await rows.row_keys(db, profile):
-        row = await rows.load_row(db, profile, key)
-        if row is not None:
-            found.append(row.as_json())
+    found = await rows.filled_rows(db, profile)
     hero = await rows.featured(db, profile) if found else None
-    featured = (
-        hero.card.as_json() | {"description": hero.description, "genres": hero.genres}
-        if hero
-        else None
+    return web.json_response(
+        {"featured": hero.as_json() if hero else None, "rows": [r.as_json() for r in found]}
     )
-    return web.json_response({"featured": featured, "rows": found})
 
 
 @routes.get("/api/v1/catalog/titles/{title_id}", name="api_catalog_title")

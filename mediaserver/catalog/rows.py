@@ -62,6 +62,9 @@ class Featured:
     has_backdrop: bool
     genres: list[str] = field(default_factory=list)
 
+    def as_json(self) -> dict[str, object]:
+        return self.card.as_json() | {"description": self.description, "genres": self.genres}
+
 
 def is_row_key(key: str) -> bool:
     return key in FIXED_ROWS or _GENRE_KEY.fullmatch(key) is not None
@@ -193,6 +196,16 @@ async def load_row(db: Database, profile: Profile, key: str) -> Row | None:
         return None
     cards = await genre_cards(db, profile, genre_id)
     return Row(key, name, cards, href=f"/genres/{genre_id}") if cards else None
+
+
+async def filled_rows(db: Database, profile: Profile) -> list[Row]:
+    """Every home row that has something to show, in the page's order."""
+    found = []
+    for key in await row_keys(db, profile):
+        row = await load_row(db, profile, key)
+        if row is not None:
+            found.append(row)
+    return found
 
 
 async def featured(db: Database, profile: Profile) -> Featured | None:
