@@ -61,6 +61,15 @@ class NextEpisode:
         return f"/watch/{self.media_file_id}"
 
 
+@dataclass(frozen=True, slots=True)
+class _Pick:
+    """What a Continue Watching card offers: a progress bar or Next Up, and its play link."""
+
+    progress: float | None
+    note: str | None
+    play_href: str
+
+
 async def next_episode(
     conn: AsyncConnection, profile: Profile, series_id: int, season: int, number: int
 ) -> NextEpisode | None:
@@ -137,7 +146,7 @@ async def continue_watching(db: Database, profile: Profile, limit: int = 20) -> 
         latest: dict[int, sa.Row] = {}
         for row in rows:  # the newest row of each title decides what the card offers
             latest.setdefault(row.title_id, row)
-        picks: dict[int, tuple[float | None, str | None, str]] = {}
+        picks: dict[int, _Pick] = {}
         for title_id, row in latest.items():
             if len(picks) >= limit:
                 break
@@ -148,22 +157,22 @@ async def continue_watching(db: Database, profile: Profile, limit: int = 20) -> 
                     else None
                 )
                 label = episode_label(row.season_number, row.episode_number, row.title)
-                picks[title_id] = (
-                    fraction,
-                    label,
-                    resume_href(row.media_file_id, row.position_seconds),
-                )
+                href = resume_href(row.media_file_id, row.position_seconds)
+                picks[title_id] = _Pick(fraction, label, href)
             elif row.watched and row.season_number is not None:
                 found = await next_episode(
                     conn, profile, title_id, row.season_number, row.episode_number
                 )
                 if found is None:
                     continue
-                picks[title_id] = (None, f"Next up · {found.label}", found.href)
+                picks[title_id] = _Pick(None, f"Next up · {found.label}", found.href)
         cards = await cards_by_ids(conn, profile, list(picks))
     return [
         replace(
-            card, progress=picks[card.id][0], note=picks[card.id][1], play_href=picks[card.id][2]
+            card,
+            progress=picks[card.id].progress,
+            note=picks[card.id].note,
+            play_href=picks[card.id].play_href,
         )
         for card in cards
     ]
