@@ -1,14 +1,16 @@
 """Catalog: what a profile browses and watches. Titles and series as a viewer sees them (capped
 by a kids profile's rating), search, home rows, My List, Watch History, resume positions, plays,
 player preferences and skip markers. Other domains ask `may_watch_file` before serving a file
-(the one watch permission), and read or set a file's skip markers with `markers_of` and
-`apply_admin_form`; `setup(app)` registers the browse pages, the player page and the catalog API.
+(the one watch permission), pick files that can play as a feature with `playable_file()` (the
+SQL condition: scanned fine, present, not an extra), and read or set a file's skip markers with
+`markers_of` and `apply_admin_form`; `setup(app)` registers the browse pages, the player page
+and the catalog API.
 """
 
 from aiohttp import web
 
 from mediaserver.catalog.api_routes import routes as api_routes
-from mediaserver.catalog.browse import may_watch_file
+from mediaserver.catalog.browse import may_watch_file, playable_file
 from mediaserver.catalog.list_routes import routes as list_routes
 from mediaserver.catalog.markers import apply_admin_form, markers_of
 from mediaserver.catalog.player_routes import routes as player_routes
@@ -16,7 +18,7 @@ from mediaserver.catalog.routes import routes as page_routes
 from mediaserver.catalog.search_routes import routes as search_routes
 from mediaserver.catalog.title_routes import routes as title_routes
 
-__all__ = ["apply_admin_form", "markers_of", "may_watch_file", "setup"]
+__all__ = ["apply_admin_form", "markers_of", "may_watch_file", "playable_file", "setup"]
 
 
 def setup(app: web.Application) -> None:
