@@ -23,6 +23,7 @@ class PlayOffer:
     media_file_id: int
     position: float | None = None  # resume point when partly watched
     label: str | None = None  # "S1:E2 · Name" for an episode
+    season: int | None = None  # the episode's season (the title page opens it)
 
     @property
     def resume_href(self) -> str | None:
@@ -89,12 +90,12 @@ async def series_offer(
         if last is not None:
             label = episode_label(last[4], last[5], last[6])
             if not last.watched and is_started(last.position_seconds, last.duration_seconds):
-                return PlayOffer(last.media_file_id, last.position_seconds, label)
+                return PlayOffer(last.media_file_id, last.position_seconds, label, last[4])
             if last.watched:
                 found = await next_episode(conn, profile, series_id, last[4], last[5])
                 if found is not None:
                     position = found.position if found.started else None
-                    return PlayOffer(found.media_file_id, position, found.label)
+                    return PlayOffer(found.media_file_id, position, found.label, found.season)
     first = (
         await conn.execute(
             sa.select(
@@ -119,4 +120,6 @@ async def series_offer(
             .limit(1)
         )
     ).first()
-    return PlayOffer(first[0], None, episode_label(first[1], first[2], first[3])) if first else None
+    if first is None:
+        return None
+    return PlayOffer(first[0], None, episode_label(first[1], first[2], first[3]), first[1])

@@ -9,6 +9,7 @@ from mediaserver.catalog.browse import Genre, TitleCard
 from mediaserver.catalog.continue_watching import is_started
 from mediaserver.catalog.languages import Language
 from mediaserver.catalog.play_offer import PlayOffer
+from mediaserver.errors import NotFound
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,19 @@ class TitleDetails:
     subtitles: list[Language]
     offer: PlayOffer | None
     seasons: list[SeasonSummary] = field(default_factory=list)
+
+    def season_to_open(self, requested: int | None) -> int | None:
+        """The season whose episodes a series page lists: the one asked for (NotFound if the
+        series has no such season), else the one of the episode Play would start, else the
+        first; None when it has no seasons."""
+        numbers = [s.number for s in self.seasons]
+        if requested is not None:
+            if requested not in numbers:
+                raise NotFound("No such season.")
+            return requested
+        if self.offer is not None and self.offer.season in numbers:
+            return self.offer.season
+        return numbers[0] if numbers else None
 
     def as_json(self) -> dict[str, object]:
         return self.card.as_json() | {

@@ -24,22 +24,10 @@ def _season_number(raw: str) -> int:
 
 
 def _default_season(details: TitleDetails, requested: str | None) -> int | None:
-    """The season whose episodes the page lists: the one asked for, else Play's, else the first."""
-    numbers = [s.number for s in details.seasons]
+    """The season a series page lists; None for a movie (whatever ?season says)."""
     if details.card.kind != "series":
         return None
-    if requested is not None:
-        number = _season_number(requested)
-        if number not in numbers:
-            raise NotFound("No such season.")
-        return number
-    offer = details.offer
-    if offer is not None and offer.label:
-        # Open the season of the episode Play would start.
-        season = int(offer.label[1:].split(":", 1)[0])
-        if season in numbers:
-            return season
-    return numbers[0] if numbers else None
+    return details.season_to_open(None if requested is None else _season_number(requested))
 
 
 @routes.get("/titles/{title_id}", name="title")
