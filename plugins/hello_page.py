@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from mediaserver.accounts.identity import Identity, get_identity
-from mediaserver.accounts.users import count_users
+from mediaserver.accounts import Identity, count_users, get_identity
 from mediaserver.hookspecs import hookimpl
 from mediaserver.http.auth import access
 from mediaserver.http.templating import render
