@@ -15,12 +15,15 @@ import pytest
 import sqlalchemy as sa
 
 from mediaserver.db.catalog_schema import images, media_files
+from mediaserver.db.schema import jobs as jobs_table
 from mediaserver.jobs import queue
+from mediaserver.jobs.model import job_from_row
 from mediaserver.keys import config_key, db_key, jobs_key, storage_key
 from mediaserver.packaging import jobs as packaging_jobs
 from mediaserver.packaging import store
 from mediaserver.packaging.jobs import PACKAGE_JOB
 from mediaserver.packaging.leftovers import cleanup_leftovers, work_root
+from mediaserver.storage.factory import create_storage
 from tests.helpers import api, csrf_from, use_session
 from tests.media_factory import make_truncated, make_video
 from tests.packaging.helpers import sign_in_with_profile
@@ -90,8 +93,6 @@ async def wait_idle(app, timeout: float = 120.0) -> list:
 
 
 async def _all_jobs(db) -> list:
-    from mediaserver.db.schema import jobs as jobs_table
-    from mediaserver.jobs.model import job_from_row
 
     async with db.read() as conn:
         return [job_from_row(r) for r in await conn.execute(sa.select(jobs_table))]
@@ -195,9 +196,7 @@ async def test_preencode_scan_packages_publishes_and_plays(pclient, clip, tmp_pa
         assert m3u8.loads(await media.text()).segments
     languages = {m.language for m in master.media if m.type == "SUBTITLES"}
     assert len(languages) == 3
-    vtt = await pclient.get(
-        f"{base}/" + subs["ger"].key.removeprefix(ladder.storage_prefix + "/")
-    )
+    vtt = await pclient.get(f"{base}/" + subs["ger"].key.removeprefix(ladder.storage_prefix + "/"))
     assert vtt.status == 200 and "Hallo <b>Welt</b>" in await vtt.text()
     resp = await pclient.get(f"{base}/manifest.mpd")
     assert resp.status == 200 and "<MPD" in await resp.text()
@@ -262,14 +261,12 @@ async def test_crash_mid_job_leaves_nothing_published_and_restart_cleans(
 
 
 async def test_leftovers_of_live_jobs_survive_startup_cleanup(db, settings):
-    from mediaserver.storage.factory import create_storage
 
     storage = create_storage(settings)
     live = await queue.enqueue(db, PACKAGE_JOB, {"media_file_id": 1})
     dead = await queue.enqueue(db, PACKAGE_JOB, {"media_file_id": 2})
     leased = await queue.lease(db, "other-process", [PACKAGE_JOB], 2, 60)
     assert {j.id for j in leased} == {live, dead}
-    from mediaserver.db.schema import jobs as jobs_table
 
     async with db.write() as conn:  # the dead one's worker stopped heartbeating long ago
         await conn.execute(
@@ -287,6 +284,7 @@ async def test_leftovers_of_live_jobs_survive_startup_cleanup(db, settings):
     assert [i.key async for i in storage.list_prefix("staging")] == [f"staging/{live}/master.m3u8"]
 
 
+@pytest.mark.slow  # encodes a 40 s 720p clip
 async def test_cancel_mid_job_stops_and_cleans(pclient, tmp_path):
     app = pclient.app
     long_clip = make_video(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from mediaserver.cli.scan import scan_command
 from mediaserver.db.catalog_schema import libraries, media_files
 from mediaserver.db.packaging_schema import ladders
 from mediaserver.db.schema import jobs
@@ -41,7 +42,6 @@ async def set_values(db, table, row_id_col, row_id: int, **values) -> None:
 
 
 async def test_cli_scan_queues_packaging(db, settings, tmp_path, clip) -> None:
-    from mediaserver.cli.scan import scan_command
 
     for name in ("Big Test (2020)", "Other Film (2019)"):
         folder = tmp_path / "movies" / name

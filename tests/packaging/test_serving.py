@@ -4,10 +4,12 @@ names, no way out of the ladder, Range, ETag, on local (sendfile) and streamed s
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
+from mediaserver.db.catalog_schema import media_files, titles
 from mediaserver.keys import db_key, storage_key
 from mediaserver.storage.local import LocalStorage
-from tests.helpers import csrf_from
+from tests.helpers import api, csrf_from, pick_profile
 from tests.packaging.helpers import (
     add_media_file,
     mark_published,
@@ -197,10 +199,6 @@ async def test_ladder_json_is_status_without_media_urls(served):
 
 async def test_kids_profile_cannot_open_an_adult_title_by_url(served):
     """A capped profile gets 404 for a file whose title is above its rating (or unrated)."""
-    import sqlalchemy as sa
-
-    from mediaserver.db.catalog_schema import media_files, titles
-    from tests.helpers import api, pick_profile
 
     client, file_id = served, served.media_file_id
     db = client.server.app[db_key]

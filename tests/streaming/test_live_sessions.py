@@ -19,6 +19,7 @@ from mediaserver.streaming.keys import live_sessions_key
 from mediaserver.streaming.segment_cache import SegmentCache
 from mediaserver.streaming.sessions import SessionManager, SessionsFull
 from tests.media.test_live_engine import make_gop_clip, packets
+from tests.media_factory import make_video
 from tests.streaming.helpers import add_probed_file, media_token
 
 
@@ -335,7 +336,6 @@ async def test_a_seek_in_a_badly_interleaved_file_does_not_stall(
     leave it), and the segments are small: the muxer holds video back until audio arrives. A play
     that starts far into it (init first, then a segment past the run-ahead) must still get its
     segment promptly, not wait for a timeout (a bug once answered 503 after 30 s)."""
-    from tests.media_factory import make_video
 
     media = tmp_path / "media"
     media.mkdir()
