@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from mediaserver.media.ladder.build import LadderCancelled, LadderError, build_ladder
+from mediaserver.media.ladder.rungs import LadderProfile
 from mediaserver.media.languages import bcp47, display_name
 from mediaserver.media.packaged.dash import MPD_NAME
 from mediaserver.media.packaged.hls import MASTER, subtitle_folders
-from mediaserver.media.packaged.renditions import SubtitleRendition
+from mediaserver.media.packaged.renditions import LadderResult, SubtitleRendition
 from mediaserver.media.posters import PosterCandidate, make_poster_candidates
 from mediaserver.media.sniff import MediaRejected
 from mediaserver.media.subtitles import (
@@ -63,7 +64,7 @@ class Plan:
     source: Path
     roots: list[str]  # sidecars are read only inside these folders
     subtitles: list[SubtitleSource]
-    profile: Any  # media.ladder.LadderProfile
+    profile: LadderProfile
     frame_rate: float | None = None
 
 
@@ -82,7 +83,7 @@ class ConvertedSubtitle:
 
 @dataclass(slots=True)
 class Output:
-    ladder: Any  # media.encode.LadderResult
+    ladder: LadderResult
     subtitles: list[ConvertedSubtitle] = field(default_factory=list)
     posters: list[PosterCandidateRecord] = field(default_factory=list)  # files relative to out
     trickplay: Trickplay | None = None  # names relative to out
@@ -112,7 +113,11 @@ def jsonable(value: Any) -> Any:
         return str(value)
 
 
-def _converted(track: SubtitleSource, result: Any, path: Path) -> ConvertedSubtitle:
+def _converted(
+    track: SubtitleSource,
+    result: SubtitleOutput | BitmapSubtitle | SubtitleError | None,
+    path: Path,
+) -> ConvertedSubtitle:
     if isinstance(result, SubtitleOutput):
         return ConvertedSubtitle(track, burn_in_only=False, cues=result.cue_count, vtt=path)
     if isinstance(result, BitmapSubtitle):
@@ -309,7 +314,7 @@ def _encode_ladder(
     subtitles: Sequence[SubtitleRendition],
     progress: Callable[[float, float | None, float | None], None],
     should_stop: Callable[[], bool],
-) -> tuple[Any, Any]:
+) -> tuple[LadderResult, LadderProfile]:
     """The ladder and the profile that made it: with the hardware encoder when one was detected,
     and once more with libx264/libx265 if the hardware fails on this source (a driver that cannot
     take this size or profile, a GPU that went away): a title never stays unplayable for it."""
