@@ -78,7 +78,7 @@ def codec_name(codec: str | None) -> str:
 # ---------------------------------------------------------------------------- the source
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AudioInfo:
     index: int
     codec: str
@@ -88,7 +88,7 @@ class AudioInfo:
     default: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceInfo:
     media_file_id: int
     container: str  # FFmpeg demuxer name, "mov,mp4,m4a,3gp,3g2,mj2"
