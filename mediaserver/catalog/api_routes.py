@@ -6,8 +6,6 @@ title details live under /api/v1/catalog/titles.
 
 from __future__ import annotations
 
-import math
-
 from aiohttp import web
 
 from mediaserver.catalog import history, mylist, rows
@@ -166,14 +164,7 @@ async def api_my_list_delete(request: web.Request) -> web.Response:
 async def api_history(request: web.Request) -> web.Response:
     """This profile's Watch History, newest first; ?before=<updated_at> pages on."""
     profile = required_profile(await request_profile(request))
-    before = None
-    if raw := request.query.get("before"):
-        try:
-            before = float(raw)
-            if not math.isfinite(before):
-                raise ValueError(raw)
-        except ValueError:
-            raise BadRequest("'before' must be a time in epoch seconds.", field="before") from None
+    before = history.parse_before(request.query.get("before"))
     found = await history.entries(request.app[db_key], profile, before=before)
     return web.json_response({"entries": [e.as_json() for e in found]})
 

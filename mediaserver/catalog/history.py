@@ -3,6 +3,7 @@ player writes). Removing an entry deletes that progress row: it leaves Continue 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ from mediaserver.catalog.browse import selected_art, visible
 from mediaserver.db.catalog_schema import episodes, media_files, titles
 from mediaserver.db.engine import Database
 from mediaserver.db.viewer_schema import watch_progress
-from mediaserver.errors import NotFound
+from mediaserver.errors import BadRequest, NotFound
 
 PAGE = 100
 
@@ -75,6 +76,19 @@ def progress_join() -> sa.FromClause:
         )
         .join(titles, titles.c.id == owner_title_id())
     )
+
+
+def parse_before(raw: str | None) -> float | None:
+    """?before=<updated_at of the last entry seen>: a finite time; 400 otherwise."""
+    if not raw:
+        return None
+    try:
+        before = float(raw)
+    except ValueError:
+        before = math.nan
+    if not math.isfinite(before):
+        raise BadRequest("'before' must be a time in epoch seconds.", field="before")
+    return before
 
 
 async def entries(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import sqlalchemy as sa
 
@@ -22,11 +23,12 @@ from mediaserver.safe_paths import stays_inside
 CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
                  ".webp": "image/webp", ".tbn": "image/jpeg"}  # fmt: skip
 TITLE_KINDS = {"poster": "poster", "backdrop": "fanart"}
+ImageSource = Literal["local", "upload", "generated"]
 
 
 @dataclass(frozen=True, slots=True)
 class ImageRef:
-    source: str  # local | upload | generated
+    source: ImageSource
     location: str
     library_paths: list[str]
     image_id: int
