@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from mediaserver.catalog import playable_file
 from mediaserver.db.catalog_schema import libraries, media_files
 from mediaserver.db.engine import Database
 from mediaserver.db.packaging_schema import ladders
@@ -75,12 +76,7 @@ async def files_needing_ladder(db: Database) -> list[int]:
         )
         .join(libraries, libraries.c.id == mf.c.library_id)
         .outerjoin(ld, ld.c.media_file_id == mf.c.id)
-        .where(
-            mf.c.status == "ok",
-            mf.c.removed_at.is_(None),
-            mf.c.extra_kind.is_(None),
-            libraries.c.policy.in_(PACKAGED_POLICIES),
-        )
+        .where(*playable_file(), libraries.c.policy.in_(PACKAGED_POLICIES))
         .order_by(mf.c.id)
     )
     async with db.read() as conn:

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from mediaserver.catalog import playable_file
 from mediaserver.db.catalog_schema import (
     episodes,
     images,
@@ -241,14 +242,7 @@ async def files_of_title(db: Database, title_id: int) -> list[int]:
     mf = media_files
     async with db.read() as conn:
         rows = await conn.execute(
-            sa.select(mf.c.id)
-            .where(
-                mf.c.title_id == title_id,
-                mf.c.extra_kind.is_(None),
-                mf.c.removed_at.is_(None),
-                mf.c.status == "ok",
-            )
-            .order_by(mf.c.id)
+            sa.select(mf.c.id).where(mf.c.title_id == title_id, *playable_file()).order_by(mf.c.id)
         )
         return [r.id for r in rows]
 
