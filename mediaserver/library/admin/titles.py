@@ -7,18 +7,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from mediaserver import catalog
-from mediaserver.accounts import CSRF_HEADER
-from mediaserver.errors import BadRequest, DomainError, NotFound
+from mediaserver.errors import DomainError, NotFound
 from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path, read_input
 from mediaserver.http.templating import render
 from mediaserver.keys import db_key, storage_key
 from mediaserver.library import titles_admin as ta
 from mediaserver.library.libraries import list_libraries
-from mediaserver.library.posters import MAX_BYTES, save_poster, selected_poster
+from mediaserver.library.poster_form import read_poster
+from mediaserver.library.posters import save_poster, selected_poster
 
 routes = web.RouteTableDef()
 
@@ -101,39 +101,13 @@ async def title_update(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/admin/titles/{title_id}?done=saved")
 
 
-async def _poster_bytes(request: web.Request) -> bytes:
-    """The 'poster' file of a multipart form, at most MAX_BYTES.
-
-    With the CSRF token in a header (HTMX, API) the body is streamed here with our own limit;
-    a plain form was already read by the CSRF check, bounded by server.max_body_bytes.
-    """
-    if request.headers.get(CSRF_HEADER) or request.headers.get("Authorization"):
-        if not request.content_type.startswith("multipart/"):
-            raise BadRequest("Send the poster as multipart/form-data.", field="poster")
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
-            if isinstance(part, BodyPartReader) and part.name == "poster":
-                data = bytearray()
-                while chunk := await part.read_chunk(64 * 1024):
-                    data += chunk
-                    if len(data) > MAX_BYTES:
-                        raise BadRequest("The poster is larger than 10 MB.", field="poster")
-                return bytes(data)
-        raise BadRequest("Choose an image file.", field="poster")
-    form = await request.post()
-    field = form.get("poster")
-    if field is None or isinstance(field, str):
-        raise BadRequest("Choose an image file.", field="poster")
-    return field.file.read(MAX_BYTES + 1)
-
-
 @routes.post("/admin/titles/{title_id}/poster", name="admin_title_poster")
 @access("admin")
 async def title_poster(request: web.Request) -> web.StreamResponse:
     title_id = int_path(request, "title_id")
     await ta.get_title(request.app[db_key], title_id)  # 404 before reading a body
     try:
-        data = await _poster_bytes(request)
+        data = await read_poster(request)
         await save_poster(request.app[db_key], request.app[storage_key], title_id, data)
     except DomainError as exc:
         return await _edit_page(request, title_id, error=exc.detail, status=exc.status)

@@ -7,10 +7,6 @@ memory stays flat whatever the file size.
 
 from __future__ import annotations
 
-import email.utils
-import logging
-from collections.abc import Awaitable, Callable
-
 from aiohttp import web
 
 from mediaserver.accounts import current_user_id
@@ -22,83 +18,21 @@ from mediaserver.library.api_models import UploadListOut, UploadOut
 from mediaserver.library.uploads import files as uf
 from mediaserver.library.uploads import tus as uploads
 from mediaserver.library.uploads.context import BASE, finisher, limits_of
-from mediaserver.library.uploads.store import (
-    RECEIVING,
-    Upload,
-    UploadError,
-    find_upload,
-    recent_uploads,
+from mediaserver.library.uploads.store import Upload, UploadError, find_upload, recent_uploads
+from mediaserver.library.uploads.tus_http import (
+    OFFSET_TYPE,
+    TUS_EXTENSIONS,
+    TUS_VERSION,
+    base_headers,
+    int_header,
+    tus,
+    tus_problem,
+    upload_headers,
 )
-from mediaserver.storage.base import StorageFull
-
-log = logging.getLogger(__name__)
 
 routes = web.RouteTableDef()
 
-TUS_VERSION = "1.0.0"
-TUS_EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
-OFFSET_TYPE = "application/offset+octet-stream"
 ONE = BASE + "/{token:[A-Za-z0-9_-]{20,64}}"
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def _http_date(ts: float) -> str:
-    return email.utils.formatdate(ts, usegmt=True)  # RFC 7231 IMF-fixdate
-
-
-def _base_headers() -> dict[str, str]:
-    return {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store"}
-
-
-def _problem(request: web.Request, status: int, detail: str) -> web.Response:
-    headers = _base_headers()
-    if status == 412:
-        headers["Tus-Version"] = TUS_VERSION
-    response = problem_response(request, status, detail, headers=headers)
-    if request.can_read_body and not request.content.is_eof():
-        response.force_close()  # don't linger reading a body we refused
-    return response
-
-
-def tus(handler: Handler) -> Handler:
-    """Check Tus-Resumable and answer errors with the tus headers."""
-
-    async def wrapped(request: web.Request) -> web.StreamResponse:
-        version = request.headers.get("Tus-Resumable")
-        if version != TUS_VERSION:
-            return _problem(request, 412, f"This server speaks tus {TUS_VERSION} only.")
-        try:
-            return await handler(request)
-        except UploadError as exc:
-            return _problem(request, exc.status, exc.detail)
-        except StorageFull:
-            return _problem(request, 507, "The server's upload disk is full; try again later.")
-
-    wrapped.__name__ = handler.__name__
-    wrapped.__doc__ = handler.__doc__
-    return wrapped
-
-
-def _int_header(request: web.Request, name: str) -> int | None:
-    raw = request.headers.get(name)
-    if raw is None:
-        return None
-    raw = raw.strip()
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19):
-        raise UploadError(400, f"{name} must be a non-negative whole number.")
-    return int(raw)
-
-
-def _upload_headers(upload: Upload) -> dict[str, str]:
-    headers = _base_headers() | {"Upload-Offset": str(upload.offset)}
-    if upload.length is None:
-        headers["Upload-Defer-Length"] = "1"
-    else:
-        headers["Upload-Length"] = str(upload.length)
-    if upload.status == RECEIVING:
-        headers["Upload-Expires"] = _http_date(upload.expires_at)
-    return headers
 
 
 async def _append(request: web.Request, upload: Upload, offset: int) -> Upload:
@@ -110,7 +44,7 @@ async def _append(request: web.Request, upload: Upload, offset: int) -> Upload:
         body=request.content.iter_any(),  # chunks as they arrive: no joining copies
         content_length=request.content_length,
         checksum=request.headers.get("Upload-Checksum"),
-        upload_length=_int_header(request, "Upload-Length"),
+        upload_length=int_header(request, "Upload-Length"),
         finish=finisher(request.app),
     )
 
@@ -146,7 +80,7 @@ async def tus_create(request: web.Request) -> web.Response:
     Send Upload-Length (or Upload-Defer-Length: 1) and Upload-Metadata with the filename and
     the library_id it goes to.
     """
-    length = _int_header(request, "Upload-Length")
+    length = int_header(request, "Upload-Length")
     deferred = request.headers.get("Upload-Defer-Length")
     if deferred is not None and (deferred.strip() != "1" or length is not None):
         raise UploadError(400, "Send either Upload-Length or 'Upload-Defer-Length: 1'.")
@@ -171,10 +105,10 @@ async def tus_create(request: web.Request) -> web.Response:
         try:
             upload = await _append(request, upload, 0)
         except UploadError as exc:
-            response = _problem(request, exc.status, exc.detail)
+            response = tus_problem(request, exc.status, exc.detail)
             response.headers["Location"] = location  # the upload exists; say where
             return response
-    headers = _upload_headers(upload) | {"Location": location}
+    headers = upload_headers(upload) | {"Location": location}
     return web.Response(status=201, headers=headers)
 
 
@@ -187,7 +121,7 @@ async def tus_head(request: web.Request) -> web.Response:
     db = request.app[db_key]
     upload = await find_upload(db, request.match_info["token"], current_user_id(request))
     upload = await uploads.current(db, limits_of(request.app), upload)
-    headers = _upload_headers(upload)
+    headers = upload_headers(upload)
     if upload.metadata:
         headers["Upload-Metadata"] = uf.encode_metadata(upload.metadata)
     return web.Response(status=200, headers=headers)
@@ -201,13 +135,13 @@ async def tus_patch(request: web.Request) -> web.Response:
     """tus append: bytes from Upload-Offset on; the last ones queue the finishing job."""
     if request.content_type != OFFSET_TYPE:
         raise UploadError(415, f"PATCH bodies must be sent as {OFFSET_TYPE}.")
-    offset = _int_header(request, "Upload-Offset")
+    offset = int_header(request, "Upload-Offset")
     if offset is None:
         raise UploadError(400, "Upload-Offset is required.")
     db = request.app[db_key]
     upload = await find_upload(db, request.match_info["token"], current_user_id(request))
     upload = await _append(request, upload, offset)
-    return web.Response(status=204, headers=_upload_headers(upload))
+    return web.Response(status=204, headers=upload_headers(upload))
 
 
 @routes.delete(ONE, name="api_upload_delete")
@@ -219,7 +153,7 @@ async def tus_delete(request: web.Request) -> web.Response:
     db = request.app[db_key]
     upload = await find_upload(db, request.match_info["token"], current_user_id(request))
     await uploads.terminate(db, limits_of(request.app), upload)
-    return web.Response(status=204, headers=_base_headers())
+    return web.Response(status=204, headers=base_headers())
 
 
 # -- status, for the admin page and scripts ---------------------------------------------------
