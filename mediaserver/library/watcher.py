@@ -22,7 +22,7 @@ from watchfiles import awatch
 
 from mediaserver.config import Settings
 from mediaserver.db.engine import Database
-from mediaserver.jobs.runner import JobRunner
+from mediaserver.jobs import JobRunner
 from mediaserver.library.jobs import SCAN_JOB, scan_payload
 from mediaserver.library.libraries import Library, list_libraries, upload_folder
 from mediaserver.safe_paths import root_of
