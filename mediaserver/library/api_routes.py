@@ -164,7 +164,7 @@ async def api_titles(request: web.Request) -> web.Response:
     """Visible titles, filtered by library and kind; `q` searches title, description and cast."""
     wanted = query_filters(request.query)
     found = await ta.list_titles(request.app[db_key], wanted.q, wanted.library_id, wanted.kind)
-    return web.json_response({"titles": found})
+    return web.json_response({"titles": [asdict(t) for t in found]})
 
 
 @routes.get("/api/v1/titles/{title_id}", name="api_title")
@@ -172,7 +172,8 @@ async def api_titles(request: web.Request) -> web.Response:
 @api(response=AdminTitleOut)
 async def api_title(request: web.Request) -> web.Response:
     """One title, removed or not, with its locked fields and genres."""
-    return web.json_response(await ta.get_title(request.app[db_key], int_path(request, "title_id")))
+    title = await ta.get_title(request.app[db_key], int_path(request, "title_id"))
+    return web.json_response(asdict(title))
 
 
 @routes.patch("/api/v1/titles/{title_id}", name="api_title_update")
@@ -184,7 +185,7 @@ async def api_title_update(request: web.Request) -> web.Response:
     changes = ta.parse_edit(await read_input(request))
     await ta.get_title(request.app[db_key], title_id)
     title = await ta.update_title(request.app[db_key], title_id, changes)
-    return web.json_response(title)
+    return web.json_response(asdict(title))
 
 
 @routes.get("/api/v1/titles/{title_id}/files", name="api_title_files")

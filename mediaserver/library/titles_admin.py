@@ -95,22 +95,45 @@ async def _genres_of(conn: Any, ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
-def _title_dict(row: Any, genre_names: list[str]) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class AdminTitle:
+    """A title as admins see and edit it (removed ones too), with its genres."""
+
+    id: int
+    library_id: int
+    kind: TitleKind
+    title: str
+    sort_title: str
+    original_title: str | None
+    year: int | None
+    description: str
+    tagline: str | None
+    maturity_rating: str | None
+    community_rating: float | None
+    runtime_seconds: float | None
+    provider_ids: dict[str, str]
+    locked_fields: list[str]
+    added_at: float
+    updated_at: float
+    removed_at: float | None
+    genres: list[str]
+
+
+def _title_of(row: Any, genre_names: list[str]) -> AdminTitle:
     data = dict(row._mapping)
     data["locked_fields"] = list(data["locked_fields"] or [])
     data["provider_ids"] = dict(data["provider_ids"] or {})
-    data["genres"] = genre_names
-    return data
+    return AdminTitle(**data, genres=genre_names)
 
 
-async def get_title(db: Database, title_id: int) -> dict[str, Any]:
+async def get_title(db: Database, title_id: int) -> AdminTitle:
     async with db.read() as conn:
         stmt = sa.select(*_TITLE_COLUMNS).where(titles.c.id == title_id)
         row = (await conn.execute(stmt)).first()
         if row is None:
             raise NotFound("No such title.")
         names = await _genres_of(conn, [title_id])
-    return _title_dict(row, names[title_id])
+    return _title_of(row, names[title_id])
 
 
 async def list_titles(
@@ -119,7 +142,7 @@ async def list_titles(
     library_id: int | None = None,
     kind: str | None = None,
     limit: int = LIST_LIMIT,
-) -> list[dict[str, Any]]:
+) -> list[AdminTitle]:
     """Visible titles (not removed), filtered; a query searches title, description and cast."""
     if kind is not None and kind not in TITLE_KINDS:
         raise BadRequest(f"kind must be one of: {', '.join(TITLE_KINDS)}.", field="kind")
@@ -149,7 +172,7 @@ async def list_titles(
                 )
             ).all()
         names = await _genres_of(conn, [r.id for r in rows])
-    return [_title_dict(r, names[r.id]) for r in rows]
+    return [_title_of(r, names[r.id]) for r in rows]
 
 
 def parse_edit(data: dict[str, Any]) -> dict[str, Any]:
@@ -210,7 +233,7 @@ def _genre_list(value: Any) -> list[str]:
     return names
 
 
-async def update_title(db: Database, title_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+async def update_title(db: Database, title_id: int, changes: dict[str, Any]) -> AdminTitle:
     """Apply checked edits; every edited field is locked so scans never overwrite it."""
     async with db.write() as conn:
         row = (
@@ -231,6 +254,15 @@ async def update_title(db: Database, title_id: int, changes: dict[str, Any]) -> 
             await TagCache().set_genres(conn, title_id, changes["genres"])
         await reindex_titles(conn, [title_id])
     return await get_title(db, title_id)
+
+
+async def edit_from_form(db: Database, title_id: int, fields: dict[str, Any]) -> None:
+    """Save the edit form: only what the admin changed is saved (and locked); untouched fields
+    keep following the scans."""
+    title = await get_title(db, title_id)
+    changes = {k: v for k, v in parse_edit(fields).items() if v != getattr(title, k)}
+    if changes:
+        await update_title(db, title_id, changes)
 
 
 async def title_files(db: Database, title_id: int) -> list[dict[str, Any]]:

@@ -88,11 +88,7 @@ async def title_update(request: web.Request) -> web.StreamResponse:
     data = await read_input(request)
     fields = {k: data.get(k, "") for k in ta.EDITABLE}
     try:
-        title = await ta.get_title(request.app[db_key], title_id)
-        # Only what the admin changed is saved (and locked); untouched fields follow the scans.
-        changes = {k: v for k, v in ta.parse_edit(fields).items() if v != title.get(k)}
-        if changes:
-            await ta.update_title(request.app[db_key], title_id, changes)
+        await ta.edit_from_form(request.app[db_key], title_id, fields)
     except DomainError as exc:
         values = fields | {"genres": [g for g in str(fields["genres"]).split(",") if g.strip()]}
         return await _edit_page(
