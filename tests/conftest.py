@@ -1,7 +1,8 @@
 """Shared fixtures: settings in a temp folder, a migrated database on every backend, the app.
 
 Every test that uses `db`, `settings`, `app` or `client` runs on SQLite, and again on
-PostgreSQL when MEDIASERVER_TEST_POSTGRES_URL is set (CI sets it).
+PostgreSQL when MEDIASERVER_TEST_POSTGRES_URL is set (CI sets it). The markers `browser`, `postgres`
+and `slow` slice the suite (README, "Running part of the suite").
 """
 
 from __future__ import annotations
@@ -23,6 +24,21 @@ from mediaserver.db.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("MEDIASERVER_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
+
+
+BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark what can be told from where a test lives and how it is parametrized: everything under
+    tests/browser is `browser`, every test run on the postgres backend is `postgres`. `slow` is
+    marked by hand on the tests themselves."""
+    for item in items:
+        if item.path.is_relative_to(BROWSER_TESTS):
+            item.add_marker(pytest.mark.browser)
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("backend") == "postgres":
+            item.add_marker(pytest.mark.postgres)
 
 
 @pytest.fixture(params=BACKENDS)

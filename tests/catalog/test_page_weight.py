@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.catalog.conftest import Browse
 
 LIMIT = 100 * 1024
@@ -18,6 +20,7 @@ async def page_weight(browse: Browse, path: str) -> int:
     return total
 
 
+@pytest.mark.slow  # renders every browse page of a full library
 async def test_pages_stay_under_100_kb(browse: Browse) -> None:
     b = browse
     first = None

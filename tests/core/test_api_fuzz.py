@@ -82,6 +82,7 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
         loop.close()
 
 
+@pytest.mark.slow  # generates requests for every operation
 def test_api_answers_every_generated_request_without_a_server_error(
     live_api: tuple[str, str],
 ) -> None:

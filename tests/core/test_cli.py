@@ -44,6 +44,7 @@ def test_help_lists_subcommands() -> None:
         assert command in out
 
 
+@pytest.mark.slow  # a dozen CLI runs, each a fresh interpreter
 def test_user_lifecycle(tmp_path: Path, cli_db: str) -> None:
     result = run(
         "user",
@@ -141,8 +142,8 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
         if proc.poll() is not None:
             raise AssertionError(f"server exited early: {proc.stderr.read()}")
         try:
-            urllib.request.urlopen(url, timeout=1)
-            return
+            with urllib.request.urlopen(url, timeout=1):
+                return
         except OSError:
             time.sleep(0.2)
     raise AssertionError("server did not start")
@@ -179,3 +180,4 @@ def test_serve_starts_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+        proc.communicate()  # reaps it and closes the pipes (left open they are a ResourceWarning)

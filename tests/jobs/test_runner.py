@@ -369,6 +369,7 @@ async def test_two_runners_never_run_the_same_job_twice(
     assert {j.attempts for j in await queue.list_jobs(db, limit=100)} == {1}
 
 
+@pytest.mark.slow  # many writers, seconds of contention
 async def test_many_concurrent_writers_never_see_database_is_locked(
     db: Database, backend: str
 ) -> None:

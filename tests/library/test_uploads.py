@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import io
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -83,8 +84,10 @@ def _tus(client: TestClient, key: str) -> tus_client.TusClient:
 
 def _uploader(tc: tus_client.TusClient, path: Path, library_id: int, name: str, **kw):
     # With url=..., tuspy asks HEAD at once: call it in a thread then (the server needs the loop).
+    # The bytes go in as a stream: given file_path, tuspy opens the file for every size check and
+    # chunk and never closes it (a ResourceWarning each time). Test files are small.
     return tc.uploader(
-        file_path=str(path),
+        file_stream=io.BytesIO(path.read_bytes()),
         metadata={"filename": name, "filetype": "video/mp4", "library_id": str(library_id)},
         retries=0,
         **kw,

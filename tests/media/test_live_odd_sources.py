@@ -86,6 +86,7 @@ def test_a_session_started_mid_ts_begins_exactly_at_its_segment(tmp_path: Path) 
         assert len(got["video"]) == 2 * FPS
 
 
+@pytest.mark.slow  # encodes both halves of a glued recording
 def test_a_timestamp_jump_is_an_error_or_a_segment_never_a_crash(tmp_path: Path) -> None:
     """A fragment spanning a ten-minute jump holds thousands of audio samples; its moof outgrew
     the muxer's buffer and came out malformed, an OSError that escaped as a crash."""

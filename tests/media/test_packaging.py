@@ -25,6 +25,10 @@ from tests.media.ladder_checks import (
 )
 from tests.media_factory import make_video
 
+# Slow: the module's fixture encodes a full 480p ladder with two audio tracks, and every segment
+# is decoded.
+pytestmark = pytest.mark.slow
+
 SECONDS = 9.0
 FPS = 30
 VTT = "WEBVTT\n\n00:00:00.500 --> 00:00:02.000\nHello\n"
