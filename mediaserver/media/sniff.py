@@ -1,6 +1,6 @@
 """Decide whether a file may be handed to FFmpeg at all, and open it safely when it may.
 
-SECURITY class 3 (hostile media files). A "video" can be an HLS or concat playlist that makes the
+Hostile media files (docs/security.md). A "video" can be an HLS or concat playlist that makes the
 demuxer read other files or URLs, an image that image2 happily opens, a text file, a zero-byte or
 truncated file, or a pixel bomb. So, before FFmpeg sees a byte:
 

@@ -3,11 +3,11 @@
 Embedded streams (subrip, ass/ssa, mov_text, webvtt) are demuxed and decoded with PyAV through
 `sniff.open_media`; FFmpeg's decoders hand every cue over as an ASS "Dialogue" line. Side files
 (srt, ass, ssa, vtt, smi, microdvd) are read by pysubs2, which also yields ASS-marked-up events.
-Both paths meet in `webvtt.render_cue_text`, which treats cue text as TEXT (SECURITY class 6):
-only <i>/<b>/<u> survive as markup, ASS override tags and drawings are dropped, anything else that
-looks like markup is dropped or escaped (`<script>` comes out as `&lt;script&gt;`). Cues are sorted
-by start (overlaps are kept: WebVTT allows them), clamped at 0, exact duplicates and empty cues
-dropped; a cue without a duration lasts until the next one (5 s at most).
+Both paths meet in `webvtt.render_cue_text`, which treats cue text as TEXT (docs/security.md, stored
+XSS): only <i>/<b>/<u> survive as markup, ASS override tags and drawings are dropped, anything else
+that looks like markup is dropped or escaped (`<script>` comes out as `&lt;script&gt;`). Cues are
+sorted by start (overlaps are kept: WebVTT allows them), clamped at 0, exact duplicates and empty
+cues dropped; a cue without a duration lasts until the next one (5 s at most).
 
 Every output file starts with
 

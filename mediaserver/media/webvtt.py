@@ -1,12 +1,12 @@
 """Cue text made safe, and WebVTT files written: shared by subtitles and trickplay.
 
 `render_cue_text` turns ASS-marked-up cue text (what FFmpeg's subtitle decoders and pysubs2 both
-produce) into WebVTT cue text that is TEXT (SECURITY class 6): ASS override blocks are read only for
-italic/bold/underline and then dropped; drawing commands (\\p1) are dropped; HTML-ish tags other
-than <i>/<b>/<u> are dropped when they are known formatting (<font>, <c.yellow>, <v Bob>, <span>)
-and escaped otherwise (`<script>` comes out as `&lt;script&gt;`); entities are decoded once and
-`&`, `<`, `>` escaped, so `-->` can never end a cue early; control characters go; each line opens
-and closes its own tags, so nothing leaks into the next line or cue; no blank lines.
+produce) into WebVTT cue text that is TEXT (docs/security.md, stored XSS): ASS override blocks are
+read only for italic/bold/underline and then dropped; drawing commands (\\p1) are dropped; HTML-ish
+tags other than <i>/<b>/<u> are dropped when they are known formatting (<font>, <c.yellow>, <v Bob>,
+<span>) and escaped otherwise (`<script>` comes out as `&lt;script&gt;`); entities are decoded once
+and `&`, `<`, `>` escaped, so `-->` can never end a cue early; control characters go; each line
+opens and closes its own tags, so nothing leaks into the next line or cue; no blank lines.
 """
 
 from __future__ import annotations

@@ -206,7 +206,7 @@ def decide(
 
 LIVE_MODES: tuple[LiveMode, ...] = ("remux", "transcode")
 # The variant segment of a live URL: the audio stream index ("an": the file has no audio), and
-# optionally "-s<subtitle stream index>" to burn in. S2's routes parse it with this pattern.
+# optionally "-s<subtitle stream index>" to burn in. Live URLs must match it, or the router 404s.
 LIVE_VARIANT_PATTERN = r"a(?:n|0|[1-9][0-9]{0,3})(?:-s(?:0|[1-9][0-9]{0,3}))?"
 _LIVE_VARIANT = re.compile(r"a(?P<audio>n|0|[1-9][0-9]{0,3})(?:-s(?P<burn>0|[1-9][0-9]{0,3}))?")
 

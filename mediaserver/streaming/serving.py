@@ -1,10 +1,10 @@
 """HTTP answers for media bytes: Range, ETag and conditional GET, gzip and cache policy.
 
-Range policy (issue 5): one range per request -- "a-b", open-ended "a-" or suffix "-n". A request
+Range policy: one range per request -- "a-b", open-ended "a-" or suffix "-n". A request
 for several ranges, a malformed header or a range outside the file is answered 416 with
 `Content-Range: bytes */<size>`. Players only ever ask for one range, and refusing multi-range
-closes the many-ranges amplification (SECURITY class 9); aiohttp's own FileResponse answers the
-same, so S3-backed, generated and local answers all behave alike.
+closes the many-ranges amplification (docs/security.md, resource exhaustion); aiohttp's own
+FileResponse answers the same, so S3-backed, generated and local answers all behave alike.
 
 Local files go out with sendfile() straight from the event loop (`send_file`): the kernel copies
 the bytes, no thread pool hop per request.

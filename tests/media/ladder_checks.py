@@ -1,8 +1,8 @@
 """Check a packaged ladder the way players do: parse every playlist with `m3u8`, the MPD with
 `mpegdash`, decode every segment (init + segment) with PyAV, compare with the playlists.
 
-These read our own output, so opening it with PyAV directly is fine (SECURITY class 3 is about
-user media, which always goes through sniff.open_media).
+These read our own output, so opening it with PyAV directly is fine: the hostile media files rule
+(docs/security.md) is about user media, which always goes through sniff.open_media.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ extradata with the SET_COLOR/SET_CONTR commands of each packet; DVB (CLUTs) gets
 grey ramp. Each rect becomes a `pal8` frame, converted to RGBA by swscale and laid over the
 (upright, full-size) picture with FFmpeg's `overlay` filter; the filter graph is rebuilt only when
 the shown cue or the picture size changes. Filter names and arguments are constants or integers
-computed here (SECURITY class 1).
+computed here (docs/security.md, encoder option injection).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A chain of FFmpeg video filters for frames pushed one at a time (buffer -> steps -> sink).
 
 Filter names and arguments are constants chosen by our code, never text from a request or a
-file (SECURITY class 1).
+file (docs/security.md, encoder option injection).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ timestamps (25i becomes 25p), so timing, keyframe placement and segment boundari
 The filter sees one frame ahead (it needs the next field), so frames come out one call late and
 `flush()` returns the last one. Until the first interlaced frame arrives nothing is filtered and
 there is no delay: progressive sources cost nothing. Filter names and arguments are constants
-(SECURITY class 1).
+(docs/security.md, encoder option injection).
 """
 
 from __future__ import annotations

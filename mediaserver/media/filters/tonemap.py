@@ -11,7 +11,8 @@ grey, washed-out picture. PyAV's FFmpeg has no zscale or libplacebo, so the mapp
 A frame goes YUV -> 16-bit RGB (swscale, BT.2020 matrix) -> lut3d (tetrahedral) -> 8-bit YUV
 4:2:0 (BT.709 matrix, limited range), after which it is an ordinary SDR frame for every rung.
 The LUT is indexed in the coded (perceptually even) domain, so 33 points a side are plenty.
-Filter names, options and the LUT's path are ours, never a request's (SECURITY class 1).
+Filter names, options and the LUT's path are ours, never a request's (docs/security.md, encoder
+option injection).
 """
 
 from __future__ import annotations

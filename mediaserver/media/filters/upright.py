@@ -2,7 +2,7 @@
 
 Phones store portrait video as landscape pictures plus a display matrix (or an old "rotate" tag);
 players turn them when showing them, but an encoded ladder has no such metadata, so the pixels are
-turned here. Filter names and arguments are constants (SECURITY class 1).
+turned here. Filter names and arguments are constants (docs/security.md, encoder option injection).
 """
 
 from __future__ import annotations

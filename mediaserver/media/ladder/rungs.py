@@ -1,8 +1,9 @@
 """The adaptive-bitrate ladder: rung definitions, the encoding profile, the rungs a source gets.
 
 Everything that reaches an encoder comes from here, built from typed settings and from numbers the
-probe measured (sizes, rates): never from a request, a file name or a metadata string (SECURITY
-class 1). `LadderProfile` validates every value against a whitelist when it is built.
+probe measured (sizes, rates): never from a request, a file name or a metadata string
+(docs/security.md, encoder option injection). `LadderProfile` validates every value against a
+whitelist when it is built.
 
 Bitrates follow Apple's HLS authoring specification (H.264 at 30 fps: 1080p ~6 Mb/s, 720p ~3 Mb/s,
 480p ~1.2 Mb/s, 360p ~0.7 Mb/s; HEVC about 30-40% less). Rates are capped VBR: maxrate 1.5x and a

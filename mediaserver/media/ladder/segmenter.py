@@ -8,7 +8,8 @@ Because every rung gets the same frames with keyframes forced at the same instan
 cut at the same instants. The muxer's own playlist is discarded: hls.py writes ours from the
 segments as they are on disk (bmff.py reads them).
 
-Every option below is a constant or a number computed on the server (SECURITY class 1).
+Every option below is a constant or a number computed on the server (docs/security.md, encoder
+option injection).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ goes in, so a segment is whole as soon as its last frame is encoded. A keyframe 
 every segment start and nowhere else (scenecut off). The first segment of every run comes from
 a faster preset whose SPS/PPS are byte for byte the main encoder's (time to first frame): the
 init segment holds one set, and every segment starts with an IDR, so the switch is seamless.
-Every option here is a constant or a number computed on the server (SECURITY class 1).
+Every option here is a constant or a number computed on the server (docs/security.md, encoder
+option injection).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ that groups fragments into segments by time. Timestamps are absolute: `frag_disc
 first fragment's `tfdt` the first packet's own decode time instead of 0, so a session restarted at
 segment n writes exactly the bytes-with-times a session running from the start would have.
 
-Every muxer option here is a constant (SECURITY class 1).
+Every muxer option here is a constant (docs/security.md, encoder option injection).
 """
 
 from __future__ import annotations
