@@ -66,7 +66,3 @@ def create_plugin_manager(settings: Settings) -> pluggy.PluginManager:
         ) from exc
     _load_folder(pm, settings.plugins_folder, disabled)
     return pm
-
-
-def plugin_names(pm: pluggy.PluginManager) -> list[str]:
-    return sorted(name for name, plugin in pm.list_name_plugin() if plugin is not None)

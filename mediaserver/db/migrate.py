@@ -7,7 +7,6 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from mediaserver.db.engine import Database
@@ -40,7 +39,3 @@ async def upgrade(db: Database) -> tuple[str | None, str | None]:
     async with db.engine.connect() as conn:
         after = await conn.run_sync(_current)
     return before, after
-
-
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()

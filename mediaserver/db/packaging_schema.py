@@ -10,8 +10,6 @@ import sqlalchemy as sa
 
 from mediaserver.db.metadata import metadata
 
-LADDER_STATUSES = ("queued", "running", "ready", "failed")
-
 ladders = sa.Table(
     "ladders",
     metadata,

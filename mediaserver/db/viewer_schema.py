@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from mediaserver.db.metadata import metadata
 
 MARKER_KINDS = ("intro", "credits")
-MARKER_SOURCES = ("chapter", "admin")
 
 my_list = sa.Table(
     "my_list",

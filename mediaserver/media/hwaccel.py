@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any
 
 import av
 import av.codec.hwaccel
@@ -27,11 +27,9 @@ import av.logging
 
 log = logging.getLogger(__name__)
 
-Hwaccel = Literal["auto", "none", "nvenc", "qsv", "vaapi"]
 CHOICES: tuple[str, ...] = ("auto", "none", "nvenc", "qsv", "vaapi")
 KINDS: tuple[str, ...] = ("nvenc", "qsv", "vaapi")  # the order "auto" tries them in
 H264_ENCODERS = {"nvenc": "h264_nvenc", "qsv": "h264_qsv", "vaapi": "h264_vaapi"}
-HEVC_ENCODERS = {"nvenc": "hevc_nvenc", "qsv": "hevc_qsv", "vaapi": "hevc_vaapi"}
 SOFTWARE = {"h264": "libx264", "hevc": "libx265"}
 # Software frames each encoder accepts directly (VA-API needs hardware surfaces, see _probe).
 PIXEL_FORMATS = {"nvenc": "yuv420p", "qsv": "nv12", "vaapi": "nv12"}
@@ -56,13 +54,6 @@ class HwaccelStatus:
     def hardware(self) -> str | None:
         """The hardware kind in use ("nvenc", "qsv", "vaapi"), or None for software."""
         return next((k for k, name in H264_ENCODERS.items() if name == self.active_encoder), None)
-
-    def encoder_for(self, codec: str = "h264") -> str:
-        """The encoder name for `codec` ("h264" or "hevc"): the hardware one when in use."""
-        kind = self.hardware
-        if kind is not None:
-            return (HEVC_ENCODERS if codec == "hevc" else H264_ENCODERS)[kind]
-        return SOFTWARE.get(codec, SOFTWARE["h264"])
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self) | {"hardware": self.hardware}

@@ -13,6 +13,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
+
+from mediaserver.db.migrate import alembic_config
 
 
 def run(*args: str, data_dir: Path, stdin: str = "", env: dict | None = None, db_url: str = ""):
@@ -92,10 +95,13 @@ def test_user_lifecycle(tmp_path: Path, cli_db: str) -> None:
     assert result.returncode == 1 and "only enabled admin" in result.stderr
 
 
+def head_revision() -> str | None:
+    """The newest migration's revision id."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
 def test_migrate_reports_revision(tmp_path: Path, cli_db: str) -> None:
     result = run("migrate", data_dir=tmp_path, db_url=cli_db)
-    from mediaserver.db.migrate import head_revision
-
     assert result.returncode == 0 and f"database at revision {head_revision()}" in result.stdout
     again = run("migrate", data_dir=tmp_path, db_url=cli_db)
     assert again.stdout.strip() == f"database at revision {head_revision()}"  # nothing to do

@@ -18,6 +18,16 @@ from mediaserver.packaging.hwaccel import HwaccelState, run_detection
 from mediaserver.packaging.work import Plan, package_into
 from tests.media_factory import make_video
 
+HEVC_ENCODERS = {"nvenc": "hevc_nvenc", "qsv": "hevc_qsv", "vaapi": "hevc_vaapi"}
+
+
+def encoder_for(status: HwaccelStatus, codec: str = "h264") -> str:
+    """The encoder name for `codec` ("h264" or "hevc"): the hardware one when in use."""
+    kind = status.hardware
+    if kind is not None:
+        return (HEVC_ENCODERS if codec == "hevc" else hwaccel.H264_ENCODERS)[kind]
+    return hwaccel.SOFTWARE.get(codec, hwaccel.SOFTWARE["h264"])
+
 
 def test_auto_on_a_machine_without_gpu_uses_libx264_with_a_reason():
     started = time.monotonic()
@@ -29,7 +39,7 @@ def test_auto_on_a_machine_without_gpu_uses_libx264_with_a_reason():
     assert set(status.failures) == {"nvenc", "qsv", "vaapi"}
     assert all(status.failures.values())  # every candidate says why
     assert "using libx264" in status.reason
-    assert status.encoder_for("hevc") == "libx265"
+    assert encoder_for(status, "hevc") == "libx265"
 
 
 def test_nvenc_requested_without_gpu_falls_back_with_a_clear_message():
@@ -70,7 +80,7 @@ def test_decision_from_probes(requested, works, encoder):
     assert status.active_encoder == encoder
     assert status.available == [k for k in ("nvenc", "qsv", "vaapi") if k in works]
     if encoder != "libx264":
-        assert status.encoder_for("hevc") == encoder.replace("h264", "hevc")
+        assert encoder_for(status, "hevc") == encoder.replace("h264", "hevc")
 
 
 def test_a_hanging_driver_costs_the_timeout_not_the_server(monkeypatch):

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pluggy
 import pytest
 from aiohttp.test_utils import TestClient
 from yarl import URL
@@ -23,11 +24,18 @@ from yarl import URL
 from mediaserver.jobs import queue
 from mediaserver.jobs.model import FINISHED, SUCCEEDED
 from mediaserver.keys import db_key, plugins_key
-from mediaserver.plugins import ENTRY_POINT_GROUP, PluginError, plugin_names
+from mediaserver.plugins import ENTRY_POINT_GROUP, PluginError
 from tests.helpers import pick_profile, setup_admin
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "plugins"
 PAGE = "/plugins/hello"
+
+
+def plugin_names(pm: pluggy.PluginManager) -> list[str]:
+    """The registered plugins' names (blocked ones are registered as None)."""
+    return sorted(name for name, plugin in pm.list_name_plugin() if plugin is not None)
+
+
 NAV_LINK = re.compile(r'<a href="/plugins/hello"[^>]*>Hello</a>')
 EP_MODULE = "mediaserver_hello_example"
 

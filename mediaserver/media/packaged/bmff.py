@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-CONTAINERS = frozenset({b"moov", b"trak", b"mdia", b"minf", b"stbl", b"mvex", b"moof", b"traf"})
 NON_SYNC = 0x0001_0000  # sample_is_non_sync_sample in ISO BMFF sample flags
 
 
