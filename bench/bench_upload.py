@@ -97,21 +97,9 @@ def media_header() -> bytes:
     return buf.getvalue()
 
 
-# `mediaserver serve`, with the upload routes and their cleanup_ctx wired in if app.py does not
-# list them yet (a no-op once it does).
+# `mediaserver serve`, optionally under cProfile.
 LAUNCHER = """
 import sys
-from mediaserver import app as app_module
-from mediaserver.library.uploads.context import uploads_ctx
-from mediaserver.library.uploads.routes import routes
-if routes not in app_module.DOMAIN_ROUTES:
-    app_module.DOMAIN_ROUTES.append(routes)
-    _create = app_module.create_app
-    def create_app(settings):
-        app = _create(settings)
-        app.cleanup_ctx.append(uploads_ctx)
-        return app
-    app_module.create_app = create_app
 from mediaserver.cli import main
 import os
 if os.environ.get("BENCH_PROFILE"):

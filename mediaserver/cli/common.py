@@ -1,23 +1,15 @@
-"""What every command shares: the config flags, settings from them, and a migrated database."""
+"""What every command shares: settings from the flags, and a migrated database."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 from mediaserver.config import Settings
 from mediaserver.config_loading import load_settings
 from mediaserver.db.engine import connect_checked, create_database
 from mediaserver.db.migrate import upgrade
-
-
-def add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "-c", "--config", type=Path, help="TOML config file (or $MEDIASERVER_CONFIG)"
-    )
-    parser.add_argument("--data-dir", type=Path, help="folder for the database and derived media")
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

@@ -6,22 +6,17 @@ hybrid libraries that have no current ladder; the server's job runner does the w
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 import time
 from typing import Any, TextIO
 
 from mediaserver import library, packaging
-from mediaserver.cli.common import add_common, with_db
+from mediaserver.cli.common import with_db
 from mediaserver.config import Settings
 from mediaserver.errors import NotFound
 
 PROGRESS_EVERY = 1.0  # seconds between progress lines
-
-
-def add_parsers(sub: argparse._SubParsersAction) -> None:
-    scan = sub.add_parser("scan", help="scan libraries now, in this process")
-    scan.add_argument("--library", metavar="NAME", help="only the library with this name")
-    add_common(scan)
 
 
 def _printer(out: TextIO) -> library.Progress:
@@ -62,3 +57,7 @@ async def scan_command(settings: Settings, name: str | None, out: TextIO | None 
 
 def summary_line(stats: library.ScanStats) -> str:
     return f"{stats.library_name or stats.library_id}: {stats.summary()}"
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    return asyncio.run(scan_command(settings, args.library))

@@ -10,23 +10,12 @@ from aiohttp import web
 
 from mediaserver import __version__
 from mediaserver.app import create_app
-from mediaserver.cli.common import add_common
 from mediaserver.config import Settings
 from mediaserver.db.engine import connect_checked, create_database
 from mediaserver.db.migrate import upgrade
 from mediaserver.http.logs import AccessLogger, setup_logging
 
 log = logging.getLogger("mediaserver")
-
-
-def add_parsers(sub: argparse._SubParsersAction) -> None:
-    serve = sub.add_parser("serve", help="run the server (web UI, API, streaming, jobs)")
-    add_common(serve)
-    serve.add_argument("--host", help="address to listen on (default 0.0.0.0)")
-    serve.add_argument("--port", type=int, help="port to listen on (default 8096)")
-
-    migrate = sub.add_parser("migrate", help="bring the database schema up to date")
-    add_common(migrate)
 
 
 def cmd_serve(settings: Settings) -> int:
@@ -66,3 +55,7 @@ def cmd_migrate(settings: Settings) -> int:
 
     settings.paths.data_dir.mkdir(parents=True, exist_ok=True)
     return asyncio.run(run())
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    return cmd_serve(settings) if args.command == "serve" else cmd_migrate(settings)

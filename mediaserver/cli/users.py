@@ -10,35 +10,9 @@ import sys
 from typing import Any
 
 from mediaserver import accounts
-from mediaserver.cli.common import add_common, with_db
+from mediaserver.cli.common import with_db
 from mediaserver.config import Settings
 from mediaserver.errors import DomainError
-
-
-def add_parsers(sub: argparse._SubParsersAction) -> None:
-    user = sub.add_parser("user", help="manage user accounts")
-    user_sub = user.add_subparsers(dest="user_command", metavar="<action>", required=True)
-    add = user_sub.add_parser("add", help="create a user")
-    add.add_argument("username")
-    add.add_argument("--admin", action="store_true", help="make the user an administrator")
-    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    add_common(add)
-    lst = user_sub.add_parser("list", help="list users")
-    lst.add_argument("--json", action="store_true", help="print JSON")
-    add_common(lst)
-    passwd = user_sub.add_parser("passwd", help="set a user's password (signs them out everywhere)")
-    passwd.add_argument("username")
-    passwd.add_argument(
-        "--password-stdin", action="store_true", help="read the password from stdin"
-    )
-    add_common(passwd)
-    for name, text in (
-        ("disable", "disable a user and sign them out"),
-        ("enable", "enable a user"),
-    ):
-        p = user_sub.add_parser(name, help=text)
-        p.add_argument("username")
-        add_common(p)
 
 
 def read_password(from_stdin: bool) -> str:
@@ -92,3 +66,7 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
     return asyncio.run(with_db(settings, work))
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    return cmd_user(args, settings)
