@@ -80,7 +80,8 @@ def api_spec(handler: Any) -> ApiSpec | None:
 def _problem(exc: ValidationError) -> BadRequest:
     first = exc.errors(include_url=False)[0]
     name = ".".join(str(part) for part in first["loc"]) or "body"
-    message = str(first["msg"]).rstrip(".")
+    # A validator's own words come without pydantic's "Value error, " in front.
+    message = str(first["msg"]).removeprefix("Value error, ").rstrip(".")
     return BadRequest(f"'{name}': {message}.", field=name)
 
 

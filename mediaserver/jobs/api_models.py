@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from mediaserver.http.api import ApiModel
+from mediaserver.jobs.model import STATUSES
 
 JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
@@ -35,3 +36,12 @@ class JobList(ApiModel):
 
 class JobQuery(ApiModel):
     status: JobStatus | None = Field(default=None, description="Only jobs in this state.")
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def known_status(cls, value: object) -> object:
+        if value in ("", None):
+            return None
+        if value not in STATUSES:
+            raise ValueError(f"Unknown status; expected one of: {', '.join(STATUSES)}.")
+        return value

@@ -8,7 +8,7 @@ import json
 from aiohttp import web
 
 from mediaserver.errors import BadRequest, NotFound
-from mediaserver.http.api import api
+from mediaserver.http.api import api, read_query
 from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path
 from mediaserver.http.templating import is_htmx, render
@@ -27,10 +27,7 @@ PAGE_SIZE = 100
 
 
 def _status_filter(request: web.Request) -> str | None:
-    status = request.query.get("status") or None
-    if status is not None and status not in STATUSES:
-        raise BadRequest(f"Unknown status; expected one of: {', '.join(STATUSES)}.", field="status")
-    return status
+    return read_query(request, JobQuery).status
 
 
 def _job_json(job: Job) -> dict:
