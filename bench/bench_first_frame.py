@@ -39,7 +39,7 @@ from bench_serving import sign_in  # noqa: E402
 from tests.media_factory import make_video  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-HLS_JS = ROOT / "mediaserver/web/static/vendor/hls.js-1.7.4/hls.min.js"
+HLS_JS = ROOT / "web/static/vendor/hls.js-1.7.4/hls.min.js"
 NGINX_CONF = """
 daemon off;
 worker_processes 1;
