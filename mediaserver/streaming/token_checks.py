@@ -13,7 +13,8 @@ from mediaserver.streaming.keys import active_streams_key
 def check_token(request: web.Request, media_file_id: int | None = None) -> tokens.MediaGrant:
     """The request's grant: verified (401/403) and not stopped by an admin (403). Media URLs
     take no query parameters at all: everything is in the strictly parsed path, so an unknown
-    key is refused (400) rather than silently ignored (docs/security.md, untrusted input)."""
+    key is refused (400) rather than silently ignored (docs/security.md, encoder option
+    injection)."""
     if request.query_string:
         key = next(iter(request.query.keys()), request.query_string)[:40]
         raise BadRequest(f"Media URLs take no query parameters; {key!r} is not one.")
