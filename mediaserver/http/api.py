@@ -9,10 +9,12 @@ describe the request and the response in the OpenAPI document (`openapi.build_do
     @api(body=RenameBody, response=Thing)
     async def rename_thing(request: web.Request) -> web.Response:
         '''Rename a thing.'''
-        body = await read_body(request, RenameBody)
+        body = parse_model(RenameBody, await read_input(request))
         ...
         return json_model(thing)
 
+Handlers whose error messages are their own read fields themselves and declare the model for the
+document; `parse_model` and `read_query` validate into the model, naming the first wrong field.
 `response` may be a model, `list[Model]`, any type pydantic can describe, or None for an empty
 answer; `status` is the success status. Bodies that are not JSON (tus uploads) name their media
 type in `raw_body` and are described as binary.
@@ -28,7 +30,6 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from mediaserver.errors import BadRequest
-from mediaserver.http.forms import read_input
 
 API_ATTR = "__mediaserver_api__"
 F = TypeVar("F", bound=Callable[..., object])
@@ -91,11 +92,6 @@ def parse_model(model: type[M], data: Any) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise _problem(exc) from None
-
-
-async def read_body(request: web.Request, model: type[M]) -> M:
-    """The request body (JSON or a form) validated into `model`."""
-    return parse_model(model, await read_input(request))
 
 
 def read_query(request: web.Request, model: type[M]) -> M:

@@ -186,7 +186,7 @@ def _defuse(name: str) -> str | None:
 
 @lru_cache(maxsize=8192)
 def _guessit_cached(name: str, kind: str | None) -> tuple[tuple[str, Any], ...]:
-    from guessit import guessit  # imported lazily: ~0.5 s of rule building
+    from guessit import guessit  # noqa: PLC0415 (lazy: ~0.5 s of rule building at import)
 
     options: dict[str, Any] = {"type": kind} if kind else {}
     safe = _defuse(name)
