@@ -151,7 +151,7 @@ def create_app(settings: Settings) -> web.Application:
     jobs.setup(app)  # the runner first: every domain's context registers its handlers into it
     accounts.setup(app)
     catalog.setup(app)
-    library.setup(app)  # the scanner and the watcher, before packaging hooks into scans
+    library.setup(app)  # the watcher and the scanner, before packaging hooks into scans
     packaging.setup(app)
     streaming.setup(app)  # on-the-fly sessions last, so their threads stop first
     admin.setup(app)

@@ -11,7 +11,7 @@ from mediaserver.jobs.context import JobCancelled, JobContext
 from mediaserver.jobs.events import JobEvents, Subscription, job_event
 from mediaserver.jobs.model import Job, JobPayloadError
 from mediaserver.jobs.routes import routes
-from mediaserver.jobs.runner import Handler, JobRunner, jobs_ctx, stop_runner
+from mediaserver.jobs.runner import Handler, JobRunner, add_job_resource, jobs_ctx
 
 __all__ = [
     "Handler",
@@ -22,6 +22,7 @@ __all__ = [
     "JobPayloadError",
     "JobRunner",
     "Subscription",
+    "add_job_resource",
     "job_event",
     "jobs_ctx",
     "setup",
@@ -31,8 +32,6 @@ __all__ = [
 def setup(app: web.Application) -> None:
     """The runner (a cleanup context other domains' contexts come after), its admin page and API.
 
-    The runner stops on shutdown, before any cleanup context closes, so running handlers are
-    cancelled while what they use is still open."""
+    What handlers use and must outlive them is added with `add_job_resource`."""
     app.router.add_routes(routes)
     app.cleanup_ctx.append(jobs_ctx)
-    app.on_shutdown.append(stop_runner)

@@ -327,27 +327,34 @@ async def _call(handler: Handler, ctx: JobContext) -> None:
     await handler(ctx)
 
 
+JobResource = Callable[[web.Application], AsyncIterator[None]]
+job_resources_key: web.AppKey[list[JobResource]] = web.AppKey("job_resources")
+
+
+def add_job_resource(app: web.Application, resource: JobResource) -> None:
+    """Something job handlers use (a cleanup-context style generator, such as the scanner's probe
+    threads): opened before the runner starts and closed after it has stopped, so no running
+    handler ever finds it closed."""
+    app.setdefault(job_resources_key, []).append(resource)
+
+
 async def jobs_ctx(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: the process's runner in app[jobs_key], its events in app[job_events_key].
 
-    Domains register their handlers from their own contexts, after this one; a handler may
-    arrive after start() (the runner only leases types it has a handler for)."""
+    The job resources domains added open first and close last. Domains register their handlers
+    from their own contexts, after this one; a handler may arrive after start() (the runner only
+    leases types it has a handler for)."""
     settings = app[config_key]
-    events = JobEvents()
-    runner = JobRunner(app[db_key], settings.jobs, events)
-    app[jobs_key] = runner
-    app[job_events_key] = events
-    await runner.start()
-    try:
-        yield
-    finally:
-        await runner.stop(timeout=settings.server.shutdown_timeout)
-        events.close()
-
-
-async def stop_runner(app: web.Application) -> None:
-    """on_shutdown: stop the runner before any cleanup context closes what its handlers use
-    (the scanner's probe threads, hardware encoders, storage), whatever order they were set up in.
-    """
-    if jobs_key in app:
-        await app[jobs_key].stop(timeout=app[config_key].server.shutdown_timeout)
+    async with contextlib.AsyncExitStack() as resources:
+        for resource in app.get(job_resources_key, []):
+            await resources.enter_async_context(contextlib.asynccontextmanager(resource)(app))
+        events = JobEvents()
+        runner = JobRunner(app[db_key], settings.jobs, events)
+        app[jobs_key] = runner
+        app[job_events_key] = events
+        await runner.start()
+        try:
+            yield
+        finally:
+            await runner.stop(timeout=settings.server.shutdown_timeout)
+            events.close()

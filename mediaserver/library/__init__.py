@@ -8,6 +8,7 @@ scanner, the "library.scan" and "upload.finish" jobs and the file watcher.
 
 from aiohttp import web
 
+from mediaserver.jobs import add_job_resource
 from mediaserver.library.admin import routes as admin_routes
 from mediaserver.library.api_routes import routes as api_routes
 from mediaserver.library.context import library_ctx, on_files_changed, scanner_ctx
@@ -34,4 +35,5 @@ def setup(app: web.Application) -> None:
     """Library, title and upload admin pages, the JSON and tus API, the scanner, the scan and
     upload-finishing jobs and the file watcher."""
     app.router.add_routes([*upload_routes, *admin_routes, *api_routes])
-    app.cleanup_ctx.extend([scanner_ctx, library_ctx, uploads_ctx])
+    add_job_resource(app, scanner_ctx)  # scan jobs stop before its probe threads do
+    app.cleanup_ctx.extend([library_ctx, uploads_ctx])

@@ -33,8 +33,8 @@ def on_files_changed(app: web.Application, listener: FilesChanged) -> Callable[[
 
 
 async def scanner_ctx(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx BEFORE jobs_ctx: the scanner (its probe threads) outlives running scan jobs,
-    which the runner stops first on shutdown."""
+    """A job resource: the scanner (its probe threads) opens before the runner starts and outlives
+    running scan jobs, which the runner stops first on shutdown."""
     scanner = Scanner(app[db_key], app[config_key])
     app[scanner_key] = scanner
     try:

@@ -10,6 +10,7 @@ the names inside it (`parse_ladder_path`), and a file's subtitle tracks (`subtit
 
 from aiohttp import web
 
+from mediaserver.jobs import add_job_resource
 from mediaserver.packaging.admin_routes import routes as admin_routes
 from mediaserver.packaging.hwaccel import hwaccel_ctx
 from mediaserver.packaging.jobs import packaging_ctx
@@ -43,9 +44,7 @@ __all__ = [
 def setup(app: web.Application) -> None:
     """Published ladders, the packaging admin page, encoder detection and the package job."""
     app.router.add_routes([*ladder_routes, *admin_routes])
-    app.cleanup_ctx.extend(
-        [
-            hwaccel_ctx,  # detection runs in threads; start-up does not wait for it
-            packaging_ctx,  # registers media.package, cleans leftovers of dead jobs
-        ]
-    )
+    # Encoder detection runs in threads (start-up does not wait for it) and outlives the package
+    # jobs that use its answer.
+    add_job_resource(app, hwaccel_ctx)
+    app.cleanup_ctx.append(packaging_ctx)  # registers media.package, cleans leftovers of dead jobs
