@@ -9,10 +9,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from mediaserver.catalog.browse import TitleKind
+from mediaserver.catalog.browse import Genre, TitleKind
 from mediaserver.catalog.plays import PlayMethod
 from mediaserver.catalog.preferences import SubtitleBackground, SubtitleSize
 from mediaserver.catalog.search_filters import SearchSort, Watched
+from mediaserver.catalog.title_records import CastMember
 from mediaserver.http.api import ApiModel
 
 # ----- browsing -----
@@ -47,16 +48,6 @@ class FeaturedOut(TitleCardOut):
 class HomeOut(ApiModel):
     featured: FeaturedOut | None
     rows: list[HomeRowOut]
-
-
-class GenreOut(ApiModel):
-    id: int
-    name: str
-
-
-class CastMemberOut(ApiModel):
-    name: str
-    character: str | None
 
 
 class LanguageOut(ApiModel):
@@ -97,8 +88,8 @@ class CatalogTitleOut(ApiModel):
     community_rating: float | None
     runtime_seconds: float | None
     backdrop: str | None
-    genres: list[GenreOut]
-    cast: list[CastMemberOut]
+    genres: list[Genre]
+    cast: list[CastMember]
     directors: list[str]
     audio_languages: list[LanguageOut]
     subtitle_languages: list[LanguageOut]
@@ -241,22 +232,6 @@ class PlayReportBody(ApiModel):
 class PlayStartBody(PlayReportBody):
     media_file_id: int
     method: PlayMethod
-
-
-class PlayOut(ApiModel):
-    id: int
-    media_file_id: int
-    method: PlayMethod
-    started_at: float
-    updated_at: float
-    ended_at: float | None
-    time_to_first_frame_ms: int | None
-    rebuffer_count: int
-    rebuffer_seconds: float
-    rung_switches: int
-    rungs: list[str]
-    seconds_watched: float
-    fatal_error: str | None
 
 
 class PlayerPreferencesOut(ApiModel):

@@ -17,7 +17,6 @@ from mediaserver.catalog.api_models import (
     MarkersOut,
     PlayerPreferencesBody,
     PlayerPreferencesOut,
-    PlayOut,
     PlayReportBody,
     PlayStartBody,
     ProgressBody,
@@ -123,7 +122,7 @@ async def api_progress_save(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/plays", name="api_plays_start")
 @access("profile")
-@api(body=PlayStartBody, response=PlayOut, status=201)
+@api(body=PlayStartBody, response=plays.Play, status=201)
 async def api_play_start(request: web.Request) -> web.Response:
     """Start a play of a media file (how it plays, and the first QoE report)."""
     data = await read_input(request)
@@ -146,7 +145,7 @@ async def api_play_start(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/plays/{play_id}", name="api_play")
 @access("profile")
-@api(response=PlayOut)
+@api(response=plays.Play)
 async def api_play(request: web.Request) -> web.Response:
     """One of this profile's plays with its QoE totals."""
     play = await plays.get_play(
@@ -158,7 +157,7 @@ async def api_play(request: web.Request) -> web.Response:
 @routes.put("/api/v1/plays/{play_id}", name="api_play_update")
 @routes.post("/api/v1/plays/{play_id}", name="api_play_beacon")
 @access("profile")
-@api(body=PlayReportBody, response=PlayOut)
+@api(body=PlayReportBody, response=plays.Play)
 async def api_play_update(request: web.Request) -> web.Response:
     """Report a play's running QoE totals (they only grow); POST for navigator.sendBeacon."""
     play_id = int_path(request, "play_id")

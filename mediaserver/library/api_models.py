@@ -8,7 +8,7 @@ from typing import Literal
 from mediaserver.http.api import ApiModel
 from mediaserver.library.libraries import LibraryKind, LibraryPolicy
 from mediaserver.library.scan.store import FileStatus
-from mediaserver.library.titles_admin import TitleKind
+from mediaserver.library.titles_admin import AdminTitle, TitleKind
 from mediaserver.library.uploads.store import UploadStatus
 
 # ----- libraries -----
@@ -72,29 +72,8 @@ class AdminTitleQuery(ApiModel):
     kind: TitleKind | None = None
 
 
-class AdminTitleOut(ApiModel):
-    id: int
-    library_id: int
-    kind: TitleKind
-    title: str
-    sort_title: str
-    original_title: str | None
-    year: int | None
-    description: str
-    tagline: str | None
-    maturity_rating: str | None
-    community_rating: float | None
-    runtime_seconds: float | None
-    provider_ids: dict[str, str]
-    locked_fields: list[str]
-    added_at: float
-    updated_at: float
-    removed_at: float | None
-    genres: list[str]
-
-
 class AdminTitleListOut(ApiModel):
-    titles: list[AdminTitleOut]
+    titles: list[AdminTitle]
 
 
 class AdminTitleEditBody(ApiModel):

@@ -22,7 +22,6 @@ from mediaserver.library.api_models import (
     AdminTitleEditBody,
     AdminTitleFilesOut,
     AdminTitleListOut,
-    AdminTitleOut,
     AdminTitleQuery,
     LibraryCreateBody,
     LibraryCreated,
@@ -169,7 +168,7 @@ async def api_titles(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/titles/{title_id}", name="api_title")
 @access("admin")
-@api(response=AdminTitleOut)
+@api(response=ta.AdminTitle)
 async def api_title(request: web.Request) -> web.Response:
     """One title, removed or not, with its locked fields and genres."""
     title = await ta.get_title(request.app[db_key], int_path(request, "title_id"))
@@ -178,7 +177,7 @@ async def api_title(request: web.Request) -> web.Response:
 
 @routes.patch("/api/v1/titles/{title_id}", name="api_title_update")
 @access("admin")
-@api(body=AdminTitleEditBody, response=AdminTitleOut)
+@api(body=AdminTitleEditBody, response=ta.AdminTitle)
 async def api_title_update(request: web.Request) -> web.Response:
     """Edit a title's metadata; every field sent is locked so scans no longer change it."""
     title_id = int_path(request, "title_id")

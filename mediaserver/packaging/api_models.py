@@ -8,32 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from mediaserver.http.api import ApiModel
-from mediaserver.packaging.records import Ladder, LadderStatus, to_json
-
-
-class LadderRungOut(ApiModel):
-    name: str
-    width: int
-    height: int
-    bandwidth: int | None
-    average_bandwidth: int | None
-    video_bandwidth: int | None
-    codecs: str | None
-    frame_rate: float | None
-    segment_count: int | None
-
-
-class LadderAudioOut(ApiModel):
-    name: str
-    source_index: int
-    language: str | None
-    title: str | None
-    channels: int | None
-    codecs: str | None
-    bandwidth: int | None
-    average_bandwidth: int | None
-    default: bool
-    segment_count: int | None
+from mediaserver.packaging.records import Ladder, LadderAudio, LadderRung, LadderStatus, to_json
 
 
 class LadderSubtitleOut(ApiModel):
@@ -58,8 +33,8 @@ class LadderOut(ApiModel):
     published_at: float | None
     duration_seconds: float | None
     encoder: str | None
-    rungs: list[LadderRungOut]
-    audio: list[LadderAudioOut]
+    rungs: list[LadderRung]
+    audio: list[LadderAudio]
     subtitles: list[LadderSubtitleOut]
     trickplay: LadderTrickplayOut | None
     posters: int = Field(description="How many poster candidates were taken.")
@@ -76,8 +51,8 @@ class LadderOut(ApiModel):
             published_at=ladder.published_at,
             duration_seconds=ladder.duration_seconds,
             encoder=ladder.encoder,
-            rungs=[LadderRungOut.model_validate(to_json(r)) for r in ladder.rungs],
-            audio=[LadderAudioOut.model_validate(to_json(a)) for a in ladder.audio],
+            rungs=list(ladder.rungs),
+            audio=list(ladder.audio),
             subtitles=[LadderSubtitleOut.model_validate(to_json(s)) for s in ladder.subtitles],
             trickplay=LadderTrickplayOut(
                 interval=trick.interval, tile_width=trick.tile_width, tile_height=trick.tile_height

@@ -1,70 +1,19 @@
-"""Bodies of the streaming JSON API (the playback decision and the admin's active streams), as
-the OpenAPI document describes them.
-
-The playback body is still checked by playback_request.parse_request, so the error messages a
-player sees stay as they were; PlaybackBody describes what it accepts.
-"""
+"""Answers of the streaming JSON API (the playback decision and the admin's active streams), as
+the OpenAPI document describes them; the request body is `playback_body.PlaybackBody`."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import ConfigDict, Field, StringConstraints, field_validator
+from pydantic import Field
 
 from mediaserver.http.api import ApiModel
 from mediaserver.streaming.active import ActiveStream
-from mediaserver.streaming.methods import PlaybackMethod, Prefer
-
-# ----- the request -----
-
-
-MAX_MSE_ENTRIES = 64
-MAX_MIME_LENGTH = 200
-MimeType = Annotated[str, StringConstraints(max_length=MAX_MIME_LENGTH)]
-
-
-class PlaybackBody(ApiModel):
-    """What the player asks for and can decode. Unknown keys are refused (400); a value of the
-    wrong type is refused too, never converted (strict)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-    mse: dict[MimeType, bool] | None = Field(
-        None,
-        max_length=MAX_MSE_ENTRIES,
-        description="MediaSource.isTypeSupported answers keyed by the MIME string tested.",
-    )
-    native_hls: bool = False
-    start: float = Field(0, ge=0, le=7 * 86400, allow_inf_nan=False, description="Seconds.")
-    prefer: Prefer = "auto"
-    max_height: int | None = Field(None, ge=0, le=10_000, description="0 or absent: no cap.")
-    audio: int | None = Field(None, ge=0, le=9999, description="An audio stream index.")
-    subtitle_burn: int | None = Field(
-        None, ge=0, le=2**31 - 1, description="A picture subtitle track id to burn in."
-    )
-
-    @field_validator("mse", mode="before")
-    @classmethod
-    def _no_answers(cls, value: Any) -> Any:
-        return value or None  # null, false, "" or {}: no MSE answers
-
+from mediaserver.streaming.methods import PlaybackMethod
+from mediaserver.streaming.playback_menus import OfferAudio, OfferRung, OfferTrickplay
+from mediaserver.streaming.store import Chapter
 
 # ----- the playback answer -----
-
-
-class PlaybackRungOut(ApiModel):
-    name: str
-    width: int | None
-    height: int | None
-    bandwidth: int | None
-
-
-class PlaybackAudioOut(ApiModel):
-    index: int
-    language: str | None
-    name: str
-    channels: int | None
-    default: bool
 
 
 class PlaybackSubtitleOut(ApiModel):
@@ -75,19 +24,6 @@ class PlaybackSubtitleOut(ApiModel):
     default: bool
     burn_in_only: bool
     url: str | None = Field(description="Signed WebVTT URL; null for picture subtitles.")
-
-
-class PlaybackTrickplayOut(ApiModel):
-    vtt: str
-    interval: float
-    tile_width: int
-    tile_height: int
-
-
-class PlaybackChapterOut(ApiModel):
-    title: str | None
-    start: float
-    end: float | None
 
 
 class PlaybackOut(ApiModel):
@@ -101,11 +37,11 @@ class PlaybackOut(ApiModel):
     type: Literal["hls", "file"]
     mime: str
     expires_at: int = Field(description="Unix time the media token expires.")
-    rungs: list[PlaybackRungOut]
-    audio: list[PlaybackAudioOut]
+    rungs: list[OfferRung]
+    audio: list[OfferAudio]
     subtitles: list[PlaybackSubtitleOut]
-    trickplay: PlaybackTrickplayOut | None
-    chapters: list[PlaybackChapterOut]
+    trickplay: OfferTrickplay | None
+    chapters: list[Chapter]
     poster: str | None
 
 

@@ -42,17 +42,10 @@ from mediaserver.streaming.playback_menus import (
 )
 from mediaserver.streaming.playback_request import PlaybackRequest
 from mediaserver.streaming.serving import PLAYLIST
-from mediaserver.streaming.store import PlayableFile, load_playable
+from mediaserver.streaming.store import Chapter, PlayableFile, load_playable
 
 NOT_FOUND = "No such title."
 PlayType = Literal["hls", "file"]
-
-
-@dataclass(frozen=True, slots=True)
-class OfferChapter:
-    title: str | None
-    start: float
-    end: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +66,7 @@ class PlaybackOffer:
     audio: list[OfferAudio]
     subtitles: list[OfferSubtitle]
     trickplay: OfferTrickplay | None
-    chapters: list[OfferChapter]
+    chapters: list[Chapter]
     poster: str | None
 
 
@@ -218,6 +211,6 @@ async def start_playback(
         audio=audio_menu(file, used_ladder),
         subtitles=subtitle_menu(file, token),
         trickplay=trickplay_menu(token, ladder),
-        chapters=[OfferChapter(c.title, c.start, c.end) for c in file.chapters],
+        chapters=list(file.chapters),
         poster=ladder_url(token, ladder, ladder.poster_key) if ladder else None,
     )

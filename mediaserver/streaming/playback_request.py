@@ -18,8 +18,8 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from mediaserver.errors import BadRequest
-from mediaserver.streaming.api_models import MAX_MSE_ENTRIES, PlaybackBody
 from mediaserver.streaming.methods import Prefer
+from mediaserver.streaming.playback_body import MAX_MSE_ENTRIES, PlaybackBody
 
 MSE_CANDIDATES: tuple[str, ...] = (
     'video/mp4; codecs="avc1.640028"',

@@ -11,8 +11,9 @@ from mediaserver.accounts import get_identity
 from mediaserver.http.api import api
 from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path, read_input
-from mediaserver.streaming.api_models import PlaybackBody, PlaybackOut
+from mediaserver.streaming.api_models import PlaybackOut
 from mediaserver.streaming.playback import start_playback
+from mediaserver.streaming.playback_body import PlaybackBody
 from mediaserver.streaming.playback_request import parse_request
 
 routes = web.RouteTableDef()
