@@ -22,6 +22,7 @@ type in `raw_body` and are described as binary.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -103,9 +104,15 @@ def read_query(request: web.Request, model: type[M]) -> M:
     return parse_model(model, data)
 
 
+@functools.cache
+def _adapter(shape: Any) -> TypeAdapter[Any]:
+    # Building an adapter compiles a serialiser: once per type, not once per answer.
+    return TypeAdapter(shape)
+
+
 def json_model(value: Any, *, status: int = 200, response_type: Any = None) -> web.Response:
     """A JSON answer from a model (or a list of them), serialised by pydantic."""
-    adapter = TypeAdapter(response_type if response_type is not None else type(value))
+    adapter = _adapter(response_type if response_type is not None else type(value))
     return web.Response(
         body=adapter.dump_json(value), status=status, content_type="application/json"
     )
