@@ -1,5 +1,6 @@
 """The storage seam: code above it stores and reads derived media by key, on any backend."""
 
+from ._fs import open_in_thread
 from .base import (
     CHUNK_SIZE,
     InvalidKey,
@@ -27,6 +28,7 @@ __all__ = [
     "StorageError",
     "StorageFull",
     "create_storage",
+    "open_in_thread",
     "validate_key",
     "validate_prefix",
 ]

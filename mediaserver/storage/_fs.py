@@ -49,6 +49,22 @@ async def run_blocking(fn: Callable[..., T], /, *args: Any) -> T:
         raise
 
 
+async def open_in_thread(fn: Callable[..., T], /, *args: Any, close: Callable[[T], None]) -> T:
+    """Run `fn`, which opens something, in a thread; if the caller is cancelled before it returns,
+    `close` is called on what it opened instead of the descriptor leaking."""
+    opening = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+    try:
+        return await asyncio.shield(opening)
+    except asyncio.CancelledError:
+        opening.add_done_callback(functools.partial(_close_when_opened, close))
+        raise
+
+
+def _close_when_opened(close: Callable[[T], None], opening: asyncio.Future[T]) -> None:
+    if not opening.cancelled() and opening.exception() is None:
+        close(opening.result())
+
+
 def write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
     view = memoryview(data)
     pos = 0

@@ -9,7 +9,6 @@ InvalidKey. Nothing is ever read, written or deleted through a link, inside the 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import errno
 import os
@@ -17,6 +16,7 @@ import stat as st_mode
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 from pathlib import Path
+from typing import IO
 
 from . import _fs
 from ._fs import run_blocking
@@ -45,6 +45,10 @@ def _storage_error(exc: OSError, action: str, key: str) -> StorageError:
     if exc.errno in _CONFLICT:
         return StorageError(f"cannot {action} {key!r}: it conflicts with an existing object")
     return StorageError(f"cannot {action} {key!r}: {exc.strerror or type(exc).__name__}")
+
+
+def _close_file(src: IO[bytes]) -> None:
+    src.close()
 
 
 def _info(key: str, st: os.stat_result) -> ObjectInfo:
@@ -117,8 +121,9 @@ class LocalStorage:
         return await self._put_with(key, lambda tmp: tmp.write(data))
 
     async def put_file(self, key: str, src_path: Path) -> ObjectInfo:
-        # Opened here so that a missing source is the caller's FileNotFoundError, not ours.
-        src = await asyncio.to_thread(open, src_path, "rb")
+        # Opened here so that a missing source is the caller's FileNotFoundError, not ours; with
+        # open_in_thread, a caller cancelled during the open leaves no descriptor behind.
+        src = await _fs.open_in_thread(open, src_path, "rb", close=_close_file)
 
         def copy(tmp: _fs.TempFile) -> None:
             while block := src.read(WRITE_BUFFER):

@@ -26,7 +26,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractStreamWriter
 
 from mediaserver.errors import NotFound
-from mediaserver.storage.base import ObjectNotFound, RangeNotSatisfiable, Storage
+from mediaserver.storage import ObjectNotFound, RangeNotSatisfiable, Storage, open_in_thread
 
 LONG_CACHE = "private, max-age=31536000, immutable"
 PLAYLIST = "application/vnd.apple.mpegurl"
@@ -193,6 +193,10 @@ def _open(path: Path | str) -> tuple[BinaryIO, os.stat_result]:
     return fobj, info  # type: ignore[return-value]
 
 
+def _close_opened(opened: tuple[BinaryIO, os.stat_result]) -> None:
+    opened[0].close()
+
+
 async def send_file(
     request: web.Request,
     path: Path | str,
@@ -207,7 +211,7 @@ async def send_file(
     network mount; files in our own data and cache folders are opened inline (microseconds)."""
     try:
         if in_thread:
-            fobj, info = await asyncio.to_thread(_open, path)
+            fobj, info = await open_in_thread(_open, path, close=_close_opened)
         else:
             fobj, info = _open(path)
     except OSError:

@@ -106,6 +106,35 @@ async def test_put_file_and_put_stream_round_trip(store: LocalStorage, tmp_path:
     assert temp_files(store) == []
 
 
+async def test_a_copy_cancelled_while_its_source_opens_leaves_no_open_file(
+    store: LocalStorage, tmp_path: Path
+) -> None:
+    # A package job stopped at shutdown is cancelled mid put_file; the source opened by the
+    # worker thread must be closed, not left to the garbage collector as a leaked descriptor.
+    src = tmp_path / "src.bin"
+    src.write_bytes(b"x" * 100)
+    release = threading.Event()
+    opened: list[object] = []
+
+    def slow_open(path: Path) -> object:
+        release.wait(5)
+        fobj = open(path, "rb")  # noqa: SIM115 - closed by open_in_thread's close
+        opened.append(fobj)
+        return fobj
+
+    task = asyncio.create_task(_fs.open_in_thread(slow_open, src, close=lambda f: f.close()))
+    await asyncio.sleep(0.05)
+    task.cancel()
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for _ in range(100):
+        if opened and opened[0].closed:  # type: ignore[attr-defined]
+            break
+        await asyncio.sleep(0.01)
+    assert opened and opened[0].closed  # type: ignore[attr-defined]
+
+
 async def test_empty_object(store: LocalStorage) -> None:
     await store.put_stream("empty", gen())
     assert (await store.stat("empty")).size == 0  # type: ignore[union-attr]
