@@ -1,4 +1,5 @@
-"""Accounts and jobs tables in SQLAlchemy Core; one schema for SQLite and PostgreSQL.
+"""Accounts, rights generations and jobs tables in SQLAlchemy Core; one schema for SQLite and
+PostgreSQL.
 
 Library and catalog tables are in db/catalog_schema.py.
 
@@ -62,6 +63,20 @@ sessions = sa.Table(
     sa.Column("revoked_at", sa.Float, nullable=True),
 )
 sa.Index("ix_sessions_user_id", sessions.c.user_id)
+
+# One row per user, profile or media file whose rights changed: media tokens carry the
+# generations they were issued under and are refused once one of them moved on (db/rights.py).
+rights_generations = sa.Table(
+    "rights_generations",
+    metadata,
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("subject_id", sa.Integer, nullable=False),
+    sa.Column("generation", sa.Integer, nullable=False),
+    sa.Column("changed_at", sa.Float, nullable=False),
+    sa.PrimaryKeyConstraint("kind", "subject_id", name="pk_rights_generations"),
+    sa.CheckConstraint("kind IN ('user', 'profile', 'file')", name="kind"),
+)
+sa.Index("ix_rights_generations_changed_at", rights_generations.c.changed_at)
 
 api_keys = sa.Table(
     "api_keys",
