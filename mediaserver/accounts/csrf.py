@@ -17,6 +17,7 @@ from aiohttp.typedefs import Handler
 from mediaserver.accounts.identity import get_identity
 from mediaserver.errors import Forbidden
 from mediaserver.http.clientinfo import secure_cookies
+from mediaserver.http.forms import read_form
 
 CSRF_COOKIE = "ms_csrf"
 CSRF_HEADER = "X-CSRF-Token"
@@ -41,7 +42,7 @@ async def _submitted_token(request: web.Request) -> str:
     if header:
         return header
     if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.post()  # bounded by client_max_size
+        form = await read_form(request)  # bounded, and malformed forms are a 400
         value = form.get(CSRF_FIELD)
         return value if isinstance(value, str) else ""
     return ""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
+from aiohttp.web_request import FileField
 
 from mediaserver.accounts import CSRF_HEADER
 from mediaserver.errors import BadRequest
+from mediaserver.http.forms import read_file_part, read_form
 from mediaserver.library.posters import MAX_BYTES
 
 
@@ -16,20 +18,14 @@ async def read_poster(request: web.Request) -> bytes:
     a plain form was already read by the CSRF check, bounded by server.max_body_bytes.
     """
     if request.headers.get(CSRF_HEADER) or request.headers.get("Authorization"):
-        if not request.content_type.startswith("multipart/"):
-            raise BadRequest("Send the poster as multipart/form-data.", field="poster")
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
-            if isinstance(part, BodyPartReader) and part.name == "poster":
-                data = bytearray()
-                while chunk := await part.read_chunk(64 * 1024):
-                    data += chunk
-                    if len(data) > MAX_BYTES:
-                        raise BadRequest("The poster is larger than 10 MB.", field="poster")
-                return bytes(data)
-        raise BadRequest("Choose an image file.", field="poster")
-    form = await request.post()
+        data = await read_file_part(request, "poster", MAX_BYTES)
+        if data is None:
+            raise BadRequest("Choose an image file.", field="poster")
+        if len(data) > MAX_BYTES:
+            raise BadRequest("The poster is larger than 10 MB.", field="poster")
+        return data
+    form = await read_form(request)
     field = form.get("poster")
-    if field is None or isinstance(field, str):
+    if not isinstance(field, FileField):
         raise BadRequest("Choose an image file.", field="poster")
     return field.file.read(MAX_BYTES + 1)
