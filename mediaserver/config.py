@@ -4,9 +4,12 @@ and CLI flags into it.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -20,6 +23,42 @@ from pydantic import (
 
 class ConfigError(Exception):
     """A configuration problem a person can fix; the message says what and where."""
+
+
+# Set to 1 by the container image; 0 makes a process in any container use the desktop defaults.
+CONTAINER_ENV = "MEDIASERVER_IN_CONTAINER"
+
+
+@dataclass(frozen=True)
+class PlatformPaths:
+    """Where the data folder and the config file are when nothing names them.
+
+    Never the working directory, so `mediaserver user list` finds the server's data from any
+    folder. In the container everything is under the /config volume, beside /cache.
+    """
+
+    in_container: bool
+    data_dir: Path
+    config_file: Path  # read when present and no --config or $MEDIASERVER_CONFIG names one
+    cache_dir: Path | None  # None: data_dir/cache
+
+
+def platform_paths(environ: Mapping[str, str], root: Path = Path("/")) -> PlatformPaths:
+    """The default locations for this platform: XDG folders, or /config in the container."""
+    flag = environ.get(CONTAINER_ENV, "").strip().lower()
+    if flag:
+        in_container = flag not in ("0", "false", "no")
+    else:
+        # Without the image's variable, a Docker container that has a /config folder counts.
+        in_container = (root / ".dockerenv").exists() and (root / "config").is_dir()
+    if in_container:
+        return PlatformPaths(True, root / "config", root / "config" / "config.toml", root / "cache")
+    home = Path(environ.get("HOME") or Path.home())
+    data_home = Path(environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+    config_home = Path(environ.get("XDG_CONFIG_HOME") or home / ".config")
+    return PlatformPaths(
+        False, data_home / "mediaserver", config_home / "mediaserver" / "config.toml", None
+    )
 
 
 class Section(BaseModel):
@@ -46,12 +85,26 @@ class ServerSettings(Section):
 
 class PathSettings(Section):
     data_dir: Path = Field(
-        Path("./data"), description="Database, derived media and uploads live here."
+        default_factory=lambda: platform_paths(os.environ).data_dir,
+        description="Database, derived media and uploads live here. Default: "
+        "$XDG_DATA_HOME/mediaserver (~/.local/share/mediaserver); /config in the container.",
     )
-    cache_dir: Path = Field(Path("./cache"), description="On-the-fly segments and other caches.")
+    cache_dir: Path = Field(
+        description="On-the-fly segments and other caches. Default: data_dir/cache; /cache in "
+        "the container.",
+    )
     min_free_bytes: int = Field(
         1_073_741_824, ge=0, description="/ready fails when data_dir has less free space than this."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cache_follows_data(cls, data: Any) -> Any:
+        # Unless the cache is set, it lives in the data folder, so --data-dir moves both.
+        if isinstance(data, dict) and data.get("cache_dir") is None:
+            data_dir = data.get("data_dir") or platform_paths(os.environ).data_dir
+            data = {**data, "cache_dir": Path(data_dir) / "cache"}
+        return data
 
 
 class DatabaseSettings(Section):
@@ -244,8 +297,9 @@ class Settings(Section):
     @field_validator("paths")
     @classmethod
     def _expand(cls, v: PathSettings) -> PathSettings:
-        v.data_dir = v.data_dir.expanduser()
-        v.cache_dir = v.cache_dir.expanduser()
+        # Absolute once loaded: a later change of working directory moves nothing.
+        v.data_dir = v.data_dir.expanduser().absolute()
+        v.cache_dir = v.cache_dir.expanduser().absolute()
         return v
 
     # Derived values: computed, never stored, so there is one source of truth.

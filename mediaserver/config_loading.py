@@ -1,6 +1,11 @@
 """Settings from their sources: defaults < TOML file < environment (MEDIASERVER_SECTION__KEY) <
 CLI flags, validated into the model in config.py. Unknown keys are errors that name the key and
 suggest the closest known one.
+
+Nothing depends on the working directory unless a relative path is given on the command line or in
+the environment: the data folder defaults to the platform's (config.platform_paths), the config
+file named by nothing is the platform's when it exists, and relative paths in a config file are
+relative to that file.
 """
 
 from __future__ import annotations
@@ -11,12 +16,13 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import make_url
 
-from mediaserver.config import ConfigError, Settings
+from mediaserver.config import ConfigError, Settings, platform_paths
 
 ENV_PREFIX = "MEDIASERVER_"
 
@@ -84,6 +90,48 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return base
 
 
+def _is_path_field(annotation: Any) -> bool:
+    if annotation is Path:
+        return True
+    return isinstance(annotation, UnionType) and Path in get_args(annotation)
+
+
+def _anchor_paths(file_data: dict[str, Any], folder: Path) -> None:
+    """Relative paths in a config file are relative to the file, not to the working directory."""
+    sections = {k: v.annotation for k, v in Settings.model_fields.items()}
+    for section, values in file_data.items():
+        fields = sections[section].model_fields
+        for key, value in values.items():
+            if isinstance(value, str) and value and _is_path_field(fields[key].annotation):
+                path = Path(value).expanduser()
+                values[key] = str(path if path.is_absolute() else folder / path)
+
+
+def config_file_for(
+    config_file: Path | str | None = None, environ: Mapping[str, str] | None = None
+) -> Path | None:
+    """The config file that is read: the one named (--config, else $MEDIASERVER_CONFIG), else
+    the platform's (/config/config.toml in the container) when it exists, else none."""
+    environ = os.environ if environ is None else environ
+    if config_file:
+        return Path(config_file)
+    if environ.get(f"{ENV_PREFIX}CONFIG"):
+        return Path(environ[f"{ENV_PREFIX}CONFIG"])
+    default = platform_paths(environ).config_file
+    return default if default.is_file() else None
+
+
+def _platform_defaults(data: dict[str, Any], environ: Mapping[str, str]) -> None:
+    """The data folder when no source set it; the container's /cache goes with its /config."""
+    paths = data.setdefault("paths", {})
+    if paths.get("data_dir") is not None:
+        return
+    platform = platform_paths(environ)
+    paths["data_dir"] = platform.data_dir
+    if paths.get("cache_dir") is None and platform.cache_dir is not None:
+        paths["cache_dir"] = platform.cache_dir
+
+
 def _read_secret_files(data: dict[str, Any]) -> None:
     """A `<name>_file` setting fills `<name>` from that file (Docker/K8s secrets)."""
     for section, name in (("database", "url"), ("auth", "secret_key")):
@@ -115,8 +163,7 @@ def load_settings(
     environ = os.environ if environ is None else environ
     data: dict[str, Any] = {}
     origins = ["defaults"]
-    if config_file is None and environ.get(f"{ENV_PREFIX}CONFIG"):
-        config_file = environ[f"{ENV_PREFIX}CONFIG"]
+    config_file = config_file_for(config_file, environ)
     if config_file:
         path = Path(config_file)
         try:
@@ -128,6 +175,7 @@ def load_settings(
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"config file {path} cannot be read: {exc}") from None
         _check_unknown(file_data, str(path))
+        _anchor_paths(file_data, path.absolute().parent)
         _merge(data, file_data)
         origins.append(str(path))
     env_data = _env_overrides(environ)
@@ -141,6 +189,7 @@ def load_settings(
         }
         _merge(data, cleaned)
         origins.append("command line")
+    _platform_defaults(data, environ)
     _read_secret_files(data)
     try:
         return Settings.model_validate(data)

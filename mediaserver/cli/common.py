@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from mediaserver.config import Settings
-from mediaserver.config_loading import load_settings
+from mediaserver.config_loading import config_file_for, load_settings
 from mediaserver.db.engine import connect_checked, create_database
 from mediaserver.db.migrate import upgrade
 
@@ -18,6 +19,29 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "paths": {"data_dir": args.data_dir},
     }
     return load_settings(args.config, overrides=overrides)
+
+
+def paths_line(settings: Settings, args: argparse.Namespace) -> str:
+    """One line naming the data folder, the cache and the config file this command uses."""
+    config = config_file_for(args.config)
+    return (
+        f"data folder {settings.paths.data_dir} (cache {settings.paths.cache_dir}; "
+        f"config file {config or 'none'})"
+    )
+
+
+def old_default_warning(settings: Settings) -> str | None:
+    """The data folder used to default to ./data: say so when one is here but not in use, rather
+    than let a server that started from this folder look empty."""
+    old = Path("data")
+    if settings.database.url.get_secret_value() or not (old / "mediaserver.db").is_file():
+        return None
+    if old.resolve() == settings.paths.data_dir.resolve():
+        return None
+    return (
+        f"{old.resolve()} holds a database but the data folder is {settings.paths.data_dir}; "
+        f"pass --data-dir {old.resolve()} (or set paths.data_dir) to use it"
+    )
 
 
 async def with_db(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:

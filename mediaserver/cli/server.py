@@ -10,6 +10,7 @@ from aiohttp import web
 
 from mediaserver import __version__
 from mediaserver.app import create_app
+from mediaserver.cli.common import old_default_warning, paths_line
 from mediaserver.config import Settings
 from mediaserver.db.engine import connect_checked, create_database
 from mediaserver.db.migrate import upgrade
@@ -18,8 +19,13 @@ from mediaserver.http.logs import AccessLogger, setup_logging
 log = logging.getLogger("mediaserver")
 
 
-def cmd_serve(settings: Settings) -> int:
+def cmd_serve(settings: Settings, paths: str = "") -> int:
     setup_logging(settings.logging)
+    if paths:
+        log.info("%s", paths)
+    warning = old_default_warning(settings)
+    if warning:
+        log.warning("%s", warning)
     app = create_app(settings)
     log.info(
         "starting mediaserver %s on http://%s:%s",
@@ -58,4 +64,6 @@ def cmd_migrate(settings: Settings) -> int:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    return cmd_serve(settings) if args.command == "serve" else cmd_migrate(settings)
+    if args.command == "serve":
+        return cmd_serve(settings, paths_line(settings, args))
+    return cmd_migrate(settings)

@@ -121,6 +121,54 @@ def test_config_check_hides_secrets_and_fails_with_2(tmp_path: Path) -> None:
     assert result.returncode == 2 and "server.port" in result.stderr
 
 
+def run_in(cwd: Path, *args: str, home: Path, stdin: str = "") -> subprocess.CompletedProcess:
+    """The CLI as a person runs it: no --data-dir, from the folder they happen to be in."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MEDIASERVER_", "XDG_"))}
+    env.update(HOME=str(home), MEDIASERVER_IN_CONTAINER="0")
+    return subprocess.run(
+        [sys.executable, "-m", "mediaserver", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=60,
+    )
+
+
+def test_the_cli_uses_the_same_data_folder_from_any_working_directory(tmp_path: Path) -> None:
+    home, first, second = (tmp_path / name for name in ("home", "first", "second"))
+    for folder in (home, first, second):
+        folder.mkdir()
+    added = run_in(first, "user", "add", "alice", "--password-stdin", home=home, stdin="a" * 12)
+    assert added.returncode == 0, added.stderr
+    listed = run_in(second, "user", "list", "--json", home=home)
+    assert [u["username"] for u in json.loads(listed.stdout)] == ["alice"]
+    data = home / ".local" / "share" / "mediaserver"
+    assert f"data folder {data} (cache {data / 'cache'}" in listed.stderr
+    assert sorted(p.name for p in first.iterdir()) == sorted(p.name for p in second.iterdir()) == []
+
+
+def test_data_dir_moves_the_cache_unless_the_cache_is_set(tmp_path: Path) -> None:
+    result = run("config", "check", data_dir=tmp_path / "d")
+    assert json.loads(result.stdout)["paths"]["cache_dir"] == str(tmp_path / "d" / "cache")
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f"[paths]\ncache_dir = '{tmp_path / 'fast'}'\n")
+    result = run("config", "check", "--config", str(cfg), data_dir=tmp_path / "d")
+    assert json.loads(result.stdout)["paths"]["cache_dir"] == str(tmp_path / "fast")
+    assert f"config file {cfg}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command", [["migrate"], ["user", "list"], ["scan"], ["config", "check"]], ids=" ".join
+)
+def test_every_command_names_its_data_folder(tmp_path: Path, command: list[str]) -> None:
+    result = run(*command, data_dir=tmp_path / "d")
+    assert result.returncode == 0, result.stderr
+    line = f"data folder {tmp_path / 'd'} (cache {tmp_path / 'd' / 'cache'}; config file none)"
+    assert result.stderr.count(line) == 1
+
+
 def test_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
     port = _free_port()  # nothing listens here
     result = run(
@@ -182,7 +230,9 @@ def test_serve_starts_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
             assert resp.url.endswith("/setup")  # first run
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
-        assert "Traceback" not in proc.stderr.read()
+        logged = proc.stderr.read()
+        assert "Traceback" not in logged
+        assert f"data folder {tmp_path} (cache {tmp_path / 'cache'}" in logged
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mediaserver.config import ConfigError
+from mediaserver.config import ConfigError, platform_paths
 from mediaserver.config_loading import known_keys, load_settings, redacted
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
@@ -112,3 +112,58 @@ def test_segments_must_hold_whole_gops() -> None:
                 "MEDIASERVER_TRANSCODING__GOP_SECONDS": "2",
             }
         )
+
+
+def test_data_folder_defaults_to_the_platform_never_the_working_directory(tmp_path: Path) -> None:
+    desktop = load_settings(environ={"HOME": str(tmp_path), "MEDIASERVER_IN_CONTAINER": "0"})
+    assert desktop.paths.data_dir == tmp_path / ".local" / "share" / "mediaserver"
+    assert desktop.paths.cache_dir == desktop.paths.data_dir / "cache"
+    xdg = load_settings(environ={"XDG_DATA_HOME": str(tmp_path / "xdg")})
+    assert xdg.paths.data_dir == tmp_path / "xdg" / "mediaserver"
+    container = load_settings(environ={"MEDIASERVER_IN_CONTAINER": "1"})
+    assert container.paths.data_dir == Path("/config")
+    assert container.paths.cache_dir == Path("/cache")
+
+
+def test_container_detection_prefers_the_images_variable(tmp_path: Path) -> None:
+    (tmp_path / ".dockerenv").touch()
+    (tmp_path / "config").mkdir()
+    assert platform_paths({}, root=tmp_path).data_dir == tmp_path / "config"
+    assert not platform_paths({"MEDIASERVER_IN_CONTAINER": "0"}, root=tmp_path).in_container
+    (tmp_path / "config").rmdir()  # some other container: the desktop defaults apply
+    assert not platform_paths({}, root=tmp_path).in_container
+
+
+def test_the_cache_follows_the_data_folder_unless_set(tmp_path: Path) -> None:
+    moved = load_settings(environ={}, overrides={"paths": {"data_dir": tmp_path / "d"}})
+    assert moved.paths.cache_dir == tmp_path / "d" / "cache"
+    cfg = write(tmp_path, f"[paths]\ncache_dir = '{tmp_path / 'fast'}'\n")
+    kept = load_settings(cfg, environ={}, overrides={"paths": {"data_dir": tmp_path / "d"}})
+    assert kept.paths.cache_dir == tmp_path / "fast"
+    # In the container too: another data folder takes its cache along instead of sharing /cache.
+    other = load_settings(
+        environ={"MEDIASERVER_IN_CONTAINER": "1"}, overrides={"paths": {"data_dir": tmp_path}}
+    )
+    assert other.paths.cache_dir == tmp_path / "cache"
+
+
+def test_relative_paths_in_a_config_file_are_relative_to_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    cfg = write(folder, "[paths]\ndata_dir = 'data'\n[plugins]\nfolder = 'plugins'\n")
+    monkeypatch.chdir(tmp_path)
+    s = load_settings(cfg, environ={})
+    assert s.paths.data_dir == folder / "data" and s.paths.cache_dir == folder / "data" / "cache"
+    assert s.plugins_folder == folder / "plugins"
+
+
+def test_the_platform_config_file_is_read_when_present(tmp_path: Path) -> None:
+    env = {"XDG_CONFIG_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)}
+    assert load_settings(environ=env).server.port == 8096  # no file: defaults
+    (tmp_path / "mediaserver").mkdir()
+    write(tmp_path / "mediaserver", "[server]\nport = 9300\n")
+    assert load_settings(environ=env).server.port == 9300
+    container = platform_paths({"MEDIASERVER_IN_CONTAINER": "1"})
+    assert container.config_file == Path("/config/config.toml")  # what `docker exec` reads
