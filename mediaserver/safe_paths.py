@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import os
+import stat
 from collections.abc import Iterable
+from pathlib import Path
 
 DB_ESCAPE_PREFIX = "b64:"  # real paths are absolute and start with "/", so this is unambiguous
 
@@ -24,6 +26,34 @@ def root_of(path: str, roots: Iterable[str]) -> str | None:
         if is_inside(path, root):
             return root
     return None
+
+
+def upload_folder(data_dir: Path, library_id: int) -> Path:
+    """Where finished uploads for a library land (under the server's data folder)."""
+    return Path(data_dir) / "uploads" / f"library-{int(library_id)}"
+
+
+def library_roots(folders: Iterable[str], library_id: int, data_dir: Path) -> tuple[str, ...]:
+    """A library's roots, the one definition every reader and the scan use: its folders (stored
+    resolved) and its upload folder, resolved the same way (symlinks followed)."""
+    return (*folders, os.path.realpath(upload_folder(data_dir, library_id)))
+
+
+def file_inside(path: str, roots: Iterable[str]) -> str | None:
+    """The real path of `path` when both it and its real path lie inside one root and it is a
+    regular file; None otherwise (a symlink out of the library, a folder, a missing file).
+    Blocking: call it in a thread."""
+    root = root_of(path, roots)
+    if root is None:
+        return None
+    real = os.path.realpath(path)
+    if not is_inside(real, os.path.realpath(root)):
+        return None
+    try:
+        info = os.stat(real)
+    except OSError:
+        return None
+    return real if stat.S_ISREG(info.st_mode) else None
 
 
 def to_db_path(path: str) -> str:

@@ -1,8 +1,8 @@
 """Artwork for browse pages: a title's selected poster or backdrop, an episode's thumbnail.
 
 Each image is found by owner and kind (never by a path from the request). Local artwork is read
-only when it still resolves inside one of its library's folders; uploaded and generated images
-are storage keys.
+only when it still resolves inside one of its library's roots (its folders and upload folder);
+uploaded and generated images are storage keys.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from mediaserver.accounts import Profile
 from mediaserver.catalog.browse import visible
 from mediaserver.db.catalog_schema import episodes, images, libraries, titles
 from mediaserver.db.engine import Database
-from mediaserver.safe_paths import stays_inside
+from mediaserver.safe_paths import file_inside, library_roots
 
 CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
                  ".webp": "image/webp", ".tbn": "image/jpeg"}  # fmt: skip
@@ -31,20 +31,21 @@ class ImageRef:
     source: ImageSource
     location: str
     library_paths: list[str]
+    library_id: int
     image_id: int
 
     @property
     def content_type(self) -> str:
         return CONTENT_TYPES.get(os.path.splitext(self.location)[1].lower(), "image/jpeg")
 
-    def local_file(self) -> Path | None:
-        """The local artwork's path if it is still inside its library (blocking: a thread)."""
+    def local_file(self, data_dir: Path) -> Path | None:
+        """The local artwork's path if it is still inside its library's roots (`data_dir` holds
+        the upload folder); blocking: call it in a thread."""
         if self.source != "local":
             return None
-        for root in self.library_paths:
-            if stays_inside(self.location, root) and os.path.isfile(self.location):
-                return Path(os.path.realpath(self.location))
-        return None
+        roots = library_roots(self.library_paths, self.library_id, data_dir)
+        real = file_inside(self.location, roots)
+        return Path(real) if real is not None else None
 
 
 async def _find(db: Database, query: sa.Select) -> ImageRef | None:
@@ -53,7 +54,7 @@ async def _find(db: Database, query: sa.Select) -> ImageRef | None:
     if row is None:
         return None
     paths = row.paths if isinstance(row.paths, list) else []
-    return ImageRef(row.source, row.location, [str(p) for p in paths], row.id)
+    return ImageRef(row.source, row.location, [str(p) for p in paths], row.library_id, row.id)
 
 
 async def title_image(
@@ -61,7 +62,13 @@ async def title_image(
 ) -> ImageRef | None:
     """The selected poster/backdrop of a title this profile may see."""
     query = (
-        sa.select(images.c.id, images.c.source, images.c.location, libraries.c.paths)
+        sa.select(
+            images.c.id,
+            images.c.source,
+            images.c.location,
+            libraries.c.id.label("library_id"),
+            libraries.c.paths,
+        )
         .join(titles, titles.c.id == images.c.title_id)
         .join(libraries, libraries.c.id == titles.c.library_id)
         .where(
@@ -79,7 +86,13 @@ async def title_image(
 async def episode_thumb(db: Database, profile: Profile | None, episode_id: int) -> ImageRef | None:
     """The selected thumbnail of an episode whose series this profile may see."""
     query = (
-        sa.select(images.c.id, images.c.source, images.c.location, libraries.c.paths)
+        sa.select(
+            images.c.id,
+            images.c.source,
+            images.c.location,
+            libraries.c.id.label("library_id"),
+            libraries.c.paths,
+        )
         .join(episodes, episodes.c.id == images.c.episode_id)
         .join(titles, titles.c.id == episodes.c.series_id)
         .join(libraries, libraries.c.id == titles.c.library_id)

@@ -15,7 +15,7 @@ from mediaserver.catalog.viewer import request_profile, required_profile
 from mediaserver.errors import NotFound
 from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path
-from mediaserver.keys import db_key, storage_key
+from mediaserver.keys import config_key, db_key, storage_key
 from mediaserver.storage.base import ObjectNotFound
 
 routes = web.RouteTableDef()
@@ -82,7 +82,7 @@ async def _send_image(request: web.Request, ref: images.ImageRef | None) -> web.
         raise NotFound("No such image.")
     headers = {"Cache-Control": IMAGE_CACHE, "Content-Type": ref.content_type}
     if ref.source == "local":
-        path = await asyncio.to_thread(ref.local_file)
+        path = await asyncio.to_thread(ref.local_file, request.app[config_key].paths.data_dir)
         if path is None:
             raise NotFound("No such image.")
         return web.FileResponse(path, headers=headers)

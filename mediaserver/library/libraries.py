@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from mediaserver.db.catalog_schema import libraries, media_files, scan_issues, titles
 from mediaserver.db.engine import Database
+from mediaserver.db.rights import bump
 from mediaserver.db.search import remove_title
 from mediaserver.errors import BadRequest, Conflict, NotFound
 
@@ -51,16 +52,6 @@ class LibraryStats:
     failed: int
     missing: int
     issues: int
-
-
-def upload_folder(data_dir: Path, library_id: int) -> Path:
-    """Where finished uploads for this library land; scanned as one more root of the library."""
-    return data_dir / "uploads" / f"library-{library_id}"
-
-
-def library_roots(library: Library, data_dir: Path) -> list[Path]:
-    """The folders a scan walks: the library's own plus its upload folder."""
-    return [Path(p) for p in library.paths] + [upload_folder(data_dir, library.id).resolve()]
 
 
 def _from_row(row: Any) -> Library:
@@ -312,7 +303,8 @@ async def update_library(
 
 
 async def delete_library(db: Database, library_id: int) -> None:
-    """Delete the library with its titles and file records (the files on disk stay)."""
+    """Delete the library with its titles and file records (the files on disk stay); media URLs
+    handed out for its files are refused from now on."""
     async with db.write() as conn:
         # The search index has no foreign key on SQLite (FTS5): clear it first.
         ids = (
@@ -320,6 +312,8 @@ async def delete_library(db: Database, library_id: int) -> None:
         ).scalars()
         for title_id in list(ids):
             await remove_title(conn, title_id)
+        files = sa.select(media_files.c.id).where(media_files.c.library_id == library_id)
+        await bump(conn, "file", (await conn.execute(files)).scalars().all())
         result = await conn.execute(libraries.delete().where(libraries.c.id == library_id))
     if result.rowcount == 0:
         raise NotFound("No such library.")

@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import logging
 import os
-from pathlib import Path
 
 from aiohttp import web
 from watchfiles import awatch
@@ -24,8 +23,8 @@ from mediaserver.config import Settings
 from mediaserver.db.engine import Database
 from mediaserver.jobs import JobRunner
 from mediaserver.library.jobs import SCAN_JOB, scan_payload
-from mediaserver.library.libraries import Library, list_libraries, upload_folder
-from mediaserver.safe_paths import root_of
+from mediaserver.library.libraries import Library, list_libraries
+from mediaserver.safe_paths import library_roots, root_of, upload_folder
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +75,10 @@ class LibraryWatcher:
         return roots
 
     def _folders(self, lib: Library) -> list[str]:
-        upload = upload_folder(self.settings.paths.data_dir, lib.id)
+        data_dir = self.settings.paths.data_dir
         with contextlib.suppress(OSError):
-            upload.mkdir(parents=True, exist_ok=True)
-        return [*lib.paths, str(Path(upload).resolve())]
+            upload_folder(data_dir, lib.id).mkdir(parents=True, exist_ok=True)
+        return list(library_roots(lib.paths, lib.id, data_dir))
 
     async def _watch_loop(self) -> None:
         while not self._stop.is_set():

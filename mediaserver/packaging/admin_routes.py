@@ -15,7 +15,7 @@ from mediaserver.http.api import api
 from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path
 from mediaserver.http.templating import render
-from mediaserver.keys import db_key
+from mediaserver.keys import config_key, db_key
 from mediaserver.media.hwaccel import HwaccelStatus
 from mediaserver.packaging import store
 from mediaserver.packaging.api_models import HwaccelOut, PackageQueuedOut
@@ -51,7 +51,8 @@ async def packaging_page(request: web.Request) -> web.Response:
 
 
 async def _package_file(request: web.Request, media_file_id: int) -> int:
-    if await store.load_source(request.app[db_key], media_file_id) is None:
+    data_dir = request.app[config_key].paths.data_dir
+    if await store.load_source(request.app[db_key], media_file_id, data_dir) is None:
         raise NotFound("No such media file.")
     return await enqueue_package(request.app, media_file_id)
 

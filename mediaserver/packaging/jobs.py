@@ -53,6 +53,7 @@ from mediaserver.packaging.work import (
     Stopped,
     package_into,
 )
+from mediaserver.safe_paths import file_inside
 from mediaserver.storage.base import Storage
 
 log = logging.getLogger(__name__)
@@ -108,8 +109,13 @@ class Packager:
 
     async def run(self, ctx: JobContext) -> None:
         media_file_id = parse_payload(ctx.payload)
-        source = await store.load_source(self.db, media_file_id)
-        if source is None or source.removed or source.status != "ok":
+        source = await store.load_source(self.db, media_file_id, self.settings.paths.data_dir)
+        real = (
+            None
+            if source is None
+            else await asyncio.to_thread(file_inside, source.path, source.roots)
+        )
+        if source is None or real is None or source.removed or source.status != "ok":
             await ctx.progress(100, message="the file is gone or could not be read; skipped")
             return
         job_id = ctx.job.id
@@ -122,7 +128,7 @@ class Packager:
         try:
             await _fresh_dir(work_dir)
             await self.storage.delete_prefix(staging)  # a previous attempt's leftovers
-            plan = Plan(Path(source.path), source.roots, source.subtitles, profile)
+            plan = Plan(Path(real), source.roots, source.subtitles, profile)
             output = await self._work(ctx, plan, work_dir / "out")
             await ctx.progress(TRICKPLAY_END, message="publishing")
             await self._upload(work_dir / "out", staging)

@@ -53,7 +53,7 @@ class PackageSource:
     policy: LibraryPolicy
     path: str  # OS path (surrogate escapes kept)
     display_path: str
-    roots: list[str]  # the library's folders: a sidecar must stay inside one
+    roots: list[str]  # the library's roots (safe_paths.library_roots): files stay inside one
     size: int
     mtime: float
     status: str

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,7 +37,7 @@ from mediaserver.packaging.records import (
     SubtitleSource,
     ladder_from_row,
 )
-from mediaserver.safe_paths import from_db_path
+from mediaserver.safe_paths import from_db_path, library_roots
 
 PACKAGED_POLICIES: tuple[LibraryPolicy, ...] = ("preencode", "hybrid")
 ERROR_MAX = 2000
@@ -58,7 +59,9 @@ def subtitle_source(s: Any) -> SubtitleSource:
     )
 
 
-async def load_source(db: Database, media_file_id: int) -> PackageSource | None:
+async def load_source(db: Database, media_file_id: int, data_dir: Path) -> PackageSource | None:
+    """The file as packaging reads it; `data_dir` holds the library's upload folder, one of its
+    roots."""
     mf, lib = media_files, libraries
     async with db.read() as conn:
         row = (
@@ -97,7 +100,7 @@ async def load_source(db: Database, media_file_id: int) -> PackageSource | None:
         policy=row.policy,
         path=from_db_path(row.path),
         display_path=row.display_path,
-        roots=list(row.paths or []),
+        roots=list(library_roots(row.paths or (), row.library_id, data_dir)),
         size=row.size,
         mtime=row.mtime,
         status=row.status,

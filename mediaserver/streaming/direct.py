@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import stat
 from pathlib import Path
 
 from mediaserver.errors import NotFound
@@ -23,7 +22,7 @@ from mediaserver.media.subtitles import (
     convert_embedded,
     convert_sidecar,
 )
-from mediaserver.safe_paths import is_inside, root_of
+from mediaserver.safe_paths import file_inside
 from mediaserver.streaming.store import PlayableFile, SubtitleTrack
 
 SUBTITLE_CACHE = "subtitles"
@@ -31,20 +30,10 @@ GONE = "The file of this title is not available."
 
 
 def _inside_roots(path: str, roots: tuple[str, ...]) -> str:
-    """The real path of `path` when both it and its real path are inside one root, a regular
-    file; NotFound otherwise."""
-    root = root_of(path, roots)
-    if root is None:
-        raise NotFound(GONE)
-    real = os.path.realpath(path)
-    real_root = os.path.realpath(root)
-    if not is_inside(real, real_root):
-        raise NotFound(GONE)
-    try:
-        info = os.stat(real)
-    except OSError:
-        raise NotFound(GONE) from None
-    if not stat.S_ISREG(info.st_mode):
+    """The real path of `path` when both it and its real path are inside one of the library's
+    roots (its folders and its upload folder), a regular file; NotFound otherwise."""
+    real = file_inside(path, roots)
+    if real is None:
         raise NotFound(GONE)
     return real
 

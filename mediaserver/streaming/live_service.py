@@ -30,6 +30,7 @@ from mediaserver.media.live.keyframes import (
 from mediaserver.media.live.session import COPY_CODECS, LiveSpec
 from mediaserver.streaming import live_playlists
 from mediaserver.streaming.decision import parse_live_variant
+from mediaserver.streaming.direct import original_path
 from mediaserver.streaming.keys import active_streams_key, live_sessions_key
 from mediaserver.streaming.live_playlists import LiveRung
 from mediaserver.streaming.media_cache import playable
@@ -132,13 +133,15 @@ class LiveService:
         return video
 
     async def prepare(self, file: PlayableFile) -> None:
-        """Drop cached files of an older version of the source (once per version)."""
+        """Check the source stays inside its library's roots, as direct play does, and drop
+        cached files of an older version of it (once per version)."""
         key = (file.media_file_id, file.size, file.mtime)
         if key in self._sources:
             return
         async with self._lock(file.media_file_id):  # one check at a time per file
             if key in self._sources:
                 return
+            await original_path(file)
             changed = await asyncio.to_thread(
                 self.cache.check_source, file.media_file_id, file.size, file.mtime
             )

@@ -90,7 +90,7 @@ async def playable(app: web.Application, media_file_id: int) -> PlayableFile:
     cache = app[_files]
     hit, file = cache.get(media_file_id)
     if not hit:
-        file = await load_playable(app[db_key], media_file_id)
+        file = await load_playable(app[db_key], media_file_id, app[config_key].paths.data_dir)
         cache.put(media_file_id, file)
     if file is None:
         raise NotFound("This title's file is not available.")

@@ -91,7 +91,7 @@ async def playing_profile(app: web.Application, identity: Identity) -> Profile:
 async def _sources(app: web.Application, media_file_id: int) -> tuple[PlayableFile, Ladder | None]:
     """The playable file and its published ladder (None when it has none)."""
     db = app[db_key]
-    file = await load_playable(db, media_file_id)
+    file = await load_playable(db, media_file_id, app[config_key].paths.data_dir)
     if file is None:
         raise NotFound("This title's file is not available.")
     ladder = await get_ladder(db, media_file_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -22,7 +23,7 @@ from mediaserver.db.catalog_schema import (
 from mediaserver.db.engine import Database
 from mediaserver.packaging import SubtitleSource as SubtitleTrack
 from mediaserver.packaging import subtitle_source
-from mediaserver.safe_paths import from_db_path
+from mediaserver.safe_paths import from_db_path, library_roots
 from mediaserver.streaming.decision import AudioInfo, SourceInfo, main_video
 from mediaserver.streaming.stream_facts import StreamFacts
 
@@ -40,7 +41,7 @@ class PlayableFile:
 
     source: SourceInfo
     path: str  # OS path (surrogate escapes kept)
-    roots: tuple[str, ...]  # the library's folders: the file must stay inside one
+    roots: tuple[str, ...]  # the library's roots (safe_paths.library_roots): the file stays inside
     size: int
     mtime: float
     duration_seconds: float | None
@@ -81,8 +82,9 @@ def _stream_facts(s: sa.Row) -> StreamFacts:
     )
 
 
-async def load_playable(db: Database, media_file_id: int) -> PlayableFile | None:
-    """The file, unless it is unknown, removed, missing or failed."""
+async def load_playable(db: Database, media_file_id: int, data_dir: Path) -> PlayableFile | None:
+    """The file, unless it is unknown, removed, missing or failed; `data_dir` holds the
+    library's upload folder, one of its roots."""
     mf, ep, st = media_files, episodes, media_streams
     owner = sa.func.coalesce(mf.c.title_id, ep.c.series_id)
     query = (
@@ -98,6 +100,7 @@ async def load_playable(db: Database, media_file_id: int) -> PlayableFile | None
             mf.c.duration_seconds,
             mf.c.bitrate,
             mf.c.episode_id,
+            mf.c.library_id,
             libraries.c.paths,
             titles.c.title.label("owner_title"),
             ep.c.title.label("episode_title"),
@@ -153,7 +156,7 @@ async def load_playable(db: Database, media_file_id: int) -> PlayableFile | None
     return PlayableFile(
         source=source,
         path=path,
-        roots=tuple(row.paths or ()),
+        roots=library_roots(row.paths or (), row.library_id, data_dir),
         size=row.size,
         mtime=row.mtime,
         duration_seconds=row.duration_seconds,

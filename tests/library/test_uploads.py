@@ -20,12 +20,13 @@ from aiohttp.test_utils import TestClient
 from tusclient import client as tus_client
 from tusclient.exceptions import TusCommunicationError
 
-from mediaserver.db.catalog_schema import libraries, uploads
+from mediaserver.db.catalog_schema import libraries, media_files, uploads
 from mediaserver.db.schema import jobs
 from mediaserver.keys import config_key, db_key
 from mediaserver.library.uploads.files import MAX_NAME_BYTES, clean_filename, parse_metadata
 from mediaserver.library.uploads.finish import sweep
 from mediaserver.library.uploads.store import UploadLimits
+from mediaserver.streaming.playback_request import MSE_CANDIDATES
 from tests.helpers import api, csrf_from, setup_admin, setup_with_user, sign_in
 from tests.media_factory import make_text_file, make_video
 
@@ -339,7 +340,7 @@ async def test_expired_is_410_unknown_is_404_and_sweep_deletes(ready) -> None:
     assert (await client.head("/api/v1/uploads/" + "x" * 32, headers=headers)).status == 404
     limits = _limits(client)
     assert limits.files.partial(token).exists()
-    await sweep(client.app[db_key], limits, finish=None)  # type: ignore[arg-type]
+    await sweep(client.app[db_key], limits, finish=None, keep_finished=86400)  # type: ignore[arg-type]
     assert not limits.files.partial(token).exists()
     assert (await client.head(f"/api/v1/uploads/{token}", headers=headers)).status == 410
 
@@ -479,3 +480,49 @@ async def test_foreign_token_is_404(uclient, tmp_path) -> None:
     assert resp.status == 201
     await sign_in(uclient, "other", "other-password-1")
     assert (await uclient.head(f"/api/v1/uploads/{token}", headers=TUS)).status == 404
+
+
+# -- what becomes of an uploaded file ---------------------------------------------------------
+
+
+async def _scanned(client: TestClient, name: str) -> sa.Row:
+    """The media file row the scan of an upload wrote, once it is there."""
+    for _ in range(400):
+        async with client.app[db_key].read() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(media_files.c.id, media_files.c.status, media_files.c.error).where(
+                        media_files.c.path.endswith(f"/{name}")
+                    )
+                )
+            ).first()
+        if row is not None:
+            return row
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no media file {name} was scanned")
+
+
+async def test_uploaded_file_plays_directly_with_its_subtitles(ready, tmp_path) -> None:
+    client, key, library_id = ready
+    clip = make_video(tmp_path / "clip.mp4", seconds=1, width=160, height=120, container="mp4",
+                      subtitle_tracks=(("eng", False),), faststart=True)  # fmt: skip
+    up = _uploader(_tus(client, key), clip, library_id, "Uploaded (2020).mp4")
+    await asyncio.to_thread(up.upload)
+    assert (await _wait_finished(client, key, _token(up.url)))["status"] == "done"
+    row = await _scanned(client, "Uploaded (2020).mp4")
+    assert row.status == "ok", row.error
+    auth = {"Authorization": f"Bearer {key}"}
+    profiles = await (await client.get("/api/v1/profiles", headers=auth)).json()
+    auth["X-Profile-Id"] = str(profiles["profiles"][0]["id"])
+    chrome = {m: True for m in MSE_CANDIDATES if "hvc1" not in m and "ac-3" not in m}
+    resp = await client.post(f"/api/v1/playback/{row.id}", json={"mse": chrome}, headers=auth)
+    assert resp.status == 200, await resp.text()
+    offer = await resp.json()
+    assert offer["method"] == "direct", offer["reason"]
+    video = await client.get(offer["url"], headers={"Range": "bytes=0-99"})
+    assert video.status == 206, await video.text()
+    assert await video.read() == clip.read_bytes()[:100]
+    assert offer["subtitles"], offer
+    subs = await client.get(offer["subtitles"][0]["url"])
+    assert subs.status == 200, await subs.text()
+    assert "Hello eng" in await subs.text()

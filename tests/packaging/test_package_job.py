@@ -315,7 +315,7 @@ async def test_cancel_mid_job_stops_and_cleans(pclient, tmp_path):
 async def test_truncated_source_fails_every_time_with_a_reason(pclient, clip, tmp_path):
     app = pclient.app
     media_file_id = await _scanned_file(pclient, clip, tmp_path)
-    source = await store.load_source(app[db_key], media_file_id)
+    source = await store.load_source(app[db_key], media_file_id, app[config_key].paths.data_dir)
     whole = Path(source.path).read_bytes()
     make_truncated(clip, source.path, len(whole) // 3)  # cut short after the scan saw it whole
     job_id = await app[jobs_key].enqueue(

@@ -10,7 +10,7 @@ from pathlib import Path
 import av
 import pytest
 
-from mediaserver.keys import db_key
+from mediaserver.keys import config_key, db_key
 from mediaserver.media.ladder.rungs import LadderProfile, plan_rungs
 from mediaserver.media.live.keyframes import grid_timeline
 from mediaserver.media.live.session import LiveSpec, run_live
@@ -93,7 +93,7 @@ async def test_packaging_records_pgs_as_burn_in_only(
     target = media_dir / "pgs.mkv"
     target.write_bytes(pgs_clip.read_bytes())
     file_id = await add_probed_file(app[db_key], media_dir, target)
-    source = await packaging_store.load_source(app[db_key], file_id)
+    source = await packaging_store.load_source(app[db_key], file_id, app[config_key].paths.data_dir)
     assert source is not None
     plan = Plan(source=target, roots=[str(media_dir)], subtitles=source.subtitles, profile=None)
     entries = convert_subtitles(plan, tmp_path / "out" / "ladder")

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from mediaserver.config import Settings
 from mediaserver.db.engine import Database
-from mediaserver.library.libraries import Library, library_roots, mark_scanned
+from mediaserver.library.libraries import Library, mark_scanned
 from mediaserver.library.scan import store
 from mediaserver.library.scan.analysis import Analysis, FolderCache, analyse
 from mediaserver.library.scan.catalog_writer import CatalogWriter, WriteOutcome
@@ -36,7 +36,7 @@ from mediaserver.library.scan.walker import (
     WalkIssue,
     WalkResult,
 )
-from mediaserver.safe_paths import from_db_path, is_inside, to_db_path
+from mediaserver.safe_paths import from_db_path, is_inside, library_roots, to_db_path
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +98,9 @@ class Scanner:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def roots(self, library: Library) -> list[str]:
-        """The library's folders plus its upload folder when that exists."""
-        roots = library_roots(library, self.settings.paths.data_dir)
-        upload = roots.pop()
-        return [str(r) for r in roots] + ([str(upload)] if upload.is_dir() else [])
+        """The library's roots (its folders, and its upload folder when that exists)."""
+        *folders, upload = library_roots(library.paths, library.id, self.settings.paths.data_dir)
+        return [*folders, *([upload] if os.path.isdir(upload) else [])]
 
     async def scan(
         self,

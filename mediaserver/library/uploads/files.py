@@ -24,6 +24,8 @@ import unicodedata
 from collections.abc import AsyncIterable, Callable
 from pathlib import Path
 
+from mediaserver.safe_paths import upload_folder
+
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")
 MAX_NAME_BYTES = 200
 CHECKSUM_ALGORITHMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256}
@@ -161,7 +163,8 @@ class PartialFiles:
         return self.partial_dir / token
 
     def library_dir(self, library_id: int) -> Path:
-        return self.root / f"library-{int(library_id)}"
+        # root is data_dir/uploads: the library's upload folder is the one its readers know.
+        return upload_folder(self.root.parent, library_id)
 
     def create(self, token: str) -> None:
         self.partial_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
