@@ -26,9 +26,9 @@ from mediaserver.library.uploads.tus_http import (
     base_headers,
     int_header,
     tus,
-    tus_problem,
     upload_headers,
 )
+from mediaserver.storage.base import StorageFull
 
 routes = web.RouteTableDef()
 
@@ -100,14 +100,15 @@ async def tus_create(request: web.Request) -> web.Response:
     upload = await uploads.create_upload(
         db, limits, current_user_id(request), length=length, metadata=metadata
     )
-    location = str(request.app.router["api_upload"].url_for(token=upload.token))
     if has_body or upload.length == 0:
         try:
             upload = await _append(request, upload, 0)
-        except UploadError as exc:
-            response = tus_problem(request, exc.status, exc.detail)
-            response.headers["Location"] = location  # the upload exists; say where
-            return response
+        except (UploadError, StorageFull):
+            # Answered by `tus` without a Location: tus clients take a Location as a created
+            # upload and report success. The client never learns this one's URL, so it goes.
+            await uploads.abandon(db, limits, upload)
+            raise
+    location = str(request.app.router["api_upload"].url_for(token=upload.token))
     headers = upload_headers(upload) | {"Location": location}
     return web.Response(status=201, headers=headers)
 

@@ -319,6 +319,15 @@ async def complete(db: Database, limits: UploadLimits, upload: Upload, finish: E
     return dataclasses.replace(upload, status=PROCESSING)
 
 
+async def abandon(db: Database, limits: UploadLimits, upload: Upload) -> None:
+    """An upload whose creation request was refused after its row was made: its data and row go,
+    unless it already failed (kept, so the uploads page says why)."""
+    current = await upload_by_id(db, upload.id)
+    if current is not None and current.status == RECEIVING:
+        with contextlib.suppress(UploadError):  # 423: another request holds it; it expires
+            await terminate(db, limits, current)
+
+
 async def terminate(db: Database, limits: UploadLimits, upload: Upload) -> None:
     """tus termination: the partial data and the row go (a finished file stays in its library)."""
     if upload.status == PROCESSING:
