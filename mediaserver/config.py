@@ -254,12 +254,19 @@ class AuthSettings(Section):
         "auto", description="Secure cookie flag: auto sets it when the request came over https."
     )
     login_attempts_per_account: int = Field(
-        5, ge=1, description="Failed logins per account per window before it is throttled."
+        5,
+        ge=1,
+        description="Failed logins for one account from one address (or on one known device) "
+        "before each further try waits twice as long as the last.",
     )
     login_attempts_per_address: int = Field(
-        20, ge=1, description="Failed logins per client address per window."
+        20, ge=1, description="Failed logins from one address, all names, before it backs off."
     )
-    login_window_seconds: int = Field(900, ge=10, description="Rate-limit window for logins.")
+    login_window_seconds: int = Field(
+        900,
+        ge=10,
+        description="Longest wait between tries; failures quiet this long are forgotten.",
+    )
     max_profiles: int = Field(5, ge=1, le=20, description="Profiles per account.")
 
 

@@ -11,6 +11,9 @@ from typing import Any
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
+from mediaserver.cli.setup_code import current_setup_code
+from mediaserver.keys import config_key
+
 ADMIN = ("admin", "admin-password-1")
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 SESSION_COOKIE = "ms_session"
@@ -38,15 +41,27 @@ def use_session(client: TestClient, token: str) -> None:
     )
 
 
+def setup_code(client: TestClient) -> str:
+    """The first-run setup code, read as `mediaserver setup-code` reads it."""
+    return current_setup_code(client.app[config_key])
+
+
 async def post_setup(
-    client: TestClient, username: str = ADMIN[0], password: str = ADMIN[1]
+    client: TestClient,
+    username: str = ADMIN[0],
+    password: str = ADMIN[1],
+    code: str | None = None,
 ) -> ClientResponse:
-    """Submit the first-run form (redirects not followed); the response, whatever it is."""
+    """Submit the first-run form (redirects not followed); the response, whatever it is.
+
+    The setup code is the server's own unless `code` is given.
+    """
     token = await csrf_from(client, "/setup")
     return await client.post(
         "/setup",
         data={
             "csrf_token": token,
+            "setup_code": setup_code(client) if code is None else code,
             "username": username,
             "password": password,
             "password_confirm": password,

@@ -2,15 +2,17 @@
 device sessions, API keys, and who is calling each request. Other domains read the caller with
 `get_identity(request)` (or `current_user_id`), the chosen profile as a `Profile` (its
 `max_rating` caps what it may watch) and the rating scale `RATINGS`, lowest first; the admin
-dashboard reads `account_counts`. `setup(app)` installs the identifying and CSRF middlewares,
-the sign-in, profile and account pages and API, the admin's users and API keys pages and API,
-and the login limiter.
+dashboard reads `account_counts`; the command line reads the first-run `setup_code`.
+`setup(app)` installs the identifying and CSRF middlewares, the sign-in, first-run, profile and
+account pages and API, the admin's users and API keys pages and API, the login limiter, and
+the start-up notice of the setup code while there are no accounts.
 """
 
 from aiohttp import web
 
 from mediaserver.accounts.admin import routes as admin_routes
 from mediaserver.accounts.csrf import CSRF_HEADER, csrf_middleware, setup_csrf
+from mediaserver.accounts.first_run import announce_setup_code, setup_code
 from mediaserver.accounts.guard import auth_middleware, current_user_id
 from mediaserver.accounts.identity import Identity, get_identity
 from mediaserver.accounts.page_context import identity_context
@@ -51,6 +53,7 @@ __all__ = [
     "set_disabled",
     "set_password",
     "setup",
+    "setup_code",
 ]
 
 
@@ -67,4 +70,5 @@ def setup(app: web.Application) -> None:
         settings.auth.login_attempts_per_address,
         settings.auth.login_window_seconds,
     )
+    app.cleanup_ctx.append(announce_setup_code)  # after the database context (create_app)
     app.router.add_routes([*account_routes, *settings_routes, *settings_api_routes, *admin_routes])

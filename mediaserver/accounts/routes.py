@@ -7,12 +7,13 @@ from urllib.parse import quote
 from aiohttp import web
 
 from mediaserver.accounts import sessions
+from mediaserver.accounts.first_run import create_first_admin
 from mediaserver.accounts.guard import current_user_id
 from mediaserver.accounts.identity import get_identity
 from mediaserver.accounts.profiles import get_profile, list_profiles
 from mediaserver.accounts.signin import check_login, open_profile, start_session
-from mediaserver.accounts.users import count_users, create_user
-from mediaserver.errors import BadRequest, DomainError, Forbidden
+from mediaserver.accounts.users import count_users
+from mediaserver.errors import BadRequest, DomainError, Forbidden, TooManyRequests
 from mediaserver.http.auth import SESSION_COOKIE, access
 from mediaserver.http.clientinfo import wants_json
 from mediaserver.http.forms import int_path, read_input, safe_next, text_field
@@ -29,36 +30,28 @@ LOGIN_ERROR = "Wrong username or password."  # the same words whatever was wrong
 async def setup_page(request: web.Request) -> web.Response:
     if await count_users(request.app[db_key]):
         raise web.HTTPSeeOther("/login")
-    return render(request, "accounts/setup.html", {"error": None, "username": ""})
+    return render(request, "accounts/setup.html", {"error": None, "username": "", "setup_code": ""})
 
 
 @routes.post("/setup", name="setup_submit")
 @access("public")
 async def setup_submit(request: web.Request) -> web.StreamResponse:
     data = await read_input(request)
-    username = text_field(data, "username", max_length=64)
-    password = text_field(data, "password", max_length=256)
-    if password != text_field(data, "password_confirm", max_length=256):
-        error: DomainError = BadRequest("The two passwords differ.", field="password_confirm")
-    else:
-        try:
-            user = await create_user(
-                request.app[db_key], username, password, "admin", only_if_first=True
-            )
-        except DomainError as exc:
-            error = exc
-        else:
-            response = web.HTTPSeeOther("/profiles")
-            await start_session(request, user.id, response)
-            raise response
-    if wants_json(request):
-        raise error
-    return render(
-        request,
-        "accounts/setup.html",
-        {"error": error.detail, "username": username},
-        status=error.status,
-    )
+    try:
+        user = await create_first_admin(request, data)
+    except DomainError as exc:
+        if wants_json(request) or isinstance(exc, TooManyRequests):
+            raise  # a wait is answered with its Retry-After
+        typed = {
+            "username": text_field(data, "username"),
+            "setup_code": "" if exc.field == "setup_code" else text_field(data, "setup_code"),
+        }
+        return render(
+            request, "accounts/setup.html", {"error": exc.detail, **typed}, status=exc.status
+        )
+    response = web.HTTPSeeOther("/profiles")
+    await start_session(request, user.id, response)
+    raise response
 
 
 @routes.get("/login", name="login")

@@ -27,7 +27,7 @@ from mediaserver.accounts.profiles import (
     list_profiles,
 )
 from mediaserver.accounts.signin import change_own_password, start_session
-from mediaserver.errors import DomainError
+from mediaserver.errors import DomainError, TooManyRequests
 from mediaserver.http.auth import SESSION_COOKIE, access
 from mediaserver.http.clientinfo import wants_json
 from mediaserver.http.forms import int_path, read_input, text_field
@@ -240,8 +240,8 @@ async def password_submit(request: web.Request) -> web.StreamResponse:
     try:
         await change_own_password(request, identity.user, current, new, data)
     except DomainError as exc:
-        if wants_json(request):
-            raise
+        if wants_json(request) or isinstance(exc, TooManyRequests):
+            raise  # a wait is answered with its Retry-After
         return render(request, "accounts/password.html", {"error": exc.detail}, status=exc.status)
     response: web.StreamResponse = (
         web.Response(status=204) if wants_json(request) else _see_other("/account?done=password")

@@ -1,8 +1,8 @@
-"""`mediaserver serve | migrate | user | scan | config`: the command line.
+"""`mediaserver serve | migrate | user | scan | config | setup-code`: the command line.
 
 `parsers` defines every command and flag (argparse only, so `--help` and `--version` are quick);
-`run` loads the settings, runs the command's module (`server`, `users`, `scan`, `config_check`)
-and turns errors into exit codes.
+`run` loads the settings, runs the command's module (`server`, `users`, `scan`, `config_check`,
+`setup_code`) and turns errors into exit codes.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ COMMAND_MODULES = {
     "user": "users",
     "scan": "scan",
     "config": "config_check",
+    "setup-code": "setup_code",
 }
 
 
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_users(sub)
     _add_scan(sub)
     _add_config_check(sub)
+    _add_setup_code(sub)
     return parser
 
 
@@ -85,3 +87,10 @@ def _add_config_check(sub: argparse._SubParsersAction) -> None:
         "check", help="print the effective config with secrets hidden; exit 2 on an error"
     )
     add_common(check)
+
+
+def _add_setup_code(sub: argparse._SubParsersAction) -> None:
+    code = sub.add_parser(
+        "setup-code", help="print the one-time code the first-run page asks for (before setup)"
+    )
+    add_common(code)
