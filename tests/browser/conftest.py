@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -35,6 +36,16 @@ class LiveServer:
     url: str
     db_url: str
     data_dir: Path
+
+
+SETUP_CODE_IN_LOG = re.compile(r"setup code ([A-Z2-7]{4}(?:-[A-Z2-7]{4}){3})")
+
+
+def printed_setup_code(server: LiveServer) -> str:
+    """The first-run setup code as the server printed it in its log at start-up."""
+    match = SETUP_CODE_IN_LOG.search((server.data_dir / "server.log").read_text())
+    assert match, "the server did not print a setup code"
+    return match.group(1)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from mediaserver.db.engine import create_database
 from mediaserver.jobs import queue
+from tests.browser.conftest import printed_setup_code
 from tests.browser.test_first_run import shot
 
 # A job type that takes a few seconds and reports progress: installed as a folder plugin.
@@ -51,6 +52,7 @@ def server_plugins() -> dict[str, str]:
 def test_jobs_page_shows_live_progress(live_server, browser_page) -> None:
     page = browser_page
     page.goto(live_server.url + "/setup")
+    page.get_by_label("Setup code").fill(printed_setup_code(live_server))
     page.get_by_label("Admin username").fill("owner")
     page.get_by_label("Password (at least 8 characters)").fill("my living room")
     page.get_by_label("Password again").fill("my living room")

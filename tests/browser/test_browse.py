@@ -134,7 +134,7 @@ def wait_for_titles(page, base: str, count: int) -> None:
 def test_browse_search_title_my_list_keyboard_and_kids(live_server, browser_page, media) -> None:
     page = browser_page
     base = live_server.url
-    sign_up(page, base)
+    sign_up(page, live_server)
     add_library(page, base, "Movies", "movies", media[0])
     add_library(page, base, "Shows", "shows", media[1])
     wait_for_titles(page, base, len(MOVIES) + 1)

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+from mediaserver.cli.setup_code import current_setup_code
+from mediaserver.config_loading import load_settings
+from tests.browser.conftest import printed_setup_code
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -21,10 +26,21 @@ def test_first_run_sign_in_and_profile_picker(live_server, browser_page) -> None
     page.goto(base + "/")
     assert page.url.endswith("/setup")
     assert page.get_by_role("heading", name="Welcome").is_visible()
-    shot(page, "setup")
+    assert page.get_by_text("mediaserver setup-code").is_visible()
+    # The code the log shows is the one `mediaserver setup-code` prints for this data folder.
+    code = printed_setup_code(live_server)
+    settings = load_settings(environ={}, overrides={"paths": {"data_dir": live_server.data_dir}})
+    assert code == current_setup_code(settings)
+    page.get_by_label("Setup code").fill("AAAA-BBBB-CCCC-DDDD")
     page.get_by_label("Admin username").fill("owner")
     page.get_by_label("Password (at least 8 characters)").fill("my living room")
     page.get_by_label("Password again").fill("my living room")
+    page.get_by_role("button", name="Create admin account").click()
+    assert page.get_by_role("alert").inner_text().startswith("That setup code is not right.")
+    page.get_by_label("Setup code").fill(code)
+    page.get_by_label("Password (at least 8 characters)").fill("my living room")
+    page.get_by_label("Password again").fill("my living room")
+    shot(page, "setup")
     page.get_by_role("button", name="Create admin account").click()
 
     page.wait_for_url("**/profiles")
@@ -48,6 +64,7 @@ def test_first_run_sign_in_and_profile_picker(live_server, browser_page) -> None
     page.wait_for_url("**/profiles")
     # No script or style was blocked by the Content-Security-Policy, and htmx loaded.
     assert page.evaluate("typeof htmx") == "object"
-    # (The wrong password above is a 400 the console reports; anything else is a fault.)
-    unexpected = [e for e in page.console_errors if "status of 400" not in e]
+    # (The wrong code and password above are a 403 and a 400 the console reports; anything else
+    # is a fault.)
+    unexpected = [e for e in page.console_errors if not re.search("status of 40[03]", e)]
     assert unexpected == []

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import LiveServer, printed_setup_code
 from tests.browser.test_first_run import shot
 from tests.media_factory import make_text_file, make_video
 
@@ -21,8 +22,10 @@ def movie_folder(tmp_path: Path) -> Path:
     return folder
 
 
-def sign_up(page, base: str) -> None:
-    page.goto(base + "/setup")
+def sign_up(page, server: LiveServer) -> None:
+    """First run in the browser, with the setup code the server printed."""
+    page.goto(server.url + "/setup")
+    page.locator("input[name=setup_code]").fill(printed_setup_code(server))
     page.locator("input[name=username]").fill("owner")
     page.locator("input[name=password]").fill("my living room")
     page.locator("input[name=password_confirm]").fill("my living room")
@@ -33,7 +36,7 @@ def sign_up(page, base: str) -> None:
 def test_add_library_scan_and_upload(live_server, browser_page, movie_folder, tmp_path) -> None:
     page = browser_page
     base = live_server.url
-    sign_up(page, base)
+    sign_up(page, live_server)
 
     page.goto(base + "/admin/libraries/new")
     page.locator("input[name=name]").fill("Movies")

@@ -97,7 +97,7 @@ def test_player_plays_switches_and_resumes(live_server, browser_page, movie_fold
     page.on(
         "response", lambda r: failures.append(f"{r.status} {r.url}") if r.status >= 500 else None
     )
-    sign_up(page, base)
+    sign_up(page, live_server)
     page.locator("button.profile-tile").first.click()
     page.wait_for_url(re.compile(r".*/$"))
     add_library(page, base, movie_folder)
@@ -240,7 +240,7 @@ def test_episode_counts_down_to_the_next_and_keys_work(
 ) -> None:
     page = browser_page
     base = live_server.url
-    sign_up(page, base)
+    sign_up(page, live_server)
     page.locator("button.profile-tile").first.click()
     page.wait_for_url(re.compile(r".*/$"))
     add_library(page, base, show_folder, "Shows", "shows", "on_the_fly")

@@ -48,7 +48,7 @@ def test_unpackaged_titles_play_by_remux_and_transcode(live_server, browser_page
     page.on(
         "response", lambda r: failures.append(f"{r.status} {r.url}") if r.status >= 500 else None
     )
-    sign_up(page, base)
+    sign_up(page, live_server)
     page.locator("button.profile-tile").first.click()
     page.wait_for_url(re.compile(r".*/$"))
     add_library(page, base, live_folder, policy="on_the_fly")
