@@ -6,7 +6,17 @@ import re
 
 from aiohttp.test_utils import TestClient
 
-from tests.helpers import ADMIN, CSRF_RE, csrf_from, post_login, post_setup, setup_admin, sign_in
+from mediaserver.keys import config_key
+from tests.helpers import (
+    ADMIN,
+    CSRF_RE,
+    csrf_from,
+    post_login,
+    post_setup,
+    setup_admin,
+    setup_with_user,
+    sign_in,
+)
 
 
 async def test_fresh_server_sends_everyone_to_first_run(client: TestClient) -> None:
@@ -152,18 +162,33 @@ async def test_static_files_never_escape_their_folder(client: TestClient) -> Non
 async def test_health_and_ready(client: TestClient) -> None:
     assert (await (await client.get("/health")).json()) == {"status": "ok"}
     ready = await client.get("/ready")
-    data = await ready.json()
-    assert ready.status == 200 and data["checks"] == {
-        "database": "ok",
-        "data_dir": "ok",
-        "cache_dir": "ok",
+    assert ready.status == 200 and await ready.json() == {"status": "ok"}
+    await setup_admin(client)
+    details = await (await client.get("/api/v1/admin/ready")).json()
+    assert details == {
+        "status": "ok",
+        "checks": {"database": "ok", "data_dir": "ok", "cache_dir": "ok"},
     }
 
 
 async def test_ready_fails_when_disk_is_nearly_full(make_app, aiohttp_client) -> None:
+    """Anyone learns that the server is not ready; only an admin learns why (the folder's path
+    and its free space)."""
     client = await aiohttp_client(make_app(paths={"min_free_bytes": 2**62}))
     resp = await client.get("/ready")
-    assert resp.status == 503 and "MiB free" in (await resp.json())["checks"]["data_dir"]
+    assert resp.status == 503 and await resp.json() == {"status": "unavailable"}
+    data_dir = str(client.server.app[config_key].paths.data_dir)
+    assert (await client.get("/api/v1/admin/ready")).status == 401
+    await setup_with_user(client)  # signed in as a user who is not an admin
+    resp = await client.get("/ready")
+    assert await resp.json() == {"status": "unavailable"} and data_dir not in await resp.text()
+    assert (await client.get("/api/v1/admin/ready")).status == 403
+    await sign_in(client, *ADMIN)
+    resp = await client.get("/api/v1/admin/ready")
+    details = await resp.json()
+    assert resp.status == 200 and details["status"] == "unavailable"
+    assert "MiB free" in details["checks"]["data_dir"] and data_dir in details["checks"]["data_dir"]
+    assert details["checks"]["database"] == "ok"
 
 
 async def test_secure_cookie_behind_trusted_https_proxy(make_app, aiohttp_client) -> None:
