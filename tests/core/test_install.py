@@ -12,9 +12,12 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 pytestmark = pytest.mark.slow
 
@@ -70,6 +73,21 @@ result["modules"] = sorted(
 )
 print(json.dumps(result))
 """
+
+
+def test_the_build_backend_is_bounded_and_the_one_tested_is_allowed() -> None:
+    # An unbounded backend builds with whatever release is newest on the day, including the one
+    # that removes something this project still uses; the license is the SPDX string form that
+    # replaced the {text = ...} table setuptools stops accepting.
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    backend = [Requirement(r) for r in project["build-system"]["requires"]]
+    setuptools = next(r for r in backend if r.name == "setuptools")
+    assert any(spec.operator in ("<", "<=", "~=", "==") for spec in setuptools.specifier), backend
+    # The install test below builds with this environment's setuptools: it must be allowed.
+    assert setuptools.specifier.contains(version("setuptools")), (setuptools, version("setuptools"))
+    test_extra = [Requirement(r) for r in project["project"]["optional-dependencies"]["test"]]
+    assert next(r for r in test_extra if r.name == "setuptools").specifier == setuptools.specifier
+    assert isinstance(project["project"]["license"], str)
 
 
 def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
