@@ -1,8 +1,16 @@
-"""Structured logs (structlog): readable lines for people, JSON for collectors."""
+"""Structured logs (structlog): readable lines for people, JSON for collectors.
+
+Whatever a request carries ends up in some log line (its path in the access log, a header, a
+file name), so the formatter every handler uses escapes control characters in each value: a
+`%0a` in a path cannot start a forged line, a NUL or an escape sequence cannot reach a
+terminal. Media URLs carry their credential in the path: only a token's first characters are
+ever written.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 import structlog
@@ -31,6 +39,7 @@ def setup_logging(settings: LoggingSettings) -> None:
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info if settings.format == "json" else _identity,
+            escape_values,
             renderer,
         ],
     )
@@ -54,6 +63,30 @@ def _identity(_logger: object, _name: str, event: dict) -> dict:
     return event
 
 
+# C0 and C1 controls, DEL and the Unicode line and paragraph separators; readable names for
+# the common ones.
+_ESCAPES = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
+_ESCAPES |= {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+TOKEN_KEPT = 8
+"""Characters of a media token a log line keeps: enough to tell plays apart, too few to use."""
+_MEDIA_TOKEN = re.compile(f"(/media/t/)([^/]{{{TOKEN_KEPT}}})[^/]+")
+_MULTILINE = frozenset({"exception", "stack"})  # tracebacks, made by us: lines on purpose
+
+
+def clean_value(text: str) -> str:
+    """`text` fit for one log line: media tokens shortened, control characters escaped."""
+    return _MEDIA_TOKEN.sub("\\1\\2\u2026", text).translate(_ESCAPES)
+
+
+def escape_values(_logger: object, _name: str, event: dict) -> dict:
+    """The formatter's last step before rendering: every text value of the line (the message
+    with its arguments, extras) passes through clean_value."""
+    for key, value in event.items():
+        if isinstance(value, str) and key not in _MULTILINE:
+            event[key] = clean_value(value)
+    return event
+
+
 class AccessLogger(AbstractAccessLogger):
     """One line per request with method, path, status, size and duration."""
 
@@ -68,6 +101,7 @@ class AccessLogger(AbstractAccessLogger):
                 "bytes": response.body_length,
                 "ms": round(elapsed * 1000, 1),
                 "remote": request.remote,
+                "agent": request.headers.get("User-Agent", ""),
             },
         )
 
