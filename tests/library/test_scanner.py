@@ -14,8 +14,10 @@ import pytest
 from mediaserver.library.libraries import create_library, get_library
 from mediaserver.library.scan import analysis, walker
 from mediaserver.library.scan.scanner import Scanner
+from mediaserver.library.scan.store import list_issues
 from tests.library.scan_helpers import file_row, place, rows, title_by_name, write
 from tests.media_factory import (
+    make_audio_only,
     make_playlist_disguised,
     make_text_file,
     make_truncated,
@@ -325,6 +327,23 @@ async def test_bad_input_is_recorded_and_the_scan_goes_on(
     assert "NFO" in issues["movie.nfo"] and "XML" in issues["movie.nfo"]
     assert stats.failed == 4
     assert await title_by_name(db, "Good")  # the bad NFO did not stop the movie
+
+
+async def test_audio_files_end_as_issues_with_a_reason(db, scanner, tmp_path, clip) -> None:
+    root = tmp_path / "media"
+    root.mkdir()
+    make_audio_only(root / "Soundtrack.m4a")
+    make_audio_only(root / "Theme.mka", container="mkv")
+    make_audio_only(root / "Audio in a video name (2001).mp4")
+    place(clip, root / "Film (2002).mkv")
+    lib = await create_library(db, "Mixed", "movies", [str(root)])
+    stats = await scanner.scan(lib)
+    # Every media file the scan met is a title or a failed file the issues page shows, with why.
+    issues = {os.path.basename(i.path): i.reason for i in await list_issues(db, lib.id)}
+    expected = {"Soundtrack.m4a", "Theme.mka", "Audio in a video name (2001).mp4"}
+    assert set(issues) == expected, issues
+    assert all("no video stream (audio only" in reason for reason in issues.values())
+    assert stats.failed == 3 and await title_by_name(db, "Film")
 
 
 async def test_partial_scan_looks_only_at_the_given_paths(db, scanner, tmp_path, clip) -> None:

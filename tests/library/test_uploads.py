@@ -23,12 +23,15 @@ from tusclient.exceptions import TusCommunicationError
 from mediaserver.db.catalog_schema import libraries, media_files, uploads
 from mediaserver.db.schema import jobs
 from mediaserver.keys import config_key, db_key
+from mediaserver.library.scan.walker import is_media_name
 from mediaserver.library.uploads.files import MAX_NAME_BYTES, clean_filename, parse_metadata
 from mediaserver.library.uploads.finish import sweep
 from mediaserver.library.uploads.store import UploadLimits
+from mediaserver.media.magic import kind_and_extension
+from mediaserver.media.sniff import ALLOWED_DEMUXERS
 from mediaserver.streaming.playback_request import MSE_CANDIDATES
 from tests.helpers import api, csrf_from, setup_admin, setup_with_user, sign_in
-from tests.media_factory import make_text_file, make_video
+from tests.media_factory import make_audio_only, make_text_file, make_video
 
 TUS = {"Tus-Resumable": "1.0.0"}
 OCTET = {"Content-Type": "application/offset+octet-stream"}
@@ -526,3 +529,55 @@ async def test_uploaded_file_plays_directly_with_its_subtitles(ready, tmp_path) 
     subs = await client.get(offer["subtitles"][0]["url"])
     assert subs.status == 200, await subs.text()
     assert "Hello eng" in await subs.text()
+
+
+def test_every_extension_an_upload_gets_is_one_the_scan_reads() -> None:
+    # An upload is stored under the extension its content deserves; a scan that skipped that
+    # extension would leave the file in the library as nothing at all.
+    sniffed = ("mp4", "m4a", "mov", "m4v", "3gp", "3g2", "webm", "mkv", "m2ts", "unknown")
+    made = {
+        kind_and_extension(demuxer, kind, video)[1]
+        for demuxer in ALLOWED_DEMUXERS
+        for kind in sniffed
+        for video in (True, False)
+    }
+    assert not {ext for ext in made if not is_media_name(f"upload{ext}")}
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("audio", "no video stream (audio only"),
+        ("empty", "the file is empty"),
+        ("garbage", "not a recognised audio or video format"),
+    ],
+)
+async def test_an_upload_that_cannot_be_a_title_is_a_library_issue(
+    ready, tmp_path, kind, reason
+) -> None:
+    client, key, library_id = ready
+    source = tmp_path / "upload.bin"
+    if kind == "audio":
+        make_audio_only(source)
+    elif kind == "empty":
+        source.write_bytes(b"")
+    else:
+        source.write_bytes(bytes(range(256)) * 64)
+    up = _uploader(_tus(client, key), source, library_id, "Concert (2020).mp4")
+    with pytest.raises(TusCommunicationError) as err:
+        await asyncio.to_thread(up.upload)
+    assert err.value.status_code == 422
+    assert reason in err.value.response_content.decode()
+    [state] = (
+        await (
+            await client.get("/api/v1/uploads", headers={"Authorization": f"Bearer {key}"})
+        ).json()
+    )["uploads"]
+    assert state["status"] == "failed" and reason in state["error"]
+    page = await client.get(
+        f"/admin/libraries/{library_id}/issues", headers={"Authorization": f"Bearer {key}"}
+    )
+    text = await page.text()
+    assert page.status == 200, text
+    assert "Concert (2020).mp4" in text and reason in text
+    assert not _limits(client).files.library_dir(library_id).exists()  # nothing half-kept

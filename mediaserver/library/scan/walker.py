@@ -1,4 +1,4 @@
-"""Listing the video files below library roots, safely.
+"""Listing the media files below library roots, safely.
 
 - Iterative os.scandir walk (no recursion limit), entries in name order.
 - Never leaves the roots: a symlink is followed only when its target resolves inside a root, and a
@@ -30,6 +30,17 @@ VIDEO_EXTENSIONS = frozenset(
         ".mpeg", ".mpg", ".mts", ".ogm", ".ogv", ".ts", ".vob", ".webm", ".wmv",
     }
 )  # fmt: skip
+# Audio and other containers the probe opens, and that an upload may be stored as: listed and
+# probed like videos, so each one ends as a title or as a failed file with its reason (an audio
+# file has no video to show), never as nothing at all.
+OTHER_MEDIA_EXTENSIONS = frozenset(
+    {
+        ".3g2", ".aac", ".ac3", ".aif", ".aiff", ".amr", ".ape", ".caf", ".dts", ".dv", ".eac3",
+        ".flac", ".ivf", ".m2v", ".m4a", ".m4b", ".mj2", ".mka", ".mp2", ".mp3", ".mxf", ".nut",
+        ".oga", ".ogg", ".opus", ".ra", ".rm", ".rmvb", ".thd", ".w64", ".wav", ".wma", ".wv",
+    }
+)  # fmt: skip
+MEDIA_EXTENSIONS = VIDEO_EXTENSIONS | OTHER_MEDIA_EXTENSIONS
 # Files whose change means the videos next to them need their metadata read again.
 SIDECAR_EXTENSIONS = frozenset(
     {".nfo", ".srt", ".ass", ".ssa", ".vtt", ".sub", ".idx", ".jpg", ".jpeg", ".png", ".webp",
@@ -85,6 +96,11 @@ class WalkResult:
 
 def is_video_name(name: str) -> bool:
     return not name.startswith(".") and os.path.splitext(name)[1].lower() in VIDEO_EXTENSIONS
+
+
+def is_media_name(name: str) -> bool:
+    """A file the scan lists (and probes): a video, or audio or another container."""
+    return not name.startswith(".") and os.path.splitext(name)[1].lower() in MEDIA_EXTENSIONS
 
 
 def _is_sidecar_name(path: str) -> bool:
@@ -146,7 +162,7 @@ class Walker:
                 continue
             if stat.S_ISDIR(st.st_mode):
                 self._walk_tree(path, root)
-            elif is_video_name(os.path.basename(path)):
+            elif is_media_name(os.path.basename(path)):
                 folder = self._list_folder(os.path.dirname(path))
                 if folder is not None:
                     self._add_file(path, root, st, folder)
@@ -163,7 +179,7 @@ class Walker:
             return
         folder.newest_sidecar_mtime = float("inf")
         for name in folder.siblings:
-            if is_video_name(name):
+            if is_media_name(name):
                 full = os.path.join(path, name)
                 try:
                     st = os.stat(full)
@@ -256,7 +272,7 @@ class Walker:
         if name.startswith("."):
             return
         ext = os.path.splitext(name)[1].lower()
-        if ext in VIDEO_EXTENSIONS:
+        if ext in MEDIA_EXTENSIONS:
             if entry.is_file():
                 self._add_file(entry.path, root, entry.stat(), folder)
         elif ext in SIDECAR_EXTENSIONS:

@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from mediaserver.db.catalog_schema import libraries, uploads
 from mediaserver.db.engine import Database
 from mediaserver.errors import DomainError
+from mediaserver.library.scan.store import record_issues
+from mediaserver.library.scan.walker import WalkIssue
 from mediaserver.library.uploads import files as uf
 
 UploadStatus = Literal["receiving", "processing", "done", "failed"]
@@ -36,6 +38,10 @@ class NotMedia(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class NoVideo(NotMedia):
+    """Media without a video stream: libraries hold videos, so it would never become a title."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +144,17 @@ async def update_upload(db: Database, upload_id: int, **values: Any) -> None:
 async def fail_upload(db: Database, limits: UploadLimits, upload: Upload, reason: str) -> None:
     limits.files.remove(upload.token)
     await update_upload(db, upload.id, status=FAILED, error=reason)
+
+
+async def refuse_upload(db: Database, limits: UploadLimits, upload: Upload, reason: str) -> None:
+    """A fully received file the library cannot use: the upload fails, and the library's issues
+    page lists it with the same reason (under the name it would have had), as a scan would list a
+    file it cannot read: a file that arrived never vanishes without a word."""
+    await fail_upload(db, limits, upload, reason)
+    name = uf.clean_filename(upload.filename) or f"upload {upload.token[:8]}"
+    issue = WalkIssue(str(limits.files.library_dir(upload.library_id) / name), f"upload: {reason}")
+    async with db.write() as conn:
+        await record_issues(conn, upload.library_id, [issue], time.time())
 
 
 # -- queries ----------------------------------------------------------------------------------

@@ -44,10 +44,11 @@ from mediaserver.library.uploads.store import (
     RECEIVING,
     Enqueue,
     NotMedia,
+    NoVideo,
     Upload,
     UploadError,
     UploadLimits,
-    fail_upload,
+    refuse_upload,
     update_upload,
     upload_by_id,
 )
@@ -296,9 +297,13 @@ def _sniff(path: Path) -> str:
     if path.stat().st_size == 0:
         raise NotMedia("the file is empty")
     try:
-        return probe_file(path).extension
+        probe = probe_file(path)
     except MediaRejected as exc:
         raise NotMedia(str(getattr(exc, "reason", exc))) from None
+    if not probe.has_video:
+        # Libraries hold videos: audio alone (or a cover picture) would never become a title.
+        raise NoVideo("it has no video stream (audio only or cover art only)")
+    return probe.extension
 
 
 async def complete(db: Database, limits: UploadLimits, upload: Upload, finish: Enqueue) -> Upload:
@@ -306,12 +311,11 @@ async def complete(db: Database, limits: UploadLimits, upload: Upload, finish: E
     try:
         extension = await asyncio.to_thread(_sniff, limits.files.partial(upload.token))
     except NotMedia as exc:
-        await fail_upload(db, limits, upload, f"not a video file: {exc.reason}")
+        await refuse_upload(db, limits, upload, f"not a video file: {exc.reason}")
         name = f"'{upload.filename}'" if upload.filename else "The file"
+        what = "a video" if isinstance(exc, NoVideo) else "a video or audio file"
         raise UploadError(
-            422,
-            f"{name} is not a video or audio file this server can read ({exc.reason}). "
-            "It was not kept.",
+            422, f"{name} is not {what} this server can read ({exc.reason}). It was not kept."
         ) from None
     # Queue first, then mark: a crash in between leaves a queued job that still finishes it.
     await finish(upload.id, extension)
