@@ -4,10 +4,12 @@ The source's video is decoded once; each frame is deinterlaced when flagged inte
 (deinterlace.py), tone mapped to BT.709 SDR when HDR (tonemap.py), turned upright (a transpose
 filter, for rotated sources), scaled per rung with swscale (sample aspect applied, 10-bit and 4:2:2
 converted to 8-bit 4:2:0; smaller rungs from larger ones, see CASCADE_RATIO) and handed to every
-rung's encoder with the same timestamp. Keyframes are forced by time: the first frame at or after
-every multiple of the GOP duration is an I frame (an IDR) in every rung, so every rung is segmented
-at the same instants. Timestamps pass through (variable frame rate stays variable); all rungs get
-identical ones.
+rung's encoder with the same timestamp. Keyframes and segment boundaries are decided here, once,
+from the source's timestamps: the first frame at or after every multiple of the GOP duration is an
+I frame (an IDR) in every rung, and the first frame at or after every multiple of the segment
+duration starts a segment in every rung (segmenter.SegmentStarts; no muxer measures time on its
+own), so a player switching rungs finds every segment, the last one included, at the same instant.
+Timestamps pass through (variable frame rate stays variable); all rungs get identical ones.
 
 The main thread demuxes, decodes (FFmpeg's frame threads) and scales (one reusable swscale
 context per rung; PyAV releases the GIL while it scales); every rung's encoder and segmenter runs
@@ -36,7 +38,7 @@ from mediaserver.media.ladder.completeness import declared_duration, truncation
 from mediaserver.media.ladder.continuity import Continuity
 from mediaserver.media.ladder.errors import LadderCancelled, LadderError
 from mediaserver.media.ladder.rungs import LadderProfile
-from mediaserver.media.ladder.segmenter import EncoderThread, VideoRung
+from mediaserver.media.ladder.segmenter import EncoderThread, SegmentStarts, VideoRung
 from mediaserver.media.sniff import error_words
 
 MAX_DECODE_ERRORS = 8  # corrupt packets tolerated per stream (players skip them too)
@@ -101,6 +103,8 @@ class Pipeline:
         self.started = time.monotonic()
         self._last_progress = 0.0
         self._next_key = Fraction(0)
+        self._next_segment = Fraction(0)
+        self.segment_starts = SegmentStarts()  # shared by every rung: one decision for all
         self._last_pts: int | None = None
 
     # -- setup ---------------------------------------------------------------------------------
@@ -146,6 +150,7 @@ class Pipeline:
                     gop=gop,
                     colour=colour,
                     threads=count,
+                    starts=self.segment_starts,
                 )
             except (av.FFmpegError, OSError) as exc:
                 raise LadderError(
@@ -184,6 +189,11 @@ class Pipeline:
             pts = self._last_pts + 1  # strictly increasing, as encoders require
         self._last_pts = pts
         at = pts * tb
+        if at >= self._next_segment:
+            segment = Fraction(str(self.profile.segment_seconds))
+            self._next_segment = (math.floor(at / segment) + 1) * segment
+            self.segment_starts.add(pts)
+            self._next_key = Fraction(0)  # a segment starts with a keyframe
         key = at >= self._next_key
         if key:
             gop = Fraction(str(self.profile.gop_seconds))

@@ -1,11 +1,17 @@
 """Encoders and CMAF fMP4 segmenters, one per rendition, and reading the result back.
 
 Each rendition (a video rung or an audio track) is encoded into FFmpeg's HLS muxer in fMP4 mode,
-which cuts a segment at the first keyframe at or after every multiple of the segment duration,
-measured from the rendition's first timestamp (absolute targets, so audio never drifts), and
-writes `init.mp4` + `seg_00001.m4s`... with one `moof`+`mdat` per segment (styp + sidx first).
-Because every rung gets the same frames with keyframes forced at the same instants, every rung is
-cut at the same instants. The muxer's own playlist is discarded: hls.py writes ours from the
+which writes `init.mp4` + `seg_00001.m4s`... with one `moof`+`mdat` per segment (styp + sidx
+first). Audio is cut at the first frame at or after every multiple of the segment duration,
+measured from the rendition's first timestamp (absolute targets, so audio never drifts).
+
+Video is not cut by the muxer's clock: the pipeline decides once, from the source's timestamps,
+which frames start a segment (`SegmentStarts`), and every rung marks exactly those packets as
+keyframes for the muxer, which cuts at each of them. A muxer measuring time on its own from each
+rung's first packet could otherwise place a boundary (typically the last, short segment's) one
+frame apart on one rung, and a player switching there would see a repeated or backward
+timestamp. The other forced IDRs inside a segment stay IDRs in the bitstream; only the muxer's
+sync flag is left off them. The muxer's own playlist is discarded: hls.py writes ours from the
 segments as they are on disk (bmff.py reads them).
 
 Every option below is a constant or a number computed on the server (docs/security.md, encoder
@@ -34,13 +40,32 @@ SILENCE_GAP_SECONDS = 0.1  # audio gaps longer than this are filled with silence
 # Frame threads scale far better than slice threads for several encoders fed from one loop
 # (bench/ladder.py --threading compares them).
 ENCODER_THREAD_TYPE = "FRAME"
+# The muxer's segment duration for video: shorter than any frame, so that it cuts at every packet
+# marked as a keyframe, and only the pipeline's SegmentStarts decide where segments begin.
+CUT_AT_EVERY_KEYFRAME = 0.000001
+
+
+class SegmentStarts:
+    """The timestamps (in the source video's time base) of the frames that start a segment,
+    decided once by the pipeline for every rung. It adds a frame's timestamp before handing the
+    frame to any rung, so a rung's encoder thread always finds it here."""
+
+    def __init__(self) -> None:
+        self._pts: set[int] = set()
+
+    def add(self, pts: int) -> None:
+        self._pts.add(pts)
+
+    def __contains__(self, pts: object) -> bool:
+        return pts in self._pts
 
 
 def open_segmenter(folder: Path, segment_seconds: float) -> av.container.OutputContainer:
-    """An HLS/fMP4 muxer writing into `folder` (absolute, created here, no '%' in it)."""
+    """An HLS/fMP4 muxer writing into `folder` (absolute, created here, no '%' in it), cutting at
+    the first keyframe at or after every `segment_seconds`."""
     folder.mkdir(parents=True, exist_ok=True)
     options = {
-        "hls_time": f"{segment_seconds:g}",
+        "hls_time": f"{segment_seconds:.6f}",
         "hls_segment_type": "fmp4",
         "hls_playlist_type": "vod",
         "hls_list_size": "0",
@@ -122,11 +147,14 @@ class VideoRung:
         frame_rate: Fraction,
         gop: int,
         colour: dict[str, int],
+        starts: SegmentStarts,
         threads: int = 0,
     ) -> None:
         self.plan = plan
         self.folder = folder
-        self.container = open_segmenter(folder, profile.segment_seconds)
+        self.starts = starts
+        self.time_base = time_base
+        self.container = open_segmenter(folder, CUT_AT_EVERY_KEYFRAME)
         try:
             stream = self.container.add_stream(
                 profile.encoder, rate=frame_rate, options=_encoder_options(profile, plan, gop)
@@ -151,7 +179,14 @@ class VideoRung:
             raise
 
     def encode(self, frame: av.VideoFrame | None) -> None:
-        self.container.mux(self.stream.encode(frame))
+        packets = self.stream.encode(frame)
+        for packet in packets:
+            starts = packet.pts in self.starts
+            if starts and not packet.is_keyframe:
+                at = float(packet.pts * self.time_base)
+                raise RuntimeError(f"the encoder did not start a keyframe at {at:.3f} s")
+            packet.is_keyframe = starts
+        self.container.mux(packets)
 
     def close(self, flush: bool) -> None:
         try:
