@@ -124,9 +124,24 @@ class StorageSettings(Section):
 
 
 class JobSettings(Section):
-    concurrency: int = Field(2, ge=0, le=64, description="Jobs this process runs at once.")
+    concurrency: int = Field(
+        2, ge=0, le=64, description="Jobs this process runs at once (0: none, a web-only instance)."
+    )
+    light_slots: int = Field(
+        1,
+        ge=0,
+        le=64,
+        description="Extra slots, beside concurrency, that only light jobs (scans, upload "
+        "finishing, housekeeping) may use, so they never wait behind encodes.",
+    )
     lease_seconds: float = Field(
         60.0, ge=5, description="A job whose worker stops heartbeating returns after this long."
+    )
+    heartbeat_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="How often a running job's worker says it is alive; a job silent for three "
+        "of these shows as lost under Admin > Jobs (at most a third of lease_seconds).",
     )
     poll_seconds: float = Field(1.0, gt=0, description="How often an idle runner looks for work.")
     max_attempts: int = Field(5, ge=1, description="Attempts before a job is marked failed.")
@@ -134,6 +149,21 @@ class JobSettings(Section):
         10.0, ge=0, description="First retry delay; doubles with each attempt."
     )
     keep_finished_days: int = Field(14, ge=1, description="Finished jobs are purged after this.")
+
+
+class HousekeepingSettings(Section):
+    interval_minutes: float = Field(
+        15.0, ge=1, description="Housekeeping runs at start and then this often (one instance)."
+    )
+    keep_ended_sessions_days: float = Field(
+        7.0, ge=0, description="Expired and signed-out sessions are deleted after this many days."
+    )
+    keep_plays_days: float = Field(
+        90.0, ge=1, description="Plays (with their quality reports) are deleted after this."
+    )
+    keep_finished_uploads_days: float = Field(
+        30.0, ge=0, description="Finished and failed uploads stay listed this many days."
+    )
 
 
 class LibrarySettings(Section):
@@ -293,6 +323,7 @@ class Settings(Section):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
+    housekeeping: HousekeepingSettings = Field(default_factory=HousekeepingSettings)
     library: LibrarySettings = Field(default_factory=LibrarySettings)
     uploads: UploadSettings = Field(default_factory=UploadSettings)
     transcoding: TranscodingSettings = Field(default_factory=TranscodingSettings)

@@ -19,6 +19,7 @@ from mediaserver.accounts.page_context import identity_context
 from mediaserver.accounts.profiles import RATINGS, Profile, get_profile, list_profiles
 from mediaserver.accounts.ratelimit import LoginLimiter, login_limiter_key
 from mediaserver.accounts.routes import routes as account_routes
+from mediaserver.accounts.sessions import purge_ended_sessions
 from mediaserver.accounts.settings_api_routes import routes as settings_api_routes
 from mediaserver.accounts.settings_routes import routes as settings_routes
 from mediaserver.accounts.stats import AccountCounts, account_counts
@@ -32,6 +33,7 @@ from mediaserver.accounts.users import (
     set_password,
 )
 from mediaserver.http.templating import add_page_context
+from mediaserver.jobs import add_housekeeping
 from mediaserver.keys import config_key
 
 __all__ = [
@@ -72,3 +74,4 @@ def setup(app: web.Application) -> None:
     )
     app.cleanup_ctx.append(announce_setup_code)  # after the database context (create_app)
     app.router.add_routes([*account_routes, *settings_routes, *settings_api_routes, *admin_routes])
+    add_housekeeping(app, "ended sessions", purge_ended_sessions)

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from aiohttp import web
 
 from mediaserver.accounts.profiles import Profile, profile_from_row
 from mediaserver.accounts.tokens import new_token, token_hash
@@ -14,6 +15,7 @@ from mediaserver.accounts.users import User
 from mediaserver.db.engine import Database
 from mediaserver.db.schema import profiles, sessions, users
 from mediaserver.errors import NotFound
+from mediaserver.keys import config_key, db_key
 
 # last_seen_at is refreshed at most this often, so browsing does not turn every read into a write.
 TOUCH_INTERVAL = 60.0
@@ -215,3 +217,19 @@ async def select_profile(db: Database, session_id: int, profile_id: int | None) 
         await conn.execute(
             sessions.update().where(sessions.c.id == session_id).values(profile_id=profile_id)
         )
+
+
+async def purge_ended(db: Database, older_than: float) -> int:
+    """Delete sessions that expired or were signed out before `older_than` (epoch seconds);
+    they can never be used again. Returns how many."""
+    stmt = sessions.delete().where(
+        sa.or_(sessions.c.expires_at < older_than, sessions.c.revoked_at < older_than)
+    )
+    async with db.write() as conn:
+        return (await conn.execute(stmt)).rowcount or 0
+
+
+async def purge_ended_sessions(app: web.Application) -> int:
+    """Housekeeping: sessions ended more than housekeeping.keep_ended_sessions_days ago."""
+    days = app[config_key].housekeeping.keep_ended_sessions_days
+    return await purge_ended(app[db_key], time.time() - days * 86400)

@@ -14,15 +14,18 @@ from mediaserver.catalog.browse import may_watch_file, playable_file
 from mediaserver.catalog.list_routes import routes as list_routes
 from mediaserver.catalog.markers import apply_admin_form, markers_of
 from mediaserver.catalog.player_routes import routes as player_routes
+from mediaserver.catalog.plays import purge_old_plays
 from mediaserver.catalog.routes import routes as page_routes
 from mediaserver.catalog.search_routes import routes as search_routes
 from mediaserver.catalog.title_routes import routes as title_routes
+from mediaserver.jobs import add_housekeeping
 
 __all__ = ["apply_admin_form", "markers_of", "may_watch_file", "playable_file", "setup"]
 
 
 def setup(app: web.Application) -> None:
-    """Home, title, search and My List pages, the player page, and the catalog API."""
+    """Home, title, search and My List pages, the player page, the catalog API, and old plays'
+    housekeeping."""
     app.router.add_routes(
         [
             *page_routes,
@@ -33,3 +36,4 @@ def setup(app: web.Application) -> None:
             *player_routes,  # /watch (the player) and its progress, plays, preferences, markers
         ]
     )
+    add_housekeeping(app, "old plays", purge_old_plays)

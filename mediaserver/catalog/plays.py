@@ -14,10 +14,12 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal, get_args
 
 import sqlalchemy as sa
+from aiohttp import web
 
 from mediaserver.db.engine import Database
 from mediaserver.db.viewer_schema import plays
 from mediaserver.errors import BadRequest, NotFound
+from mediaserver.keys import config_key, db_key
 
 PlayMethod = Literal["ladder", "direct", "remux", "transcode"]
 METHODS: tuple[PlayMethod, ...] = get_args(PlayMethod)
@@ -205,3 +207,16 @@ async def get_play(db: Database, play_id: int, profile_id: int) -> Play:
     if row is None:
         raise NotFound("No such play.")
     return Play.from_row(row._mapping)
+
+
+async def purge_old(db: Database, older_than: float) -> int:
+    """Delete plays last reported before `older_than` (epoch seconds); returns how many."""
+    async with db.write() as conn:
+        result = await conn.execute(plays.delete().where(plays.c.updated_at < older_than))
+        return result.rowcount or 0
+
+
+async def purge_old_plays(app: web.Application) -> int:
+    """Housekeeping: plays last reported more than housekeeping.keep_plays_days ago."""
+    days = app[config_key].housekeeping.keep_plays_days
+    return await purge_old(app[db_key], time.time() - days * 86400)

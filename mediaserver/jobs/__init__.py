@@ -2,14 +2,17 @@
 
 `model` says what a job is (statuses, `Job`, payload checks); `queue` holds the plain functions
 over a Database; `runner` runs handlers for one process, each given a `context.JobContext`;
-`events` pushes changes to the live admin UI.
+`events` pushes changes to the live admin UI; `housekeeping` is the periodic job domains add
+their purges to.
 """
 
 from aiohttp import web
 
 from mediaserver.jobs.context import JobCancelled, JobContext
+from mediaserver.jobs.errors import PermanentJobError
 from mediaserver.jobs.events import JobEvents, Subscription, job_event
-from mediaserver.jobs.model import Job, JobPayloadError
+from mediaserver.jobs.housekeeping import Purge, add_housekeeping, purge_finished_jobs
+from mediaserver.jobs.model import Job, JobPayloadError, Queued
 from mediaserver.jobs.routes import routes
 from mediaserver.jobs.runner import Handler, JobRunner, add_job_resource, jobs_ctx
 
@@ -21,7 +24,11 @@ __all__ = [
     "JobEvents",
     "JobPayloadError",
     "JobRunner",
+    "PermanentJobError",
+    "Purge",
+    "Queued",
     "Subscription",
+    "add_housekeeping",
     "add_job_resource",
     "job_event",
     "jobs_ctx",
@@ -32,6 +39,8 @@ __all__ = [
 def setup(app: web.Application) -> None:
     """The runner (a cleanup context other domains' contexts come after), its admin page and API.
 
-    What handlers use and must outlive them is added with `add_job_resource`."""
+    What handlers use and must outlive them is added with `add_job_resource`; what housekeeping
+    purges, with `add_housekeeping` (finished jobs are this seam's own)."""
     app.router.add_routes(routes)
     app.cleanup_ctx.append(jobs_ctx)
+    add_housekeeping(app, "finished jobs", purge_finished_jobs)

@@ -22,6 +22,10 @@ class JobOut(ApiModel):
     message: str
     error: str | None
     attempts: int
+    lost: bool = Field(
+        description="Running, but its worker has not been heard from for a few heartbeats: it "
+        "probably died, and the job returns to the queue when its lease ends."
+    )
     payload: Any = Field(description="The job's input, as it was queued.")
     max_attempts: int
     created_at: float = Field(description="Unix time.")

@@ -98,7 +98,9 @@ class JobContext:
         except Exception as exc:  # a database hiccup must not kill an hour-long transcode
             log.warning("job %s: progress not stored: %s", self.job.id, exc)
             return
-        self.job = dataclasses.replace(self.job, **progress_fields(percent, fps, eta, message))
+        self.job = dataclasses.replace(
+            self.job, **progress_fields(percent, fps, eta, message), updated_at=time.time()
+        )
         runner.events.publish(self.job)
         if not ok:
             await runner._lease_problem(self)
@@ -109,6 +111,10 @@ class JobContext:
         self.stop_reason = reason
         self.cancelled.set()
         self._task.cancel()
+
+    def _last_message(self) -> str:
+        """The last message the handler reported, stored or still waiting for its write."""
+        return self._pending[3] if self._pending is not None else self.job.message
 
     def _close(self) -> None:
         if self._flusher is not None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
+import time
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
@@ -28,9 +30,12 @@ EVENT_FIELDS = (
 )
 
 
-def job_event(job: Job) -> dict[str, Any]:
-    """The dict published for a job: what a progress bar or status badge needs."""
-    return {name: getattr(job, name) for name in EVENT_FIELDS}
+def job_event(job: Job, lost_after: float = math.inf) -> dict[str, Any]:
+    """The dict published for a job: what a progress bar or status badge needs. `lost` says a
+    running job's worker has been silent for `lost_after` seconds."""
+    event = {name: getattr(job, name) for name in EVENT_FIELDS}
+    event["lost"] = job.lost(time.time(), lost_after)
+    return event
 
 
 class Subscription:
@@ -68,8 +73,9 @@ class Subscription:
 class JobEvents:
     """The hub: `publish(job)` from the runner, `async with subscribe()` from the UI."""
 
-    def __init__(self, maxsize: int = 256) -> None:
+    def __init__(self, maxsize: int = 256, lost_after: float = math.inf) -> None:
         self._maxsize = maxsize
+        self.lost_after = lost_after
         self._subscribers: set[Subscription] = set()
         self._closed = False
 
@@ -80,7 +86,7 @@ class JobEvents:
     def publish(self, job: Job | dict[str, Any]) -> None:
         if self._closed:
             return  # subscribers were told the stream ended; nothing may follow that
-        event = job_event(job) if isinstance(job, Job) else dict(job)
+        event = job_event(job, self.lost_after) if isinstance(job, Job) else dict(job)
         for sub in self._subscribers:
             sub._put(dict(event))  # a copy each, so one subscriber cannot alter another's
 

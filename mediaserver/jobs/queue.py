@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.db.engine import Database
 from mediaserver.db.schema import jobs
@@ -32,6 +33,7 @@ from mediaserver.jobs.model import (
     ERROR_MAX,
     FAILED,
     FINISHED,
+    MESSAGE_MAX,
     OWNER_MAX,
     QUEUED,
     RUNNING,
@@ -39,10 +41,12 @@ from mediaserver.jobs.model import (
     SUCCEEDED,
     WORKER_LOST,
     Job,
+    Queued,
     check_payload,
     check_type,
     cut,
     job_from_row,
+    payload_text,
     progress_fields,
 )
 
@@ -75,25 +79,118 @@ async def enqueue(
     now: float | None = None,
 ) -> int:
     """Add a job; return its id. Higher priority runs first; run_after delays it."""
+    row = _new_row(type, payload, priority, max_attempts, _now(now), run_after)
+    async with db.write() as conn:
+        return await _insert(conn, row)
+
+
+async def enqueue_once(
+    db: Database,
+    type: str,
+    payload: Any,
+    *,
+    merge_running: bool = True,
+    priority: int = 0,
+    max_attempts: int | None = None,
+    run_after: float | None = None,
+    now: float | None = None,
+) -> Queued:
+    """`enqueue`, unless a job of the same type and payload is queued (or running, with
+    `merge_running`): then that job, brought forward to `run_after` if it was due later.
+
+    Merge into a running job only where the work it is doing covers what was asked (a second
+    "scan this library"); where a change may have come after it started, merge only into a
+    queued one, which has not looked yet.
+    """
+    t = _now(now)
+    row = _new_row(type, payload, priority, max_attempts, t, run_after)
+    statuses = (QUEUED, RUNNING) if merge_running else (QUEUED,)
+    async with db.write() as conn:
+        same = await _same_work(conn, db, row, statuses)
+        if same is None:
+            return Queued(await _insert(conn, row), QUEUED, merged=False)
+        if same.status == QUEUED:
+            await conn.execute(
+                jobs.update()
+                .where(jobs.c.id == same.id, jobs.c.run_after > row["run_after"])
+                .values(run_after=row["run_after"], updated_at=t)
+            )
+        return Queued(same.id, same.status, merged=True)
+
+
+async def enqueue_if_due(
+    db: Database, type: str, every: float, *, now: float | None = None
+) -> Queued | None:
+    """Queue a job of a periodic `type` (empty payload) when none is queued or running and the
+    last one finished at least `every` seconds ago (or none ever did); else None. Several
+    instances may call this at once: one queues, the others find its job."""
+    t = _now(now)
+    row = _new_row(type, {}, 0, None, t, None)
+    async with db.write() as conn:
+        if await _same_work(conn, db, row, (QUEUED, RUNNING)) is not None:
+            return None
+        last = (
+            await conn.execute(
+                sa.select(sa.func.max(jobs.c.finished_at)).where(
+                    jobs.c.type == type, jobs.c.status.in_(FINISHED)
+                )
+            )
+        ).scalar()
+        if last is not None and last + every > t:
+            return None
+        return Queued(await _insert(conn, row), QUEUED, merged=False)
+
+
+def _new_row(
+    type: str,
+    payload: Any,
+    priority: int,
+    max_attempts: int | None,
+    t: float,
+    run_after: float | None,
+) -> dict[str, Any]:
     check_type(type)
     attempts = DEFAULT_MAX_ATTEMPTS if max_attempts is None else max_attempts
     if attempts < 1:
         raise ValueError(f"max_attempts must be at least 1, got {attempts}")
-    stored = check_payload(payload)
-    t = _now(now)
-    stmt = jobs.insert().values(
-        type=type,
-        payload=stored,
-        status=QUEUED,
-        priority=priority,
-        max_attempts=attempts,
-        run_after=t if run_after is None else run_after,
-        created_at=t,
-        updated_at=t,
+    return {
+        "type": type,
+        "payload": check_payload(payload),
+        "status": QUEUED,
+        "priority": priority,
+        "max_attempts": attempts,
+        "run_after": t if run_after is None else run_after,
+        "created_at": t,
+        "updated_at": t,
+    }
+
+
+async def _insert(conn: AsyncConnection, row: dict[str, Any]) -> int:
+    result = await conn.execute(jobs.insert().values(**row).returning(jobs.c.id))
+    return int(result.scalar_one())
+
+
+async def _same_work(
+    conn: AsyncConnection, db: Database, row: dict[str, Any], statuses: tuple[str, ...]
+) -> sa.Row | None:
+    """The oldest job of the row's type and payload in one of `statuses`, inside the caller's
+    write transaction (on SQLite that is BEGIN IMMEDIATE, one writer at a time)."""
+    text = payload_text(row["payload"])
+    if db.is_postgres:
+        # Instances queueing the same work at once take turns: the second finds the first's job.
+        key = sa.func.hashtextextended(f"{row['type']}\n{text}", 0)
+        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+    query = (
+        sa.select(jobs.c.id, jobs.c.status)
+        .where(
+            jobs.c.type == row["type"],
+            jobs.c.status.in_(statuses),
+            sa.cast(jobs.c.payload, sa.Text) == sa.literal(text, sa.Text),
+        )
+        .order_by(jobs.c.id)
+        .limit(1)
     )
-    async with db.write() as conn:
-        result = await conn.execute(stmt.returning(jobs.c.id))
-        return int(result.scalar_one())
+    return (await conn.execute(query)).first()
 
 
 async def lease(
@@ -184,14 +281,17 @@ async def _touch(db: Database, job_id: int, owner: str, **values: Any) -> bool:
 
 
 async def complete(
-    db: Database, job_id: int, owner: str, *, now: float | None = None
+    db: Database, job_id: int, owner: str, *, message: str | None = None, now: float | None = None
 ) -> Job | None:
-    """Mark the job succeeded; None if this owner no longer holds it."""
+    """Mark the job succeeded (with its last message, if given); None if this owner no longer
+    holds it."""
     t = _now(now)
+    last = {} if message is None else {"message": cut(message, MESSAGE_MAX)}
     stmt = (
         jobs.update()
         .where(_owned(job_id, owner))
         .values(
+            **last,
             status=SUCCEEDED,
             progress=100,
             eta_seconds=0,
@@ -211,9 +311,11 @@ async def fail(
     error: str,
     retry_base: float,
     *,
+    final: bool = False,
     now: float | None = None,
 ) -> Job | None:
-    """Requeue with backoff `retry_base * 2**(attempts-1)` while attempts remain, else failed.
+    """Requeue with backoff `retry_base * 2**(attempts-1)` while attempts remain, else failed;
+    `final` fails it now (a failure that would only repeat itself).
 
     A job whose cancellation was requested ends cancelled: the user asked for it to stop.
     None if this owner no longer holds the job.
@@ -230,7 +332,7 @@ async def fail(
             return None
         if row.cancel_requested:
             status, run_after, finished_at = CANCELLED, t, t
-        elif row.attempts < row.max_attempts:
+        elif row.attempts < row.max_attempts and not final:
             # attempts counts this run already, so the first retry waits retry_base.
             status, run_after, finished_at = QUEUED, t + _backoff(retry_base, row.attempts), None
         else:

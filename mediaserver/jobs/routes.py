@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 from aiohttp import web
 
@@ -30,8 +31,8 @@ def _status_filter(request: web.Request) -> str | None:
     return read_query(request, JobQuery).status
 
 
-def _job_json(job: Job) -> dict:
-    return job_event(job) | {
+def _job_json(request: web.Request, job: Job) -> dict:
+    return job_event(job, request.app[jobs_key].lost_after) | {
         "payload": job.payload,
         "max_attempts": job.max_attempts,
         "created_at": job.created_at,
@@ -56,6 +57,7 @@ async def jobs_page(request: web.Request) -> web.Response:
             "statuses": STATUSES,
             "worker_types": runner.types,
             "active_page": "jobs",
+            **_row_context(request),
         },
         block="job_rows",
     )
@@ -73,7 +75,7 @@ async def job_event_stream(request: web.Request) -> web.StreamResponse:
         }
     )
     await response.prepare(request)
-    db = request.app[db_key]
+    db, lost_after = request.app[db_key], request.app[jobs_key].lost_after
     async with request.app[job_events_key].subscribe() as sub:
         await response.write(b"retry: 3000\n\n")
         while True:
@@ -81,13 +83,19 @@ async def job_event_stream(request: web.Request) -> web.StreamResponse:
                 event = await asyncio.wait_for(sub.get(), timeout=POLL_SECONDS)
             except TimeoutError:
                 active = await queue.list_jobs(db, status=(RUNNING, QUEUED), limit=50)
-                payload = b"".join(_sse(job_event(j)) for j in active) or b": keep-alive\n\n"
+                events = (_sse(job_event(j, lost_after)) for j in active)
+                payload = b"".join(events) or b": keep-alive\n\n"
                 await response.write(payload)
                 continue
             if event is None:  # the server is shutting down
                 break
             await response.write(_sse(event))
     return response
+
+
+def _row_context(request: web.Request) -> dict:
+    """What a job row needs to tell a job whose worker went silent."""
+    return {"now": time.time(), "lost_after": request.app[jobs_key].lost_after}
 
 
 def _sse(event: dict) -> bytes:
@@ -106,9 +114,9 @@ async def _act(request: web.Request, action: str) -> web.StreamResponse:
             " in its current state."
         )
     if request.path.startswith("/api/"):
-        return web.json_response(_job_json(job))
+        return web.json_response(_job_json(request, job))
     if is_htmx(request):
-        return render(request, "admin/_job_row.html", {"job": job})
+        return render(request, "admin/_job_row.html", {"job": job, **_row_context(request)})
     raise web.HTTPSeeOther("/admin/jobs")
 
 
@@ -132,7 +140,7 @@ async def api_list_jobs(request: web.Request) -> web.Response:
     jobs = await queue.list_jobs(
         request.app[db_key], status=_status_filter(request), limit=PAGE_SIZE
     )
-    return web.json_response({"jobs": [_job_json(j) for j in jobs]})
+    return web.json_response({"jobs": [_job_json(request, j) for j in jobs]})
 
 
 @routes.get("/api/v1/jobs/{job_id}", name="api_job")
@@ -143,7 +151,7 @@ async def api_get_job(request: web.Request) -> web.Response:
     job = await queue.get(request.app[db_key], int_path(request, "job_id"))
     if job is None:
         raise NotFound("No such job.")
-    return web.json_response(_job_json(job))
+    return web.json_response(_job_json(request, job))
 
 
 @routes.post("/api/v1/jobs/{job_id}/cancel", name="api_job_cancel")

@@ -20,21 +20,31 @@ from aiohttp import web
 
 from mediaserver.config import JobSettings
 from mediaserver.db.engine import Database
+from mediaserver.errors import DISK_FULL, is_disk_full
 from mediaserver.jobs import queue
 from mediaserver.jobs.context import CANCEL, LOST, SHUTDOWN, JobCancelled, JobContext, uninterrupted
+from mediaserver.jobs.errors import PermanentJobError
 from mediaserver.jobs.events import JobEvents
-from mediaserver.jobs.model import RUNNING, Job, check_type
+from mediaserver.jobs.housekeeping import HOUSEKEEPING_JOB, housekeeping_handler
+from mediaserver.jobs.model import (
+    RUNNING,
+    Job,
+    Lane,
+    Queued,
+    check_type,
+    heartbeat_seconds,
+    lost_after,
+)
 from mediaserver.keys import config_key, db_key, job_events_key, jobs_key
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[JobContext], Awaitable[None]]
 
-PURGE_INTERVAL = 3600.0  # seconds between purges of old finished jobs
-
 
 class JobRunner:
-    """Runs up to `settings.concurrency` jobs of the registered types at once."""
+    """Runs up to `settings.concurrency` jobs of the registered types at once, and light jobs
+    in `settings.light_slots` more, so a scan never waits behind hours of encodes."""
 
     def __init__(
         self,
@@ -46,29 +56,42 @@ class JobRunner:
         self.db = db
         self.settings = settings
         self.events = events or JobEvents()
+        self.events.lost_after = lost_after(settings)
         # Unique per process start: a restarted process must not mistake old leases for its own.
         self.owner_id = (
             owner_id or f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         )
         self._handlers: dict[str, Handler] = {}
+        self._lanes: dict[str, Lane] = {}
+        self._schedules: dict[str, float] = {}
         self._running: dict[int, JobContext] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = False
         self._next_requeue = 0.0
-        self._next_purge = 0.0
         self._db_ok = True
 
     # -- registration and public helpers ------------------------------------------------------
 
-    def register(self, job_type: str, handler: Handler) -> None:
-        """Run `handler` for jobs of `job_type`. May be called before or after start()."""
+    def register(self, job_type: str, handler: Handler, *, lane: Lane = "heavy") -> None:
+        """Run `handler` for jobs of `job_type`. May be called before or after start().
+
+        "light" jobs (seconds to minutes of work someone waits for: a scan, finishing an upload)
+        may also use the light slots; "heavy" ones (encodes), the default for work of unknown
+        size, never do."""
         check_type(job_type)
         if job_type in self._handlers:
             raise ValueError(f"a handler for job type {job_type!r} is already registered")
         self._handlers[job_type] = handler
+        self._lanes[job_type] = lane
         self.wake()
+
+    def schedule(self, job_type: str, every: float) -> None:
+        """Run `job_type` (empty payload) at start and then `every` seconds after the last run
+        finished. Through the queue, so of several instances only one runs each round."""
+        check_type(job_type)
+        self._schedules[job_type] = every
 
     @property
     def types(self) -> list[str]:
@@ -78,6 +101,11 @@ class JobRunner:
     def running(self) -> list[Job]:
         """The jobs this process is running now."""
         return [ctx.job for ctx in self._running.values()]
+
+    @property
+    def lost_after(self) -> float:
+        """Seconds without a heartbeat after which a running job shows as lost."""
+        return lost_after(self.settings)
 
     def wake(self) -> None:
         """Look for work now instead of at the next poll (after an enqueue, say)."""
@@ -106,6 +134,24 @@ class JobRunner:
             self.wake()
         return job_id
 
+    async def enqueue_once(
+        self, job_type: str, payload: Any, *, merge_running: bool = True
+    ) -> Queued:
+        """`enqueue`, unless the same work (type and payload) is already queued, or running with
+        `merge_running`: then that job (`queue.enqueue_once` says when to merge which)."""
+        queued = await queue.enqueue_once(
+            self.db,
+            job_type,
+            payload,
+            merge_running=merge_running,
+            max_attempts=self.settings.max_attempts,
+        )
+        if not queued.merged:
+            await self._publish_by_id(queued.job_id)
+        if job_type in self._handlers:
+            self.wake()
+        return queued
+
     async def cancel(self, job_id: int) -> Job | None:
         job = await queue.cancel(self.db, job_id)
         ctx = self._running.get(job_id)
@@ -127,6 +173,12 @@ class JobRunner:
     async def start(self) -> None:
         if self._loop_task is not None or self._stopping:
             raise RuntimeError("a JobRunner starts once; make a new one after stop()")
+        for job_type in self._schedules:
+            # At start even if the last run was a moment ago: a restart is when people look.
+            try:
+                await self.enqueue_once(job_type, {})
+            except Exception:
+                log.exception("could not queue %s; the loop queues it when it can", job_type)
         if self.settings.concurrency > 0:
             self._loop_task = asyncio.create_task(self._loop(), name="job-runner")
 
@@ -191,12 +243,30 @@ class JobRunner:
         self._db_ok = True
 
     async def _fill(self) -> None:
-        free = self.settings.concurrency - len(self._running)
-        if free <= 0 or not self._handlers:
+        if self.settings.concurrency <= 0 or not self._handlers:
             return
-        leased = await queue.lease(
-            self.db, self.owner_id, list(self._handlers), free, self.settings.lease_seconds
-        )
+        # Light jobs first, into the light slots or any free general slot; then heavy ones into
+        # the general slots light jobs left.
+        for lane in ("light", "heavy"):
+            free = self._free_slots(lane)
+            types = [t for t, t_lane in self._lanes.items() if t_lane == lane]
+            if free > 0 and types:
+                await self._start_leased(
+                    await queue.lease(
+                        self.db, self.owner_id, types, free, self.settings.lease_seconds
+                    )
+                )
+
+    def _free_slots(self, lane: Lane) -> int:
+        running = [self._lanes.get(ctx.job.type, "heavy") for ctx in self._running.values()]
+        heavy = running.count("heavy")
+        light = len(running) - heavy
+        general = self.settings.concurrency
+        if lane == "light":
+            return general + self.settings.light_slots - len(running)
+        return general - heavy - max(0, light - self.settings.light_slots)
+
+    async def _start_leased(self, leased: list[Job]) -> None:
         for job in leased:
             old = self._running.get(job.id)
             if old is not None:
@@ -219,12 +289,10 @@ class JobRunner:
             for job in returned:
                 log.warning("job %s (%s): worker lost, now %s", job.id, job.type, job.status)
             self.events.publish_many(returned)
-        if now >= self._next_purge:
-            self._next_purge = now + PURGE_INTERVAL
-            cutoff = time.time() - self.settings.keep_finished_days * 86400
-            purged = await queue.purge_finished(self.db, cutoff)
-            if purged:
-                log.info("purged %d finished job(s)", purged)
+            for job_type, every in self._schedules.items():
+                scheduled = await queue.enqueue_if_due(self.db, job_type, every)
+                if scheduled is not None:
+                    await self._publish_by_id(scheduled.job_id)
 
     # -- one job ------------------------------------------------------------------------------
 
@@ -260,7 +328,8 @@ class JobRunner:
         lease_seconds = self.settings.lease_seconds
         last_ok = time.monotonic()
         while True:
-            await asyncio.sleep(lease_seconds / 3)
+            # Every few seconds, not once a lease: the admin tells a dead worker by its silence.
+            await asyncio.sleep(heartbeat_seconds(self.settings))
             try:
                 ok = await uninterrupted(
                     queue.heartbeat(self.db, ctx.job.id, self.owner_id, lease_seconds)
@@ -303,17 +372,28 @@ class JobRunner:
             result = await queue.finish_cancelled(self.db, job.id, self.owner_id)
         elif task.cancelled():
             result = await self._fail(job, "interrupted")
+        elif isinstance(exc, PermanentJobError):
+            # It would only fail the same way again: no retry, and no traceback (nothing in the
+            # code went wrong); the reason is the job's error for people to read.
+            log.warning("job %s (%s) failed for good: %s", job.id, job.type, exc)
+            result = await self._fail(job, str(exc) or type(exc).__name__, final=True)
+        elif is_disk_full(exc):
+            # Nobody's mistake, and it passes once space is freed: a line, and a later attempt.
+            log.warning("job %s (%s) stopped: %s; it runs again later", job.id, job.type, DISK_FULL)
+            result = await self._fail(job, DISK_FULL)
         elif exc is not None:
             log.error("job %s (%s) failed", job.id, job.type, exc_info=exc)
             result = await self._fail(job, str(exc) or type(exc).__name__)
         else:
-            result = await queue.complete(self.db, job.id, self.owner_id)
+            # The handler's last word (a scan's summary) even if it came right before the end.
+            message = ctx._last_message()
+            result = await queue.complete(self.db, job.id, self.owner_id, message=message)
         if result is not None:
             self.events.publish(result)
 
-    async def _fail(self, job: Job, error: str) -> Job | None:
+    async def _fail(self, job: Job, error: str, *, final: bool = False) -> Job | None:
         return await queue.fail(
-            self.db, job.id, self.owner_id, error, self.settings.retry_base_seconds
+            self.db, job.id, self.owner_id, error, self.settings.retry_base_seconds, final=final
         )
 
     async def _publish_by_id(self, job_id: int) -> None:
@@ -343,7 +423,8 @@ async def jobs_ctx(app: web.Application) -> AsyncIterator[None]:
 
     The job resources domains added open first and close last. Domains register their handlers
     from their own contexts, after this one; a handler may arrive after start() (the runner only
-    leases types it has a handler for)."""
+    leases types it has a handler for). Housekeeping, with what domains added to it, is queued
+    at start and then every housekeeping.interval_minutes."""
     settings = app[config_key]
     async with contextlib.AsyncExitStack() as resources:
         for resource in app.get(job_resources_key, []):
@@ -352,6 +433,8 @@ async def jobs_ctx(app: web.Application) -> AsyncIterator[None]:
         runner = JobRunner(app[db_key], settings.jobs, events)
         app[jobs_key] = runner
         app[job_events_key] = events
+        runner.register(HOUSEKEEPING_JOB, housekeeping_handler(app), lane="light")
+        runner.schedule(HOUSEKEEPING_JOB, settings.housekeeping.interval_minutes * 60)
         await runner.start()
         try:
             yield

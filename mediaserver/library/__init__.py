@@ -8,14 +8,14 @@ scanner, the "library.scan" and "upload.finish" jobs and the file watcher.
 
 from aiohttp import web
 
-from mediaserver.jobs import add_job_resource
+from mediaserver.jobs import add_housekeeping, add_job_resource
 from mediaserver.library.admin import routes as admin_routes
 from mediaserver.library.api_routes import routes as api_routes
 from mediaserver.library.context import library_ctx, on_files_changed, scanner_ctx
 from mediaserver.library.jobs import SCAN_JOB, scan_now
 from mediaserver.library.libraries import LibraryKind, LibraryPolicy
 from mediaserver.library.scan.scanner import FilesChanged, Progress, ScanStats
-from mediaserver.library.uploads.context import uploads_ctx
+from mediaserver.library.uploads.context import sweep_uploads, uploads_ctx
 from mediaserver.library.uploads.routes import routes as upload_routes
 
 __all__ = [
@@ -33,7 +33,8 @@ __all__ = [
 
 def setup(app: web.Application) -> None:
     """Library, title and upload admin pages, the JSON and tus API, the scanner, the scan and
-    upload-finishing jobs and the file watcher."""
+    upload-finishing jobs, the file watcher and the uploads' housekeeping."""
     app.router.add_routes([*upload_routes, *admin_routes, *api_routes])
     add_job_resource(app, scanner_ctx)  # scan jobs stop before its probe threads do
     app.cleanup_ctx.extend([library_ctx, uploads_ctx])
+    add_housekeeping(app, "uploads", sweep_uploads)

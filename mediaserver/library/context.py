@@ -46,7 +46,8 @@ async def scanner_ctx(app: web.Application) -> AsyncIterator[None]:
 async def library_ctx(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx AFTER jobs_ctx: the "library.scan" handler and the file watcher."""
     settings, db = app[config_key], app[db_key]
-    app[jobs_key].register(SCAN_JOB, make_scan_handler(db, app[scanner_key]))
+    # Light: a new library looks empty until its scan ran, so it never waits behind encodes.
+    app[jobs_key].register(SCAN_JOB, make_scan_handler(db, app[scanner_key]), lane="light")
     watcher = LibraryWatcher(db, settings, app[jobs_key])
     app[watcher_key] = watcher
     await watcher.start()

@@ -238,3 +238,77 @@ def test_backoff_does_not_overflow() -> None:
     assert queue._backoff(10, 3) == 40
     assert queue._backoff(10, 10_000) < math.inf
     assert time.time() > T0  # the fixed clock is in the past, so run_after=now jobs are due
+
+
+async def test_the_same_work_queued_twice_is_one_job(db: Database) -> None:
+    first = await queue.enqueue_once(db, "library.scan", {"library_id": 1}, now=T0)
+    # Key order does not make it different work.
+    again = await queue.enqueue_once(db, "library.scan", {"library_id": 1}, now=T0 + 1)
+    assert (first.merged, again.merged) == (False, True)
+    assert again.job_id == first.job_id and again.status == "queued"
+    other = await queue.enqueue_once(db, "library.scan", {"library_id": 2}, now=T0)
+    paths = {"paths": ["/m/a.mkv"], "library_id": 1}
+    partial = await queue.enqueue_once(db, "library.scan", paths, now=T0)
+    assert not other.merged and not partial.merged
+    same_paths = {"library_id": 1, "paths": ["/m/a.mkv"]}
+    assert (await queue.enqueue_once(db, "library.scan", same_paths, now=T0)).merged
+    assert len(await queue.list_jobs(db)) == 3
+
+
+async def test_a_running_job_takes_a_repeat_only_when_allowed(db: Database) -> None:
+    first = await queue.enqueue_once(db, "library.scan", {"library_id": 1}, now=T0)
+    await queue.lease(db, "w1", ["library.scan"], 1, LEASE, now=T0)
+
+    repeat = await queue.enqueue_once(db, "library.scan", {"library_id": 1}, now=T0 + 1)
+    assert (repeat.job_id, repeat.status, repeat.merged) == (first.job_id, "running", True)
+    # A change the running job may already have passed needs a job of its own.
+    fresh = await queue.enqueue_once(
+        db, "library.scan", {"library_id": 1}, merge_running=False, now=T0 + 1
+    )
+    assert not fresh.merged and fresh.job_id != first.job_id
+
+    await queue.complete(db, first.job_id, "w1", now=T0 + 2)
+    await queue.cancel(db, fresh.job_id, now=T0 + 2)
+    after = await queue.enqueue_once(db, "library.scan", {"library_id": 1}, now=T0 + 3)
+    assert not after.merged  # finished jobs are not "the same work" any more
+
+
+async def test_merging_brings_a_later_job_forward(db: Database) -> None:
+    later = await queue.enqueue_once(db, "housekeeping", {}, run_after=T0 + 900, now=T0)
+    now = await queue.enqueue_once(db, "housekeeping", {}, now=T0 + 1)
+    assert now.job_id == later.job_id
+    assert (await queue.get(db, later.job_id)).run_after == T0 + 1
+
+
+async def test_two_instances_queueing_the_same_work_at_once_make_one_job(
+    settings: Settings,
+) -> None:
+    first, second = (create_database(settings.database_url) for _ in range(2))
+    try:
+        await upgrade(first)
+        results = await asyncio.gather(
+            *(
+                queue.enqueue_once(database, "library.scan", {"library_id": 7})
+                for database in (first, second) * 5
+            )
+        )
+        assert len({r.job_id for r in results}) == 1
+        assert sum(not r.merged for r in results) == 1
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_periodic_job_is_queued_once_per_interval(db: Database) -> None:
+    every = 900.0
+    due = await queue.enqueue_if_due(db, "housekeeping", every, now=T0)
+    assert due is not None and not due.merged
+    # Another instance asking meanwhile finds it queued, then running.
+    assert await queue.enqueue_if_due(db, "housekeeping", every, now=T0) is None
+    await queue.lease(db, "w1", ["housekeeping"], 1, LEASE, now=T0)
+    assert await queue.enqueue_if_due(db, "housekeeping", every, now=T0 + 1) is None
+    await queue.complete(db, due.job_id, "w1", now=T0 + 10)
+
+    assert await queue.enqueue_if_due(db, "housekeeping", every, now=T0 + every) is None
+    following = await queue.enqueue_if_due(db, "housekeeping", every, now=T0 + 10 + every)
+    assert following is not None and following.job_id != due.job_id

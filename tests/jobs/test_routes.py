@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 from aiohttp.test_utils import TestClient
 
@@ -44,7 +45,8 @@ async def test_progress_reaches_the_admin_page_live(client: TestClient) -> None:
 
     app[jobs_key].register("test.encode", encode)
     page = await client.get("/admin/jobs")
-    assert page.status == 200 and "No jobs" in await page.text()
+    # Housekeeping ran at start, and shows like any other job.
+    assert page.status == 200 and "<code>housekeeping</code>" in await page.text()
 
     stream = await client.get("/admin/jobs/events")
     assert stream.headers["Content-Type"] == "text/event-stream"
@@ -96,7 +98,7 @@ async def test_jobs_api_and_bad_input(client: TestClient) -> None:
     app = client.server.app
     job_id = await queue.enqueue(app[db_key], "nobody.runs.this", {"x": 1})
     listed = await (await client.get("/api/v1/jobs?status=queued")).json()
-    assert [j["id"] for j in listed["jobs"]] == [job_id]
+    assert [j["id"] for j in listed["jobs"] if j["type"] != "housekeeping"] == [job_id]
     assert listed["jobs"][0]["payload"] == {"x": 1}
     resp = await client.get("/api/v1/jobs?status=exploded")
     assert resp.status == 400 and "Unknown status" in (await resp.json())["detail"]
@@ -113,3 +115,28 @@ async def test_jobs_are_for_admins_only(client: TestClient) -> None:
     assert (await client.get("/admin/jobs")).status == 403
     assert (await client.get("/admin/jobs/events")).status == 403
     assert (await client.get("/api/v1/jobs")).status == 403
+
+
+async def test_a_job_whose_worker_died_shows_lost_on_the_page_and_in_the_api(
+    client: TestClient,
+) -> None:
+    await setup_admin(client)
+    app = client.server.app
+    db, lost_after = app[db_key], app[jobs_key].lost_after
+    assert lost_after <= 15  # seconds, not the 60 s lease
+    # Its worker leased it and stopped heartbeating a little longer ago than that.
+    then = time.time() - lost_after - 1
+    job_id = await queue.enqueue(db, "elsewhere.encode", {}, now=then)
+    await queue.lease(db, "dead-worker", ["elsewhere.encode"], 1, 60, now=then)
+
+    job = await (await client.get(f"/api/v1/jobs/{job_id}")).json()
+    assert (job["status"], job["lost"]) == ("running", True)
+    html = await (await client.get("/admin/jobs")).text()
+    row = html[html.index(f'id="job-{job_id}"') :]
+    assert "worker lost</span>" in row[: row.index("</tr>")]
+    badge = row[row.index('class="badge job-lost') :]
+    assert "hidden" not in badge[: badge.index(">")]
+
+    # A heartbeat from the worker and it is not lost any more.
+    await queue.heartbeat(db, job_id, "dead-worker", 60)
+    assert not (await (await client.get(f"/api/v1/jobs/{job_id}")).json())["lost"]

@@ -443,3 +443,85 @@ async def test_events_drop_oldest_for_a_slow_subscriber() -> None:
 async def test_enqueue_refuses_payload_that_is_not_json(runners) -> None:
     with pytest.raises(JobPayloadError, match="JSON-serialisable"):
         await runners().enqueue("probe", {"path": object()})
+
+
+async def test_a_scan_starts_while_encodes_fill_every_general_slot(db: Database, runners) -> None:
+    """Two slots busy with hour-long encodes and more waiting: a scan still starts at once."""
+    release = asyncio.Event()
+    encoding: list[int] = []
+    scanned = asyncio.Event()
+
+    async def encode(ctx: JobContext) -> None:
+        encoding.append(ctx.job.id)
+        await release.wait()
+
+    async def scan(ctx: JobContext) -> None:
+        scanned.set()
+
+    runner = runners(concurrency=2, light_slots=1)
+    runner.register("media.package", encode)
+    runner.register("library.scan", scan, lane="light")
+    await runner.start()
+    encodes = [await runner.enqueue("media.package", {"media_file_id": n}) for n in (1, 2, 3)]
+    await wait_for(lambda: _count(encoding, 2))
+    scan_id = await runner.enqueue("library.scan", {"library_id": 1})
+
+    await wait_status(db, scan_id, "succeeded")
+    statuses = [(await queue.get(db, job_id)).status for job_id in encodes]
+    assert statuses == ["running", "running", "queued"]  # heavy jobs never take the light slot
+    release.set()
+    for job_id in encodes:
+        await wait_status(db, job_id, "succeeded")
+
+
+async def test_light_jobs_also_use_free_general_slots(db: Database, runners) -> None:
+    release = asyncio.Event()
+    started: list[int] = []
+
+    async def scan(ctx: JobContext) -> None:
+        started.append(ctx.job.id)
+        await release.wait()
+
+    runner = runners(concurrency=2, light_slots=1)
+    runner.register("library.scan", scan, lane="light")
+    await runner.start()
+    ids = [await runner.enqueue("library.scan", {"library_id": n}) for n in range(4)]
+    await wait_for(lambda: _count(started, 3))
+    await asyncio.sleep(0.2)
+    assert len(started) == 3 and (await queue.get(db, ids[3])).status == "queued"
+    release.set()
+    await wait_status(db, ids[3], "succeeded")
+
+
+async def _count(items: list[int], n: int) -> bool:
+    return len(items) >= n
+
+
+async def test_a_dead_workers_job_shows_lost_within_a_few_heartbeats(db: Database, runners) -> None:
+    """Its lease still runs (the job is handed back when it ends), but it shows lost at once,
+    while a job whose worker is alive and quiet never does."""
+    release = asyncio.Event()
+    started = asyncio.Event()
+
+    async def encode(ctx: JobContext) -> None:
+        started.set()
+        await release.wait()  # silent: no progress, only the runner's heartbeats
+
+    runner = runners(heartbeat_seconds=0.05, lease_seconds=60)
+    assert runner.lost_after == pytest.approx(0.15)
+    runner.register("encode", encode)
+    dead_id = await queue.enqueue(db, "other.encode", {})
+    [dead] = await queue.lease(db, "dead-worker", ["other.encode"], 1, 60)
+    await runner.start()
+    live_id = await runner.enqueue("encode", {})
+    await started.wait()
+    await asyncio.sleep(0.5)  # several heartbeats; the dead worker sends none
+
+    dead_now, live_now = await queue.get(db, dead_id), await queue.get(db, live_id)
+    now = time.time()
+    assert dead_now.lost(now, runner.lost_after) and not live_now.lost(now, runner.lost_after)
+    assert dead_now.lease_expires_at == dead.lease_expires_at > now  # not handed back yet
+    async with runner.events.subscribe() as sub:
+        runner.events.publish(dead_now)
+        assert (await sub.get())["lost"] is True
+    release.set()

@@ -1,11 +1,8 @@
-"""The uploads' app context (the finishing job, periodic housekeeping) and what the endpoints
-share with it: the limits from settings and how a finished upload is queued."""
+"""The uploads' app context (the finishing job), their housekeeping chore, and what the
+endpoints share with them: the limits from settings and how a finished upload is queued."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,11 +14,8 @@ from mediaserver.library.jobs import SCAN_JOB, scan_payload
 from mediaserver.library.uploads.finish import finish_upload, sweep
 from mediaserver.library.uploads.store import Enqueue, UploadLimits
 
-log = logging.getLogger(__name__)
-
 BASE = "/api/v1/uploads"
 FINISH_JOB = "upload.finish"
-SWEEP_INTERVAL = 900.0  # seconds between housekeeping passes
 
 
 def limits_of(app: web.Application) -> UploadLimits:
@@ -37,11 +31,17 @@ def finisher(app: web.Application) -> Enqueue:
     return finish
 
 
+async def sweep_uploads(app: web.Application) -> int:
+    """Housekeeping: expired uploads, orphaned partial files, stalled finishes, and rows
+    finished more than housekeeping.keep_finished_uploads_days ago."""
+    days = app[config_key].housekeeping.keep_finished_uploads_days
+    return await sweep(app[db_key], limits_of(app), finisher(app), days * 86400)
+
+
 async def uploads_ctx(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx (after jobs_ctx): registers the finishing job and sweeps periodically."""
+    """cleanup_ctx (after jobs_ctx): registers the finishing job."""
     db, runner = app[db_key], app[jobs_key]
     limits = limits_of(app)
-    finish = finisher(app)
 
     async def scan(library_id: int, path: Path) -> None:
         await runner.enqueue(SCAN_JOB, scan_payload(library_id, [str(path)]))
@@ -52,22 +52,5 @@ async def uploads_ctx(app: web.Application) -> AsyncIterator[None]:
             db, limits, int(payload["upload_id"]), str(payload["extension"]), scan, ctx.progress
         )
 
-    runner.register(FINISH_JOB, finish_job)
-
-    async def housekeeping() -> None:
-        while True:
-            try:
-                cleaned = await sweep(db, limits, finish)
-                if cleaned:
-                    log.info("uploads: cleaned %d expired or orphaned items", cleaned)
-            except Exception:
-                log.exception("uploads housekeeping failed; will try again")
-            await asyncio.sleep(SWEEP_INTERVAL)
-
-    task = asyncio.create_task(housekeeping(), name="uploads-housekeeping")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    runner.register(FINISH_JOB, finish_job, lane="light")
+    yield

@@ -30,7 +30,6 @@ from mediaserver.library.uploads.store import (
 )
 from mediaserver.library.uploads.tus import complete, open_locked
 
-KEEP_FINISHED_SECONDS = 30 * 86400  # finished uploads stay listed this long
 ORPHAN_GRACE_SECONDS = 3600.0  # a partial file without a row is removed after this long
 STALLED_SECONDS = 600.0  # a complete upload that was never handed to the finishing job
 LOCK_WAIT_SECONDS = 60.0
@@ -100,12 +99,13 @@ async def finish_upload(
         part.close()
 
 
-async def sweep(db: Database, limits: UploadLimits, finish: Enqueue) -> int:
+async def sweep(db: Database, limits: UploadLimits, finish: Enqueue, keep_finished: float) -> int:
     """Housekeeping at start and then periodically; returns how many things it cleaned.
 
     Expired uploads lose their data (the row stays as failed, so its token answers 410);
-    old finished rows are purged; partial files without a row are removed; a complete upload
-    that never reached the finishing job (crash in between) is handed to it again.
+    rows finished more than `keep_finished` seconds ago are purged; partial files without a
+    row are removed; a complete upload that never reached the finishing job (crash in between)
+    is handed to it again.
     """
     now = time.time()
     cleaned = 0
@@ -152,7 +152,7 @@ async def sweep(db: Database, limits: UploadLimits, finish: Enqueue) -> int:
         result = await conn.execute(
             uploads.delete()
             .where(uploads.c.status.in_([DONE, FAILED]))
-            .where(uploads.c.updated_at < now - KEEP_FINISHED_SECONDS)
+            .where(uploads.c.updated_at < now - keep_finished)
         )
         cleaned += result.rowcount or 0
     return cleaned

@@ -36,6 +36,8 @@
     row.querySelector(".job-fps").textContent = job.fps === null ? "" : Number(job.fps).toFixed(1);
     row.querySelector(".job-eta").textContent = formatEta(job.eta_seconds);
     row.querySelector(".job-message").textContent = job.error || job.message || "";
+    const lost = row.querySelector(".job-lost");
+    if (lost) lost.hidden = !job.lost;
     if (statusChanged) refreshRows(); // the actions (cancel/retry) depend on the status
   }
 
