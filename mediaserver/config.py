@@ -243,10 +243,18 @@ class StreamingSettings(Section):
         "bandwidth); 0: no cap. Bound into every media token.",
     )
     token_ttl_seconds: int = Field(
+        1800,
+        ge=60,
+        le=7 * 86400,
+        description="How long a signed media URL works. The player renews it as it plays "
+        "(POST /api/v1/playback/<id>/renew); rights changes reach it within seconds anyway.",
+    )
+    device_token_ttl_seconds: int = Field(
         21600,
         ge=60,
         le=7 * 86400,
-        description="How long a signed media URL works. Players ask for a fresh one when it ends.",
+        description="Longest a media URL handed to a device that cannot renew it (Chromecast, "
+        "AirPlay) works: the title's length plus token_ttl_seconds, at most this.",
     )
     live_segment_seconds: float = Field(
         2.0, ge=1, le=10, description="Segment length of on-the-fly HLS (short: fast start/seek)."

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from mediaserver.accounts.passwords import hash_secret, verify_secret
 from mediaserver.db.engine import Database
+from mediaserver.db.rights import bump
 from mediaserver.db.schema import profiles
 from mediaserver.errors import BadRequest, Conflict, NotFound
 
@@ -174,8 +175,10 @@ async def update_profile(
     pin: str | None,
     clear_pin: bool = False,
 ) -> Profile:
-    """Change a profile. `pin=None` keeps the current PIN unless `clear_pin`."""
-    await get_profile(db, user_id, profile_id)  # 404 for someone else's profile
+    """Change a profile. `pin=None` keeps the current PIN unless `clear_pin`. Making it kids or
+    changing its rating cap refuses the media URLs it was handed, so a title it may no longer
+    watch stops within seconds (the player asks again and is told)."""
+    before = await get_profile(db, user_id, profile_id)  # 404 for someone else's profile
     values: dict[str, object] = {
         "name": clean_name(name),
         "avatar": check_avatar(avatar),
@@ -197,6 +200,8 @@ async def update_profile(
             raise Conflict(
                 f"You already have a profile named '{values['name']}'.", field="name"
             ) from None
+        if (before.is_kids, before.max_rating) != (values["is_kids"], values["max_rating"]):
+            await bump(conn, "profile", [profile_id])
     return await get_profile(db, user_id, profile_id)
 
 
@@ -216,6 +221,7 @@ async def delete_profile(db: Database, user_id: int, profile_id: int) -> None:
             raise NotFound("No such profile.")
         if count <= 1:
             raise Conflict("An account needs at least one profile.")
+        await bump(conn, "profile", [profile_id])
 
 
 async def check_profile_pin(db: Database, user_id: int, profile_id: int, pin: str) -> bool:

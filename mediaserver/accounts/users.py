@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from mediaserver.accounts.passwords import check_password_rules, hash_secret, verify_secret
 from mediaserver.db.engine import Database
+from mediaserver.db.rights import bump
 from mediaserver.db.schema import profiles, sessions, users
 from mediaserver.errors import BadRequest, Conflict, NotFound
 
@@ -141,7 +142,7 @@ async def authenticate(db: Database, username: str, password: str) -> User | Non
 
 
 async def set_password(db: Database, user_id: int, password: str) -> None:
-    """Change a password and sign the user out everywhere."""
+    """Change a password and sign the user out everywhere, media URLs handed out included."""
     check_password_rules(password)
     password_hash = await hash_secret(password)
     now = time.time()
@@ -154,9 +155,11 @@ async def set_password(db: Database, user_id: int, password: str) -> None:
         if result.rowcount == 0:
             raise NotFound("No such user.")
         await _revoke_all(conn, user_id, now)
+        await bump(conn, "user", [user_id], now)
 
 
 async def set_disabled(db: Database, user_id: int, disabled: bool) -> None:
+    """Disable (signed out everywhere, media URLs handed out refused) or enable an account."""
     now = time.time()
     async with db.write() as conn:
         if disabled:
@@ -168,6 +171,7 @@ async def set_disabled(db: Database, user_id: int, disabled: bool) -> None:
             raise NotFound("No such user.")
         if disabled:
             await _revoke_all(conn, user_id, now)
+        await bump(conn, "user", [user_id], now)
 
 
 async def set_role(db: Database, user_id: int, role: str) -> None:
@@ -188,6 +192,7 @@ async def delete_user(db: Database, user_id: int) -> None:
         result = await conn.execute(users.delete().where(users.c.id == user_id))
         if result.rowcount == 0:
             raise NotFound("No such user.")
+        await bump(conn, "user", [user_id])
 
 
 async def _refuse_last_admin(conn: sa.ext.asyncio.AsyncConnection, user_id: int) -> None:

@@ -22,6 +22,7 @@ from mediaserver.db.catalog_schema import (
     titles,
 )
 from mediaserver.db.engine import Database
+from mediaserver.db.rights import bump_title_files
 from mediaserver.db.search import search_title_ids
 from mediaserver.errors import BadRequest, NotFound
 from mediaserver.library.scan.catalog_tags import TagCache, reindex_titles
@@ -252,6 +253,8 @@ async def update_title(db: Database, title_id: int, changes: dict[str, Any]) -> 
         )
         if "genres" in changes:
             await TagCache().set_genres(conn, title_id, changes["genres"])
+        if "maturity_rating" in changes:  # profiles it now exceeds must stop playing it
+            await bump_title_files(conn, [title_id])
         await reindex_titles(conn, [title_id])
     return await get_title(db, title_id)
 

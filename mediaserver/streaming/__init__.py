@@ -1,8 +1,9 @@
 """Streaming: the playback decision and its signed media URLs, direct play of originals,
 published ladders served by token, on-the-fly remux and transcode sessions, the active-streams
 registry and the admin's streams page. Other domains use none of it directly: `setup(app)`
-registers the routes, the registry, the media caches and response signals, and the on-the-fly
-service's cleanup context.
+registers the routes, the registry, the media caches and response signals, the rights generations
+media URLs are checked against (kept fresh from the database), and the on-the-fly service's
+cleanup context.
 """
 
 from aiohttp import web
@@ -16,6 +17,8 @@ from mediaserver.streaming.live_routes import routes as live_routes
 from mediaserver.streaming.live_service import live_sessions_ctx
 from mediaserver.streaming.media_cache import setup_media_caches
 from mediaserver.streaming.media_routes import routes as media_routes
+from mediaserver.streaming.renewal_routes import routes as renewal_routes
+from mediaserver.streaming.rights import RightsTable, rights_ctx, rights_key
 from mediaserver.streaming.routes import routes as playback_routes
 
 __all__ = ["setup"]
@@ -25,6 +28,7 @@ def setup(app: web.Application) -> None:
     """Playback decisions, media URLs, on-the-fly sessions and the streams admin page."""
     registry = ActiveStreams()
     app[active_streams_key] = registry
+    app[rights_key] = RightsTable()
     setup_media_caches(app)
     setup_media_cors(app)  # CORS on /media/t/
     setup_media_accounting(app)  # bytes and rungs of media answers, per play
@@ -33,5 +37,8 @@ def setup(app: web.Application) -> None:
         await registry.close()
 
     app.on_cleanup.append(close)
-    app.router.add_routes([*playback_routes, *media_routes, *admin_routes, *live_routes])
+    app.router.add_routes(
+        [*playback_routes, *renewal_routes, *media_routes, *admin_routes, *live_routes]
+    )
+    app.cleanup_ctx.append(rights_ctx)  # generations loaded before the first media request
     app.cleanup_ctx.append(live_sessions_ctx)  # every encoder thread stops on shutdown

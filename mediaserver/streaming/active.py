@@ -2,9 +2,10 @@
 
 In-process and in memory: every media response touches it, so it must cost a dict lookup, never
 a database round trip. A play is registered when the playback decision issues its token, and
-kept until its token expires (so a paused player that resumes shows up again); the admin list
+kept until its last token expires (renewals extend it; a paused player that resumes shows up
+again); the admin list
 shows only plays seen in the last ACTIVE_SECONDS. A stopped play id is remembered until its token
-expires, so the next request with that token is refused.
+expires, so the next request with that token is refused, and it is never renewed.
 
 With several server instances each keeps its own registry (an admin sees the plays of the
 instance that served the page); a shared one belongs with the PostgreSQL deployment.
@@ -164,6 +165,12 @@ class ActiveStreams:
                 window.append([second, nbytes])
                 while window and window[0][0] <= second - BANDWIDTH_WINDOW:
                     window.popleft()
+
+    def renew(self, grant: MediaGrant) -> None:
+        """The play got a new token: keep it (and any stop of it) until that one expires."""
+        entry = self._plays.get(grant.play_id)
+        if entry is not None:
+            entry.expires_at = max(entry.expires_at, grant.expires_at)
 
     def is_stopped(self, play_id: str) -> bool:
         return play_id in self._stopped

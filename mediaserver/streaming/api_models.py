@@ -45,6 +45,13 @@ class PlaybackOut(ApiModel):
     poster: str | None
 
 
+class PlaybackRenewOut(ApiModel):
+    play_id: str
+    media_file_id: int
+    token: str = Field(description="Replaces the old token in every media URL of the play.")
+    expires_at: int = Field(description="Unix time the new media token expires.")
+
+
 # ----- the admin's active streams -----
 
 

@@ -1,7 +1,8 @@
 """The playback use case: how one title plays for one profile, and what the player gets.
 
 It checks that the profile may watch the title (kids cap), decides (see decision.py), issues a
-signed media token bound to the user, profile, file, height cap and play id, registers the play
+signed media token bound to the user, profile, file, height cap, play id and the rights
+generations read before the check (rights.py), registers the play
 with the active-streams registry, and answers with the URL to play and everything a player
 menu needs (rungs, audio tracks, subtitles with signed .vtt URLs, trickplay, chapters, poster).
 """
@@ -15,6 +16,7 @@ from aiohttp import web
 
 from mediaserver.accounts import Identity, Profile, list_profiles
 from mediaserver.catalog import may_watch_file
+from mediaserver.config import StreamingSettings
 from mediaserver.errors import BadRequest, Forbidden, NotFound
 from mediaserver.keys import config_key, db_key, secret_key
 from mediaserver.packaging import Ladder, get_ladder
@@ -41,6 +43,7 @@ from mediaserver.streaming.playback_menus import (
     trickplay_menu,
 )
 from mediaserver.streaming.playback_request import PlaybackRequest
+from mediaserver.streaming.rights import current_generations, rights_key
 from mediaserver.streaming.serving import PLAYLIST
 from mediaserver.streaming.store import Chapter, PlayableFile, load_playable
 
@@ -158,6 +161,8 @@ async def start_playback(
     """Decide how the file plays for the caller's profile, issue its token, register the play."""
     settings = app[config_key].streaming
     profile = await playing_profile(app, identity)
+    assert identity.user is not None
+    generations = await current_generations(app, identity.user.id, profile.id, media_file_id)
     if not await may_watch_file(app[db_key], profile, media_file_id):
         raise NotFound(NOT_FOUND)
     file, ladder = await _sources(app, media_file_id)
@@ -173,7 +178,6 @@ async def start_playback(
         audio=audio,
         burn=burn is not None,
     )
-    assert identity.user is not None
     token, grant = tokens.issue(
         app[secret_key],
         user_id=identity.user.id,
@@ -181,7 +185,9 @@ async def start_playback(
         media_file_id=media_file_id,
         max_height=cap,
         ttl_seconds=settings.token_ttl_seconds,
+        generations=generations,
     )
+    app[rights_key].learn(grant)
     used_ladder = ladder if decision.method == "ladder" else None
     target = _target(decision, file, token, audio.index if audio else None, burn)
     rungs = rung_menu(decision.method, file, used_ladder, cap, settings.live_preset)
@@ -214,3 +220,65 @@ async def start_playback(
         chapters=list(file.chapters),
         poster=ladder_url(token, ladder, ladder.poster_key) if ladder else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RenewedToken:
+    """What POST /api/v1/playback/{id}/renew answers: the play's next token."""
+
+    play_id: str
+    media_file_id: int
+    token: str
+    expires_at: int
+
+
+def _lifetime(settings: StreamingSettings, duration: float | None, for_device: bool) -> float:
+    """How long a renewed token works: a device that cannot renew it gets the title's length
+    more, within device_token_ttl_seconds."""
+    if not for_device:
+        return settings.token_ttl_seconds
+    wanted = settings.token_ttl_seconds + (duration or 0)
+    return max(settings.token_ttl_seconds, min(wanted, settings.device_token_ttl_seconds))
+
+
+async def renew_playback(
+    app: web.Application,
+    identity: Identity,
+    media_file_id: int,
+    token: str,
+    *,
+    for_device: bool = False,
+) -> RenewedToken:
+    """A fresh token for a play that is still allowed: same play id, file and height cap, new
+    expiry and current rights generations, so the player swaps it into the URLs it already
+    has and plays on. The old token must be genuine and unexpired (401), for this file (403)
+    and issued to the caller's profile (403); the rights are checked again as at the start
+    (404 when the profile may no longer watch the title or the file is gone)."""
+    old = tokens.verify(app[secret_key], token, media_file_id)
+    profile = await playing_profile(app, identity)
+    assert identity.user is not None
+    if (old.user_id, old.profile_id) != (identity.user.id, profile.id):
+        raise Forbidden("This media token belongs to another profile; start playback again.")
+    registry = app[active_streams_key]
+    if registry.is_stopped(old.play_id):
+        raise Forbidden("An administrator stopped this stream.")
+    generations = await current_generations(app, identity.user.id, profile.id, media_file_id)
+    if not await may_watch_file(app[db_key], profile, media_file_id):
+        raise NotFound(NOT_FOUND)
+    file, ladder = await _sources(app, media_file_id)  # 404 once the file is gone
+    settings = app[config_key].streaming
+    duration = file.duration_seconds or (ladder.duration_seconds if ladder else None)
+    cap = min((h for h in (old.max_height, settings.max_height) if h), default=0)
+    new, grant = tokens.issue(
+        app[secret_key],
+        user_id=old.user_id,
+        profile_id=old.profile_id,
+        media_file_id=media_file_id,
+        max_height=cap,
+        ttl_seconds=_lifetime(settings, duration, for_device),
+        play_id=old.play_id,
+        generations=generations,
+    )
+    app[rights_key].learn(grant)
+    registry.renew(grant)
+    return RenewedToken(grant.play_id, media_file_id, new, grant.expires_at)

@@ -41,3 +41,20 @@ class PlaybackBody(ApiModel):
     @classmethod
     def _no_answers(cls, value: Any) -> Any:
         return value or None  # null, false, "" or {}: no MSE answers
+
+
+class PlaybackRenewBody(ApiModel):
+    """The play's current media token, to be swapped for a fresh one."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    token: str = Field(
+        min_length=1,
+        max_length=200,
+        description="The token part of the play's media URLs (/media/t/<token>/...).",
+    )
+    for_device: bool = Field(
+        False,
+        description="For a device that cannot renew it (Chromecast, AirPlay): the token lasts "
+        "the title's length more (streaming.device_token_ttl_seconds at most).",
+    )

@@ -2,10 +2,13 @@
 
 A token is carried in the URL path (`/media/t/<token>/...`) so that every relative URL inside a
 playlist inherits it. It binds the user, profile, media file, the highest allowed rung (as a
-height; 0 = no cap), an expiry and a play id (a random nonce naming this playback, which an admin
-can stop). Format, all URL-safe and parsed by one strict pattern:
+height; 0 = no cap), an expiry, a play id (a random nonce naming this playback, which an admin
+can stop) and the rights generations of the user, profile and file when it was issued (a token
+whose generations are behind is refused: see rights.py). Format, all URL-safe and parsed by one
+strict pattern:
 
-    <user>.<profile>.<media_file>.<max_height>.<expires>.<play_id>.<signature>
+    <user>.<profile>.<media_file>.<max_height>.<expires>.<play_id>.<gen_user>.<gen_profile>
+    .<gen_file>.<signature>
 
 The signature is HMAC-SHA256 (truncated to 128 bits) under a key derived from the server secret,
 so no database read is needed to check a token on the hot path of segment serving.
@@ -21,15 +24,18 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from mediaserver.db.rights import Generations
 from mediaserver.errors import Forbidden, Unauthorized
 
 _PATTERN = re.compile(
     r"(?P<u>[1-9][0-9]{0,9})\.(?P<p>[1-9][0-9]{0,9})\.(?P<m>[1-9][0-9]{0,9})\."
     r"(?P<h>0|[1-9][0-9]{0,4})\.(?P<e>[1-9][0-9]{0,11})\.(?P<n>[0-9a-f]{16})\."
+    r"(?P<gu>0|[1-9][0-9]{0,9})\.(?P<gp>0|[1-9][0-9]{0,9})\.(?P<gf>0|[1-9][0-9]{0,9})\."
     r"(?P<s>[A-Za-z0-9_-]{22})"
 )
 TOKEN_PATTERN = _PATTERN.pattern  # for aiohttp route patterns: {token:<TOKEN_PATTERN>}
-_CONTEXT = b"mediaserver media token v1"
+_CONTEXT = b"mediaserver media token v2"
+MAX_LENGTH = 160
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,7 @@ class MediaGrant:
     max_height: int  # 0: no cap
     expires_at: int  # UTC epoch seconds
     play_id: str  # 16 hex digits
+    generations: Generations = Generations()
 
     def allows_height(self, height: int) -> bool:
         return self.max_height == 0 or height <= self.max_height
@@ -69,6 +76,7 @@ def issue(
     max_height: int,
     ttl_seconds: float,
     play_id: str | None = None,
+    generations: Generations | None = None,
     now: float | None = None,
 ) -> tuple[str, MediaGrant]:
     """A new signed token and the grant it carries."""
@@ -79,14 +87,16 @@ def issue(
         max_height=max(0, int(max_height)),
         expires_at=int((time.time() if now is None else now) + ttl_seconds),
         play_id=play_id or new_play_id(),
+        generations=generations or Generations(),
     )
     return sign(secret, grant), grant
 
 
 def sign(secret: bytes, grant: MediaGrant) -> str:
+    gens = grant.generations
     payload = (
         f"{grant.user_id}.{grant.profile_id}.{grant.media_file_id}.{grant.max_height}."
-        f"{grant.expires_at}.{grant.play_id}"
+        f"{grant.expires_at}.{grant.play_id}.{gens.user}.{gens.profile}.{gens.file}"
     )
     return f"{payload}.{_signature(secret, payload)}"
 
@@ -96,7 +106,7 @@ def verify(
 ) -> MediaGrant:
     """The grant a token carries. 401 when missing, malformed, forged or expired; 403 when it is
     valid but for another media file."""
-    if not token or len(token) > 120:
+    if not token or len(token) > MAX_LENGTH:
         raise Unauthorized("This media URL has no valid token; ask for a new one.")
     match = _PATTERN.fullmatch(token)
     if match is None:
@@ -111,6 +121,7 @@ def verify(
         max_height=int(match["h"]),
         expires_at=int(match["e"]),
         play_id=match["n"],
+        generations=Generations(int(match["gu"]), int(match["gp"]), int(match["gf"])),
     )
     if grant.expires_at <= (time.time() if now is None else now):
         raise Unauthorized("This media URL has expired; ask for a new one.")

@@ -21,6 +21,7 @@ from mediaserver.db.catalog_schema import (
     titles,
 )
 from mediaserver.db.engine import Database
+from mediaserver.db.rights import bump, bump_title_files
 from mediaserver.db.upsert import dialect_insert
 from mediaserver.library.scan.walker import WalkIssue
 from mediaserver.safe_paths import display_path, from_db_path, to_db_path
@@ -72,6 +73,8 @@ async def load_files(db: Database, library_id: int) -> dict[str, KnownFile]:
 
 
 async def mark_missing(conn: AsyncConnection, ids: Sequence[int], now: float) -> None:
+    """Mark files gone; media URLs already handed out for them are refused from now on."""
+    await bump(conn, "file", ids, now)
     for part in chunks(list(ids)):
         await conn.execute(
             media_files.update()
@@ -98,12 +101,18 @@ async def refresh_visibility(conn: AsyncConnection, library_id: int, now: float)
     """Hide titles, seasons and episodes with no playable file left; show returning ones.
 
     Hidden things keep their rows (and so watch history); extras alone do not keep a title.
+    Media URLs handed out for the files of a title or episode hidden here are refused from now
+    on (an extra of a hidden title is no longer playable).
     """
     t_has = _playable(media_files.c.title_id == titles.c.id, main_only=True)
     in_lib = titles.c.library_id == library_id
-    await conn.execute(
-        titles.update().where(in_lib, titles.c.removed_at.is_(None), ~t_has).values(removed_at=now)
+    hidden = await conn.execute(
+        titles.update()
+        .where(in_lib, titles.c.removed_at.is_(None), ~t_has)
+        .values(removed_at=now)
+        .returning(titles.c.id)
     )
+    await bump_title_files(conn, hidden.scalars().all(), now)
     await conn.execute(
         titles.update()
         .where(in_lib, titles.c.removed_at.is_not(None), t_has)
@@ -112,11 +121,16 @@ async def refresh_visibility(conn: AsyncConnection, library_id: int, now: float)
     series_ids = sa.select(titles.c.id).where(in_lib, titles.c.kind == "series")
     e_has = _playable(media_files.c.episode_id == episodes.c.id, main_only=False)
     e_lib = episodes.c.series_id.in_(series_ids)
-    await conn.execute(
+    hidden = await conn.execute(
         episodes.update()
         .where(e_lib, episodes.c.removed_at.is_(None), ~e_has)
         .values(removed_at=now)
+        .returning(episodes.c.id)
     )
+    episode_ids = list(hidden.scalars().all())
+    for part in chunks(episode_ids):
+        of_episodes = sa.select(media_files.c.id).where(media_files.c.episode_id.in_(part))
+        await bump(conn, "file", (await conn.execute(of_episodes)).scalars().all(), now)
     await conn.execute(
         episodes.update()
         .where(e_lib, episodes.c.removed_at.is_not(None), e_has)
