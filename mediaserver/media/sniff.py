@@ -274,17 +274,22 @@ def container_seconds(container: av.container.InputContainer) -> float | None:
 @contextmanager
 def open_media(
     path: str | os.PathLike[str] | bytes,
+    *,
+    cut_short_ok: bool = False,
 ) -> Iterator[tuple[av.container.InputContainer, Sniffed]]:
     """Open a local media file safely; yields (PyAV input container, Sniffed) and closes both.
 
     Raises MediaRejected for anything that is not acceptable media. FFmpeg reads through a Python
     file object, so it never resolves the name itself and can open nothing else but `file:`.
+    A file whose structure shows it was cut short is refused with the reason, unless
+    `cut_short_ok` (on-the-fly play, which plays what the file still holds); every other check
+    applies either way.
     """
     fd = _open_regular(_fs_path(path))
     try:
         sniffed, head = _sniff_fd(fd)
         problem = structure_problem(fd, sniffed.kind, sniffed.size_bytes, head)
-        if problem:
+        if problem and not cut_short_ok:
             raise MediaRejected(problem)
         file = os.fdopen(os.dup(fd), "rb", buffering=0)
     finally:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from mediaserver.errors import Conflict, DomainError, NotFound, Unavailable
+from mediaserver.errors import Conflict, NotFound, Unavailable
 from mediaserver.keys import config_key
 from mediaserver.media.ladder.rungs import RungPlan
 from mediaserver.media.live.keyframes import (
@@ -25,6 +25,7 @@ from mediaserver.media.live.keyframes import (
     TimelineError,
     grid_timeline,
     load_or_index,
+    readable_end,
     remux_timeline,
 )
 from mediaserver.media.live.session import COPY_CODECS, LiveSpec
@@ -51,11 +52,6 @@ from mediaserver.streaming.tokens import MediaGrant
 TIMELINES_KEPT = 256  # timelines of the files streamed last (a remux one is a list of keyframes)
 DECODE_THREADS = 2  # decoder frame threads: more only adds start-up latency on small machines
 FULL_RETRY_SECONDS = 10
-
-
-class StreamFailed(DomainError):
-    status = 500
-    title = "The stream failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +183,7 @@ class LiveService:
         length = self.settings.live_segment_seconds
         try:
             if mode == "transcode":
-                found = grid_timeline(file.duration_seconds or 0.0, length)
+                found = grid_timeline(await self._duration(file, length), length)
             else:
                 async with self._lock(file.media_file_id):
                     cache_file = self.cache.file_dir(file.media_file_id) / "keyframes.json"
@@ -199,6 +195,17 @@ class LiveService:
         while len(self._timelines) > TIMELINES_KEPT:
             self._timelines.pop(next(iter(self._timelines)))  # the oldest
         return found
+
+    async def _duration(self, file: PlayableFile, length: float) -> float:
+        """The probed duration, unless the video can be read only to well before it (the file
+        was cut short since it was scanned): then what can be read, so that the playlist lists
+        only segments that can be made. Audio running on up to a segment past the picture is
+        normal (the session shows the last frame there), so that much shortfall is kept."""
+        declared = file.duration_seconds or 0.0
+        if declared <= 0:
+            return declared
+        readable = await asyncio.to_thread(readable_end, Path(file.path), declared)
+        return readable if readable < declared - length else declared
 
     def spec(self, play: LivePlay, plan: RungPlan | None, timeline: Timeline) -> LiveSpec:
         fps = play.video.frame_rate or 30.0
@@ -286,7 +293,10 @@ class LiveService:
                 "This part of the stream is not ready yet; try again.", retry_after=RETRY_AFTER
             ) from None
         except SessionFailed as exc:
-            raise StreamFailed(f"This title cannot be streamed: {exc.reason}.") from None
+            # A segment that cannot be made (past where a damaged file can be read, or a source
+            # that cannot be decoded there) is missing, not a server fault: players skip a
+            # missing fragment or end there.
+            raise NotFound(f"This part of the title cannot be streamed: {exc.reason}.") from None
 
 
 async def live_sessions_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from pathlib import Path
 
@@ -38,6 +39,16 @@ async def live(make_app, aiohttp_client, media_dir: Path, live_clip: Path, tmp_p
         return media_token(app, media_file_id, max_height=max_height)
 
     return client, file_id, token
+
+
+def decoded_times(path: Path) -> list[float]:
+    """The presentation times of the video frames FFmpeg decodes from `path`, up to where it
+    can no longer read it."""
+    times = []
+    with av.open(str(path)) as container, contextlib.suppress(av.FFmpegError):
+        for frame in container.decode(container.streams.video[0]):
+            times.append(float(frame.pts * frame.time_base))
+    return sorted(times)
 
 
 async def fetch(client, url: str, status: int = 200) -> bytes:
@@ -185,8 +196,39 @@ async def test_a_broken_source_fails_clearly_and_the_server_goes_on(
         f"/media/t/{token(file_id)}/live/transcode/a1/360p/seg_00001.m4s",
         headers={"Accept": "application/json"},
     )
-    assert resp.status == 500, await resp.text()
-    assert "cannot be streamed" in (await resp.json())["detail"]
+    assert 400 <= resp.status < 500, await resp.text()
+    assert (await resp.json())["detail"]
+    assert (await client.get("/health")).status == 200
+
+
+@pytest.mark.parametrize("mode", ["transcode", "remux"])
+async def test_a_file_cut_short_plays_what_it_holds_and_404s_the_rest(
+    live, media_dir: Path, live_clip: Path, mode: str
+) -> None:
+    """Cut at half after the scan (which saw 7 s): the playlist lists what can still be read,
+    those segments play, and any segment past the cut is a clean 404, never a 500."""
+    client, _file_id, token = live
+    target = media_dir / "cut.mkv"
+    target.write_bytes(live_clip.read_bytes())
+    file_id = await add_probed_file(client.app[db_key], media_dir, target)
+    make_truncated(live_clip, target, live_clip.stat().st_size // 2)
+    decodable = decoded_times(target)  # what can still be decoded, as FFmpeg sees it
+    readable = decodable[-1] + 1 / 24
+    assert 2.5 < readable < 5
+    rung = "360p" if mode == "transcode" else "source"
+    base = f"/media/t/{token(file_id)}/live/{mode}/a1/{rung}"
+    media = m3u8.loads((await fetch(client, f"{base}/index.m3u8")).decode())
+    listed = sum(s.duration for s in media.segments)
+    assert readable <= listed + 0.1 and listed < readable + 1
+    init = await fetch(client, f"{base}/init.mp4")
+    frames = 0
+    for segment in media.segments:
+        body = await fetch(client, f"{base}/{segment.uri}")
+        frames += len(packets(init + body)["video"])
+    assert frames == len(decodable)
+    for n in range(len(media.segments), 5):  # past the cut, up to the scanned length and beyond
+        resp = await client.get(f"{base}/seg_{n:05d}.m4s", headers={"Accept": "application/json"})
+        assert resp.status == 404, await resp.text()
     assert (await client.get("/health")).status == 200
 
 

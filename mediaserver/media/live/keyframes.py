@@ -6,14 +6,21 @@ at the source's own keyframes: `index_keyframes` reads every video packet header
 decode: seconds even for a long film) and `remux_timeline` groups whole GOPs into segments of
 about the target length. Both are pure data that the playlist and the encoder share, so the
 playlist's EXTINF values are exactly what the segments hold.
+
+A damaged file (a download or copy cut short) declares more than it holds: its header still says
+the whole duration. Both timelines end where the video can really be read (`readable_end`, and
+the index stops at the first read error), so the playlist never promises a segment that cannot
+be made.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -136,7 +143,7 @@ def index_keyframes(source: Path) -> KeyframeIndex:
     """Every video keyframe of `source`, by demuxing packet headers only. Synchronous."""
     stat = os.stat(source)
     try:
-        with open_media(source) as (container, _sniffed):
+        with open_media(source, cut_short_ok=True) as (container, _sniffed):
             video = first_video(container)
             if video is None:
                 raise TimelineError("the source has no video stream")
@@ -145,7 +152,7 @@ def index_keyframes(source: Path) -> KeyframeIndex:
             pts: list[float] = []
             dts: list[float] = []
             end = 0.0
-            for packet in container.demux(video):
+            for packet in readable_packets(container.demux(video)):
                 if packet.pts is None:
                     continue
                 at = packet.pts * tb - t0
@@ -161,6 +168,67 @@ def index_keyframes(source: Path) -> KeyframeIndex:
     if not pts:
         raise TimelineError("the source's video has no keyframes")
     return KeyframeIndex(tuple(pts), tuple(dts), end, stat.st_size, stat.st_mtime)
+
+
+def readable_packets(packets: Iterator[av.Packet]) -> Iterator[av.Packet]:
+    """The packets up to the end of the file or, once some were read, up to the first read
+    error (where a file cut short ends)."""
+    count = 0
+    while True:
+        try:
+            packet = next(packets)
+        except StopIteration:
+            return
+        except av.FFmpegError:
+            if count:
+                return
+            raise
+        count += 1
+        yield packet
+
+
+TAIL_SECONDS = 10  # how far before the declared end `readable_end` starts reading
+
+
+def readable_end(source: Path, declared: float) -> float:
+    """Where the video of `source` can really be read up to, in seconds from the programme start:
+    the end of the last video packet, read from a seek TAIL_SECONDS before the `declared`
+    duration (a file cut short lands on its last readable keyframe, or reads from the start).
+    Synchronous; raises TimelineError when no video can be read at all."""
+    try:
+        with open_media(source, cut_short_ok=True) as (container, _sniffed):
+            video = first_video(container)
+            if video is None:
+                raise TimelineError("the source has no video stream")
+            t0 = start_offset(container)
+            tb = video.time_base
+            tail = Fraction(declared).limit_denominator(1000) - TAIL_SECONDS
+            end = None
+            # From the tail, then (when that seek landed past what can be read) from the start.
+            for at in (tail, Fraction(0)) if tail > 0 else (Fraction(0),):
+                with contextlib.suppress(av.FFmpegError):  # no index: read from where it is
+                    container.seek(math.floor((at + t0) / tb), stream=video, backward=True)
+                end = _last_end(container, video, t0)
+                if end is not None:
+                    break
+    except av.FFmpegError as exc:
+        raise TimelineError(f"the source cannot be read: {exc}") from None
+    except MediaRejected as exc:
+        raise TimelineError(exc.reason) from None
+    if end is None or end <= 0:
+        raise TimelineError("no video can be read from the source")
+    return end
+
+
+def _last_end(
+    container: av.container.InputContainer, video: av.video.stream.VideoStream, t0: Fraction
+) -> float | None:
+    end = None
+    for packet in readable_packets(container.demux(video)):
+        if packet.pts is not None:
+            at = float((packet.pts + (packet.duration or 0)) * video.time_base - t0)
+            end = at if end is None else max(end, at)
+    return end
 
 
 def remux_timeline(index: KeyframeIndex, target_seconds: float) -> Timeline:

@@ -39,7 +39,7 @@ from mediaserver.media.live.encoder import (
     add_video_encoder,
     fast_encoder,
 )
-from mediaserver.media.live.keyframes import first_video, start_offset
+from mediaserver.media.live.keyframes import first_video, readable_packets, start_offset
 from mediaserver.media.live.mux import SegmentAssembler, open_fmp4
 from mediaserver.media.live.seek import seek_before
 from mediaserver.media.live.types import LiveError, LiveHooks, LiveSpec
@@ -63,7 +63,7 @@ def run_live(spec: LiveSpec, start: int, hooks: LiveHooks) -> None:
     if not 0 <= start < spec.timeline.count:
         raise LiveError(f"segment {start} does not exist")
     try:
-        with open_media(spec.source) as (container, _sniffed):
+        with open_media(spec.source, cut_short_ok=True) as (container, _sniffed):
             _Session(container, spec, start, hooks).run()
     except MediaRejected as exc:
         raise LiveError(f"the source cannot be played: {exc.reason}") from None
@@ -182,7 +182,9 @@ class _Session:
             self.video.codec_context.thread_count = self.spec.decode_threads
         finished = False
         try:
-            for packet in self.container.demux(*streams):
+            # A file cut short (or unreadable further on) ends where it can no longer be read:
+            # what was read is finished as usual, and the segments after it do not exist.
+            for packet in readable_packets(self.container.demux(*streams)):
                 if self.hooks.should_stop():
                     return
                 if packet.stream is self.video:
