@@ -4,9 +4,6 @@ and CLI flags into it.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
@@ -23,42 +20,6 @@ from pydantic import (
 
 class ConfigError(Exception):
     """A configuration problem a person can fix; the message says what and where."""
-
-
-# Set to 1 by the container image; 0 makes a process in any container use the desktop defaults.
-CONTAINER_ENV = "MEDIASERVER_IN_CONTAINER"
-
-
-@dataclass(frozen=True)
-class PlatformPaths:
-    """Where the data folder and the config file are when nothing names them.
-
-    Never the working directory, so `mediaserver user list` finds the server's data from any
-    folder. In the container everything is under the /config volume, beside /cache.
-    """
-
-    in_container: bool
-    data_dir: Path
-    config_file: Path  # read when present and no --config or $MEDIASERVER_CONFIG names one
-    cache_dir: Path | None  # None: data_dir/cache
-
-
-def platform_paths(environ: Mapping[str, str], root: Path = Path("/")) -> PlatformPaths:
-    """The default locations for this platform: XDG folders, or /config in the container."""
-    flag = environ.get(CONTAINER_ENV, "").strip().lower()
-    if flag:
-        in_container = flag not in ("0", "false", "no")
-    else:
-        # Without the image's variable, a Docker container that has a /config folder counts.
-        in_container = (root / ".dockerenv").exists() and (root / "config").is_dir()
-    if in_container:
-        return PlatformPaths(True, root / "config", root / "config" / "config.toml", root / "cache")
-    home = Path(environ.get("HOME") or Path.home())
-    data_home = Path(environ.get("XDG_DATA_HOME") or home / ".local" / "share")
-    config_home = Path(environ.get("XDG_CONFIG_HOME") or home / ".config")
-    return PlatformPaths(
-        False, data_home / "mediaserver", config_home / "mediaserver" / "config.toml", None
-    )
 
 
 class Section(BaseModel):
@@ -84,8 +45,8 @@ class ServerSettings(Section):
 
 
 class PathSettings(Section):
+    # No default here: config_loading fills in the platform's (never the working directory).
     data_dir: Path = Field(
-        default_factory=lambda: platform_paths(os.environ).data_dir,
         description="Database, derived media and uploads live here. Default: "
         "$XDG_DATA_HOME/mediaserver (~/.local/share/mediaserver); /config in the container.",
     )
@@ -101,9 +62,8 @@ class PathSettings(Section):
     @classmethod
     def _cache_follows_data(cls, data: Any) -> Any:
         # Unless the cache is set, it lives in the data folder, so --data-dir moves both.
-        if isinstance(data, dict) and data.get("cache_dir") is None:
-            data_dir = data.get("data_dir") or platform_paths(os.environ).data_dir
-            data = {**data, "cache_dir": Path(data_dir) / "cache"}
+        if isinstance(data, dict) and data.get("cache_dir") is None and data.get("data_dir"):
+            data = {**data, "cache_dir": Path(data["data_dir"]) / "cache"}
         return data
 
 

@@ -3,7 +3,7 @@ CLI flags, validated into the model in config.py. Unknown keys are errors that n
 suggest the closest known one.
 
 Nothing depends on the working directory unless a relative path is given on the command line or in
-the environment: the data folder defaults to the platform's (config.platform_paths), the config
+the environment: the data folder defaults to the platform's (platform_paths), the config
 file named by nothing is the platform's when it exists, and relative paths in a config file are
 relative to that file.
 """
@@ -15,6 +15,7 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import UnionType
 from typing import Any, get_args
@@ -22,9 +23,44 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import make_url
 
-from mediaserver.config import ConfigError, Settings, platform_paths
+from mediaserver.config import ConfigError, Settings
 
 ENV_PREFIX = "MEDIASERVER_"
+
+# Set to 1 by the container image; 0 makes a process in any container use the desktop defaults.
+CONTAINER_ENV = "MEDIASERVER_IN_CONTAINER"
+
+
+@dataclass(frozen=True)
+class PlatformPaths:
+    """Where the data folder and the config file are when nothing names them.
+
+    Never the working directory, so `mediaserver user list` finds the server's data from any
+    folder. In the container everything is under the /config volume, beside /cache.
+    """
+
+    in_container: bool
+    data_dir: Path
+    config_file: Path  # read when present and no --config or $MEDIASERVER_CONFIG names one
+    cache_dir: Path | None  # None: data_dir/cache
+
+
+def platform_paths(environ: Mapping[str, str], root: Path = Path("/")) -> PlatformPaths:
+    """The default locations for this platform: XDG folders, or /config in the container."""
+    flag = environ.get(CONTAINER_ENV, "").strip().lower()
+    if flag:
+        in_container = flag not in ("0", "false", "no")
+    else:
+        # Without the image's variable, a Docker container that has a /config folder counts.
+        in_container = (root / ".dockerenv").exists() and (root / "config").is_dir()
+    if in_container:
+        return PlatformPaths(True, root / "config", root / "config" / "config.toml", root / "cache")
+    home = Path(environ.get("HOME") or Path.home())
+    data_home = Path(environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+    config_home = Path(environ.get("XDG_CONFIG_HOME") or home / ".config")
+    return PlatformPaths(
+        False, data_home / "mediaserver", config_home / "mediaserver" / "config.toml", None
+    )
 
 
 def known_keys(model: type[BaseModel] = Settings, prefix: str = "") -> list[str]:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mediaserver.config import ConfigError, platform_paths
-from mediaserver.config_loading import known_keys, load_settings, redacted
+from mediaserver.config import ConfigError
+from mediaserver.config_loading import known_keys, load_settings, platform_paths, redacted
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 
