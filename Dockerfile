@@ -32,7 +32,7 @@ RUN pip wheel --wheel-dir /wheels .
 FROM ${PYTHON_IMAGE}
 
 # MEDIASERVER_IN_CONTAINER makes /config the data folder and /config/config.toml the config
-# file, and /cache the cache (config.platform_paths). NVENC needs the driver's `video`
+# file, and /cache the cache (config_loading.platform_paths). NVENC needs the driver's `video`
 # capability, which the NVIDIA runtime leaves out by default (compute,utility).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
