@@ -9,6 +9,7 @@ their purges to.
 from aiohttp import web
 
 from mediaserver.jobs.context import JobCancelled, JobContext
+from mediaserver.jobs.errors import PermanentJobError
 from mediaserver.jobs.events import JobEvents, Subscription, job_event
 from mediaserver.jobs.housekeeping import Purge, add_housekeeping, purge_finished_jobs
 from mediaserver.jobs.model import Job, JobPayloadError, Queued
@@ -23,6 +24,7 @@ __all__ = [
     "JobEvents",
     "JobPayloadError",
     "JobRunner",
+    "PermanentJobError",
     "Purge",
     "Queued",
     "Subscription",

@@ -311,9 +311,11 @@ async def fail(
     error: str,
     retry_base: float,
     *,
+    final: bool = False,
     now: float | None = None,
 ) -> Job | None:
-    """Requeue with backoff `retry_base * 2**(attempts-1)` while attempts remain, else failed.
+    """Requeue with backoff `retry_base * 2**(attempts-1)` while attempts remain, else failed;
+    `final` fails it now (a failure that would only repeat itself).
 
     A job whose cancellation was requested ends cancelled: the user asked for it to stop.
     None if this owner no longer holds the job.
@@ -330,7 +332,7 @@ async def fail(
             return None
         if row.cancel_requested:
             status, run_after, finished_at = CANCELLED, t, t
-        elif row.attempts < row.max_attempts:
+        elif row.attempts < row.max_attempts and not final:
             # attempts counts this run already, so the first retry waits retry_base.
             status, run_after, finished_at = QUEUED, t + _backoff(retry_base, row.attempts), None
         else:

@@ -20,8 +20,10 @@ from aiohttp import web
 
 from mediaserver.config import JobSettings
 from mediaserver.db.engine import Database
+from mediaserver.errors import DISK_FULL, is_disk_full
 from mediaserver.jobs import queue
 from mediaserver.jobs.context import CANCEL, LOST, SHUTDOWN, JobCancelled, JobContext, uninterrupted
+from mediaserver.jobs.errors import PermanentJobError
 from mediaserver.jobs.events import JobEvents
 from mediaserver.jobs.housekeeping import HOUSEKEEPING_JOB, housekeeping_handler
 from mediaserver.jobs.model import (
@@ -370,6 +372,16 @@ class JobRunner:
             result = await queue.finish_cancelled(self.db, job.id, self.owner_id)
         elif task.cancelled():
             result = await self._fail(job, "interrupted")
+        elif is_disk_full(exc):
+            # Nobody's mistake, and it passes once space is freed (even behind an error
+            # that looks permanent): a line, and a later attempt.
+            log.warning("job %s (%s) stopped: %s; it runs again later", job.id, job.type, DISK_FULL)
+            result = await self._fail(job, DISK_FULL)
+        elif isinstance(exc, PermanentJobError):
+            # It would only fail the same way again: no retry, and no traceback (nothing in the
+            # code went wrong); the reason is the job's error for people to read.
+            log.warning("job %s (%s) failed for good: %s", job.id, job.type, exc)
+            result = await self._fail(job, str(exc) or type(exc).__name__, final=True)
         elif exc is not None:
             log.error("job %s (%s) failed", job.id, job.type, exc_info=exc)
             result = await self._fail(job, str(exc) or type(exc).__name__)
@@ -380,9 +392,9 @@ class JobRunner:
         if result is not None:
             self.events.publish(result)
 
-    async def _fail(self, job: Job, error: str) -> Job | None:
+    async def _fail(self, job: Job, error: str, *, final: bool = False) -> Job | None:
         return await queue.fail(
-            self.db, job.id, self.owner_id, error, self.settings.retry_base_seconds
+            self.db, job.id, self.owner_id, error, self.settings.retry_base_seconds, final=final
         )
 
     async def _publish_by_id(self, job_id: int) -> None:

@@ -34,6 +34,7 @@ from aiohttp import web
 from mediaserver import library
 from mediaserver.config import Settings
 from mediaserver.db.engine import Database
+from mediaserver.errors import OutOfSpace, is_disk_full
 from mediaserver.jobs import Handler, JobCancelled, JobContext, JobPayloadError
 from mediaserver.keys import config_key, db_key, jobs_key, storage_key
 from mediaserver.media.ladder.rungs import LadderProfile
@@ -62,6 +63,7 @@ PROGRESS_EVERY = 0.5  # seconds between progress reports read from the worker th
 STOP_WAIT = 60.0  # seconds a stopped job waits for its thread before leaving the rest to start-up
 UPLOAD_CONCURRENCY = 8
 BACKGROUND_NICE = 10  # added to the encoding thread's nice value (Linux)
+NEARLY_FULL_BYTES = 64 << 20  # less room than this after a failed packaging: the disk was full
 
 
 def parse_payload(payload: Any) -> int:
@@ -143,8 +145,11 @@ class Packager:
             await _drop_previous(self.storage, previous, final)
             await ctx.progress(100, message=f"published {len(ladder.rungs)} rungs")
         except BaseException as exc:
+            full = await _out_of_space(exc, work_dir)
             if not published:
-                await _quietly(self._record_failure(ctx, media_file_id, exc))
+                await _quietly(self._record_failure(ctx, media_file_id, full or exc))
+            if full is not None:
+                raise full from exc  # retried later, when there may be room again
             raise
         finally:
             await _cleanup(self.storage, work_dir, None if published else staging)
@@ -153,7 +158,7 @@ class Packager:
         if ctx.stop_reason in (None, "cancel") and not isinstance(
             exc, asyncio.CancelledError | JobCancelled | Stopped
         ):
-            reason = str(exc) if isinstance(exc, PackagingFailed) else _describe(exc)
+            reason = str(exc) if isinstance(exc, PackagingFailed | OutOfSpace) else _describe(exc)
             await store.set_status(self.db, media_file_id, "failed", error=reason)
         elif ctx.stop_reason == "cancel":
             await store.set_status(self.db, media_file_id, "failed", error="cancelled")
@@ -222,6 +227,24 @@ def _in_background(
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
     return package_into(plan, out_dir, report, should_stop)
+
+
+async def _out_of_space(exc: BaseException, work_dir: Path) -> OutOfSpace | None:
+    """OutOfSpace when the disk being full is why packaging failed: said by the error, or, since
+    a muxer can lose a write error and fail later on what it wrote ("box mdat overruns its
+    parent"), by the work folder's disk having next to no room left."""
+    if is_disk_full(exc):
+        return OutOfSpace()
+    if isinstance(exc, PackagingFailed) and await asyncio.to_thread(_nearly_full, work_dir):
+        return OutOfSpace()
+    return None
+
+
+def _nearly_full(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path if path.exists() else path.parent).free < NEARLY_FULL_BYTES
+    except OSError:
+        return False
 
 
 def _describe(exc: BaseException) -> str:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mediaserver.jobs import PermanentJobError
 from mediaserver.media.ladder.build import LadderCancelled, LadderError, build_ladder
 from mediaserver.media.ladder.rungs import LadderProfile
 from mediaserver.media.languages import bcp47, display_name
@@ -55,8 +56,10 @@ class Stopped(Exception):
     """should_stop() said so; nothing of the run is kept."""
 
 
-class PackagingFailed(Exception):
-    """The source cannot be packaged; the message is the reason a person reads."""
+class PackagingFailed(PermanentJobError):
+    """The source cannot be packaged (damaged, truncated, a codec nothing decodes); the message is
+    the reason a person reads. Running the job again would fail the same way, unless the disk
+    was full (see jobs.Packager)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from mediaserver.errors import OutOfSpace
+
 CHUNK_SIZE = 256 * 1024
 """Size of the chunks `open_range` yields (the last one may be shorter)."""
 
@@ -37,7 +39,7 @@ class InvalidKey(StorageError, ValueError):
     """The key or prefix is malformed or would leave the storage root; a caller bug or an attack."""
 
 
-class StorageFull(StorageError):
+class StorageFull(StorageError, OutOfSpace):
     """The backend has no room (ENOSPC, quota); nothing was left behind under the key."""
 
 

@@ -5,7 +5,9 @@ crashes and cancellation leave nothing half-published, bad sources fail with a r
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -23,6 +25,8 @@ from mediaserver.packaging import jobs as packaging_jobs
 from mediaserver.packaging import store
 from mediaserver.packaging.jobs import PACKAGE_JOB
 from mediaserver.packaging.leftovers import cleanup_leftovers, work_root
+from mediaserver.packaging.work import PackagingFailed
+from mediaserver.storage.base import StorageFull
 from mediaserver.storage.factory import create_storage
 from tests.helpers import api, csrf_from, use_session
 from tests.media_factory import make_truncated, make_video
@@ -312,18 +316,22 @@ async def test_cancel_mid_job_stops_and_cleans(pclient, tmp_path):
     assert ladder.status == "failed" and ladder.error == "cancelled" and not ladder.published
 
 
-async def test_truncated_source_fails_every_time_with_a_reason(pclient, clip, tmp_path):
+async def test_truncated_source_fails_once_with_a_reason(pclient, clip, tmp_path, caplog):
     app = pclient.app
     media_file_id = await _scanned_file(pclient, clip, tmp_path)
     source = await store.load_source(app[db_key], media_file_id, app[config_key].paths.data_dir)
     whole = Path(source.path).read_bytes()
     make_truncated(clip, source.path, len(whole) // 3)  # cut short after the scan saw it whole
+    caplog.set_level(logging.WARNING)
     job_id = await app[jobs_key].enqueue(
-        PACKAGE_JOB, {"media_file_id": media_file_id}, max_attempts=2
+        PACKAGE_JOB, {"media_file_id": media_file_id}, max_attempts=5
     )
     job = await wait_job(app, job_id)
-    assert job.status == "failed" and job.attempts == 2
-    assert job.error and "Traceback" not in job.error
+    # Encoding it again would fail the same way: one attempt, its reason, one line in the log.
+    assert job.status == "failed" and job.attempts == 1
+    assert job.error and "Traceback" not in job.error and "truncated" in job.error, job.error
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+    assert [r for r in caplog.records if job.error in r.getMessage() and not r.exc_info]
     ladder = await store.get_ladder(app[db_key], media_file_id)
     assert ladder.status == "failed" and ladder.error == job.error
     assert await storage_keys(app, "staging") == []
@@ -331,6 +339,58 @@ async def test_truncated_source_fails_every_time_with_a_reason(pclient, clip, tm
     assert not (work_root(app[config_key]) / str(job_id)).exists()
     # The server keeps serving everything else.
     assert (await pclient.get("/health")).status == 200
+
+
+async def _until_retried(app, job_id: int):
+    deadline = time.monotonic() + 60
+    while True:
+        job = await queue.get(app[db_key], job_id)
+        if job.attempts >= 1 and job.status == "queued":
+            return job
+        assert time.monotonic() < deadline and not job.finished, job
+        await asyncio.sleep(0.05)
+
+
+async def test_full_storage_fails_packaging_for_now_with_the_reason(
+    pclient, clip, tmp_path, monkeypatch, caplog
+):
+    app = pclient.app
+    media_file_id = await _scanned_file(pclient, clip, tmp_path)
+    storage = app[storage_key]
+
+    async def no_room(key: str, source: Path) -> None:
+        raise StorageFull(f"no space left to put {key!r}")
+
+    monkeypatch.setattr(storage, "put_file", no_room)
+    caplog.set_level(logging.WARNING)
+    job_id = await app[jobs_key].enqueue(PACKAGE_JOB, {"media_file_id": media_file_id})
+    job = await _until_retried(app, job_id)  # to be tried again later, not failed for good
+    assert job.error == "the disk is full"
+    ladder = await store.get_ladder(app[db_key], media_file_id)
+    assert ladder.error == "the disk is full" and not ladder.published
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+
+
+async def test_a_muxer_that_lost_its_write_error_still_says_the_disk_is_full(
+    pclient, clip, tmp_path, monkeypatch
+):
+    app = pclient.app
+    media_file_id = await _scanned_file(pclient, clip, tmp_path)
+
+    def lost_write(*args):
+        raise PackagingFailed("the written segments cannot be read back: box mdat overruns")
+
+    real_usage = shutil.disk_usage
+
+    def full(path):  # the work folder's disk: 1 MiB left
+        return real_usage(path)._replace(free=1 << 20)
+
+    monkeypatch.setattr(packaging_jobs, "package_into", lost_write)
+    monkeypatch.setattr(shutil, "disk_usage", full)
+    job_id = await app[jobs_key].enqueue(PACKAGE_JOB, {"media_file_id": media_file_id})
+    job = await _until_retried(app, job_id)
+    assert job.error == "the disk is full"
+    assert (await store.get_ladder(app[db_key], media_file_id)).error == "the disk is full"
 
 
 async def test_repackage_replaces_the_ladder_and_its_generated_posters(pclient, clip, tmp_path):
