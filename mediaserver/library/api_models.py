@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from mediaserver.http.api import ApiModel
 from mediaserver.library.libraries import LibraryKind, LibraryPolicy
 from mediaserver.library.scan.store import FileStatus
@@ -59,8 +61,12 @@ class LibraryUpdateBody(ApiModel):
 
 
 class LibraryScanQueued(ApiModel):
-    job_id: int
-    status: Literal["queued"]
+    job_id: int = Field(description="The scan job: a new one, or the one already under way.")
+    status: Literal["queued", "running"]
+    already: bool = Field(
+        description="True when a scan of this library was already queued or running: this "
+        "request joined it instead of queueing another."
+    )
 
 
 # ----- titles (admin) -----

@@ -143,13 +143,15 @@ async def api_library_delete(request: web.Request) -> web.Response:
 @access("admin")
 @api(response=LibraryScanQueued, status=202)
 async def api_library_scan(request: web.Request) -> web.Response:
-    """Queue a scan of the library; the job's progress is at the Location given."""
+    """Queue a scan of the library, or join the one already queued or running.
+
+    The job's progress is at the Location given."""
     lib = await libs.get_library(request.app[db_key], int_path(request, "library_id"))
-    job_id = await enqueue_scan(request.app, lib.id)
+    scan = await enqueue_scan(request.app, lib.id, merge_running=True)
     return web.json_response(
-        {"job_id": job_id, "status": "queued"},
+        {"job_id": scan.job_id, "status": scan.status, "already": scan.merged},
         status=202,
-        headers={"Location": f"/api/v1/jobs/{job_id}"},
+        headers={"Location": f"/api/v1/jobs/{scan.job_id}"},
     )
 
 

@@ -26,4 +26,4 @@ def reload_watcher(app: web.Application) -> None:
 async def folders_changed(app: web.Application, library_id: int) -> int:
     """Watch the library's folders as they are now and queue its scan; the scan job's id."""
     reload_watcher(app)
-    return await enqueue_scan(app, library_id)
+    return (await enqueue_scan(app, library_id)).job_id

@@ -14,7 +14,7 @@ from aiohttp import web
 from mediaserver.config import Settings
 from mediaserver.db.engine import Database
 from mediaserver.errors import NotFound
-from mediaserver.jobs import Handler, JobContext, JobPayloadError
+from mediaserver.jobs import Handler, JobContext, JobPayloadError, JobRunner, Queued
 from mediaserver.keys import jobs_key
 from mediaserver.library.libraries import find_library, get_library, list_libraries
 from mediaserver.library.scan.scanner import Progress, Scanner, ScanStats
@@ -94,7 +94,25 @@ async def scan_now(
         scanner.close()
 
 
+async def queue_scan(
+    runner: JobRunner,
+    library_id: int,
+    paths: list[str] | None = None,
+    *,
+    merge_running: bool = False,
+) -> Queued:
+    """Queue a scan, unless the same scan is already waiting (or, with `merge_running`, under
+    way): then that one. A second "scan this library" merges into a running scan; changed paths
+    and changed folders only into a queued one, since a running scan may have passed them."""
+    payload = scan_payload(library_id, paths)
+    return await runner.enqueue_once(SCAN_JOB, payload, merge_running=merge_running)
+
+
 async def enqueue_scan(
-    app: web.Application, library_id: int, paths: list[str] | None = None
-) -> int:
-    return await app[jobs_key].enqueue(SCAN_JOB, scan_payload(library_id, paths))
+    app: web.Application,
+    library_id: int,
+    paths: list[str] | None = None,
+    *,
+    merge_running: bool = False,
+) -> Queued:
+    return await queue_scan(app[jobs_key], library_id, paths, merge_running=merge_running)

@@ -22,7 +22,7 @@ from watchfiles import awatch
 from mediaserver.config import Settings
 from mediaserver.db.engine import Database
 from mediaserver.jobs import JobRunner
-from mediaserver.library.jobs import SCAN_JOB, scan_payload
+from mediaserver.library.jobs import queue_scan
 from mediaserver.library.libraries import Library, list_libraries
 from mediaserver.safe_paths import library_roots, root_of, upload_folder
 
@@ -126,7 +126,7 @@ class LibraryWatcher:
                 by_library.setdefault(roots[root], set()).add(path)
         for library_id, changed in by_library.items():
             try:
-                await self.runner.enqueue(SCAN_JOB, scan_payload(library_id, sorted(changed)))
+                await queue_scan(self.runner, library_id, sorted(changed))
             except Exception:
                 log.exception("file watching: could not queue a scan of library %s", library_id)
 
@@ -141,7 +141,8 @@ class LibraryWatcher:
                 return
             try:
                 for lib in await list_libraries(self.db):
-                    await self.runner.enqueue(SCAN_JOB, scan_payload(lib.id))
+                    # A scan of the library already under way covers this round.
+                    await queue_scan(self.runner, lib.id, merge_running=True)
             except Exception:
                 log.exception("periodic rescan: could not queue the scans")
 

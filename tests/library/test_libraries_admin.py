@@ -12,6 +12,8 @@ import av
 import pytest
 from aiohttp.test_utils import TestClient
 
+from mediaserver.jobs import queue
+from mediaserver.keys import db_key
 from tests.helpers import api, csrf_from, setup_admin, setup_with_user
 from tests.library.scan_helpers import place
 from tests.media_factory import make_text_file, make_video
@@ -106,6 +108,42 @@ async def test_scan_now_is_queued_without_reload_and_counts_show(lclient, tmp_pa
     resp = await lclient.get("/api/v1/libraries", headers={"Accept": "application/json"})
     (lib,) = (await resp.json())["libraries"]
     assert (lib["titles"], lib["files"], lib["failed"]) == (1, 2, 1)
+
+
+async def test_scan_now_twice_is_one_scan_and_says_so(make_app, aiohttp_client, tmp_path) -> None:
+    # No worker in this instance: the scan stays queued, as behind a busy worker elsewhere.
+    client = await aiohttp_client(make_app(library={"watch": False}, jobs={"concurrency": 0}))
+    await setup_admin(client)
+    (tmp_path / "movies").mkdir()
+    library_id = await add_library(client, tmp_path / "movies")  # queues the first scan
+    csrf = await csrf_from(client, "/admin/libraries")
+    hx = {"HX-Request": "true", "X-CSRF-Token": csrf}
+    url = f"/admin/libraries/{library_id}/scan"
+
+    first = await (await client.post(url, headers=hx)).text()
+    second = await (await client.post(url, headers=hx)).text()
+    assert "A scan is already queued" in first and "A scan is already queued" in second
+    api_answer = await api(client, "POST", f"/api/v1/libraries/{library_id}/scan", csrf=csrf)
+    merged = await api_answer.json()
+    assert api_answer.status == 202 and (merged["status"], merged["already"]) == ("queued", True)
+    resp = await client.post(url, data={"csrf_token": csrf}, allow_redirects=False)
+    assert resp.headers["Location"] == "/admin/libraries?done=already"
+    page = await (await client.get("/admin/libraries?done=already")).text()
+    assert "already queued or running" in page
+
+    jobs = (await (await client.get("/api/v1/jobs?status=queued")).json())["jobs"]
+    scans = [j for j in jobs if j["type"] == "library.scan"]
+    assert [j["id"] for j in scans] == [merged["job_id"]]
+    assert scans[0]["payload"] == {"library_id": library_id}
+
+    # While it runs, "Scan now" still joins it.
+    db = client.server.app[db_key]
+    await queue.lease(db, "worker-elsewhere", ["library.scan"], 1, 60)
+    running = await (
+        await api(client, "POST", f"/api/v1/libraries/{library_id}/scan", csrf=csrf)
+    ).json()
+    assert running == {"job_id": merged["job_id"], "status": "running", "already": True}
+    assert "A scan is already running" in await (await client.post(url, headers=hx)).text()
 
 
 async def test_issue_and_media_info_pages_escape_file_names(lclient, tmp_path, clip) -> None:

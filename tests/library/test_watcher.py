@@ -89,6 +89,9 @@ class FakeRunner:
         self.jobs.append((job_type, payload))
         return len(self.jobs)
 
+    async def enqueue_once(self, job_type: str, payload: dict, *, merge_running: bool) -> int:
+        return await self.enqueue(job_type, payload)
+
 
 async def test_changes_are_grouped_per_library_and_deduplicated(db, settings) -> None:
     runner = FakeRunner()

@@ -27,6 +27,7 @@ NOTICES = {
     "saved": "Library saved; a rescan is queued.",
     "deleted": "Library deleted. The files on disk were not touched.",
     "queued": "Scan queued; progress shows under Jobs.",
+    "already": "A scan of this library is already queued or running; progress shows under Jobs.",
 }
 
 
@@ -142,15 +143,11 @@ async def library_update(request: web.Request) -> web.StreamResponse:
 @access("admin")
 async def library_scan(request: web.Request) -> web.StreamResponse:
     lib = await libs.get_library(request.app[db_key], int_path(request, "library_id"))
-    job_id = await enqueue_scan(request.app, lib.id)
+    # Pressed twice, or while the scan runs: the same scan, and the page says so.
+    scan = await enqueue_scan(request.app, lib.id, merge_running=True)
     if is_htmx(request):
-        return render(
-            request,
-            "library/libraries.html",
-            {"queued": {"library": lib, "job_id": job_id}},
-            block="scan_status",
-        )
-    raise web.HTTPSeeOther("/admin/libraries?done=queued")
+        return render(request, "library/libraries.html", {"scan": scan}, block="scan_status")
+    raise web.HTTPSeeOther(f"/admin/libraries?done={'already' if scan.merged else 'queued'}")
 
 
 @routes.get("/admin/libraries/{library_id}/issues", name="admin_library_issues")

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from mediaserver.jobs import JobContext
 from mediaserver.keys import config_key, db_key, jobs_key
-from mediaserver.library.jobs import SCAN_JOB, scan_payload
+from mediaserver.library.jobs import queue_scan
 from mediaserver.library.uploads.finish import finish_upload, sweep
 from mediaserver.library.uploads.store import Enqueue, UploadLimits
 
@@ -44,7 +44,7 @@ async def uploads_ctx(app: web.Application) -> AsyncIterator[None]:
     limits = limits_of(app)
 
     async def scan(library_id: int, path: Path) -> None:
-        await runner.enqueue(SCAN_JOB, scan_payload(library_id, [str(path)]))
+        await queue_scan(runner, library_id, [str(path)])
 
     async def finish_job(ctx: JobContext) -> None:
         payload = ctx.payload
