@@ -217,10 +217,13 @@
   function castTo(p, ctx) {
     const media = window.chrome.cast.media;
     ctx.requestSession()
-      .then(() => {
+      // The receiver cannot renew the player's short-lived token: it gets one of its own that
+      // lasts the title (still refused within seconds if the rights change).
+      .then(() => p.deviceUrl())
+      .then((deviceUrl) => {
         const pb = p.playback;
         // The receiver fetches without our cookies: the absolute URL carries the signed token.
-        const url = new URL(pb.url, location.href).href;
+        const url = new URL(deviceUrl, location.href).href;
         const info = new media.MediaInfo(url, pb.type === "hls" ? "application/x-mpegurl" : pb.mime);
         if (pb.type === "hls") {
           info.hlsSegmentFormat = media.HlsSegmentFormat.FMP4;

@@ -1,6 +1,7 @@
 // The player: asks the server how to play (POST /api/v1/playback/<id>), then plays the packaged
 // ladder or on-the-fly HLS through hls.js (MSE), natively where the browser plays HLS itself
-// (Safari: AirPlay works there), or the file directly. Controls: player-controls.js; resume,
+// (Safari: AirPlay works there), or the file directly. Media URLs carry a short-lived token that
+// the player renews as it plays (see "token renewal"). Controls: player-controls.js; resume,
 // QoE, skip markers, Cast and AirPlay: player-extras.js.
 (function () {
   "use strict";
@@ -183,6 +184,78 @@
       audioMenu.set(tracks);
     }
 
+    // ----- token renewal -----
+    // Every media URL of a play carries its signed token (/media/t/<token>/...), which works
+    // for streaming.token_ttl_seconds. Halfway through, the player swaps it for a fresh one of
+    // the same play (POST .../renew, rights checked again): hls.js sends every later request
+    // with the current token (xhrSetup), so packaged and on-the-fly HLS play on untouched; a
+    // file or native HLS source is reloaded where it is. If renewal is refused (the account,
+    // profile or title changed) or a segment is refused (401/403), the player asks for
+    // playback again, which plays on or says why it cannot.
+    const TOKEN_IN_URL = /\/media\/t\/([^/]+)\//;
+    let renewTimer = null;
+    p.token = null;
+    p.clockSkew = 0; // server clock minus ours, in seconds, from the Date of its answers
+    p.withToken = (url) => (url && p.token ? url.replace(TOKEN_IN_URL, "/media/t/" + p.token + "/") : url);
+    function noteServerTime(r) {
+      const date = Date.parse(r.headers.get("Date") || "");
+      if (!isNaN(date)) p.clockSkew = (date - Date.now()) / 1000;
+    }
+    function scheduleRenewal(expiresAt) {
+      clearTimeout(renewTimer);
+      const left = expiresAt - (Date.now() / 1000 + p.clockSkew);
+      renewTimer = setTimeout(p.renew, Math.max(5, left / 2) * 1000);
+    }
+    function swapTokens(pb) {
+      pb.url = p.withToken(pb.url);
+      if (pb.poster) pb.poster = p.withToken(pb.poster);
+      if (pb.trickplay) pb.trickplay.vtt = p.withToken(pb.trickplay.vtt);
+      (pb.subtitles || []).forEach((s) => (s.url = p.withToken(s.url)));
+      (timeline.thumbs || []).forEach((c) => (c.url = p.withToken(c.url)));
+    }
+    function reloadSource(pb) {
+      // A file or native HLS: the element fetches by itself, so it gets the new URL where it is.
+      const at = video.currentTime;
+      const playing = !video.paused;
+      video.src = pb.url;
+      video.addEventListener("loadedmetadata", () => {
+        video.currentTime = at;
+        if (playing) tryPlay();
+      }, { once: true });
+    }
+    p.renew = async function () {
+      const pb = p.playback;
+      if (!pb || !p.token) return false;
+      let r;
+      try {
+        r = await X.post("/api/v1/playback/" + pb.media_file_id + "/renew", p.csrf, "POST", { token: p.token });
+      } catch (e) {
+        renewTimer = setTimeout(p.renew, 10000); // offline for now: try again
+        return false;
+      }
+      if (p.playback !== pb) return false; // a new source was loaded meanwhile
+      if (!r.ok) {
+        reload(); // refused: ask for playback again, which says why when it cannot
+        return false;
+      }
+      noteServerTime(r);
+      const renewed = await r.json();
+      p.token = renewed.token;
+      pb.expires_at = renewed.expires_at;
+      swapTokens(pb);
+      if (!p.hls && !p.casting) reloadSource(pb);
+      scheduleRenewal(renewed.expires_at);
+      return true;
+    };
+    // A device that cannot renew (Chromecast) gets a token of its own that lasts the title.
+    p.deviceUrl = async function () {
+      const pb = p.playback;
+      const r = await X.post("/api/v1/playback/" + pb.media_file_id + "/renew", p.csrf, "POST", { token: p.token, for_device: true });
+      if (!r.ok) throw new Error("renewal refused");
+      const token = (await r.json()).token;
+      return pb.url.replace(TOKEN_IN_URL, "/media/t/" + token + "/");
+    };
+
     // ----- loading a source -----
     const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -195,7 +268,10 @@
       for (;;) {
         const r = await (early || Boot.request(at, extra));
         early = null;
-        if (r.ok) return r.json();
+        if (r.ok) {
+          noteServerTime(r);
+          return r.json();
+        }
         let detail = "";
         try { detail = (await r.json()).detail || ""; } catch (e) { /* not JSON */ }
         if (r.status === 503) {
@@ -242,6 +318,8 @@
           enableWebVTT: false, // subtitles are the API's WebVTT <track>s
           startPosition: at,
           maxBufferLength: 30,
+          // Every playlist and segment request goes out with the play's current token.
+          xhrSetup: (xhr, url) => xhr.open("GET", p.withToken(url), true),
         };
         if (pb.method !== "ladder") {
           // On the fly the server answers a segment once it is encoded: wait longer for the
@@ -321,6 +399,7 @@
 
     async function load(at, resume) {
       setState("loading");
+      clearTimeout(renewTimer);
       let pb;
       try {
         pb = await requestPlayback(at);
@@ -331,6 +410,9 @@
       const first = p.playback == null;
       performance.mark("playback-answer");
       p.playback = pb;
+      const found = TOKEN_IN_URL.exec(pb.url);
+      p.token = found ? found[1] : null;
+      scheduleRenewal(pb.expires_at);
       attach(pb, at, resume);
       if (first) {
         p.afterFirstFrame(() => p.qoe.start(pb.method));
