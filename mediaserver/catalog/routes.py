@@ -14,9 +14,9 @@ from mediaserver.catalog.pages import page
 from mediaserver.catalog.viewer import request_profile, required_profile
 from mediaserver.errors import NotFound
 from mediaserver.http.auth import access
+from mediaserver.http.files import send_file, storage_response
 from mediaserver.http.forms import int_path
 from mediaserver.keys import config_key, db_key, storage_key
-from mediaserver.storage.base import ObjectNotFound
 
 routes = web.RouteTableDef()
 
@@ -78,25 +78,16 @@ async def genre_page(request: web.Request) -> web.Response:
 
 
 async def _send_image(request: web.Request, ref: images.ImageRef | None) -> web.StreamResponse:
+    # Through http.files, as media bytes are: the same Range, ETag and 304 answers.
     if ref is None:
         raise NotFound("No such image.")
-    headers = {"Cache-Control": IMAGE_CACHE, "Content-Type": ref.content_type}
     if ref.source == "local":
         path = await asyncio.to_thread(ref.local_file, request.app[config_key].paths.data_dir)
         if path is None:
             raise NotFound("No such image.")
-        return web.FileResponse(path, headers=headers)
+        return await send_file(request, path, ref.content_type, IMAGE_CACHE, in_thread=True)
     storage = request.app[storage_key]
-    try:
-        path = await storage.local_path(ref.location)
-        if path is not None:
-            return web.FileResponse(path, headers=headers)
-        stream = await storage.open_range(ref.location)
-    except ObjectNotFound:
-        raise NotFound("No such image.") from None
-    async with stream:
-        data = b"".join([chunk async for chunk in stream])
-    return web.Response(body=data, headers=headers)
+    return await storage_response(request, storage, ref.location, ref.content_type, IMAGE_CACHE)
 
 
 @routes.get("/images/titles/{title_id}/{kind:poster|backdrop}", name="title_image")

@@ -23,6 +23,7 @@ from mediaserver.streaming.decision import LIVE_VARIANT_PATTERN
 from mediaserver.streaming.keys import live_sessions_key
 from mediaserver.streaming.live_playlists import LIVE_RUNGS, REMUX_RUNG
 from mediaserver.streaming.methods import LiveMode
+from mediaserver.streaming.serving import send_file
 from mediaserver.streaming.session_run import INIT
 from mediaserver.streaming.token_checks import check_token
 from mediaserver.streaming.tokens import TOKEN_PATTERN
@@ -99,10 +100,5 @@ async def _serve(request: web.Request, n: int) -> web.StreamResponse:
     grant = check_token(request)
     service, match = request.app[live_sessions_key], request.match_info
     found = await service.segment(grant, _mode(request), match["variant"], match["rung"], n)
-    return web.FileResponse(
-        found.path,
-        headers={
-            "Cache-Control": SEGMENT_CACHE,
-            "Content-Type": "video/mp4" if found.init else "video/iso.segment",
-        },
-    )
+    content_type = "video/mp4" if found.init else "video/iso.segment"
+    return await send_file(request, found.path, content_type, SEGMENT_CACHE)
