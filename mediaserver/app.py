@@ -15,6 +15,7 @@ from mediaserver import accounts, admin, catalog, jobs, library, packaging, stre
 from mediaserver.config import Settings
 from mediaserver.db.engine import connect_checked, create_database
 from mediaserver.db.migrate import upgrade
+from mediaserver.http.disk_space import setup_disk_space
 from mediaserver.http.errors import error_middleware
 from mediaserver.http.health import routes as health_routes
 from mediaserver.http.openapi import routes as openapi_routes
@@ -119,6 +120,7 @@ def setup_web(app: web.Application) -> None:
     setup_templating(app, extra_templates)
     setup_static(app)
     setup_security_headers(app)
+    setup_disk_space(app)
     app.router.add_routes([*health_routes, *openapi_routes])
 
 

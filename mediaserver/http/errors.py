@@ -8,7 +8,7 @@ import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from mediaserver.errors import DomainError, TooManyRequests, Unavailable
+from mediaserver.errors import DomainError, TooManyRequests, Unavailable, is_disk_full
 from mediaserver.http.clientinfo import wants_json
 from mediaserver.http.templating import base_context
 from mediaserver.keys import templates_key
@@ -21,6 +21,12 @@ from mediaserver.storage.base import (
 )
 
 log = logging.getLogger(__name__)
+
+# Whatever could not be written (an upload, a sign-in, a progress save): reads keep working, and
+# writes work again as soon as there is room.
+DISK_FULL_DETAIL = (
+    "This could not be saved: the disk is full. Try again once an administrator has freed space."
+)
 
 TITLES = {
     400: "Bad request",
@@ -78,8 +84,8 @@ def _storage_answer(exc: StorageError) -> tuple[int, str]:
     if isinstance(exc, RangeNotSatisfiable):
         return 416, "The requested range is outside the file."
     if isinstance(exc, StorageFull):
-        log.error("storage is full: %s", exc)
-        return 507, "The server's storage is full; an administrator has to free space."
+        log.warning("storage is full: %s", exc)
+        return 507, DISK_FULL_DETAIL
     log.error("storage error: %s", exc)
     return 503, "Storage is unavailable right now; try again shortly."
 
@@ -106,7 +112,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return problem_response(request, exc.status, detail, headers=headers)
     except (ConnectionResetError, TimeoutError):
         raise
-    except Exception:
+    except Exception as exc:
+        if is_disk_full(exc):  # a file write's OSError or the database's "disk is full"
+            log.warning("%s %s: the disk is full", request.method, request.path)
+            return problem_response(request, 507, DISK_FULL_DETAIL)
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem_response(
             request, 500, "The server could not complete this request; it has been logged."

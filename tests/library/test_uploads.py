@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import errno
 import hashlib
 import io
 import time
@@ -24,6 +25,7 @@ from mediaserver.db.catalog_schema import libraries, media_files, uploads
 from mediaserver.db.schema import jobs
 from mediaserver.keys import config_key, db_key
 from mediaserver.library.scan.walker import is_media_name
+from mediaserver.library.uploads import files as uf
 from mediaserver.library.uploads.files import MAX_NAME_BYTES, clean_filename, parse_metadata
 from mediaserver.library.uploads.finish import sweep
 from mediaserver.library.uploads.store import UploadLimits
@@ -581,3 +583,24 @@ async def test_an_upload_that_cannot_be_a_title_is_a_library_issue(
     assert page.status == 200, text
     assert "Concert (2020).mp4" in text and reason in text
     assert not _limits(client).files.library_dir(library_id).exists()  # nothing half-kept
+
+
+async def test_full_disk_answers_507_and_the_upload_resumes_once_there_is_room(
+    ready, monkeypatch
+) -> None:
+    client, key, library_id = ready
+    token = await _create(client, key, library_id, 20)  # not all sent: never completed
+    assert (await _patch(client, key, token, 0, b"12345")).status == 204
+    real_write = uf._write_all
+
+    def full(fd, chunks, hashers) -> None:
+        raise uf.WriteFailed(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(uf, "_write_all", full)
+    resp = await _patch(client, key, token, 5, b"67890")
+    assert resp.status == 507, await resp.text()
+    assert "the disk is full" in await resp.text()
+    assert await _offset(client, key, token) == 5  # nothing half-written is counted
+    monkeypatch.setattr(uf, "_write_all", real_write)  # space was freed
+    assert (await _patch(client, key, token, 5, b"67890")).status == 204
+    assert await _offset(client, key, token) == 10

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from mediaserver.http.errors import problem_response
+from mediaserver.http.errors import DISK_FULL_DETAIL, problem_response
 from mediaserver.library.uploads.store import RECEIVING, Upload, UploadError
 from mediaserver.storage.base import StorageFull
 
@@ -49,7 +49,7 @@ def tus(handler: Handler) -> Handler:
         except UploadError as exc:
             return tus_problem(request, exc.status, exc.detail)
         except StorageFull:
-            return tus_problem(request, 507, "The server's upload disk is full; try again later.")
+            return tus_problem(request, 507, DISK_FULL_DETAIL)
 
     wrapped.__name__ = handler.__name__
     wrapped.__doc__ = handler.__doc__
