@@ -5,6 +5,8 @@ encoding, a source that breaks half way, and first-segment priority."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import os
 import threading
 import time
 from pathlib import Path
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from mediaserver.keys import db_key
+from mediaserver.media.ladder.rungs import RungPlan
 from mediaserver.media.live.keyframes import grid_timeline
 from mediaserver.media.live.session import LiveSpec
 from mediaserver.streaming import sessions as sessions_module
@@ -352,3 +355,42 @@ async def test_a_seek_in_a_badly_interleaved_file_does_not_stall(
     assert resp.status == 200, await resp.text()
     got = packets((await (await client.get(f"{base}/init.mp4")).read()) + await resp.read())
     assert abs(min(p for p, _ in got["video"]) - 8.0) < 1e-3
+
+
+def native_threads() -> int:
+    """Threads of this process as the kernel counts them (FFmpeg's and x264's included)."""
+    return len(os.listdir("/proc/self/task"))
+
+
+async def test_stopped_sessions_leave_no_thread_behind(stress_clip: Path, tmp_path: Path) -> None:
+    """50 plays one after the other, each stopped as idle once its first segment is out (viewers
+    who give up after a few seconds): the process's threads, native ones included, come back to
+    where they were. The garbage collector is off meanwhile, so only what a stopped session lets
+    go of itself counts: sessions that waited for the collector piled up decoder and encoder
+    threads (and their memory) between its runs."""
+    cache = SegmentCache(tmp_path / "cache", 10**9)
+    manager = SessionManager(cache, max_sessions=2, run_ahead=1, idle_timeout=60)
+    manager.start()
+    plan = RungPlan("360p", 192, 108, 300_000, 450_000, 600_000)
+    timeline = grid_timeline(7.0, 2.0)
+    spec = LiveSpec(stress_clip, "transcode", timeline, 1, rung=plan, threads=2, decode_threads=2)
+
+    async def play(i: int) -> None:
+        key = (f"play{i}", 1, "transcode", "a1", "360p")
+        await manager.segment(key, lambda: spec, tmp_path / f"f{i}", 0)
+        thread = manager.sessions[key].run.thread
+        assert manager.reap_idle(now=time.monotonic() + 3600) == 1
+        await asyncio.to_thread(thread.join, 10)
+
+    await play(-1)  # starts the worker thread asyncio.to_thread keeps
+    gc.collect()
+    python, native = threading.active_count(), native_threads()
+    gc.disable()
+    try:
+        for i in range(50):
+            await play(i)
+            assert native_threads() <= native + 1, f"after {i + 1} sessions"
+    finally:
+        gc.enable()
+        await manager.close()
+    assert threading.active_count() <= python and native_threads() <= native + 1

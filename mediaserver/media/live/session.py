@@ -53,6 +53,26 @@ MAX_DECODE_ERRORS = 8
 SEEK_MARGIN = Fraction(1, 2)  # seek this far before the start: the audio preroll is there too
 COPY_CODECS = ("h264", "hevc")  # what browsers play from fMP4
 PictureType = av.video.frame.PictureType
+# What a session holds that owns FFmpeg state (codec contexts, filter graphs, swscale contexts,
+# the muxer, decoded frames): dropped by _Session.release.
+_RELEASED = (
+    "container",
+    "video",
+    "audio",
+    "out",
+    "v_out",
+    "a_out",
+    "fast",
+    "grid",
+    "burn",
+    "upright",
+    "deinterlace",
+    "tonemap",
+    "hdr_scaler",
+    "scaler",
+    "held",
+    "assembler",
+)
 # Downscaling (the usual case) with a bilinear filter scaled to the ratio: half the CPU of bicubic
 # and no visible difference at these sizes.
 SCALER = "BILINEAR"
@@ -64,7 +84,11 @@ def run_live(spec: LiveSpec, start: int, hooks: LiveHooks) -> None:
         raise LiveError(f"segment {start} does not exist")
     try:
         with open_media(spec.source, cut_short_ok=True) as (container, _sniffed):
-            _Session(container, spec, start, hooks).run()
+            session = _Session(container, spec, start, hooks)
+            try:
+                session.run()
+            finally:
+                session.release()
     except MediaRejected as exc:
         raise LiveError(f"the source cannot be played: {exc.reason}") from None
     except av.FFmpegError as exc:
@@ -167,6 +191,18 @@ class _Session:
 
     def _mux(self, packet: av.Packet) -> None:
         self.out.mux_one(packet)
+
+    def release(self) -> None:
+        """Let go of every decoder, encoder, filter graph and muxer, now. PyAV frees a codec
+        context (and the threads FFmpeg and x264 started for it) only when its last reference
+        goes; a session object kept alive by a reference cycle until the garbage collector ran
+        held its decoder and encoder threads long after it stopped, and a burst of sessions
+        piled them up."""
+        with contextlib.suppress(av.FFmpegError, OSError, ValueError):
+            self.out.close()  # already closed when the run ended normally
+        for name in _RELEASED:
+            setattr(self, name, None)
+        self.early_audio = []
 
     # -- the loop --------------------------------------------------------------------------------
 
