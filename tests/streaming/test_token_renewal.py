@@ -20,6 +20,7 @@ from tests.streaming.helpers import (
     media_token,
     play,
     publish_ladder,
+    set_file,
 )
 
 SEG = "video/360p/seg_00001.m4s"
@@ -90,10 +91,17 @@ async def test_a_play_whose_rights_changed_but_still_hold_renews(sclient, playin
 
 
 async def test_a_device_token_lasts_the_title(sclient, playing):
-    ttl = sclient.server.app[config_key].streaming.token_ttl_seconds
+    """A Chromecast cannot renew: its token covers a two-hour film, within the longest a
+    device token may live."""
+    app, file_id = sclient.server.app, playing["media_file_id"]
+    streaming = app[config_key].streaming
     body = {"token": token_of(playing["url"]), "for_device": True}
-    renewed = await renew(sclient, playing["media_file_id"], body)
-    assert renewed["expires_at"] >= time.time() + ttl + 1  # the clip's second on top
+    await set_file(app[db_key], file_id, duration_seconds=7200)
+    renewed = await renew(sclient, file_id, body)
+    assert renewed["expires_at"] >= time.time() + streaming.token_ttl_seconds + 7200 - 5
+    await set_file(app[db_key], file_id, duration_seconds=10 * 86400)
+    renewed = await renew(sclient, file_id, body)
+    assert renewed["expires_at"] <= time.time() + streaming.device_token_ttl_seconds + 5
 
 
 async def test_renewal_is_refused_when_the_play_may_not_go_on(sclient, playing):
