@@ -604,3 +604,23 @@ async def test_full_disk_answers_507_and_the_upload_resumes_once_there_is_room(
     monkeypatch.setattr(uf, "_write_all", real_write)  # space was freed
     assert (await _patch(client, key, token, 5, b"67890")).status == 204
     assert await _offset(client, key, token) == 10
+
+
+async def test_an_upload_whose_finishing_keeps_failing_fails_with_the_reason(
+    make_app, aiohttp_client, tmp_path, video, monkeypatch
+) -> None:
+    client = await aiohttp_client(make_app(jobs={"max_attempts": 1}))
+    await setup_admin(client)
+    key = await _api_key(client)
+    library_id = await _add_library(client, tmp_path)
+
+    def broken_disk(partial, folder, name):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(uf, "place_file", broken_disk)
+    up = _uploader(_tus(client, key), video, library_id, "Lost (2020).mp4")
+    await asyncio.to_thread(up.upload)
+    state = await _wait_finished(client, key, _token(up.url))  # not "processing" for ever
+    assert state["status"] == "failed" and "Input/output error" in state["error"], state
+    page = await client.get(f"/admin/libraries/{library_id}/issues")
+    assert "Lost (2020).mp4" in await page.text()

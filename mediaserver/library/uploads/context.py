@@ -8,10 +8,10 @@ from pathlib import Path
 
 from aiohttp import web
 
-from mediaserver.jobs import JobContext
+from mediaserver.jobs import JobContext, PermanentJobError
 from mediaserver.keys import config_key, db_key, jobs_key
 from mediaserver.library.jobs import queue_scan
-from mediaserver.library.uploads.finish import finish_upload, sweep
+from mediaserver.library.uploads.finish import finish_upload, give_up, sweep
 from mediaserver.library.uploads.store import Enqueue, UploadLimits
 
 BASE = "/api/v1/uploads"
@@ -48,9 +48,15 @@ async def uploads_ctx(app: web.Application) -> AsyncIterator[None]:
 
     async def finish_job(ctx: JobContext) -> None:
         payload = ctx.payload
-        await finish_upload(
-            db, limits, int(payload["upload_id"]), str(payload["extension"]), scan, ctx.progress
-        )
+        upload_id = int(payload["upload_id"])
+        try:
+            await finish_upload(
+                db, limits, upload_id, str(payload["extension"]), scan, ctx.progress
+            )
+        except Exception as exc:
+            if ctx.job.attempts >= ctx.job.max_attempts or isinstance(exc, PermanentJobError):
+                await give_up(db, limits, upload_id, exc)  # no later try: say why, now
+            raise
 
     runner.register(FINISH_JOB, finish_job, lane="light")
     yield

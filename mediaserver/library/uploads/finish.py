@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import time
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 
 from mediaserver.db.catalog_schema import uploads
 from mediaserver.db.engine import Database
+from mediaserver.errors import DISK_FULL, is_disk_full
 from mediaserver.library.uploads import files as uf
 from mediaserver.library.uploads.store import (
     DONE,
@@ -24,11 +26,14 @@ from mediaserver.library.uploads.store import (
     UploadError,
     UploadLimits,
     fail_upload,
+    refuse_upload,
     update_upload,
     upload_by_id,
     upload_from_row,
 )
 from mediaserver.library.uploads.tus import complete, open_locked
+
+log = logging.getLogger(__name__)
 
 ORPHAN_GRACE_SECONDS = 3600.0  # a partial file without a row is removed after this long
 STALLED_SECONDS = 600.0  # a complete upload that was never handed to the finishing job
@@ -97,6 +102,19 @@ async def finish_upload(
             await progress(100.0)
     finally:
         part.close()
+
+
+async def give_up(db: Database, limits: UploadLimits, upload_id: int, exc: BaseException) -> None:
+    """The finishing job failed for the last time: the upload fails with the reason and its
+    library's issues page lists it, rather than the upload staying "processing" for ever."""
+    upload = await upload_by_id(db, upload_id)
+    if upload is None or upload.status not in (RECEIVING, PROCESSING):
+        return
+    why = DISK_FULL if is_disk_full(exc) else str(exc) or type(exc).__name__
+    try:
+        await refuse_upload(db, limits, upload, f"it could not be added to the library: {why}")
+    except Exception as trouble:  # the job's own error is the one to report
+        log.warning("upload %s: could not record its failure: %s", upload_id, trouble)
 
 
 async def sweep(db: Database, limits: UploadLimits, finish: Enqueue, keep_finished: float) -> int:
