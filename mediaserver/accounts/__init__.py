@@ -1,8 +1,9 @@
 """Accounts: users, their profiles (with the maturity cap a kids profile carries), signed-in
 device sessions, API keys, and who is calling each request. Other domains read the caller with
-`get_identity(request)` (or `current_user_id`), the chosen profile as a `Profile` (its
-`max_rating` caps what it may watch) and the rating scale `RATINGS`, lowest first; the admin
-dashboard reads `account_counts`; the command line reads the first-run `setup_code`.
+`get_identity(request)` (or `current_user_id`), the profile the request acts as with
+`request_profile(request)` (a `Profile`; its `max_rating` caps what it may watch) and the
+rating scale `RATINGS`, lowest first; the admin dashboard reads `account_counts`; the command
+line reads the first-run `setup_code`.
 `setup(app)` installs the identifying and CSRF middlewares, the sign-in, first-run, profile and
 account pages and API, the admin's users and API keys pages and API, the login limiter, and
 the start-up notice of the setup code while there are no accounts.
@@ -14,7 +15,13 @@ from mediaserver.accounts.admin import routes as admin_routes
 from mediaserver.accounts.csrf import CSRF_HEADER, csrf_middleware, setup_csrf
 from mediaserver.accounts.first_run import announce_setup_code, setup_code
 from mediaserver.accounts.guard import auth_middleware, current_user_id
-from mediaserver.accounts.identity import Identity, get_identity
+from mediaserver.accounts.identity import (
+    PROFILE_HEADER,
+    Identity,
+    acting_profile,
+    get_identity,
+    request_profile,
+)
 from mediaserver.accounts.page_context import identity_context
 from mediaserver.accounts.profiles import RATINGS, Profile, get_profile, list_profiles
 from mediaserver.accounts.ratelimit import LoginLimiter, login_limiter_key
@@ -38,12 +45,14 @@ from mediaserver.keys import config_key
 
 __all__ = [
     "CSRF_HEADER",
+    "PROFILE_HEADER",
     "RATINGS",
     "AccountCounts",
     "Identity",
     "Profile",
     "User",
     "account_counts",
+    "acting_profile",
     "count_users",
     "create_user",
     "current_user_id",
@@ -52,6 +61,7 @@ __all__ = [
     "get_profile",
     "list_profiles",
     "list_users",
+    "request_profile",
     "set_disabled",
     "set_password",
     "setup",

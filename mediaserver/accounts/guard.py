@@ -1,7 +1,9 @@
 """The middleware that identifies every request and enforces each route's declared access level.
 
 Who the caller is comes from an API key (`Authorization: Bearer`) or the session cookie; "token"
-routes (media URLs) read neither, so no ambient authority reaches media.
+routes (media URLs) read neither, so no ambient authority reaches media. The profile the request
+acts as is settled here too, once (`chosen_profile`), so that the access levels and every handler
+see the same one.
 """
 
 from __future__ import annotations
@@ -12,12 +14,44 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from mediaserver.accounts import api_keys, sessions
-from mediaserver.accounts.identity import ANONYMOUS, Identity, get_identity, set_identity
-from mediaserver.accounts.users import count_users
-from mediaserver.errors import Forbidden, Unauthorized
+from mediaserver.accounts.identity import (
+    ANONYMOUS,
+    PROFILE_HEADER,
+    Identity,
+    get_identity,
+    set_identity,
+)
+from mediaserver.accounts.profiles import Profile, get_profile
+from mediaserver.accounts.users import User, count_users
+from mediaserver.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from mediaserver.http.auth import SESSION_COOKIE, route_access
 from mediaserver.http.clientinfo import client_ip, wants_json
 from mediaserver.keys import db_key
+
+
+async def chosen_profile(
+    request: web.Request, user: User, chosen: Profile | None, *, via_api_key: bool
+) -> Profile | None:
+    """The profile the request acts as: the only place it is decided.
+
+    A browser acts as the profile it chose at the picker (`chosen`), where the profile's PIN is
+    asked; an X-Profile-Id header may only repeat that choice, never switch past the PIN. An API
+    key belongs to the account, so it may name any of the account's profiles in the header
+    (another account's profile is "not found"); without the header it acts as the account.
+    """
+    raw = request.headers.get(PROFILE_HEADER, "").strip()
+    if not raw:
+        return chosen
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise NotFound("No such profile.")
+    if via_api_key:
+        return await get_profile(request.app[db_key], user.id, int(raw))
+    if chosen is None or chosen.id != int(raw):
+        raise BadRequest(
+            f"The {PROFILE_HEADER} header names a profile this browser has not chosen; choose "
+            "it first (POST /profiles/{id}/select), or leave the header out."
+        )
+    return chosen
 
 
 async def _identify(request: web.Request) -> Identity:
@@ -27,7 +61,8 @@ async def _identify(request: web.Request) -> Identity:
         found = await api_keys.authenticate_key(db, header[7:].strip())
         if found is None:
             raise Unauthorized("The API key is not valid or has been revoked.")
-        return Identity(user=found.user, api_key_id=found.key_id)
+        profile = await chosen_profile(request, found.user, None, via_api_key=True)
+        return Identity(user=found.user, profile=profile, api_key_id=found.key_id)
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return ANONYMOUS
@@ -35,7 +70,8 @@ async def _identify(request: web.Request) -> Identity:
     if signed_in is None:
         return ANONYMOUS
     await sessions.touch(db, signed_in.session, client_ip(request))
-    return Identity(user=signed_in.user, session=signed_in.session, profile=signed_in.profile)
+    profile = await chosen_profile(request, signed_in.user, signed_in.profile, via_api_key=False)
+    return Identity(user=signed_in.user, session=signed_in.session, profile=profile)
 
 
 async def _deny_anonymous(request: web.Request) -> web.StreamResponse:
@@ -64,6 +100,9 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if identity.user is None:
         return await _deny_anonymous(request)
     if level == "admin" and not identity.is_admin:
+        if identity.is_kids:
+            # As if the page did not exist: a kids profile learns nothing of the admin area.
+            raise web.HTTPNotFound()
         raise Forbidden("Only administrators can do this.")
     if level == "profile" and identity.profile is None and not identity.via_api_key:
         if wants_json(request):

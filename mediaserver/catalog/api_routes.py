@@ -1,13 +1,14 @@
 """The browse JSON API for apps, mirroring the pages: home rows, viewer title details, search,
 My List and Watch History. Browser sessions browse as their chosen profile; API keys name one
-in the X-Profile-Id header (see catalog/viewer.py). /api/v1/titles is the admin API, so viewer
-title details live under /api/v1/catalog/titles.
+in the X-Profile-Id header (`accounts.request_profile` reads either). /api/v1/titles is the
+admin API, so viewer title details live under /api/v1/catalog/titles.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from mediaserver.accounts import request_profile
 from mediaserver.catalog import history, mylist, rows
 from mediaserver.catalog.api_models import (
     CatalogTitleOut,
@@ -25,7 +26,6 @@ from mediaserver.catalog.api_models import (
 from mediaserver.catalog.search import run_search
 from mediaserver.catalog.search_filters import parse_filters
 from mediaserver.catalog.title_page import season_episodes, title_details
-from mediaserver.catalog.viewer import request_profile, required_profile
 from mediaserver.errors import BadRequest, NotFound
 from mediaserver.http.api import api
 from mediaserver.http.auth import access
@@ -44,7 +44,7 @@ async def api_home(request: web.Request) -> web.Response:
     Continue Watching, Recently Added, My List, Because You Watched and one row per genre.
     """
     db = request.app[db_key]
-    profile = required_profile(await request_profile(request))
+    profile = request_profile(request)
     found = await rows.filled_rows(db, profile)
     hero = await rows.featured(db, profile) if found else None
     return web.json_response(
@@ -61,7 +61,7 @@ async def api_title(request: web.Request) -> web.Response:
     Details, languages, cast, seasons and the Play / Resume offer; 404 for a title beyond the
     profile's rating.
     """
-    profile = await request_profile(request, required=False)
+    profile = request_profile(request, required=False)
     details = await title_details(request.app[db_key], profile, int_path(request, "title_id"))
     return web.json_response(details.as_json())
 
@@ -71,7 +71,7 @@ async def api_title(request: web.Request) -> web.Response:
 @api(response=SeasonOut)
 async def api_season(request: web.Request) -> web.Response:
     """One season's episodes with this profile's progress."""
-    profile = await request_profile(request, required=False)
+    profile = request_profile(request, required=False)
     raw = request.match_info["season"]
     if not raw.isascii() or not raw.isdigit() or len(raw) > 4:
         raise NotFound("No such season.")
@@ -93,7 +93,7 @@ async def api_search(request: web.Request) -> web.Response:
     (language codes), rating (repeatable), watched (yes/no), sort (relevance, title, year,
     added), page. A bad value is a 400 that names it; `next` is the URL of the next page.
     """
-    profile = await request_profile(request, required=False)
+    profile = request_profile(request, required=False)
     filters = parse_filters(request.query)
     cards, more = await run_search(request.app[db_key], profile, filters)
     return web.json_response(
@@ -111,7 +111,7 @@ async def api_search(request: web.Request) -> web.Response:
 @api(response=MyListOut)
 async def api_my_list(request: web.Request) -> web.Response:
     """This profile's My List, newest addition first."""
-    profile = required_profile(await request_profile(request))
+    profile = request_profile(request)
     cards = await mylist.cards(request.app[db_key], profile)
     return web.json_response({"titles": [c.as_json() for c in cards]})
 
@@ -131,7 +131,7 @@ async def _body_title_id(request: web.Request) -> int:
 @api(response=MyListChangeOut)
 async def api_my_list_put(request: web.Request) -> web.Response:
     """Add a title to My List (idempotent); 404 for a title the profile may not see."""
-    profile = required_profile(await request_profile(request))
+    profile = request_profile(request)
     title_id = int_path(request, "title_id")
     await mylist.add(request.app[db_key], profile, title_id)
     return web.json_response({"title_id": title_id, "in_my_list": True})
@@ -142,7 +142,7 @@ async def api_my_list_put(request: web.Request) -> web.Response:
 @api(body=MyListBody, response=MyListChangeOut, status=201)
 async def api_my_list_post(request: web.Request) -> web.Response:
     """Add the title named by {"title_id": n} to My List (idempotent)."""
-    profile = required_profile(await request_profile(request))
+    profile = request_profile(request)
     title_id = await _body_title_id(request)
     await mylist.add(request.app[db_key], profile, title_id)
     return web.json_response({"title_id": title_id, "in_my_list": True}, status=201)
@@ -153,7 +153,7 @@ async def api_my_list_post(request: web.Request) -> web.Response:
 @api(response=None, status=204)
 async def api_my_list_delete(request: web.Request) -> web.Response:
     """Remove a title from My List (idempotent)."""
-    profile = required_profile(await request_profile(request))
+    profile = request_profile(request)
     await mylist.remove(request.app[db_key], profile, int_path(request, "title_id"))
     return web.Response(status=204)
 
@@ -163,7 +163,7 @@ async def api_my_list_delete(request: web.Request) -> web.Response:
 @api(query=HistoryQuery, response=HistoryOut)
 async def api_history(request: web.Request) -> web.Response:
     """This profile's Watch History, newest first; ?before=<updated_at> pages on."""
-    profile = required_profile(await request_profile(request))
+    profile = request_profile(request)
     before = history.parse_before(request.query.get("before"))
     found = await history.entries(request.app[db_key], profile, before=before)
     return web.json_response({"entries": [e.as_json() for e in found]})
@@ -174,7 +174,7 @@ async def api_history(request: web.Request) -> web.Response:
 @api(response=None, status=204)
 async def api_history_delete(request: web.Request) -> web.Response:
     """Remove one entry (a media file) from this profile's history."""
-    profile = required_profile(await request_profile(request))
+    profile = request_profile(request)
     await history.remove(request.app[db_key], profile, int_path(request, "media_file_id"))
     return web.Response(status=204)
 
@@ -184,6 +184,6 @@ async def api_history_delete(request: web.Request) -> web.Response:
 @api(response=HistoryClearedOut)
 async def api_history_clear(request: web.Request) -> web.Response:
     """Clear this profile's whole Watch History."""
-    profile = required_profile(await request_profile(request))
+    profile = request_profile(request)
     removed = await history.clear(request.app[db_key], profile)
     return web.json_response({"removed": removed})

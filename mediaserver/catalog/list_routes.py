@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from mediaserver.accounts import request_profile
 from mediaserver.catalog import history, mylist
 from mediaserver.catalog.pages import back_or, is_htmx, page
-from mediaserver.catalog.viewer import request_profile, required_profile
 from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path
 from mediaserver.keys import db_key
@@ -20,13 +20,13 @@ LIST_PAGE = 100
 @routes.get("/my-list", name="my_list")
 @access("profile")
 async def my_list_page(request: web.Request) -> web.Response:
-    profile = required_profile(await request_profile(request))
+    profile = request_profile(request)
     cards = await mylist.cards(request.app[db_key], profile, LIST_PAGE)
     return page(request, "catalog/my_list.html", {"cards": cards})
 
 
 async def _toggle(request: web.Request, add: bool) -> web.StreamResponse:
-    profile = required_profile(await request_profile(request))
+    profile = request_profile(request)
     title_id = int_path(request, "title_id")
     db = request.app[db_key]
     if add:
@@ -56,7 +56,7 @@ async def my_list_remove(request: web.Request) -> web.StreamResponse:
 @routes.get("/history", name="history")
 @access("profile")
 async def history_page(request: web.Request) -> web.Response:
-    profile = required_profile(await request_profile(request))
+    profile = request_profile(request)
     entries = await history.entries(request.app[db_key], profile)
     return page(request, "catalog/history.html", {"entries": entries})
 
@@ -64,7 +64,7 @@ async def history_page(request: web.Request) -> web.Response:
 @routes.post("/history/{media_file_id}/remove", name="history_remove")
 @access("profile")
 async def history_remove(request: web.Request) -> web.StreamResponse:
-    profile = required_profile(await request_profile(request))
+    profile = request_profile(request)
     await history.remove(request.app[db_key], profile, int_path(request, "media_file_id"))
     if not is_htmx(request):
         raise web.HTTPSeeOther("/history")

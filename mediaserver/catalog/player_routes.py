@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mediaserver.accounts import current_user_id
+from mediaserver.accounts import current_user_id, request_profile
 from mediaserver.catalog import markers, plays, preferences, progress
 from mediaserver.catalog.api_models import (
     MarkersBody,
@@ -24,7 +24,6 @@ from mediaserver.catalog.api_models import (
 )
 from mediaserver.catalog.browse import may_watch_file
 from mediaserver.catalog.player import player_page
-from mediaserver.catalog.viewer import request_profile, required_profile
 from mediaserver.errors import BadRequest, NotFound
 from mediaserver.http.api import api
 from mediaserver.http.auth import access
@@ -42,7 +41,7 @@ NOT_FOUND = "No such title, or it is not available to this profile."
 
 
 async def _profile_id(request: web.Request) -> int:
-    return required_profile(await request_profile(request)).id
+    return request_profile(request).id
 
 
 async def _watchable(request: web.Request, media_file_id: int | None = None) -> tuple[int, int]:
@@ -50,7 +49,7 @@ async def _watchable(request: web.Request, media_file_id: int | None = None) -> 
     kids profile learns nothing about an adult title it asks for by URL."""
     if media_file_id is None:
         media_file_id = int_path(request, "media_file_id")
-    profile = required_profile(await request_profile(request))
+    profile = request_profile(request)
     if not await may_watch_file(request.app[db_key], profile, media_file_id):
         raise NotFound(NOT_FOUND)
     return profile.id, media_file_id

@@ -7,11 +7,10 @@ import asyncio
 
 from aiohttp import web
 
-from mediaserver.accounts import get_identity
+from mediaserver.accounts import request_profile
 from mediaserver.catalog import images, rows
 from mediaserver.catalog.browse import library_count
 from mediaserver.catalog.pages import page
-from mediaserver.catalog.viewer import request_profile, required_profile
 from mediaserver.errors import NotFound
 from mediaserver.http.auth import access
 from mediaserver.http.files import send_file, storage_response
@@ -28,7 +27,7 @@ IMAGE_CACHE = "private, max-age=3600"
 @access("profile")
 async def home(request: web.Request) -> web.Response:
     db = request.app[db_key]
-    profile = required_profile(await request_profile(request))
+    profile = request_profile(request)
     keys = await rows.row_keys(db, profile)
     shown: list[rows.Row] = []
     lazy: list[str] = []
@@ -56,7 +55,7 @@ async def home_row(request: web.Request) -> web.Response:
     key = request.match_info["key"]
     if not rows.is_row_key(key):
         raise NotFound("No such row.")
-    profile = required_profile(await request_profile(request))
+    profile = request_profile(request)
     row = await rows.load_row(request.app[db_key], profile, key)
     if row is None:
         return web.Response(text="", content_type="text/html")
@@ -68,7 +67,7 @@ async def home_row(request: web.Request) -> web.Response:
 async def genre_page(request: web.Request) -> web.Response:
     db = request.app[db_key]
     genre_id = int_path(request, "genre_id")
-    profile = await request_profile(request)
+    profile = request_profile(request)
     name = await rows.genre_name(db, genre_id)
     cards = await rows.genre_cards(db, profile, genre_id, GENRE_PAGE) if name else []
     if name is None or not cards:
@@ -93,7 +92,7 @@ async def _send_image(request: web.Request, ref: images.ImageRef | None) -> web.
 @routes.get("/images/titles/{title_id}/{kind:poster|backdrop}", name="title_image")
 @access("profile")
 async def title_image(request: web.Request) -> web.StreamResponse:
-    profile = get_identity(request).profile or await request_profile(request, required=False)
+    profile = request_profile(request, required=False)
     ref = await images.title_image(
         request.app[db_key], profile, int_path(request, "title_id"), request.match_info["kind"]
     )
@@ -103,6 +102,6 @@ async def title_image(request: web.Request) -> web.StreamResponse:
 @routes.get("/images/episodes/{episode_id}/thumb", name="episode_image")
 @access("profile")
 async def episode_image(request: web.Request) -> web.StreamResponse:
-    profile = get_identity(request).profile or await request_profile(request, required=False)
+    profile = request_profile(request, required=False)
     ref = await images.episode_thumb(request.app[db_key], profile, int_path(request, "episode_id"))
     return await _send_image(request, ref)

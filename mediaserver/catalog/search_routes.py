@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mediaserver.accounts import RATINGS
+from mediaserver.accounts import RATINGS, request_profile
 from mediaserver.catalog.browse import allowed_ratings
 from mediaserver.catalog.pages import is_htmx, page
 from mediaserver.catalog.search import FilterOptions, filter_options, run_search
 from mediaserver.catalog.search_filters import KINDS, SORTS, WATCHED, SearchFilters, parse_filters
-from mediaserver.catalog.viewer import request_profile
 from mediaserver.errors import BadRequest
 from mediaserver.http.auth import access
 from mediaserver.keys import db_key
@@ -29,7 +28,7 @@ async def checked_filters(request: web.Request, options: FilterOptions) -> Searc
 @access("profile")
 async def search_page(request: web.Request) -> web.Response:
     db = request.app[db_key]
-    profile = await request_profile(request)
+    profile = request_profile(request)
     options = await filter_options(db, profile)
     context: dict = {
         "options": options,

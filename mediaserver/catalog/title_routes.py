@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from mediaserver.accounts import request_profile
 from mediaserver.catalog.pages import page
 from mediaserver.catalog.title_page import season_episodes, similar, title_details
 from mediaserver.catalog.title_records import TitleDetails
-from mediaserver.catalog.viewer import request_profile
 from mediaserver.errors import NotFound
 from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path
@@ -34,7 +34,7 @@ def _default_season(details: TitleDetails, requested: str | None) -> int | None:
 @access("profile")
 async def title_page(request: web.Request) -> web.Response:
     db = request.app[db_key]
-    profile = await request_profile(request)
+    profile = request_profile(request)
     title_id = int_path(request, "title_id")
     details = await title_details(db, profile, title_id)
     season = _default_season(details, request.query.get("season"))
@@ -56,7 +56,7 @@ async def title_page(request: web.Request) -> web.Response:
 async def title_season(request: web.Request) -> web.Response:
     """One season's episode list (the season tabs swap it in)."""
     db = request.app[db_key]
-    profile = await request_profile(request)
+    profile = request_profile(request)
     title_id = int_path(request, "title_id")
     details = await title_details(db, profile, title_id)
     season = _default_season(details, request.match_info["season"])

@@ -1,10 +1,10 @@
 """The OpenAPI document of the JSON API, made from the routes themselves.
 
 Every `/api/v1/...` route is listed with its method, path parameters, who may call it (from its
-`@access` declaration), the first paragraph of its handler's docstring, and the request body,
-query parameters and response its `@api` declaration names (pydantic models, turned into JSON
-Schema here), so the document cannot drift from the code. Errors are problem+json whose
-`detail` says what was wrong.
+`@access` declaration, in words and as `x-access`), the first paragraph of its handler's
+docstring, and the request body, query parameters and response its `@api` declaration names
+(pydantic models, turned into JSON Schema here), so the document cannot drift from the code.
+Errors are problem+json whose `detail` says what was wrong.
 """
 
 from __future__ import annotations
@@ -27,8 +27,11 @@ _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\}")
 _WHO = {
     "public": "Anyone.",
     "user": "A signed-in user (session cookie or API key).",
-    "profile": "A signed-in user with a chosen profile (session cookie or API key).",
-    "admin": "An administrator.",
+    "profile": (
+        "A signed-in user with a chosen profile (session cookie, or API key naming the profile "
+        "in the X-Profile-Id header)."
+    ),
+    "admin": "An administrator, not acting as a kids profile (then it answers 404).",
 }
 
 
@@ -152,6 +155,7 @@ def build_document(app: web.Application) -> dict[str, Any]:
             "summary": summary,
             "description": f"{description}\n\nWho may call it: {_WHO.get(level, level)}".strip(),
             "tags": [clean.removeprefix(API_PREFIX).split("/")[0]],
+            "x-access": level,
         }
         if route.name:
             operation["operationId"] = route.name

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mediaserver.accounts import get_identity
+from mediaserver.accounts import request_profile
 from mediaserver.catalog import may_watch_file
 from mediaserver.errors import NotFound
 from mediaserver.http.api import api, json_model
@@ -29,7 +29,7 @@ NO_LADDER = "This title has no packaged version yet."
 async def _visible_ladder(request: web.Request, media_file_id: int) -> Ladder | None:
     """The file's ladder row, or None when this profile may not see the title (kids cap)."""
     db = request.app[db_key]
-    if not await may_watch_file(db, get_identity(request).profile, media_file_id):
+    if not await may_watch_file(db, request_profile(request, required=False), media_file_id):
         return None
     return await get_ladder(db, media_file_id)
 

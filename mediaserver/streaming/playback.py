@@ -14,7 +14,7 @@ from typing import Literal
 
 from aiohttp import web
 
-from mediaserver.accounts import Identity, Profile, list_profiles
+from mediaserver.accounts import Identity, Profile, acting_profile
 from mediaserver.catalog import may_watch_file
 from mediaserver.config import StreamingSettings
 from mediaserver.errors import BadRequest, Forbidden, NotFound
@@ -81,14 +81,9 @@ class _Target:
 
 
 async def playing_profile(app: web.Application, identity: Identity) -> Profile:
-    """The chosen profile; an API key plays as its user's first profile."""
-    if identity.profile is not None:
-        return identity.profile
-    assert identity.user is not None  # access("profile") guarantees a user
-    found = await list_profiles(app[db_key], identity.user.id)
-    if not found:
-        raise Forbidden("This account has no profile to play with; create one first.")
-    return found[0]
+    """The profile the caller acts as, as every profile route sees it: the browser's chosen
+    profile, or the one an API key names in X-Profile-Id (400 when it names none)."""
+    return acting_profile(identity)
 
 
 async def _sources(app: web.Application, media_file_id: int) -> tuple[PlayableFile, Ladder | None]:
