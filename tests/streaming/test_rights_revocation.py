@@ -6,6 +6,8 @@ database query per segment (the in-memory rights table is refreshed every few se
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import time
 from typing import Any
 
@@ -13,8 +15,9 @@ import pytest
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
 
-from mediaserver.db.catalog_schema import media_files, titles
-from mediaserver.keys import db_key
+from mediaserver.db.catalog_schema import libraries, media_files, titles
+from mediaserver.keys import config_key, db_key
+from mediaserver.library import scan_now
 from mediaserver.library.scan import store
 from mediaserver.streaming.rights import rights_key
 from tests.helpers import csrf_from, pick_profile, session_token, setup_with_user, use_session
@@ -191,6 +194,42 @@ async def test_raising_a_titles_rating_stops_a_capped_profile(home, place, media
         f"/api/v1/titles/{title_id}", json={"maturity_rating": "R"}, headers={"X-CSRF-Token": csrf}
     )
     assert resp.status == 200, await resp.text()
+    assert await until_refused(home.client, segment) == 403
+
+
+async def test_a_rescan_that_raises_a_rating_stops_a_capped_profile(home, place, tmp_path):
+    """The film's NFO now says R: the next scan refuses the URLs of a profile capped at PG."""
+    app = home.client.server.app
+    folder = tmp_path / "films" / "Film (2020)"
+    folder.mkdir(parents=True)
+    shutil.copyfile(place("mkv", "x.mkv"), folder / "Film (2020).mkv")
+    nfo = folder / "movie.nfo"
+    nfo.write_text("<movie><title>Film</title><mpaa>PG</mpaa></movie>")
+    now = time.time()
+    async with app[db_key].write() as conn:
+        await conn.execute(
+            libraries.insert().values(
+                name="Films", kind="movies", paths=[str(tmp_path / "films")],
+                policy="on_the_fly", created_at=now, updated_at=now,
+            )
+        )  # fmt: skip
+    await scan_now(app[db_key], app[config_key], "Films")
+    async with app[db_key].read() as conn:
+        file_id = await conn.scalar(sa.select(media_files.c.id))
+    await publish_ladder(home.client, file_id)
+    profile_id = await home.alice_profile()
+    csrf = await home.as_alice()
+    resp = await home.client.patch(
+        f"/api/v1/profiles/{profile_id}", json={"max_rating": "PG"}, headers={"X-CSRF-Token": csrf}
+    )
+    assert resp.status == 200
+    data = await play(home.client, file_id)
+    segment = data["url"].removesuffix("master.m3u8") + SEG
+    assert (await home.client.get(segment)).status == 200
+    nfo.write_text("<movie><title>Film</title><mpaa>Rated R</mpaa></movie>")
+    later = time.time() + 5
+    os.utime(nfo, (later, later))
+    await scan_now(app[db_key], app[config_key], "Films")
     assert await until_refused(home.client, segment) == 403
 
 

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.db.catalog_schema import episodes, seasons, titles
-from mediaserver.db.rights import bump_title_files
 from mediaserver.library.scan import catalog_media as cm
 from mediaserver.library.scan.analysis import Analysis
 from mediaserver.library.scan.catalog_tags import TagCache, reindex_titles
@@ -27,7 +26,7 @@ from mediaserver.library.scan.metadata import (
     series_fields,
     title_fields,
 )
-from mediaserver.library.scan.store import KnownFile
+from mediaserver.library.scan.store import KnownFile, rerated
 from mediaserver.library.scan.walker import WalkIssue
 
 log = logging.getLogger(__name__)
@@ -280,7 +279,7 @@ class CatalogWriter:
             self.updated.add(ref.id)
             changes = {k: v for k, v in fields.items() if v is not None and k not in ref.locked}
             if "maturity_rating" in changes:
-                await _rerated(conn, ref.id, changes["maturity_rating"], now)
+                await rerated(conn, ref.id, changes["maturity_rating"], now)
             if changes:
                 await conn.execute(
                     titles.update().where(titles.c.id == ref.id).values(updated_at=now, **changes)
@@ -346,11 +345,3 @@ class CatalogWriter:
         ids = sorted(self.touched)
         self.touched.clear()
         await reindex_titles(conn, ids)
-
-
-async def _rerated(conn: AsyncConnection, title_id: int, rating: str, now: float) -> None:
-    """A new maturity rating refuses the media URLs handed out for the title's files: a profile
-    whose cap it now exceeds must stop, the others are given fresh ones."""
-    current = await conn.scalar(sa.select(titles.c.maturity_rating).where(titles.c.id == title_id))
-    if current != rating:
-        await bump_title_files(conn, [title_id], now)

@@ -148,6 +148,15 @@ async def refresh_visibility(conn: AsyncConnection, library_id: int, now: float)
     )
 
 
+async def rerated(conn: AsyncConnection, title_id: int, rating: str, now: float) -> None:
+    """Before a scan writes a title's maturity rating: when it changes, the media URLs handed out
+    for the title's files are refused (a profile whose cap it now exceeds must stop; the others
+    are given fresh ones by their players)."""
+    current = await conn.scalar(sa.select(titles.c.maturity_rating).where(titles.c.id == title_id))
+    if current != rating:
+        await bump_title_files(conn, [title_id], now)
+
+
 async def record_issues(
     conn: AsyncConnection, library_id: int, issues: Sequence[WalkIssue], now: float
 ) -> None:
