@@ -77,7 +77,11 @@ async def enqueue_package(app: web.Application, media_file_id: int) -> int:
     """Queue packaging of one media file; the ladders row shows "queued" at once (written
     before the job exists, so it can never overwrite the "running" of a job that started)."""
     await store.set_status(app[db_key], media_file_id, "queued")
-    return await app[jobs_key].enqueue(PACKAGE_JOB, {"media_file_id": media_file_id})
+    # Asked again before it started: the same job. A running one may be encoding what the file
+    # was before it changed, so it does not count.
+    payload = {"media_file_id": media_file_id}
+    queued = await app[jobs_key].enqueue_once(PACKAGE_JOB, payload, merge_running=False)
+    return queued.job_id
 
 
 async def enqueue_for_policy(app: web.Application, media_file_ids: Iterable[int]) -> list[int]:
