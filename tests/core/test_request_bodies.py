@@ -26,8 +26,9 @@ DEEP_JSON = "[" * 5000 + "]" * 5000  # about 10 KB, 5,000 levels
 DEEP_OBJECT = '{"a":' * 5000 + "1" + "}" * 5000  # about 30 KB
 
 
-def _write_methods() -> list[tuple[str, str]]:
-    """(method, path) of every POST, PUT and PATCH of the OpenAPI document."""
+def _write_methods() -> list[tuple[str, str, bool]]:
+    """(method, path, whether it reads a JSON body) of every POST, PUT and PATCH of the
+    OpenAPI document."""
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         settings = load_settings(
@@ -39,9 +40,9 @@ def _write_methods() -> list[tuple[str, str]]:
         )
         document = build_document(create_app(settings))
     return sorted(
-        (method.upper(), path)
+        (method.upper(), path, "application/json" in op.get("requestBody", {}).get("content", {}))
         for path, operations in document["paths"].items()
-        for method in operations
+        for method, op in operations.items()
         if method in ("post", "put", "patch")
     )
 
@@ -161,11 +162,16 @@ def _fill(path: str) -> str:
     return re.sub(r"\{[a-z_]+\}", "1", path)
 
 
-@pytest.mark.parametrize(("method", "path"), _write_methods())
-async def test_no_write_route_answers_deep_json_with_a_500(client, caplog, method, path) -> None:
+@pytest.mark.parametrize(("method", "path", "reads_json"), _write_methods())
+async def test_no_write_route_answers_deep_json_with_a_500(
+    client, caplog, method, path, reads_json
+) -> None:
     key = await _admin_key(client)
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     headers |= {"Tus-Resumable": "1.0.0"}
     resp = await client.request(method, _fill(path), data=DEEP_OBJECT, headers=headers)
-    assert 400 <= resp.status < 500, (method, path, resp.status, await resp.text())
+    detail = (method, path, resp.status, await resp.text())
+    # A route that reads a JSON body refuses this one (or the id in its path); one that reads
+    # none may do its work: either way, never a 500.
+    assert 400 <= resp.status < 500 if reads_json else resp.status < 500, detail
     assert _errors_with_traces(caplog) == []
