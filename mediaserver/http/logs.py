@@ -16,6 +16,7 @@ import sys
 import structlog
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+from aiohttp.http_exceptions import HttpProcessingError
 
 from mediaserver.config import LoggingSettings
 
@@ -49,6 +50,9 @@ def setup_logging(settings: LoggingSettings) -> None:
     root.handlers[:] = [handler]
     root.setLevel(settings.level.upper())
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its per-run chatter is noise
+    server = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, UnparsableRequests) for f in server.filters):
+        server.addFilter(UnparsableRequests())
     logging.getLogger("aiohttp.access").setLevel(
         logging.INFO if settings.access_log else logging.WARNING
     )
@@ -85,6 +89,21 @@ def escape_values(_logger: object, _name: str, event: dict) -> dict:
         if isinstance(value, str) and key not in _MULTILINE:
             event[key] = clean_value(value)
     return event
+
+
+class UnparsableRequests(logging.Filter):
+    """A request aiohttp cannot parse (a control character in a header, a line too long) is the
+    client's mistake, answered 400: one warning naming it, not an error with a traceback that
+    anyone could fill the log with."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError) and record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg = f"{record.msg}: %s %s"
+            record.args = (*(record.args or ()), exc.code, exc.message)
+            record.exc_info = record.exc_text = None
+        return True
 
 
 class AccessLogger(AbstractAccessLogger):

@@ -25,6 +25,8 @@ def log_output() -> Iterator[Callable[[str], io.StringIO]]:
     saved = root.handlers[:], root.level
     access, alembic = logging.getLogger("aiohttp.access"), logging.getLogger("alembic")
     levels = access.level, alembic.level
+    server = logging.getLogger("aiohttp.server")
+    filters = server.filters[:]
     stream = io.StringIO()
 
     def install(fmt: str) -> io.StringIO:
@@ -37,6 +39,7 @@ def log_output() -> Iterator[Callable[[str], io.StringIO]]:
     root.setLevel(level)
     access.setLevel(levels[0])
     alembic.setLevel(levels[1])
+    server.filters[:] = filters
     structlog.reset_defaults()
 
 
@@ -85,6 +88,10 @@ async def test_control_characters_in_requests_are_escaped(served, log_output, fm
     await _raw_get(served, b"/forged-agent", "User-Agent: evil\x9b31mred\r\n".encode())
     lines = await _settled(stream, 3)
     assert len(lines) == 3, stream.getvalue()  # one line each, nothing forged
+    # The refused request is the client's mistake: a warning naming it, no traceback.
+    refused = [line for line in stream.getvalue().splitlines() if "Error handling" in line]
+    assert len(refused) == 1 and "Invalid header value char" in refused[0]
+    assert "warning" in refused[0] and "Traceback" not in stream.getvalue()
     text = "\n".join(lines)
     assert not any(ord(c) < 32 for c in text.replace("\n", ""))
     assert "signed in" in lines[0]
