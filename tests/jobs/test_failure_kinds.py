@@ -72,14 +72,18 @@ async def test_transient_failure_is_retried_with_growing_waits(db: Database, run
         if len(started) < 3:
             raise OSError(errno.EIO, "Input/output error")
 
-    r = runner(max_attempts=5, retry_base_seconds=0.3, poll_seconds=0.02)
+    r = runner(max_attempts=5, retry_base_seconds=1.0, poll_seconds=0.02)
     r.register("flaky", flaky)
     await r.start()
     job_id = await r.enqueue("flaky", {})
+    waits = []
+    for tried in (1, 2):
+        job = await _settled(db, job_id, "queued", tried=tried)
+        waits.append(job.run_after - job.updated_at)  # the wait it was given when it failed
     job = await _settled(db, job_id, "succeeded")
     assert job.attempts == 3
-    first, second = started[1] - started[0], started[2] - started[1]
-    assert first >= 0.3 and second >= 0.6 and second > first * 1.5, (first, second)
+    assert waits == [pytest.approx(1.0), pytest.approx(2.0)]
+    assert started[1] - started[0] >= 1.0 and started[2] - started[1] >= 2.0
 
 
 async def test_full_disk_is_retried_later_and_says_so(

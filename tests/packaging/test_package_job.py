@@ -363,6 +363,7 @@ async def test_full_storage_fails_packaging_for_now_with_the_reason(
 
     monkeypatch.setattr(storage, "put_file", no_room)
     caplog.set_level(logging.WARNING)
+    monkeypatch.setattr(app[jobs_key].settings, "retry_base_seconds", 60.0)  # stays queued
     job_id = await app[jobs_key].enqueue(PACKAGE_JOB, {"media_file_id": media_file_id})
     job = await _until_retried(app, job_id)  # to be tried again later, not failed for good
     assert job.error == "the disk is full"
@@ -387,6 +388,7 @@ async def test_a_muxer_that_lost_its_write_error_still_says_the_disk_is_full(
 
     monkeypatch.setattr(packaging_jobs, "package_into", lost_write)
     monkeypatch.setattr(shutil, "disk_usage", full)
+    monkeypatch.setattr(app[jobs_key].settings, "retry_base_seconds", 60.0)  # stays queued
     job_id = await app[jobs_key].enqueue(PACKAGE_JOB, {"media_file_id": media_file_id})
     job = await _until_retried(app, job_id)
     assert job.error == "the disk is full"
