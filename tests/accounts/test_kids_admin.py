@@ -151,3 +151,13 @@ async def test_kids_profile_is_shown_no_admin_link(household: Household) -> None
     for path in ("/", "/search", "/account"):
         resp = await client.get(path)
         assert resp.status == 200 and 'href="/admin' not in await resp.text(), path
+
+
+async def test_empty_server_shows_a_kids_profile_no_admin_steps(client: TestClient) -> None:
+    await setup_admin(client)
+    csrf = await csrf_from(client, "/profiles")
+    kid = {"name": "Kid", "avatar": "green", "is_kids": True, "max_rating": "PG"}
+    kids = (await (await api(client, "POST", "/api/v1/profiles", kid, csrf=csrf)).json())["id"]
+    await pick_profile(client, kids)
+    home = await (await client.get("/")).text()
+    assert "Nothing to watch yet" in home and "/admin" not in home
