@@ -23,7 +23,7 @@ from mediaserver.streaming.decision import LIVE_VARIANT_PATTERN
 from mediaserver.streaming.keys import live_sessions_key
 from mediaserver.streaming.live_playlists import LIVE_RUNGS, REMUX_RUNG
 from mediaserver.streaming.methods import LiveMode
-from mediaserver.streaming.serving import send_file
+from mediaserver.streaming.serving import bytes_response, send_file
 from mediaserver.streaming.session_run import INIT
 from mediaserver.streaming.token_checks import check_token
 from mediaserver.streaming.tokens import TOKEN_PATTERN
@@ -47,11 +47,14 @@ def _mode(request: web.Request) -> LiveMode:
     return cast(LiveMode, request.match_info["mode"])  # the route pattern allows only these
 
 
-def _text(text: str) -> web.Response:
-    return web.Response(
-        text=text,
+def _text(request: web.Request, text: str) -> web.Response:
+    # Like packaged playlists: ETag and 304, gzip, and the same Range answers.
+    return bytes_response(
+        request,
+        text.encode(),
         content_type=PLAYLIST_TYPE,
-        headers={"Cache-Control": PLAYLIST_CACHE},
+        cache_control=PLAYLIST_CACHE,
+        compress=True,
     )
 
 
@@ -60,7 +63,8 @@ def _text(text: str) -> web.Response:
 async def live_master(request: web.Request) -> web.Response:
     grant = check_token(request)
     service = request.app[live_sessions_key]
-    return _text(await service.master(grant, _mode(request), request.match_info["variant"]))
+    text = await service.master(grant, _mode(request), request.match_info["variant"])
+    return _text(request, text)
 
 
 add_preflight(routes, f"{_BASE}/master.m3u8", "live_master")
@@ -72,7 +76,7 @@ async def live_media_playlist(request: web.Request) -> web.Response:
     grant = check_token(request)
     service, match = request.app[live_sessions_key], request.match_info
     text = await service.media_playlist(grant, _mode(request), match["variant"], match["rung"])
-    return _text(text)
+    return _text(request, text)
 
 
 add_preflight(routes, f"{_BASE}/{_RUNG}/index.m3u8", "live_media_playlist")

@@ -1,6 +1,6 @@
 """One Range header, one answer: the same table of Range requests against every kind of media
 route -- the original for direct play, a packaged segment (sendfile and streamed from storage),
-a packaged playlist, a subtitle track, an on-the-fly segment and title artwork."""
+a packaged playlist, a subtitle track, an on-the-fly segment and playlist, and title artwork."""
 
 from __future__ import annotations
 
@@ -117,7 +117,16 @@ async def _poster(db, storage, library_of: int) -> int:
     return title_id
 
 
-KINDS = ["direct", "ladder", "ladder-streamed", "playlist", "subtitles", "live", "image"]
+KINDS = [
+    "direct",
+    "ladder",
+    "ladder-streamed",
+    "playlist",
+    "subtitles",
+    "live",
+    "live-playlist",
+    "image",
+]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -146,6 +155,8 @@ async def test_every_media_route_answers_the_same_range_table(
         url = next(s["url"] for s in data["subtitles"] if s["language"] == "eng")
     elif kind == "live":
         url = f"/media/t/{token}/live/remux/a1/source/seg_00000.m4s"
+    elif kind == "live-playlist":
+        url = f"/media/t/{token}/live/remux/a1/source/index.m3u8"
     else:
         url = f"/images/titles/{await _poster(db, storage, file_id)}/poster"
     await _range_table(sclient, url)
