@@ -259,7 +259,8 @@ class LiveService:
         self, grant: MediaGrant, mode: LiveMode, variant: str, rung: str, n: int
     ) -> LiveSegment:
         """Segment n of a rung (INIT: its init segment), from the cache or from its session;
-        counted for the play. 503 when the machine is full or the segment is not ready yet."""
+        counted for the play. 503 when the machine is full or the segment is not ready yet; 404
+        when it is past the end or cannot be made from the file."""
         play = await self.play(grant, mode, variant)
         found, timeline = await self._rung(play, rung)
         if n != INIT and n >= timeline.count:
