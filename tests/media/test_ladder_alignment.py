@@ -20,9 +20,6 @@ from mediaserver.media.ladder.rungs import LadderProfile
 from mediaserver.media.packaged.bmff import read_init, read_segment
 from tests.media.ladder_checks import check_media_playlist
 
-# Slow: five sources, each packaged into two rungs and every segment decoded.
-pytestmark = pytest.mark.slow
-
 SEGMENT = 2.0
 # 640x480 gets two rungs (480p at its own size and 360p); B-frames on, as in production.
 PROFILE = LadderProfile(preset="veryfast", segment_seconds=SEGMENT, gop_seconds=SEGMENT)
