@@ -15,6 +15,7 @@ from mediaserver.config import Settings
 from mediaserver.db.engine import Database, create_database
 from mediaserver.db.migrate import upgrade
 from mediaserver.jobs import JobPayloadError, queue
+from mediaserver.jobs.queue.leases import _backoff
 
 T0 = 1_700_000_000.0
 LEASE = 60.0
@@ -234,9 +235,9 @@ async def test_concurrent_leases_from_two_databases_never_share_a_job(settings: 
 
 
 def test_backoff_does_not_overflow() -> None:
-    assert queue._backoff(10, 1) == 10
-    assert queue._backoff(10, 3) == 40
-    assert queue._backoff(10, 10_000) < math.inf
+    assert _backoff(10, 1) == 10
+    assert _backoff(10, 3) == 40
+    assert _backoff(10, 10_000) < math.inf
     assert time.time() > T0  # the fixed clock is in the past, so run_after=now jobs are due
 
 
