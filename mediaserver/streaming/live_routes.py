@@ -18,12 +18,12 @@ from typing import cast
 from aiohttp import web
 
 from mediaserver.http.auth import access
+from mediaserver.http.files import bytes_response, send_file
 from mediaserver.streaming.cors import add_preflight
 from mediaserver.streaming.decision import LIVE_VARIANT_PATTERN
 from mediaserver.streaming.keys import live_sessions_key
 from mediaserver.streaming.live_playlists import LIVE_RUNGS, REMUX_RUNG
 from mediaserver.streaming.methods import LiveMode
-from mediaserver.streaming.serving import bytes_response, send_file
 from mediaserver.streaming.session_run import INIT
 from mediaserver.streaming.token_checks import check_token
 from mediaserver.streaming.tokens import TOKEN_PATTERN

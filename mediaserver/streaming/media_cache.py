@@ -16,11 +16,11 @@ from typing import Generic, TypeVar
 from aiohttp import web
 
 from mediaserver.errors import NotFound
+from mediaserver.http.files import Body
 from mediaserver.keys import config_key, db_key, storage_key
 from mediaserver.packaging import get_ladder
 from mediaserver.streaming.direct import SubtitleCache
 from mediaserver.streaming.playlist_rewrite import capped
-from mediaserver.streaming.serving import Body
 from mediaserver.streaming.store import PlayableFile, load_playable
 
 LADDER_TTL = 10.0  # seconds a ladder's prefix and rungs are cached

@@ -23,6 +23,7 @@ from aiohttp import web
 
 from mediaserver.errors import Forbidden, NotFound
 from mediaserver.http.auth import access
+from mediaserver.http.files import bytes_response, send_file, storage_response
 from mediaserver.keys import storage_key
 from mediaserver.packaging import parse_ladder_path
 from mediaserver.streaming.accounting import served
@@ -36,7 +37,7 @@ from mediaserver.streaming.media_cache import (
     subtitle_cache_key,
 )
 from mediaserver.streaming.playlist_rewrite import CAPPED
-from mediaserver.streaming.serving import LONG_CACHE, bytes_response, send_file, storage_response
+from mediaserver.streaming.serving import LONG_CACHE
 from mediaserver.streaming.token_checks import check_token
 
 routes = web.RouteTableDef()

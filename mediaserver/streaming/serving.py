@@ -6,20 +6,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mediaserver.http.files import Body, bytes_response, send_file, storage_response
-
 LONG_CACHE = "private, max-age=31536000, immutable"
 PLAYLIST = "application/vnd.apple.mpegurl"
-
-__all__ = [
-    "LONG_CACHE",
-    "PLAYLIST",
-    "Body",
-    "bytes_response",
-    "send_file",
-    "sent_bytes",
-    "storage_response",
-]
 
 
 def sent_bytes(response: web.StreamResponse) -> int:
