@@ -1,9 +1,10 @@
 """Durable job queue in the database: leases, heartbeats, retries, progress, cancellation.
 
 `model` says what a job is (statuses, `Job`, payload checks); `queue` holds the plain functions
-over a Database; `runner` runs handlers for one process, each given a `context.JobContext`;
-`events` pushes changes to the live admin UI; `housekeeping` is the periodic job domains add
-their purges to.
+over a Database; `runner` runs handlers for one process, each given a `context.JobContext`, and
+`supervision` sees each job through; `resources` opens the runner, and what its handlers use,
+with the application; `events` pushes changes to the live admin UI; `housekeeping` is the
+periodic job domains add their purges to.
 """
 
 from aiohttp import web
@@ -13,8 +14,9 @@ from mediaserver.jobs.errors import PermanentJobError
 from mediaserver.jobs.events import JobEvents, Subscription, job_event
 from mediaserver.jobs.housekeeping import Purge, add_housekeeping, purge_finished_jobs
 from mediaserver.jobs.model import Job, JobPayloadError, Queued
+from mediaserver.jobs.resources import add_job_resource, jobs_ctx
 from mediaserver.jobs.routes import routes
-from mediaserver.jobs.runner import Handler, JobRunner, add_job_resource, jobs_ctx
+from mediaserver.jobs.runner import Handler, JobRunner
 
 __all__ = [
     "Handler",

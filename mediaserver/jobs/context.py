@@ -1,7 +1,8 @@
 """What a job handler works with: `JobContext` (payload, progress, cancellation) and `JobCancelled`.
 
 The runner creates one context per leased job and drives it through the underscored methods
-(`_stop`, `_close`, `_task`), which are for `runner` only; handlers use the public ones.
+(`_stop`, `_close`, `_task`), which are for `runner` and `supervision` only; handlers use the
+public ones.
 """
 
 from __future__ import annotations

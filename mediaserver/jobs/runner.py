@@ -1,4 +1,5 @@
-"""The job runner: leases jobs, runs their handlers, heartbeats, and settles the outcome.
+"""The job runner: leases jobs into free slots and starts their handlers (`supervision` heartbeats
+each one and settles its outcome).
 
 One runner per process. With concurrency 0 it runs nothing and only serves as the enqueue and
 notification hub (a web-only instance while workers on other machines do the work).
@@ -13,29 +14,16 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
-
-from aiohttp import web
 
 from mediaserver.config import JobSettings
 from mediaserver.db.engine import Database
-from mediaserver.errors import DISK_FULL, is_disk_full
 from mediaserver.jobs import queue
-from mediaserver.jobs.context import CANCEL, LOST, SHUTDOWN, JobCancelled, JobContext, uninterrupted
-from mediaserver.jobs.errors import PermanentJobError
+from mediaserver.jobs.context import CANCEL, LOST, SHUTDOWN, JobContext, uninterrupted
 from mediaserver.jobs.events import JobEvents
-from mediaserver.jobs.housekeeping import HOUSEKEEPING_JOB, housekeeping_handler
-from mediaserver.jobs.model import (
-    RUNNING,
-    Job,
-    Lane,
-    Queued,
-    check_type,
-    heartbeat_seconds,
-    lost_after,
-)
-from mediaserver.keys import config_key, db_key, job_events_key, jobs_key
+from mediaserver.jobs.model import RUNNING, Job, Lane, Queued, check_type, lost_after
+from mediaserver.jobs.supervision import supervise
 
 log = logging.getLogger(__name__)
 
@@ -298,53 +286,11 @@ class JobRunner:
 
     async def _run(self, ctx: JobContext) -> None:
         try:
-            await self._supervise(ctx)
+            await supervise(self, ctx, self._handlers[ctx.job.type])
         finally:
             if self._running.get(ctx.job.id) is ctx:
                 del self._running[ctx.job.id]
             self.wake()  # a slot is free
-
-    async def _supervise(self, ctx: JobContext) -> None:
-        job = ctx.job
-        self.events.publish(job)
-        task: asyncio.Task[None] = asyncio.create_task(_call(self._handlers[job.type], ctx))
-        ctx._task = task
-        beat = asyncio.create_task(self._heartbeat(ctx))
-        try:
-            await asyncio.wait({task})
-        except asyncio.CancelledError:
-            task.cancel()  # never leave a handler running unsupervised
-            raise
-        finally:
-            beat.cancel()
-            ctx._close()
-        try:
-            await self._settle(ctx, task)
-        except Exception:
-            # Unrecorded outcome: the lease expires and the job runs again; nothing is lost.
-            log.exception("job %s: could not record its outcome", job.id)
-
-    async def _heartbeat(self, ctx: JobContext) -> None:
-        lease_seconds = self.settings.lease_seconds
-        last_ok = time.monotonic()
-        while True:
-            # Every few seconds, not once a lease: the admin tells a dead worker by its silence.
-            await asyncio.sleep(heartbeat_seconds(self.settings))
-            try:
-                ok = await uninterrupted(
-                    queue.heartbeat(self.db, ctx.job.id, self.owner_id, lease_seconds)
-                )
-            except Exception as exc:
-                log.warning("job %s: heartbeat failed: %s", ctx.job.id, exc)
-                # Past this point another worker may take the job: stop before it does.
-                if time.monotonic() - last_ok > lease_seconds * 0.8:
-                    ctx._stop(LOST)
-                    return
-                continue
-            last_ok = time.monotonic()
-            if not ok:
-                await self._lease_problem(ctx)
-                return
 
     async def _lease_problem(self, ctx: JobContext) -> None:
         """A write said stop: find out whether the job was cancelled or taken away."""
@@ -359,86 +305,8 @@ class JobRunner:
         elif not mine:
             ctx._stop(LOST)
 
-    async def _settle(self, ctx: JobContext, task: asyncio.Task[None]) -> None:
-        job = ctx.job
-        if ctx.stop_reason == SHUTDOWN:
-            return  # stop() releases it to the queue
-        if ctx.stop_reason == LOST:
-            log.warning("job %s (%s): lease lost; handler stopped", job.id, job.type)
-            return
-        exc = None if task.cancelled() else task.exception()
-        stopped = ctx.stop_reason == CANCEL and (task.cancelled() or exc is not None)
-        if stopped or isinstance(exc, JobCancelled):
-            result = await queue.finish_cancelled(self.db, job.id, self.owner_id)
-        elif task.cancelled():
-            result = await self._fail(job, "interrupted")
-        elif is_disk_full(exc):
-            # Nobody's mistake, and it passes once space is freed (even behind an error
-            # that looks permanent): a line, and a later attempt.
-            log.warning("job %s (%s) stopped: %s; it runs again later", job.id, job.type, DISK_FULL)
-            result = await self._fail(job, DISK_FULL)
-        elif isinstance(exc, PermanentJobError):
-            # It would only fail the same way again: no retry, and no traceback (nothing in the
-            # code went wrong); the reason is the job's error for people to read.
-            log.warning("job %s (%s) failed for good: %s", job.id, job.type, exc)
-            result = await self._fail(job, str(exc) or type(exc).__name__, final=True)
-        elif exc is not None:
-            log.error("job %s (%s) failed", job.id, job.type, exc_info=exc)
-            result = await self._fail(job, str(exc) or type(exc).__name__)
-        else:
-            # The handler's last word (a scan's summary) even if it came right before the end.
-            message = ctx._last_message()
-            result = await queue.complete(self.db, job.id, self.owner_id, message=message)
-        if result is not None:
-            self.events.publish(result)
-
-    async def _fail(self, job: Job, error: str, *, final: bool = False) -> Job | None:
-        return await queue.fail(
-            self.db, job.id, self.owner_id, error, self.settings.retry_base_seconds, final=final
-        )
-
     async def _publish_by_id(self, job_id: int) -> None:
         if self.events.subscriber_count:
             job = await queue.get(self.db, job_id)
             if job is not None:
                 self.events.publish(job)
-
-
-async def _call(handler: Handler, ctx: JobContext) -> None:
-    await handler(ctx)
-
-
-JobResource = Callable[[web.Application], AsyncIterator[None]]
-job_resources_key: web.AppKey[list[JobResource]] = web.AppKey("job_resources")
-
-
-def add_job_resource(app: web.Application, resource: JobResource) -> None:
-    """Something job handlers use (a cleanup-context style generator, such as the scanner's probe
-    threads): opened before the runner starts and closed after it has stopped, so no running
-    handler ever finds it closed."""
-    app.setdefault(job_resources_key, []).append(resource)
-
-
-async def jobs_ctx(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx: the process's runner in app[jobs_key], its events in app[job_events_key].
-
-    The job resources domains added open first and close last. Domains register their handlers
-    from their own contexts, after this one; a handler may arrive after start() (the runner only
-    leases types it has a handler for). Housekeeping, with what domains added to it, is queued
-    at start and then every housekeeping.interval_minutes."""
-    settings = app[config_key]
-    async with contextlib.AsyncExitStack() as resources:
-        for resource in app.get(job_resources_key, []):
-            await resources.enter_async_context(contextlib.asynccontextmanager(resource)(app))
-        events = JobEvents()
-        runner = JobRunner(app[db_key], settings.jobs, events)
-        app[jobs_key] = runner
-        app[job_events_key] = events
-        runner.register(HOUSEKEEPING_JOB, housekeeping_handler(app), lane="light")
-        runner.schedule(HOUSEKEEPING_JOB, settings.housekeeping.interval_minutes * 60)
-        await runner.start()
-        try:
-            yield
-        finally:
-            await runner.stop(timeout=settings.server.shutdown_timeout)
-            events.close()
