@@ -20,6 +20,7 @@ from aiohttp import web
 from mediaserver.errors import Conflict, NotFound, Unavailable
 from mediaserver.keys import config_key
 from mediaserver.media.ladder.rungs import RungPlan
+from mediaserver.media.live.copy import COPY_CODECS
 from mediaserver.media.live.keyframes import (
     Timeline,
     TimelineError,
@@ -28,7 +29,7 @@ from mediaserver.media.live.keyframes import (
     readable_end,
     remux_timeline,
 )
-from mediaserver.media.live.session import COPY_CODECS, LiveSpec
+from mediaserver.media.live.session import LiveSpec
 from mediaserver.streaming import live_playlists
 from mediaserver.streaming.decision import parse_live_variant
 from mediaserver.streaming.direct import original_path

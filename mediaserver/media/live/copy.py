@@ -21,6 +21,7 @@ from fractions import Fraction
 
 import av
 
+COPY_CODECS = ("h264", "hevc")  # what browsers play from fMP4
 REORDER_FRAMES = 2  # B-pyramid depth of x264/x265 defaults
 LEADING_FRAMES = 8  # leading pictures of an open GOP, at most (x265 allows 8 B-frames)
 
