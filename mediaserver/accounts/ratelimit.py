@@ -8,6 +8,9 @@ that a stranger cannot deny a known user (docs/security.md, authentication and a
 - a sign-in is counted per (account name, address) pair, so failures from one address never slow
   the same account down from another address, and made-up names only ever fill their own pairs;
 - a per-address cap over all names bounds a flood from one address;
+- an "address" is one IPv4 address or one IPv6 /64 (`guesser`): a single host is usually given a
+  whole /64 and can pick any address in it, so counting IPv6 addresses one by one would hand it
+  2^64 fresh allowances;
 - a device that signed in to the account before (a signed "known device" cookie) is counted on
   its own key instead of the pair and the address, so an address shared by many clients (a proxy
   without `server.trusted_proxies`) does not lock out people on their usual devices.
@@ -18,6 +21,7 @@ which multiplies the allowance by the instance count but never lets guessing run
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from collections import OrderedDict
@@ -27,6 +31,21 @@ from dataclasses import dataclass
 from aiohttp import web
 
 MAX_KEYS = 100_000  # bounds memory under a spray of random names and addresses
+IPV6_GUESSER_PREFIX = 64  # the block one subscriber, or one host, is usually handed
+
+
+def guesser(address: str) -> str:
+    """Whom guesses from `address` are counted against: the IPv4 address (also when written
+    IPv4-mapped, ::ffff:a.b.c.d), or the IPv6 /64 it lies in."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 zone names no one else
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, IPV6_GUESSER_PREFIX), strict=False))
+    return str(ip)
 
 
 @dataclass(frozen=True)
@@ -64,6 +83,7 @@ class LoginLimiter:
         name = account.strip().lower()
         if known_device is not None:
             return [Limit(f"device:{known_device}:{name}", self.per_account)]
+        address = guesser(address)
         return [
             Limit(f"pair:{address}\0{name}", self.per_account),
             Limit(f"address:{address}", self.per_address, forgiven=False),
@@ -76,7 +96,7 @@ class LoginLimiter:
 
     def address_limits(self, what: str, address: str) -> list[Limit]:
         """A guess at a server-wide secret (the first-run setup code) from `address`."""
-        return [Limit(f"{what}\0{address}", self.per_account, forgiven=False)]
+        return [Limit(f"{what}\0{guesser(address)}", self.per_account, forgiven=False)]
 
     # ----- counting -----
 

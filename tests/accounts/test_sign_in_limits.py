@@ -122,6 +122,25 @@ async def test_guessing_the_admins_password_from_one_address_backs_off(make_app,
     assert (await login_from(client, *ADMIN, ADMIN_HOME)).status == 303
 
 
+async def test_a_guesser_cannot_hop_addresses_inside_its_ipv6_block(make_app, aiohttp_client):
+    """One host holds a whole IPv6 /64 and can send each guess from a new address in it: those
+    guesses back off together, and the admin elsewhere is not slowed down."""
+    client = await aiohttp_client(make_app(server=PROXIES))
+    await setup_admin(client)
+    statuses = []
+    for n in range(1, 9):
+        resp = await login_from(client, ADMIN[0], "wrong-password", f"2001:db8:1:2::{n:x}")
+        statuses.append(resp.status)
+    assert statuses[:5] == [400] * 5 and set(statuses[5:]) == {429}
+    resp = await login_from(client, *ADMIN, "2001:db8:1:2:ffff::1")
+    assert resp.status == 429
+    assert (await login_from(client, *ADMIN, "2001:db8:1:3::1")).status == 303
+    # An IPv4 client written IPv4-mapped is the same client.
+    for _ in range(5):
+        assert (await login_from(client, ADMIN[0], "wrong-password", STRANGER)).status == 400
+    assert (await login_from(client, *ADMIN, f"::ffff:{STRANGER}")).status == 429
+
+
 def test_backoff_doubles_and_is_forgotten_after_a_quiet_window() -> None:
     limiter = LoginLimiter(per_account=3, per_address=100, window_seconds=60)
     limits = limiter.sign_in_limits("Admin", "198.51.100.7")
