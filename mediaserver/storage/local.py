@@ -5,15 +5,15 @@ the same filesystem so that committing is one atomic rename. Every path is built
 `keys.key_to_path` and then refused if its realpath differs, i.e. if any existing component is a
 symbolic link: reads then find nothing (ObjectNotFound, stat None), writes and deletes raise
 InvalidKey. Nothing is ever read, written or deleted through a link, inside the root or out of it.
+
+`local_paths` holds those checks and the mapping of OS errors; `local_trees` deletes and publishes
+whole prefixes.
 """
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import os
 import stat as st_mode
-import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 from pathlib import Path
 from typing import IO
@@ -28,34 +28,17 @@ from .base import (
     ObjectStream,
     RangeNotSatisfiable,
     StorageError,
-    StorageFull,
 )
-from .keys import is_within, key_to_path, validate_key, validate_prefix
+from .keys import key_to_path, validate_key, validate_prefix
+from .local_paths import make_parents, no_links, object_info, storage_error
+from .local_trees import delete_tree, publish_tree
 
 TEMP_DIR = ".tmp"
 WRITE_BUFFER = 1024 * 1024  # put_stream gathers small chunks up to this before a write syscall
-_FULL = {errno.ENOSPC, errno.EDQUOT}
-_CONFLICT = {errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.ENOTEMPTY}
-
-
-def _storage_error(exc: OSError, action: str, key: str) -> StorageError:
-    """Map an OSError to the storage error a caller can act on; host paths stay out of it."""
-    if exc.errno in _FULL:
-        return StorageFull(f"no space left to {action} {key!r}")
-    if exc.errno in _CONFLICT:
-        return StorageError(f"cannot {action} {key!r}: it conflicts with an existing object")
-    return StorageError(f"cannot {action} {key!r}: {exc.strerror or type(exc).__name__}")
 
 
 def _close_file(src: IO[bytes]) -> None:
     src.close()
-
-
-def _info(key: str, st: os.stat_result) -> ObjectInfo:
-    # The inode is part of the etag because every atomic replace makes a new one, even within
-    # one mtime tick.
-    etag = f"{st.st_ino:x}-{st.st_mtime_ns:x}-{st.st_size:x}"
-    return ObjectInfo(key=key, size=st.st_size, mtime=st.st_mtime, etag=etag)
 
 
 class LocalStorage:
@@ -73,31 +56,15 @@ class LocalStorage:
     def __repr__(self) -> str:
         return f"LocalStorage({str(self.root)!r})"
 
-    # -- path safety -------------------------------------------------------------------------
-
-    def _no_links(self, path: Path, key: str, error: type[StorageError] = InvalidKey) -> None:
-        """Refuse a path any existing component of which is a symbolic link."""
-        if os.path.realpath(path) != str(path):
-            raise error(f"storage key {key!r} passes through a symbolic link")
-
-    def _make_parents(self, path: Path, key: str) -> None:
-        parent = path.parent
-        self._no_links(parent, key)  # before makedirs, which would follow a link out of the root
-        try:
-            os.makedirs(parent, exist_ok=True)
-        except FileExistsError as exc:  # a component is a file: "a/b" exists, writing "a/b/c"
-            raise _storage_error(exc, "store", key) from None
-        self._no_links(parent, key)
+    # -- writing -------------------------------------------------------------------------------
 
     def _commit(self, tmp: _fs.TempFile, path: Path, key: str) -> ObjectInfo:
         st = tmp.finish()
-        self._no_links(path, key)
-        self._make_parents(path, key)
+        no_links(path, key)
+        make_parents(path, key)
         os.replace(tmp.path, path)
         _fs.fsync_dir(path.parent)
-        return _info(key, st)
-
-    # -- writing -------------------------------------------------------------------------------
+        return object_info(key, st)
 
     async def _put_with(self, key: str, fill: Callable[[_fs.TempFile], None]) -> ObjectInfo:
         """Create a temp file, let `fill` write it (in a thread), commit it; all or nothing."""
@@ -115,7 +82,7 @@ class LocalStorage:
         try:
             return await run_blocking(work)
         except OSError as exc:
-            raise _storage_error(exc, "store", key) from exc
+            raise storage_error(exc, "store", key) from exc
 
     async def put_bytes(self, key: str, data: bytes) -> ObjectInfo:
         return await self._put_with(key, lambda tmp: tmp.write(data))
@@ -139,7 +106,7 @@ class LocalStorage:
         try:
             tmp = await run_blocking(_fs.TempFile, self.tmp_dir)
         except OSError as exc:
-            raise _storage_error(exc, "store", key) from exc
+            raise storage_error(exc, "store", key) from exc
         try:
             buf = bytearray()
             async for chunk in chunks:  # errors of the caller's iterator propagate unchanged
@@ -155,7 +122,7 @@ class LocalStorage:
             try:
                 return await run_blocking(self._commit, tmp, path, key)
             except OSError as exc:
-                raise _storage_error(exc, "store", key) from exc
+                raise storage_error(exc, "store", key) from exc
         except BaseException:
             await run_blocking(tmp.discard)
             raise
@@ -164,13 +131,13 @@ class LocalStorage:
         try:
             await run_blocking(tmp.write, data)
         except OSError as exc:
-            raise _storage_error(exc, "store", key) from exc
+            raise storage_error(exc, "store", key) from exc
 
     # -- reading -------------------------------------------------------------------------------
 
     def _open_for_read(self, key: str) -> tuple[_fs.ReadHandle, os.stat_result]:
         path = key_to_path(self.root, key)
-        self._no_links(path, key, ObjectNotFound)
+        no_links(path, key, ObjectNotFound)
         # O_NOFOLLOW closes the race with a link appearing after the check; O_NONBLOCK keeps a
         # FIFO planted in the root from blocking this thread forever.
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -179,7 +146,7 @@ class LocalStorage:
         except OSError as exc:
             if exc.errno in _fs.MISSING:
                 raise ObjectNotFound(f"no object {key!r}") from None
-            raise _storage_error(exc, "read", key) from exc
+            raise storage_error(exc, "read", key) from exc
         handle = _fs.ReadHandle(fd)
         st = os.fstat(fd)
         if not st_mode.S_ISREG(st.st_mode):
@@ -197,7 +164,7 @@ class LocalStorage:
             raise RangeNotSatisfiable(key, start, size)
         stop = size if end is None else min(end, size)
         chunks = self._chunks(handle, key, start, stop)
-        return ObjectStream(_info(key, st), start, stop, chunks, handle.aclose)
+        return ObjectStream(object_info(key, st), start, stop, chunks, handle.aclose)
 
     async def _chunks(
         self, handle: _fs.ReadHandle, key: str, start: int, stop: int
@@ -208,7 +175,7 @@ class LocalStorage:
                 try:
                     data = await run_blocking(handle.pread, min(CHUNK_SIZE, stop - pos), pos)
                 except OSError as exc:
-                    raise _storage_error(exc, "read", key) from exc
+                    raise storage_error(exc, "read", key) from exc
                 if not data:  # objects are replaced, never truncated in place; refuse to spin
                     raise StorageError(f"{key!r} became shorter while being read")
                 pos += len(data)
@@ -228,7 +195,7 @@ class LocalStorage:
 
     async def stat(self, key: str) -> ObjectInfo | None:
         found = await run_blocking(self._stat_sync, key)
-        return None if found is None else _info(key, found[1])
+        return None if found is None else object_info(key, found[1])
 
     async def exists(self, key: str) -> bool:
         return await run_blocking(self._stat_sync, key) is not None
@@ -269,7 +236,7 @@ class LocalStorage:
             except InvalidKey:
                 continue
             if st is not None:
-                yield _info(key, st)
+                yield object_info(key, st)
                 continue
             child = await run_blocking(_fs.open_dir, name, dir_fd)
             if child is None:
@@ -282,7 +249,7 @@ class LocalStorage:
 
     def _delete_sync(self, key: str) -> None:
         path = key_to_path(self.root, key)
-        self._no_links(path, key)
+        no_links(path, key)
         try:
             os.unlink(path)
         except (FileNotFoundError, NotADirectoryError):
@@ -295,78 +262,24 @@ class LocalStorage:
         try:
             await run_blocking(self._delete_sync, key)
         except OSError as exc:
-            raise _storage_error(exc, "delete", key) from exc
-
-    def _delete_prefix_sync(self, prefix: str) -> int:
-        path = key_to_path(self.root, prefix)
-        self._no_links(path, prefix)
-        try:
-            if not st_mode.S_ISDIR(os.lstat(path).st_mode):
-                return 0
-        except (FileNotFoundError, NotADirectoryError):
-            return 0
-        # Move the tree out of sight in one rename, so readers never see a half-deleted prefix.
-        trash = self.tmp_dir / f"{uuid.uuid4().hex}.del"
-        try:
-            os.rename(path, trash)
-        except FileNotFoundError:
-            return 0
-        return _fs.remove_tree(trash)
+            raise storage_error(exc, "delete", key) from exc
 
     async def delete_prefix(self, prefix: str) -> int:
         prefix = validate_prefix(prefix)
         try:
-            return await run_blocking(self._delete_prefix_sync, prefix)
+            return await run_blocking(delete_tree, self.root, self.tmp_dir, prefix)
         except OSError as exc:
-            raise _storage_error(exc, "delete", prefix) from exc
+            raise storage_error(exc, "delete", prefix) from exc
 
     # -- publishing ----------------------------------------------------------------------------
-
-    def _publish_sync(self, staging: str, final: str) -> None:
-        if is_within(staging, final) or is_within(final, staging) or staging == final:
-            raise InvalidKey(f"cannot publish {staging!r} to {final!r}: the prefixes overlap")
-        src = key_to_path(self.root, staging)
-        dst = key_to_path(self.root, final)
-        self._no_links(src, staging)
-        self._no_links(dst, final)
-        try:
-            if not st_mode.S_ISDIR(os.lstat(src).st_mode):
-                raise ObjectNotFound(f"nothing is staged under {staging!r}")
-        except (FileNotFoundError, NotADirectoryError):
-            raise ObjectNotFound(f"nothing is staged under {staging!r}") from None
-        self._make_parents(dst, final)
-        try:
-            dst_mode: int | None = os.lstat(dst).st_mode
-        except FileNotFoundError:
-            dst_mode = None
-        if dst_mode is not None and not st_mode.S_ISDIR(dst_mode):
-            raise StorageError(f"cannot publish to {final!r}: an object is stored at that key")
-        old = self.tmp_dir / f"{uuid.uuid4().hex}.old"
-        if dst_mode is None:
-            os.rename(src, dst)
-        elif _fs.exchange(src, dst):
-            os.rename(src, old)  # src now holds the previous tree
-        else:
-            # No atomic swap: readers briefly find nothing under final, never a mix.
-            os.rename(dst, old)
-            try:
-                os.rename(src, dst)
-            except OSError:
-                with contextlib.suppress(OSError):
-                    os.rename(old, dst)
-                raise
-        _fs.fsync_dir(dst.parent)
-        _fs.fsync_dir(src.parent)
-        if old.exists():
-            _fs.remove_tree(old)
 
     async def publish_prefix(self, staging_prefix: str, final_prefix: str) -> None:
         staging = validate_prefix(staging_prefix)
         final = validate_prefix(final_prefix)
         try:
-            await run_blocking(self._publish_sync, staging, final)
+            await run_blocking(publish_tree, self.root, self.tmp_dir, staging, final)
         except OSError as exc:
-            raise _storage_error(exc, "publish", final) from exc
+            raise storage_error(exc, "publish", final) from exc
 
     # -- housekeeping --------------------------------------------------------------------------
 
