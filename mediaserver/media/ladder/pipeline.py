@@ -13,7 +13,7 @@ Timestamps pass through (variable frame rate stays variable); all rungs get iden
 
 The main thread demuxes, decodes (FFmpeg's frame threads) and scales (one reusable swscale
 context per rung; PyAV releases the GIL while it scales); every rung's encoder and segmenter runs
-in its own thread behind a small bounded queue (segmenter.EncoderThread), with x264/x265 frame
+in its own thread behind a small bounded queue (encoder_thread.EncoderThread), with x264/x265 frame
 threads inside. Audio is cheap and stays on the main thread (audio.py).
 """
 
@@ -36,9 +36,10 @@ from mediaserver.media.ladder import rungs as ladder
 from mediaserver.media.ladder.audio import AudioTracks
 from mediaserver.media.ladder.completeness import declared_duration, truncation
 from mediaserver.media.ladder.continuity import Continuity
+from mediaserver.media.ladder.encoder_thread import EncoderThread
 from mediaserver.media.ladder.errors import LadderCancelled, LadderError
 from mediaserver.media.ladder.rungs import LadderProfile
-from mediaserver.media.ladder.segmenter import EncoderThread, SegmentStarts, VideoRung
+from mediaserver.media.ladder.segmenter import SegmentStarts, VideoRung
 from mediaserver.media.sniff import error_words
 
 MAX_DECODE_ERRORS = 8  # corrupt packets tolerated per stream (players skip them too)
