@@ -15,7 +15,10 @@ from mediaserver.accounts.guard import current_user_id
 from mediaserver.accounts.identity import get_identity
 from mediaserver.accounts.profiles import (
     AVATARS,
+    KIDS_DEFAULT_RATING,
+    RATINGS,
     Profile,
+    check_rating,
     create_profile,
     delete_profile,
     get_profile,
@@ -105,8 +108,33 @@ def check_pin_change(request: web.Request, profile: Profile, changing: bool) -> 
         )
 
 
+def _cap_rank(rating: str | None) -> int:
+    """How much a rating cap lets through: no cap lets everything through."""
+    return len(RATINGS) if rating is None else RATINGS.index(rating)
+
+
+def check_within_own_cap(
+    request: web.Request, fields: ProfileFields, existing: Profile | None = None
+) -> None:
+    """A profile with a rating cap cannot give a profile (a new one, another, or itself) a higher
+    cap than its own, or none: otherwise whoever was given a capped profile could lift the cap
+    by editing it or by making a new profile. Lowering caps and other changes stay allowed."""
+    acting = get_identity(request).profile
+    if acting is None or acting.max_rating is None:
+        return
+    wanted = check_rating(fields.max_rating) or (KIDS_DEFAULT_RATING if fields.is_kids else None)
+    before = existing.max_rating if existing is not None else acting.max_rating
+    if _cap_rank(wanted) > max(_cap_rank(before), _cap_rank(acting.max_rating)):
+        raise Forbidden(
+            f"This profile is capped at {acting.max_rating}, so it cannot allow more than that; "
+            "switch to a profile without a cap.",
+            field="max_rating",
+        )
+
+
 async def create_from_input(request: web.Request, data: dict[str, Any]) -> Profile:
     fields = profile_fields(data)
+    check_within_own_cap(request, fields)
     return await create_profile(
         request.app[db_key],
         current_user_id(request),
@@ -124,6 +152,7 @@ async def update_from_input(request: web.Request, profile_id: int, data: dict[st
     existing = await get_profile(db, user_id, profile_id)  # 404 for another user's profile
     fields = profile_fields(data, existing)
     check_pin_change(request, existing, fields.changes_pin)
+    check_within_own_cap(request, fields, existing)
     return await update_profile(
         db,
         user_id,

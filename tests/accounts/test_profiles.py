@@ -130,6 +130,55 @@ async def test_kids_profile_cannot_lift_its_own_limits(client) -> None:
     assert kid_now["is_kids"] is True and kid_now["max_rating"] == "PG"
 
 
+async def test_a_capped_profile_cannot_lift_a_cap(client) -> None:
+    """A teenager given a profile capped at PG-13 (not a kids profile, no PIN), while the
+    grown-up's profile has a PIN, cannot lift the cap: not on its own profile, not on another
+    profile, not by making a new one, by form or API. Lowering caps and renaming still work."""
+    await setup_with_user(client)
+    csrf = await csrf_from(client, "/account/profiles/new")
+    mine = (await _profiles(client))[0]
+    resp = await api(client, "PATCH", f"/api/v1/profiles/{mine['id']}", {"pin": "1234"}, csrf=csrf)
+    assert resp.status == 200
+    assert (await _add(client, csrf, name="Teen", max_rating="PG-13")).status == 303
+    assert (await _add(client, csrf, name="Kid", is_kids="on")).status == 303
+    by_name = {p["name"]: p for p in await _profiles(client)}
+    teen, kid = by_name["Teen"], by_name["Kid"]
+    await pick_profile(client, teen["id"])
+
+    for rating in (None, "R"):
+        resp = await api(
+            client, "PATCH", f"/api/v1/profiles/{teen['id']}", {"max_rating": rating}, csrf=csrf
+        )
+        assert resp.status == 403, await resp.text()
+        assert "capped at PG-13" in (await resp.json())["detail"]
+    resp = await api(
+        client, "PATCH", f"/api/v1/profiles/{kid['id']}", {"is_kids": False, "max_rating": None},
+        csrf=csrf,
+    )  # fmt: skip
+    assert resp.status == 403
+    resp = await client.post(
+        f"/account/profiles/{teen['id']}/edit",
+        data={"csrf_token": csrf, "name": "Teen", "avatar": "green", "max_rating": ""},
+    )
+    assert resp.status == 403 and "capped at PG-13" in await resp.text()
+    assert (await _add(client, csrf, name="Free")).status == 403
+    body = {"name": "Free", "avatar": "red", "is_kids": False}
+    assert (await api(client, "POST", "/api/v1/profiles", body, csrf=csrf)).status == 403
+    after = {p["name"]: p["max_rating"] for p in await _profiles(client)}
+    assert after == {mine["name"]: None, "Teen": "PG-13", "Kid": "PG"}
+
+    # What takes nothing away from the cap still works.
+    resp = await api(
+        client, "PATCH", f"/api/v1/profiles/{kid['id']}", {"max_rating": "PG-13"}, csrf=csrf
+    )
+    assert resp.status == 200
+    resp = await api(
+        client, "PATCH", f"/api/v1/profiles/{teen['id']}", {"name": "Teen B", "max_rating": "PG"},
+        csrf=csrf,
+    )  # fmt: skip
+    assert resp.status == 200 and (await resp.json())["max_rating"] == "PG"
+
+
 async def test_edit_profile_and_pin(client) -> None:
     await setup_with_user(client)
     csrf = await csrf_from(client, "/account/profiles")
