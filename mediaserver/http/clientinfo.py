@@ -31,7 +31,10 @@ def client_ip(request: web.Request) -> str:
     trusted = _networks(tuple(request.app[config_key].server.trusted_proxies))
     if not trusted or not _is_trusted(peer, trusted):
         return peer
-    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+    # Every X-Forwarded-For line, in order: a proxy may add its own line (HAProxy does) after
+    # one the client sent, and reading only the first would believe the client's.
+    listed = ",".join(request.headers.getall("X-Forwarded-For", ()))
+    hops = [h.strip() for h in listed.split(",") if h.strip()]
     # Walk from the nearest hop outwards; the first address we do not trust is the client.
     for hop in reversed(hops):
         if not _is_trusted(hop, trusted):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from aiohttp.test_utils import TestClient
+from multidict import CIMultiDict
 
 from mediaserver.keys import config_key
 from tests.helpers import (
@@ -196,6 +197,31 @@ async def test_secure_cookie_behind_trusted_https_proxy(make_app, aiohttp_client
     headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
     resp = await client.get("/setup", headers=headers)
     assert "Secure" in resp.headers["Set-Cookie"]
+
+
+async def test_a_client_cannot_choose_its_address_behind_a_proxy_that_adds_a_line(
+    make_app, aiohttp_client
+) -> None:
+    """A proxy such as HAProxy adds its own X-Forwarded-For line after any the client sent: the
+    address is read from every line, so a made-up first line changes nothing, and a guesser
+    cannot get fresh sign-in allowances by making up an address for each guess."""
+    client = await aiohttp_client(make_app(server={"trusted_proxies": ["127.0.0.0/8", "::1"]}))
+    await setup_admin(client)
+    statuses = []
+    for n in range(8):
+        client.session.cookie_jar.clear()
+        token = await csrf_from(client, "/login")
+        headers = CIMultiDict(
+            [("X-Forwarded-For", f"192.0.2.{n + 1}"), ("X-Forwarded-For", "198.51.100.7")]
+        )
+        resp = await client.post(
+            "/login",
+            data={"csrf_token": token, "username": ADMIN[0], "password": "wrong-password"},
+            headers=headers,
+            allow_redirects=False,
+        )
+        statuses.append(resp.status)
+    assert statuses[:5] == [400] * 5 and set(statuses[5:]) == {429}
 
 
 async def test_every_route_declares_who_may_call_it(make_app) -> None:
