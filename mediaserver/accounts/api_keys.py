@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from mediaserver.accounts.tokens import new_token, token_hash
 from mediaserver.accounts.users import User
 from mediaserver.db.engine import Database
+from mediaserver.db.rights import bump
 from mediaserver.db.schema import api_keys, users
 from mediaserver.errors import BadRequest, NotFound
 
@@ -96,14 +97,21 @@ async def list_api_keys(db: Database) -> list[ApiKey]:
 
 
 async def revoke_api_key(db: Database, key_id: int) -> None:
+    """Revoke a key, and the media URLs handed out to its user: a token does not say which key
+    asked for it, and one asked for by a leaked key must not outlive the key (players on the
+    user's other devices ask again and play on)."""
     async with db.write() as conn:
-        result = await conn.execute(
-            api_keys.update()
-            .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
-            .values(revoked_at=time.time())
-        )
-    if result.rowcount == 0:
-        raise NotFound("No such API key.")
+        user_id = (
+            await conn.execute(
+                api_keys.update()
+                .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+                .values(revoked_at=time.time())
+                .returning(api_keys.c.user_id)
+            )
+        ).scalar_one_or_none()
+        if user_id is None:
+            raise NotFound("No such API key.")
+        await bump(conn, "user", [user_id])
 
 
 async def authenticate_key(db: Database, secret: str) -> KeyHolder | None:

@@ -138,6 +138,33 @@ async def test_a_password_reset_stops_the_plays_of_the_account(home, place, medi
     assert await until_refused(home.client, segment) == 403
 
 
+async def test_revoking_an_api_key_stops_the_media_urls_it_asked_for(home, place, media_dir):
+    """A leaked key's plays end with the key, not when their tokens expire."""
+    app = home.client.server.app
+    file_id = await add_probed_file(app[db_key], media_dir, place("mkv", "a.mkv"))
+    await publish_ladder(home.client, file_id)
+    csrf = await home.as_admin()
+    body = {"name": "leaked", "user_id": home.alice_id}
+    resp = await home.client.post("/api/v1/api-keys", json=body, headers={"X-CSRF-Token": csrf})
+    assert resp.status == 201, await resp.text()
+    created = await resp.json()
+    key = {
+        "Authorization": f"Bearer {created['key']}",
+        "X-Profile-Id": str(await home.alice_profile()),
+    }
+    home.client.session.cookie_jar.clear()
+    resp = await home.client.post(f"/api/v1/playback/{file_id}", json={}, headers=key)
+    assert resp.status == 200, await resp.text()
+    segment = (await resp.json())["url"].removesuffix("master.m3u8") + SEG
+    assert (await home.client.get(segment)).status == 200
+    csrf = await home.as_admin()
+    resp = await home.client.delete(
+        f"/api/v1/api-keys/{created['api_key']['id']}", headers={"X-CSRF-Token": csrf}
+    )
+    assert resp.status in (200, 204), await resp.text()
+    assert await until_refused(home.client, segment) == 403
+
+
 async def test_a_profile_made_kids_stops_an_unrated_title(home, place, media_dir):
     file_id, segment = await start(home, place, media_dir, "a.mkv")
     profile_id = await home.alice_profile()
