@@ -13,6 +13,7 @@ from mediaserver.accounts.profiles import Profile, profile_from_row
 from mediaserver.accounts.tokens import new_token, token_hash
 from mediaserver.accounts.users import User
 from mediaserver.db.engine import Database
+from mediaserver.db.rights import bump
 from mediaserver.db.schema import profiles, sessions, users
 from mediaserver.errors import NotFound
 from mediaserver.keys import config_key, db_key
@@ -196,8 +197,14 @@ async def list_sessions(db: Database, user_id: int) -> list[DeviceSession]:
     return [_session(r) for r in rows]
 
 
-async def revoke(db: Database, user_id: int, session_id: int) -> None:
-    """Sign one device out. Scoped to the user: another user's session id is 'not found'."""
+async def revoke(db: Database, user_id: int, session_id: int, *, stop_media: bool = False) -> None:
+    """Sign one device out. Scoped to the user: another user's session id is 'not found'.
+
+    `stop_media` also refuses the media URLs handed out to the account, for a device signed out
+    from the devices list (lost, stolen, not recognised): a token does not say which device asked
+    for it, and that device's plays must end with it; players on the other devices ask again and
+    play on.
+    """
     async with db.write() as conn:
         result = await conn.execute(
             sessions.update()
@@ -208,8 +215,10 @@ async def revoke(db: Database, user_id: int, session_id: int) -> None:
             )
             .values(revoked_at=time.time())
         )
-    if result.rowcount == 0:
-        raise NotFound("No such signed-in device.")
+        if result.rowcount == 0:
+            raise NotFound("No such signed-in device.")
+        if stop_media:
+            await bump(conn, "user", [user_id])
 
 
 async def select_profile(db: Database, session_id: int, profile_id: int | None) -> None:

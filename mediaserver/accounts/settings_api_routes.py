@@ -120,7 +120,9 @@ async def api_session_delete(request: web.Request) -> web.Response:
     """Sign a device out; signing out this one also drops its cookie."""
     guard_kids(request)
     session_id = int_path(request, "session_id")
-    await sessions.revoke(request.app[db_key], current_user_id(request), session_id)
+    await sessions.revoke(
+        request.app[db_key], current_user_id(request), session_id, stop_media=True
+    )
     response = web.Response(status=204)
     current = get_identity(request).session
     if current is not None and current.id == session_id:

@@ -203,7 +203,9 @@ async def devices_page(request: web.Request) -> web.Response:
 async def device_revoke(request: web.Request) -> web.StreamResponse:
     guard_kids(request)
     session_id = int_path(request, "session_id")
-    await sessions.revoke(request.app[db_key], current_user_id(request), session_id)
+    await sessions.revoke(
+        request.app[db_key], current_user_id(request), session_id, stop_media=True
+    )
     current = get_identity(request).session
     if current is not None and current.id == session_id:
         return _signed_out_response(request)

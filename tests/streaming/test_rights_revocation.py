@@ -20,7 +20,14 @@ from mediaserver.keys import config_key, db_key
 from mediaserver.library import scan_now
 from mediaserver.library.scan import store
 from mediaserver.streaming.rights import rights_key
-from tests.helpers import csrf_from, pick_profile, session_token, setup_with_user, use_session
+from tests.helpers import (
+    csrf_from,
+    pick_profile,
+    session_token,
+    setup_with_user,
+    sign_in,
+    use_session,
+)
 from tests.streaming.helpers import SEGMENT, add_probed_file, play, publish_ladder
 
 SEG = "video/360p/seg_00001.m4s"
@@ -162,6 +169,18 @@ async def test_revoking_an_api_key_stops_the_media_urls_it_asked_for(home, place
         f"/api/v1/api-keys/{created['api_key']['id']}", headers={"X-CSRF-Token": csrf}
     )
     assert resp.status in (200, 204), await resp.text()
+    assert await until_refused(home.client, segment) == 403
+
+
+async def test_signing_a_device_out_stops_its_media_urls(home, place, media_dir):
+    """A lost phone signed out from another device's devices list stops playing too."""
+    _file_id, segment = await start(home, place, media_dir, "a.mkv")
+    await sign_in(home.client, "alice", "alice-password-1")  # Alice, on another device
+    csrf = await csrf_from(home.client, "/profiles")
+    listed = (await (await home.client.get("/api/v1/sessions")).json())["sessions"]
+    lost = next(s["id"] for s in listed if not s["current"])
+    resp = await home.client.delete(f"/api/v1/sessions/{lost}", headers={"X-CSRF-Token": csrf})
+    assert resp.status == 204, await resp.text()
     assert await until_refused(home.client, segment) == 403
 
 
