@@ -72,6 +72,10 @@ async def create_user(
     now = time.time()
     async with db.write() as conn:
         if only_if_first:
+            if conn.dialect.name == "postgresql":
+                # Under READ COMMITTED two first-run forms sent at once would each count no
+                # accounts and both become admin: the second waits here and then counts one.
+                await conn.execute(sa.text("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE"))
             existing = (await conn.execute(sa.select(sa.func.count()).select_from(users))).scalar()
             if existing:
                 raise Conflict("The server is already set up; sign in instead.")

@@ -10,7 +10,10 @@ import re
 import pytest
 from aiohttp.test_utils import TestClient
 
+from mediaserver.accounts.users import User, count_users, create_user
 from mediaserver.cli import main
+from mediaserver.db.schema import users
+from mediaserver.errors import Conflict
 from tests.helpers import csrf_from, post_setup, setup_code
 
 CODE_IN_LOG = re.compile(r"setup code ([A-Z2-7]{4}(?:-[A-Z2-7]{4}){3})")
@@ -87,3 +90,22 @@ async def test_setup_code_command_prints_the_code_until_setup_is_done(
     assert await asyncio.to_thread(main, ["setup-code", "-c", str(config)]) == 1
     captured = capsys.readouterr()
     assert captured.out == "" and "already set up" in captured.err
+
+
+async def test_two_first_runs_at_once_make_one_admin(db) -> None:
+    """Several first-run forms submitted at the same moment (on any instance): one admin, the
+    others are told the server is already set up."""
+    for _ in range(3):
+        results = await asyncio.gather(
+            *(
+                create_user(db, f"admin{n}", "a-long-password-1", "admin", only_if_first=True)
+                for n in range(8)
+            ),
+            return_exceptions=True,
+        )
+        made = [r for r in results if isinstance(r, User)]
+        assert len(made) == 1, results
+        assert all(isinstance(r, Conflict) for r in results if r is not made[0])
+        assert await count_users(db) == 1
+        async with db.write() as conn:
+            await conn.execute(users.delete())
