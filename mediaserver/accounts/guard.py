@@ -100,8 +100,9 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if identity.user is None:
         return await _deny_anonymous(request)
     if level == "admin" and not identity.is_admin:
-        if identity.is_kids:
-            # As if the page did not exist: a kids profile learns nothing of the admin area.
+        if identity.has_limits:
+            # As if the page did not exist: a kids or capped profile learns nothing of the
+            # admin area.
             raise web.HTTPNotFound()
         raise Forbidden("Only administrators can do this.")
     if level == "profile" and identity.profile is None and not identity.via_api_key:

@@ -34,11 +34,19 @@ class Identity:
         return self.profile is not None and self.profile.is_kids
 
     @property
+    def has_limits(self) -> bool:
+        """Acting as a kids profile or one with a rating cap: a profile given to someone who is
+        to watch within limits."""
+        return self.profile is not None and (
+            self.profile.is_kids or self.profile.max_rating is not None
+        )
+
+    @property
     def is_admin(self) -> bool:
-        """An admin account acting as a grown-up: with a kids profile chosen (by the picker or by
-        an API key's header), an admin account has no admin powers, as a kids profile never
-        reaches account settings."""
-        return self.user is not None and self.user.is_admin and not self.is_kids
+        """An admin account acting as a grown-up: with a kids or capped profile chosen (by the
+        picker or by an API key's header), an admin account has no admin powers, which would
+        lift the limits at once (an API key or a new account sees everything)."""
+        return self.user is not None and self.user.is_admin and not self.has_limits
 
     @property
     def via_api_key(self) -> bool:

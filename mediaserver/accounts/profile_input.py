@@ -22,6 +22,7 @@ from mediaserver.accounts.profiles import (
     create_profile,
     delete_profile,
     get_profile,
+    list_profiles,
     update_profile,
 )
 from mediaserver.errors import Forbidden
@@ -90,21 +91,27 @@ def typed_values(data: dict[str, Any], existing: Profile | None) -> dict[str, An
     }
 
 
-def check_pin_change(request: web.Request, profile: Profile, changing: bool) -> None:
-    """Changing or removing an existing PIN needs that profile open (its PIN was entered).
+def check_pin_change(
+    request: web.Request, profile: Profile, changing: bool, *, limits: bool = False
+) -> None:
+    """Changing or removing an existing PIN, or the limits (kids, rating cap) of a profile with
+    a PIN, needs that profile open (its PIN was entered).
 
-    Otherwise anyone on the account's other profiles could lift the lock. API keys act as the
-    whole account and are allowed.
+    Otherwise anyone on the account's other profiles could lift the lock, or cap the locked
+    grown-up profile to leave the account without an uncapped one (`check_within_own_cap`).
+    API keys act as the whole account and are allowed.
     """
     identity = get_identity(request)
     if (
         profile.has_pin
-        and changing
+        and (changing or limits)
         and identity.session is not None
         and identity.session.profile_id != profile.id
     ):
+        what = "its limits" if limits and not changing else "or remove the PIN"
         raise Forbidden(
-            "Open this profile with its PIN first to change or remove the PIN.", field="pin"
+            f"Open this profile with its PIN first to change {what}.",
+            field="max_rating" if limits and not changing else "pin",
         )
 
 
@@ -113,28 +120,38 @@ def _cap_rank(rating: str | None) -> int:
     return len(RATINGS) if rating is None else RATINGS.index(rating)
 
 
-def check_within_own_cap(
+def _resulting_cap(fields: ProfileFields) -> str | None:
+    """The cap the profile ends with (a kids profile without one gets the kids default)."""
+    return check_rating(fields.max_rating) or (KIDS_DEFAULT_RATING if fields.is_kids else None)
+
+
+async def check_within_own_cap(
     request: web.Request, fields: ProfileFields, existing: Profile | None = None
 ) -> None:
     """A profile with a rating cap cannot give a profile (a new one, another, or itself) a higher
-    cap than its own, or none: otherwise whoever was given a capped profile could lift the cap
-    by editing it or by making a new profile. Lowering caps and other changes stay allowed."""
+    cap than its own, or none, while the account has a profile without a cap (the grown-up's,
+    which can, after its PIN): otherwise whoever was given a capped profile could lift the cap
+    by editing it or by making a new profile. Lowering caps and other changes stay allowed, and
+    an account whose profiles are all capped is not stuck with its caps."""
     acting = get_identity(request).profile
     if acting is None or acting.max_rating is None:
         return
-    wanted = check_rating(fields.max_rating) or (KIDS_DEFAULT_RATING if fields.is_kids else None)
     before = existing.max_rating if existing is not None else acting.max_rating
-    if _cap_rank(wanted) > max(_cap_rank(before), _cap_rank(acting.max_rating)):
-        raise Forbidden(
-            f"This profile is capped at {acting.max_rating}, so it cannot allow more than that; "
-            "switch to a profile without a cap.",
-            field="max_rating",
-        )
+    if _cap_rank(_resulting_cap(fields)) <= max(_cap_rank(before), _cap_rank(acting.max_rating)):
+        return
+    everyone = await list_profiles(request.app[db_key], acting.user_id)
+    if all(p.max_rating is not None for p in everyone):
+        return
+    raise Forbidden(
+        f"This profile is capped at {acting.max_rating}, so it cannot allow more than that; "
+        "switch to a profile without a cap.",
+        field="max_rating",
+    )
 
 
 async def create_from_input(request: web.Request, data: dict[str, Any]) -> Profile:
     fields = profile_fields(data)
-    check_within_own_cap(request, fields)
+    await check_within_own_cap(request, fields)
     return await create_profile(
         request.app[db_key],
         current_user_id(request),
@@ -151,8 +168,10 @@ async def update_from_input(request: web.Request, profile_id: int, data: dict[st
     db, user_id = request.app[db_key], current_user_id(request)
     existing = await get_profile(db, user_id, profile_id)  # 404 for another user's profile
     fields = profile_fields(data, existing)
-    check_pin_change(request, existing, fields.changes_pin)
-    check_within_own_cap(request, fields, existing)
+    new_limits = (fields.is_kids, _resulting_cap(fields))
+    limits = new_limits != (existing.is_kids, existing.max_rating)
+    check_pin_change(request, existing, fields.changes_pin, limits=limits)
+    await check_within_own_cap(request, fields, existing)
     return await update_profile(
         db,
         user_id,

@@ -107,6 +107,37 @@ async def test_every_admin_route_is_not_found_for_a_kids_profile(household: Hous
         assert (status, text) == unknown_api, (method, path, status, text[:200])
 
 
+async def test_a_capped_profile_of_an_admin_account_has_no_admin_powers(
+    household: Household,
+) -> None:
+    """A teenager's profile capped at PG-13 (not a kids profile) on the admin's account: admin
+    powers would lift the cap at once (an API key, a new account), so the admin area answers 404
+    to it as to a kids profile, and no admin link is shown."""
+    h, client = household, household.client
+    teen = {"name": "Teen", "avatar": "teal", "is_kids": False, "max_rating": "PG-13"}
+    resp = await api(client, "POST", "/api/v1/profiles", teen, csrf=h.csrf)
+    assert resp.status == 201, await resp.text()
+    teen_id = (await resp.json())["id"]
+    unknown_api = await _answer(await client.get("/api/v1/no-such-thing"))
+    await pick_profile(client, teen_id)
+    csrf = await csrf_from(client, "/profiles")
+    for path in ("/", "/account"):
+        assert 'href="/admin' not in await (await client.get(path)).text(), path
+    key = {"name": "mine", "user_id": int(h.ids["user_id"])}
+    assert await _answer(await api(client, "POST", "/api/v1/api-keys", key, csrf=csrf)) == (
+        unknown_api
+    )
+    for method, path in _admin_requests(client, h.ids):
+        headers = {"X-CSRF-Token": csrf, "Accept": "application/json"}
+        resp = await client.request(method, path, headers=headers, json={}, allow_redirects=False)
+        assert await _answer(resp) == unknown_api, (method, path)
+    client.session.cookie_jar.clear()
+    for method, path in _admin_requests(client, h.ids):
+        headers = h.bearer(teen_id) | {"Accept": "application/json"}
+        resp = await client.request(method, path, headers=headers, json={})
+        assert await _answer(resp) == unknown_api, (method, path)
+
+
 async def test_kids_profile_cannot_unlock_a_title_by_changing_its_rating(
     household: Household,
 ) -> None:

@@ -164,6 +164,11 @@ async def test_a_capped_profile_cannot_lift_a_cap(client) -> None:
     assert (await _add(client, csrf, name="Free")).status == 403
     body = {"name": "Free", "avatar": "red", "is_kids": False}
     assert (await api(client, "POST", "/api/v1/profiles", body, csrf=csrf)).status == 403
+    # Nor by capping the locked grown-up profile, so that no profile without a cap is left.
+    resp = await api(
+        client, "PATCH", f"/api/v1/profiles/{mine['id']}", {"max_rating": "G"}, csrf=csrf
+    )
+    assert resp.status == 403 and "Open this profile with its PIN" in await resp.text()
     after = {p["name"]: p["max_rating"] for p in await _profiles(client)}
     assert after == {mine["name"]: None, "Teen": "PG-13", "Kid": "PG"}
 
@@ -177,6 +182,19 @@ async def test_a_capped_profile_cannot_lift_a_cap(client) -> None:
         csrf=csrf,
     )  # fmt: skip
     assert resp.status == 200 and (await resp.json())["max_rating"] == "PG"
+
+
+async def test_an_account_whose_profiles_are_all_capped_can_lift_a_cap(client) -> None:
+    """Someone who capped their only profile is not stuck with it: with no profile without a
+    cap to protect, the cap can be lifted again."""
+    await setup_with_user(client)
+    csrf = await csrf_from(client, "/profiles")
+    mine = (await _profiles(client))[0]
+    await pick_profile(client, mine["id"])
+    path = f"/api/v1/profiles/{mine['id']}"
+    assert (await api(client, "PATCH", path, {"max_rating": "PG"}, csrf=csrf)).status == 200
+    resp = await api(client, "PATCH", path, {"max_rating": None}, csrf=csrf)
+    assert resp.status == 200 and (await resp.json())["max_rating"] is None
 
 
 async def test_edit_profile_and_pin(client) -> None:
