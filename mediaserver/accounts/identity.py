@@ -30,10 +30,6 @@ class Identity:
     api_key_id: int | None = None
 
     @property
-    def is_kids(self) -> bool:
-        return self.profile is not None and self.profile.is_kids
-
-    @property
     def has_limits(self) -> bool:
         """Acting as a kids profile or one with a rating cap: a profile given to someone who is
         to watch within limits."""
