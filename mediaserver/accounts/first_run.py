@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 _CONTEXT = b"mediaserver first-run setup code"
 WHERE_TO_FIND = (
     "The server prints the setup code in its log when it starts, "
-    "and `mediaserver setup-code` prints it again."
+    "and the command mediaserver setup-code prints it again."
 )
 
 
