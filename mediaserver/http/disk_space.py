@@ -51,8 +51,12 @@ def _problem(name: str, folder: Path, min_free: int) -> str | None:
         return None
     if free < 2**20:
         return f"The disk is full: the {name} ({folder}) has no space left."
-    needs = f", less than the {min_free // 2**20} MiB it needs" if free < min_free else ""
-    return f"The disk is nearly full: the {name} ({folder}) has {free // 2**20} MiB free{needs}."
+    needs = f", less than the {_size(min_free)} it needs" if free < min_free else ""
+    return f"The disk is nearly full: the {name} ({folder}) has {_size(free)} free{needs}."
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n // 2**20} MiB"
 
 
 disk_space_key: web.AppKey[DiskSpace] = web.AppKey("disk_space")
