@@ -37,8 +37,9 @@ from aiohttp import web  # noqa: E402
 
 from mediaserver.app import create_app  # noqa: E402
 from mediaserver.config_loading import load_settings  # noqa: E402
-from mediaserver.keys import db_key, live_sessions_key, secret_key  # noqa: E402
+from mediaserver.keys import db_key, secret_key  # noqa: E402
 from mediaserver.streaming import tokens  # noqa: E402
+from mediaserver.streaming.keys import live_sessions_key  # noqa: E402
 from tests.streaming.helpers import add_probed_file  # noqa: E402
 
 FFMPEG = shutil.which("ffmpeg") or "ffmpeg"
