@@ -12,11 +12,14 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import traceback
+from typing import TextIO
 
 import structlog
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.http_exceptions import HttpProcessingError
+from structlog.typing import ExcInfo
 
 from mediaserver.config import LoggingSettings
 
@@ -26,7 +29,9 @@ def setup_logging(settings: LoggingSettings) -> None:
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
         if settings.format == "json"
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        else structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(), exception_formatter=indented_traceback
+        )
     )
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -80,6 +85,14 @@ _MULTILINE = frozenset({"exception", "stack"})  # tracebacks, made by us: lines 
 def clean_value(text: str) -> str:
     """`text` fit for one log line: media tokens shortened, control characters escaped."""
     return _MEDIA_TOKEN.sub("\\1\\2\u2026", text).translate(_ESCAPES)
+
+
+def indented_traceback(out: TextIO, exc_info: ExcInfo) -> None:
+    """A traceback under its log line, every line of it indented and cleaned: an exception's
+    message may quote a request or a file name, and a line break in it must not start a line
+    that reads as a new log entry."""
+    for line in "".join(traceback.format_exception(*exc_info)).splitlines():
+        out.write("\n    " + clean_value(line))
 
 
 def escape_values(_logger: object, _name: str, event: dict) -> dict:

@@ -112,6 +112,24 @@ async def test_messages_and_arguments_of_any_logger_are_escaped(log_output) -> N
     assert "'a\\nb': x\\ny\\x00" in line
 
 
+async def test_an_exception_message_cannot_forge_a_line_under_its_traceback(log_output) -> None:
+    # A file or request named with a line break ends up in an exception's message; the
+    # traceback below the entry keeps its lines, but each is indented and cleaned, so nothing in
+    # it starts at the left margin the way a log entry does.
+    stream = log_output("console")
+    try:
+        raise ValueError("cannot read movie\n2026-01-01T00:00:00Z [info     ] forged\x1b[2J")
+    except ValueError:
+        logging.getLogger("mediaserver.test").exception("scan failed")
+    first, *rest = stream.getvalue().splitlines()
+    assert "scan failed" in first
+    assert rest and all(line.startswith("    ") for line in rest)
+    assert any("Traceback (most recent call last)" in line for line in rest)
+    assert any(
+        line.strip().startswith("2026-01-01T00:00:00Z [info     ] forged\\x1b") for line in rest
+    )
+
+
 async def test_a_media_token_is_never_logged_whole(served, log_output) -> None:
     stream = log_output("console")
     token = media_token(served.server.app, 1)
