@@ -48,6 +48,17 @@ class ImageRef:
         return Path(real) if real is not None else None
 
 
+def _image_select() -> sa.Select:
+    """What an ImageRef is made of: the image row and its library's id and folders."""
+    return sa.select(
+        images.c.id,
+        images.c.source,
+        images.c.location,
+        libraries.c.id.label("library_id"),
+        libraries.c.paths,
+    )
+
+
 async def _find(db: Database, query: sa.Select) -> ImageRef | None:
     async with db.read() as conn:
         row = (await conn.execute(query.order_by(images.c.id.desc()).limit(1))).first()
@@ -62,13 +73,7 @@ async def title_image(
 ) -> ImageRef | None:
     """The selected poster/backdrop of a title this profile may see."""
     query = (
-        sa.select(
-            images.c.id,
-            images.c.source,
-            images.c.location,
-            libraries.c.id.label("library_id"),
-            libraries.c.paths,
-        )
+        _image_select()
         .join(titles, titles.c.id == images.c.title_id)
         .join(libraries, libraries.c.id == titles.c.library_id)
         .where(
@@ -86,13 +91,7 @@ async def title_image(
 async def episode_thumb(db: Database, profile: Profile | None, episode_id: int) -> ImageRef | None:
     """The selected thumbnail of an episode whose series this profile may see."""
     query = (
-        sa.select(
-            images.c.id,
-            images.c.source,
-            images.c.location,
-            libraries.c.id.label("library_id"),
-            libraries.c.paths,
-        )
+        _image_select()
         .join(episodes, episodes.c.id == images.c.episode_id)
         .join(titles, titles.c.id == episodes.c.series_id)
         .join(libraries, libraries.c.id == titles.c.library_id)

@@ -139,32 +139,41 @@ def start_offset(container: av.container.InputContainer) -> Fraction:
     return Fraction(start, 1_000_000) if start and start > 0 else Fraction(0)
 
 
-def index_keyframes(source: Path) -> KeyframeIndex:
-    """Every video keyframe of `source`, by demuxing packet headers only. Synchronous."""
-    stat = os.stat(source)
+@contextlib.contextmanager
+def _source_video(
+    source: Path,
+) -> Iterator[tuple[av.container.InputContainer, av.video.stream.VideoStream, Fraction]]:
+    """The source opened as far as it can be read, its first video stream and programme start;
+    a source that cannot be read, or has no video, is a TimelineError."""
     try:
         with open_media(source, cut_short_ok=True) as (container, _sniffed):
             video = first_video(container)
             if video is None:
                 raise TimelineError("the source has no video stream")
-            t0 = start_offset(container)
-            tb = video.time_base
-            pts: list[float] = []
-            dts: list[float] = []
-            end = 0.0
-            for packet in readable_packets(container.demux(video)):
-                if packet.pts is None:
-                    continue
-                at = packet.pts * tb - t0
-                end = max(end, float(at + (packet.duration or 0) * tb))
-                if packet.is_keyframe and at >= 0 and (not pts or float(at) > pts[-1]):
-                    pts.append(float(at))
-                    decode = packet.dts if packet.dts is not None else packet.pts
-                    dts.append(float(decode * tb - t0))
+            yield container, video, start_offset(container)
     except av.FFmpegError as exc:
         raise TimelineError(f"the source cannot be read: {exc}") from None
     except MediaRejected as exc:
         raise TimelineError(exc.reason) from None
+
+
+def index_keyframes(source: Path) -> KeyframeIndex:
+    """Every video keyframe of `source`, by demuxing packet headers only. Synchronous."""
+    stat = os.stat(source)
+    with _source_video(source) as (container, video, t0):
+        tb = video.time_base
+        pts: list[float] = []
+        dts: list[float] = []
+        end = 0.0
+        for packet in readable_packets(container.demux(video)):
+            if packet.pts is None:
+                continue
+            at = packet.pts * tb - t0
+            end = max(end, float(at + (packet.duration or 0) * tb))
+            if packet.is_keyframe and at >= 0 and (not pts or float(at) > pts[-1]):
+                pts.append(float(at))
+                decode = packet.dts if packet.dts is not None else packet.pts
+                dts.append(float(decode * tb - t0))
     if not pts:
         raise TimelineError("the source's video has no keyframes")
     return KeyframeIndex(tuple(pts), tuple(dts), end, stat.st_size, stat.st_mtime)
@@ -195,26 +204,17 @@ def readable_end(source: Path, declared: float) -> float:
     the end of the last video packet, read from a seek TAIL_SECONDS before the `declared`
     duration (a file cut short lands on its last readable keyframe, or reads from the start).
     Synchronous; raises TimelineError when no video can be read at all."""
-    try:
-        with open_media(source, cut_short_ok=True) as (container, _sniffed):
-            video = first_video(container)
-            if video is None:
-                raise TimelineError("the source has no video stream")
-            t0 = start_offset(container)
-            tb = video.time_base
-            tail = Fraction(declared).limit_denominator(1000) - TAIL_SECONDS
-            end = None
-            # From the tail, then (when that seek landed past what can be read) from the start.
-            for at in (tail, Fraction(0)) if tail > 0 else (Fraction(0),):
-                with contextlib.suppress(av.FFmpegError):  # no index: read from where it is
-                    container.seek(math.floor((at + t0) / tb), stream=video, backward=True)
-                end = _last_end(container, video, t0)
-                if end is not None:
-                    break
-    except av.FFmpegError as exc:
-        raise TimelineError(f"the source cannot be read: {exc}") from None
-    except MediaRejected as exc:
-        raise TimelineError(exc.reason) from None
+    with _source_video(source) as (container, video, t0):
+        tb = video.time_base
+        tail = Fraction(declared).limit_denominator(1000) - TAIL_SECONDS
+        end = None
+        # From the tail, then (when that seek landed past what can be read) from the start.
+        for at in (tail, Fraction(0)) if tail > 0 else (Fraction(0),):
+            with contextlib.suppress(av.FFmpegError):  # no index: read from where it is
+                container.seek(math.floor((at + t0) / tb), stream=video, backward=True)
+            end = _last_end(container, video, t0)
+            if end is not None:
+                break
     if end is None or end <= 0:
         raise TimelineError("no video can be read from the source")
     return end
