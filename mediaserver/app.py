@@ -11,7 +11,18 @@ from pathlib import Path
 
 from aiohttp import web
 
-from mediaserver import accounts, admin, catalog, jobs, library, packaging, streaming
+from mediaserver import (
+    accounts,
+    admin,
+    analytics,
+    catalog,
+    jobs,
+    library,
+    metrics,
+    packaging,
+    streaming,
+    watchparty,
+)
 from mediaserver.config import Settings
 from mediaserver.db.engine import connect_checked, create_database
 from mediaserver.db.migrate import upgrade
@@ -156,6 +167,9 @@ def create_app(settings: Settings) -> web.Application:
     library.setup(app)  # the watcher and the scanner, before packaging hooks into scans
     packaging.setup(app)
     streaming.setup(app)  # on-the-fly sessions last, so their threads stop first
+    watchparty.setup(app)
+    analytics.setup(app)
     admin.setup(app)
+    metrics.setup(app)  # last: it reads every domain's live state
     setup_plugins(app)
     return app

@@ -285,6 +285,53 @@ class PluginSettings(Section):
     )
 
 
+class WatchPartySettings(Section):
+    max_rooms_per_user: int = Field(
+        3, ge=1, le=100, description="Open watch-together rooms one user may host at once."
+    )
+    max_members: int = Field(
+        20, ge=2, le=500, description="Members one watch-together room may have at once."
+    )
+    buffer_wait_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=60,
+        description="Default for new rooms: how long the room waits for a member who is "
+        "buffering before it plays on without them (they catch up).",
+    )
+    empty_grace_seconds: float = Field(
+        300.0, ge=10, description="A room with nobody connected closes after this long."
+    )
+    invite_hours: float = Field(
+        24.0, gt=0, le=24 * 30, description="Default lifetime of a room invite link."
+    )
+
+
+class AnalyticsSettings(Section):
+    keep_heartbeats_days: float = Field(
+        30.0,
+        ge=1,
+        description="Raw progress heartbeats are kept this long, then only their hourly and "
+        "daily rollups remain.",
+    )
+    rollup_minutes: float = Field(
+        5.0, ge=1, le=1440, description="How often new events are rolled up into the hourly tables."
+    )
+
+
+class MetricsSettings(Section):
+    enabled: bool = Field(True, description="Serve /metrics in the Prometheus text format.")
+    token: SecretStr = Field(
+        SecretStr(""),
+        description="Bearer token a scraper must send (Authorization: Bearer ...). Empty: "
+        "/metrics answers only the addresses in allowed_addresses.",
+    )
+    allowed_addresses: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1/32", "::1/128"],
+        description="Addresses/CIDRs that may scrape /metrics without the token.",
+    )
+
+
 class Settings(Section):
     server: ServerSettings = Field(default_factory=ServerSettings)
     paths: PathSettings = Field(default_factory=PathSettings)
@@ -299,6 +346,9 @@ class Settings(Section):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     plugins: PluginSettings = Field(default_factory=PluginSettings)
+    watchparty: WatchPartySettings = Field(default_factory=WatchPartySettings)
+    analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     @field_validator("paths")
     @classmethod

@@ -1,0 +1,19 @@
+"""per-user limits (libraries, quality, streams, downloads)
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-04 20:00:00
+"""
+
+revision = "0009"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
