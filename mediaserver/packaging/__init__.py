@@ -12,7 +12,7 @@ from aiohttp import web
 
 from mediaserver.jobs import add_job_resource
 from mediaserver.packaging.admin_routes import routes as admin_routes
-from mediaserver.packaging.hwaccel import hwaccel_ctx
+from mediaserver.packaging.hwaccel import encoder_status, hwaccel_ctx
 from mediaserver.packaging.jobs import packaging_ctx
 from mediaserver.packaging.paths import LadderFile, parse_ladder_path
 from mediaserver.packaging.reconcile import reconcile_packaging
@@ -33,6 +33,7 @@ __all__ = [
     "LadderRung",
     "SubtitleSource",
     "Trickplay",
+    "encoder_status",
     "get_ladder",
     "parse_ladder_path",
     "reconcile_packaging",

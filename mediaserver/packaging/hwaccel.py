@@ -72,3 +72,9 @@ async def hwaccel_ctx(app: web.Application) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def encoder_status(app: web.Application) -> HwaccelStatus | None:
+    """Which video encoder packaging uses and why; None before detection has started."""
+    state = app.get(hwaccel_key)
+    return None if state is None else state.status

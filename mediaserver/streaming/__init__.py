@@ -3,7 +3,7 @@ published ladders served by token, on-the-fly remux and transcode sessions, the 
 registry and the admin's streams page. Other domains use none of it directly: `setup(app)`
 registers the routes, the registry, the media caches and response signals, the rights generations
 media URLs are checked against (kept fresh from the database), and the on-the-fly service's
-cleanup context.
+cleanup context. The metrics read `streaming_stats(app)`.
 """
 
 from aiohttp import web
@@ -17,11 +17,28 @@ from mediaserver.streaming.live_routes import routes as live_routes
 from mediaserver.streaming.live_service import live_sessions_ctx
 from mediaserver.streaming.media_cache import setup_media_caches
 from mediaserver.streaming.media_routes import routes as media_routes
+from mediaserver.streaming.overview import (
+    ActivePlay,
+    LiveSessionInfo,
+    active_plays,
+    live_cache_bytes,
+    live_sessions,
+)
 from mediaserver.streaming.renewal_routes import routes as renewal_routes
 from mediaserver.streaming.rights import RightsTable, rights_ctx, rights_key
 from mediaserver.streaming.routes import routes as playback_routes
+from mediaserver.streaming.stats import StreamingStats, streaming_stats
 
-__all__ = ["setup"]
+__all__ = [
+    "ActivePlay",
+    "LiveSessionInfo",
+    "StreamingStats",
+    "active_plays",
+    "live_cache_bytes",
+    "live_sessions",
+    "setup",
+    "streaming_stats",
+]
 
 
 def setup(app: web.Application) -> None:
