@@ -317,6 +317,13 @@ class AnalyticsSettings(Section):
     rollup_minutes: float = Field(
         5.0, ge=1, le=1440, description="How often new events are rolled up into the hourly tables."
     )
+    heartbeat_flush_seconds: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="Players' position reports are written to the database together, at most "
+        "this many seconds after they arrive.",
+    )
 
 
 class MetricsSettings(Section):

@@ -1,9 +1,18 @@
 """Analytics: what people watch and how it plays, from plays, progress heartbeats and quality
-beacons, rolled up by jobs into hourly and daily tables so pages stay fast as history grows."""
+beacons, rolled up by jobs into hourly and daily tables so pages stay fast as history grows.
+
+For the admin dashboard: `summary_today_and_week(app)` gives today's and this week's plays, hours
+watched, unique viewers and new titles, each with the period before. Live plays carry their
+latest reported position (`plays.position_seconds`, seconds, NULL until the first report) and
+`plays.paused` (whether the player was paused at that report); both are written with the
+heartbeats, at most `analytics.heartbeat_flush_seconds` after the player sent them.
+"""
 
 from aiohttp import web
 
-__all__ = ["setup"]
+from mediaserver.analytics.summary import Figures, Period, PeriodSummary, summary_today_and_week
+
+__all__ = ["Figures", "Period", "PeriodSummary", "setup", "summary_today_and_week"]
 
 
 def setup(app: web.Application) -> None:

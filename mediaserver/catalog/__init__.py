@@ -11,6 +11,7 @@ from aiohttp import web
 
 from mediaserver.catalog.api_routes import routes as api_routes
 from mediaserver.catalog.browse import may_watch_file, playable_file
+from mediaserver.catalog.heartbeats import flush_heartbeats, heartbeats_ctx
 from mediaserver.catalog.list_routes import routes as list_routes
 from mediaserver.catalog.markers import apply_admin_form, markers_of
 from mediaserver.catalog.player_routes import routes as player_routes
@@ -20,7 +21,14 @@ from mediaserver.catalog.search_routes import routes as search_routes
 from mediaserver.catalog.title_routes import routes as title_routes
 from mediaserver.jobs import add_housekeeping
 
-__all__ = ["apply_admin_form", "markers_of", "may_watch_file", "playable_file", "setup"]
+__all__ = [
+    "apply_admin_form",
+    "flush_heartbeats",
+    "markers_of",
+    "may_watch_file",
+    "playable_file",
+    "setup",
+]
 
 
 def setup(app: web.Application) -> None:
@@ -37,3 +45,4 @@ def setup(app: web.Application) -> None:
         ]
     )
     add_housekeeping(app, "old plays", purge_old_plays)
+    app.cleanup_ctx.append(heartbeats_ctx)  # players' position reports, written in batches

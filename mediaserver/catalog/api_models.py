@@ -205,6 +205,8 @@ class HistoryClearedOut(ApiModel):
 class ProgressBody(ApiModel):
     position: float = Field(ge=0, description="Seconds.")
     duration: float | None = Field(default=None, ge=0, description="Seconds, as the player saw.")
+    play_id: int | None = Field(default=None, description="The play this position belongs to.")
+    paused: bool | None = Field(default=None, description="Whether the player is paused.")
 
 
 class ProgressOut(ApiModel):
@@ -227,6 +229,8 @@ class PlayReportBody(ApiModel):
     rungs: list[str] | str | None = Field(default=None, description='Rung names, e.g. "720p".')
     fatal_error: str | None = None
     ended: bool | str | None = None
+    position: float | None = Field(default=None, ge=0, description="Seconds reached (heartbeat).")
+    paused: bool | str | None = Field(default=None, description="Whether the player is paused.")
 
 
 class PlayStartBody(PlayReportBody):

@@ -23,6 +23,7 @@ from mediaserver.catalog.api_models import (
     ProgressOut,
 )
 from mediaserver.catalog.browse import may_watch_file
+from mediaserver.catalog.heartbeats import parse_paused, record_heartbeat
 from mediaserver.catalog.player import player_page
 from mediaserver.errors import BadRequest, NotFound
 from mediaserver.http.api import api
@@ -81,6 +82,14 @@ async def watch_page(request: web.Request) -> web.Response:
     )
 
 
+def _optional_id(raw: object, name: str) -> int | None:
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit():
+        raise BadRequest(f"'{name}' must be an id.", field=name)
+    return int(str(raw)[:18])
+
+
 # ----- resume positions -----
 
 
@@ -102,6 +111,7 @@ async def api_progress(request: web.Request) -> web.Response:
 @api(body=ProgressBody, response=ProgressOut)
 async def api_progress_save(request: web.Request) -> web.Response:
     """Save the position (seconds) reached in a media file; 95% of its duration marks it watched.
+    With `play_id` and `paused` it also counts as a heartbeat of that play (analytics).
 
     POST takes the same fields as a form, for navigator.sendBeacon when the tab closes.
     """
@@ -110,8 +120,18 @@ async def api_progress_save(request: web.Request) -> web.Response:
     position = progress.seconds_value(data.get("position"), "position")
     duration = progress.seconds_value(data.get("duration"), "duration", required=False)
     assert position is not None  # required
+    paused = parse_paused(data.get("paused"))
     saved = await progress.save_progress(
         request.app[db_key], profile_id, media_file_id, position, duration
+    )
+    play_id = _optional_id(data.get("play_id"), "play_id")
+    await record_heartbeat(
+        request,
+        profile_id=profile_id,
+        position=position,
+        paused=paused,
+        play_id=play_id,
+        media_file_id=media_file_id,
     )
     return web.json_response(saved.as_json())
 
@@ -158,10 +178,23 @@ async def api_play(request: web.Request) -> web.Response:
 @access("profile")
 @api(body=PlayReportBody, response=plays.Play)
 async def api_play_update(request: web.Request) -> web.Response:
-    """Report a play's running QoE totals (they only grow); POST for navigator.sendBeacon."""
+    """Report a play's running QoE totals (they only grow) and its `position` (seconds) and
+    `paused` state, a heartbeat; POST for navigator.sendBeacon."""
     play_id = int_path(request, "play_id")
-    report = plays.parse_report(await read_input(request))
-    play = await plays.update_play(request.app[db_key], play_id, await _profile_id(request), report)
+    data = await read_input(request)
+    report = plays.parse_report(data)
+    profile_id = await _profile_id(request)
+    position = progress.seconds_value(data.get("position"), "position", required=False)
+    if position is not None:
+        paused = parse_paused(data.get("paused"))
+        await record_heartbeat(
+            request, profile_id=profile_id, position=position, paused=paused, play_id=play_id
+        )
+    if report == plays.PlayReport() and position is not None:
+        # A bare heartbeat changes no totals: no write of its own (it is queued above).
+        play = await plays.get_play(request.app[db_key], play_id, profile_id)
+    else:
+        play = await plays.update_play(request.app[db_key], play_id, profile_id, report)
     return web.json_response(play.as_json())
 
 

@@ -94,7 +94,13 @@ plays = sa.Table(
     sa.Column("seconds_watched", sa.Float, nullable=False, server_default="0"),
     # The fatal error the player reported, if any (its words, shown escaped, capped in length).
     sa.Column("fatal_error", sa.Text, nullable=True),
+    # The latest position the player reported (seconds) and whether it was paused then; raw
+    # reports are appended to play_heartbeats (analytics_schema).
+    sa.Column("position_seconds", sa.Float, nullable=True),
+    sa.Column("paused", sa.Boolean, nullable=False, server_default=sa.false()),
 )
+sa.Index("ix_plays_updated_at", plays.c.updated_at)
+sa.Index("ix_plays_started_at", plays.c.started_at)
 sa.Index("ix_plays_media_file", plays.c.media_file_id)
 sa.Index("ix_plays_profile_started", plays.c.profile_id, plays.c.started_at)
 

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+import mediaserver.db.analytics_schema  # noqa: F401  (registers heartbeats and rollups)
 import mediaserver.db.audit_schema  # noqa: F401  (registers the audit log)
 import mediaserver.db.catalog_schema  # noqa: F401  (registers catalog tables)
 import mediaserver.db.packaging_schema  # noqa: F401  (registers the ladders table)

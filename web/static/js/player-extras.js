@@ -42,7 +42,13 @@
     const position = Math.round(p.video.currentTime * 10) / 10;
     if (position === this.lastSaved && !useBeacon) return;
     this.lastSaved = position;
-    const fields = { position: position, duration: p.duration() || null };
+    // The play id and paused state make this save a heartbeat of the play (analytics).
+    const fields = {
+      position: position,
+      duration: p.duration() || null,
+      paused: p.video.paused ? "true" : "false",
+      play_id: p.qoe && p.qoe.id != null ? p.qoe.id : null,
+    };
     if (useBeacon) beacon(this.url, p.csrf, fields);
     else post(this.url, p.csrf, "PUT", fields).catch(() => {});
   };
@@ -116,6 +122,8 @@
       seconds_watched: Math.round(this.watched * 10) / 10,
       fatal_error: this.fatal,
       ended: ended ? "true" : null,
+      position: Math.round(this.p.video.currentTime * 10) / 10,
+      paused: this.p.video.paused ? "true" : "false",
     };
   };
   Qoe.prototype.send = function (useBeacon, ended) {
