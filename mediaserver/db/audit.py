@@ -1,18 +1,22 @@
 """Writing and reading the audit log. Any domain records its admin actions through
-`record_audit`; the admin audit page reads them back with `list_audit`."""
+`record_audit` (or, from a handler, `audit_request`, which names the signed-in admin and the
+client's address); the admin audit page reads them back with `list_audit`."""
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.db.audit_schema import audit_log
 from mediaserver.db.engine import Database
+from mediaserver.keys import db_key
 
 REDACTED = "(secret)"
 
@@ -27,6 +31,28 @@ class AuditActor:
 
 
 SYSTEM = AuditActor(None, "system")
+
+# Who is acting in a request: registered by the layer that knows the caller and the client's
+# address, so that domains below it (jobs) can record their admin actions too.
+ActorSource = Callable[[web.Request], AuditActor]
+_actor_source_key: web.AppKey[ActorSource] = web.AppKey("audit_actor_source")
+
+
+def set_actor_source(app: web.Application, source: ActorSource) -> None:
+    app[_actor_source_key] = source
+
+
+def request_actor(request: web.Request) -> AuditActor:
+    """The signed-in user making this request, with the client's address (SYSTEM when unknown)."""
+    source = request.app.get(_actor_source_key)
+    return SYSTEM if source is None else source(request)
+
+
+async def audit_request(
+    request: web.Request, action: str, target: str = "", detail: dict[str, Any] | None = None
+) -> None:
+    """Record an admin action made by this request's caller."""
+    await record_audit(request.app[db_key], request_actor(request), action, target, detail)
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,7 @@ class JobRunner:
         self._handlers: dict[str, Handler] = {}
         self._lanes: dict[str, Lane] = {}
         self._schedules: dict[str, float] = {}
+        self._settled: list[Callable[[Job], None]] = []
         self._running: dict[int, JobContext] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
@@ -80,6 +81,21 @@ class JobRunner:
         finished. Through the queue, so of several instances only one runs each round."""
         check_type(job_type)
         self._schedules[job_type] = every
+
+    def on_settled(self, callback: Callable[[Job], None]) -> None:
+        """Call `callback(job)` with each job this process ran once its outcome is recorded."""
+        self._settled.append(callback)
+
+    def settled(self, job: Job) -> None:
+        for callback in self._settled:
+            try:
+                callback(job)
+            except Exception:  # an observer failing must not disturb the queue
+                log.exception("settled callback failed for job %s", job.id)
+
+    def lane(self, job_type: str) -> Lane:
+        """The lane a job type runs in ("heavy" for types this process has no handler for)."""
+        return self._lanes.get(job_type, "heavy")
 
     @property
     def types(self) -> list[str]:

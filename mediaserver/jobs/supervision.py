@@ -97,6 +97,7 @@ async def _settle(runner: JobRunner, ctx: JobContext, task: asyncio.Task[None]) 
         result = await queue.complete(runner.db, job.id, runner.owner_id, message=message)
     if result is not None:
         runner.events.publish(result)
+        runner.settled(result)
 
 
 async def _fail(runner: JobRunner, job: Job, error: str, *, final: bool = False) -> Job | None:

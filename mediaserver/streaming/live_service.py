@@ -222,6 +222,7 @@ class LiveService:
             level=level,
             threads=max(1, os.cpu_count() or 1),
             decode_threads=DECODE_THREADS,
+            frame_rate=fps,
         )
 
     # -- what the routes call --------------------------------------------------------------------

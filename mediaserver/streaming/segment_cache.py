@@ -36,6 +36,9 @@ class SegmentCache:
         self._lock = threading.Lock()
         self._lru: OrderedDict[Path, int] = OrderedDict()  # segment path -> size, oldest first
         self._total = 0
+        # Looked up and found / not found, since start (read by the metrics).
+        self.hits = 0
+        self.misses = 0
         self.root.mkdir(parents=True, exist_ok=True)
         self._scan()
 
@@ -121,7 +124,12 @@ class SegmentCache:
         with self._lock:
             if path in self._lru:
                 self._lru.move_to_end(path)
-        return path if path.is_file() else None
+        found = path if path.is_file() else None
+        if found is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return found
 
     @property
     def total_bytes(self) -> int:

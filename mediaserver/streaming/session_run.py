@@ -27,6 +27,19 @@ class Run:
     error: str | None = None
     done: bool = False
     thread: threading.Thread | None = None
+    # For the encoder speed the metrics report: media seconds made, and the time spent
+    # waiting for the player (not encoding) since the run started.
+    started: float = field(default_factory=time.monotonic)
+    made_seconds: float = 0.0
+    waited: float = 0.0
+    waiting_since: float | None = None
+
+    def encoding_speed(self, now: float | None = None) -> float:
+        """Media seconds made per second spent encoding (waits for the player left out)."""
+        now = time.monotonic() if now is None else now
+        since = self.waiting_since
+        busy = now - self.started - self.waited - (now - since if since is not None else 0.0)
+        return self.made_seconds / busy if busy > 0 else 0.0
 
 
 class Hooks:
@@ -42,6 +55,15 @@ class Hooks:
 
     def wait_turn(self, segment: int) -> bool:
         session, manager, run = self.session, self.manager, self.run
+        run.waiting_since = time.monotonic()
+        try:
+            return self._wait_turn(segment, session, manager, run)
+        finally:
+            run.waited += time.monotonic() - run.waiting_since
+            run.waiting_since = None
+
+    @staticmethod
+    def _wait_turn(segment: int, session: Session, manager: SessionManager, run: Run) -> bool:
         with session.cond:
             while not run.stop.is_set():
                 if segment <= session.requested + 1 or run.produced < session.requested:
@@ -66,6 +88,9 @@ class Hooks:
         if self.run.stop.is_set():
             return
         self.manager.cache.store_segment(self.session.folder, segment, data)
+        timeline = self.session.spec.timeline
+        if 0 <= segment < timeline.count:
+            self.run.made_seconds += timeline.extinf(segment)
         self.run.produced = segment
         self.manager.wake(self.session, segment, self.run)
         self.manager.first_segment_done(self.run)

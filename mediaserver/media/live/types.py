@@ -40,3 +40,4 @@ class LiveSpec:
     level: str = "4.0"
     threads: int = 0
     decode_threads: int = 0
+    frame_rate: float = 0.0  # the source's, for reporting the encoder's frames per second
