@@ -5,9 +5,11 @@ from alembic import context
 import mediaserver.db.analytics_schema  # noqa: F401  (registers heartbeats and rollups)
 import mediaserver.db.audit_schema  # noqa: F401  (registers the audit log)
 import mediaserver.db.catalog_schema  # noqa: F401  (registers catalog tables)
+import mediaserver.db.limits_schema  # noqa: F401  (registers per-user limits)
 import mediaserver.db.packaging_schema  # noqa: F401  (registers the ladders table)
 import mediaserver.db.schema  # noqa: F401  (registers accounts and jobs tables)
 import mediaserver.db.viewer_schema  # noqa: F401  (registers My List, progress, plays, markers)
+import mediaserver.db.watchparty_schema  # noqa: F401  (registers rooms, members, invites, chat)
 from mediaserver.db.metadata import metadata
 
 connection = context.config.attributes.get("connection")

@@ -1,0 +1,415 @@
+"""A live room: the playback state every member follows, its members and their states, chat,
+and the rules for commands, buffering waits and reconnects.
+
+The server's clock is the reference. A command does not take effect when it arrives but at a
+scheduled server time a little in the future (`lead_ms`), so that every member, having received
+it, starts or stops at the same moment. Messages go out through the room's bus, serialised once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from mediaserver.accounts import Profile
+from mediaserver.db.engine import Database
+from mediaserver.watchparty import store
+from mediaserver.watchparty.bus import RoomBus
+from mediaserver.watchparty.connection import Link
+from mediaserver.watchparty.records import (
+    ChatRecord,
+    Control,
+    MemberRecord,
+    PlaybackState,
+    RoomRecord,
+)
+
+MIN_LEAD_MS = 150.0
+MAX_LEAD_MS = 1000.0
+# Buffering right after a command starts (members seeking to it) is expected: only buffering
+# that lasts past this makes the room wait.
+SETTLE_MS = 1500.0
+# A member whose reported position is this close to the room's counts as in step.
+IN_STEP_SECONDS = 1.0
+# After a change of title, members reload their player: the room waits at least this long.
+LOAD_WAIT_SECONDS = 10.0
+SEEK_COALESCE_MS = 100.0
+
+
+def now_ms() -> float:
+    return time.time() * 1000.0
+
+
+def dumps(message: dict[str, Any]) -> str:
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(slots=True)
+class LiveMember:
+    record: MemberRecord
+    profile: Profile | None = None
+    links: set[Link] = field(default_factory=set)
+    state: str = "disconnected"
+    position: float = 0.0
+    in_step: bool = False
+    rtt_ms: float = 0.0
+    # Buffering that would make the room wait once the settling time after a command is over.
+    wants_wait: bool = False
+
+    def wire(self, host_member_id: int) -> dict[str, Any]:
+        r = self.record
+        return {
+            "id": r.id,
+            "user_id": r.user_id,
+            "profile_name": r.profile_name,
+            "avatar": r.avatar,
+            "state": self.state if self.links else "disconnected",
+            "is_host": r.id == host_member_id,
+            "muted": r.muted,
+        }
+
+
+class LiveRoom:
+    def __init__(
+        self,
+        record: RoomRecord,
+        members: list[MemberRecord],
+        chat: list[ChatRecord],
+        db: Database,
+        bus: RoomBus,
+    ) -> None:
+        self.record = record
+        self.state = record.state
+        self.db = db
+        self.bus = bus
+        self.members = {m.id: LiveMember(m) for m in members}
+        self.chat: deque[ChatRecord] = deque(chat, maxlen=store.CHAT_KEPT)
+        self.waiting: set[int] = set()
+        self.ended = False
+        self.empty_since: float | None = time.time()
+        self._load_since_ms: float | None = None
+        self._wait_timer: asyncio.TimerHandle | None = None
+        self._settle_timer: asyncio.TimerHandle | None = None
+        self._seek_timer: asyncio.TimerHandle | None = None
+        self._pending_seek: float | None = None
+        self._last_seek_ms = 0.0
+        self._saving: asyncio.Task[None] | None = None
+        self._dirty = False
+        self._unsubscribe: dict[Link, Callable[[], None]] = {}
+
+    # ----- what members see -----
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    @property
+    def host_member_id(self) -> int:
+        for m in self.members.values():
+            if m.record.profile_id == self.record.host_profile_id:
+                return m.record.id
+        return 0
+
+    def links(self) -> list[Link]:
+        return [link for m in self.members.values() for link in m.links]
+
+    def connected(self) -> int:
+        return sum(1 for m in self.members.values() if m.links)
+
+    def state_wire(self) -> dict[str, Any]:
+        r, s = self.record, self.state
+        return {
+            "id": r.id,
+            "media_file_id": r.media_file_id,
+            "title_id": r.title_id,
+            "title_name": r.title_name,
+            "playing": s.playing,
+            "position": s.position,
+            "at": s.at_ms,
+            "rate": s.rate,
+            "seq": s.seq,
+            "control": r.control,
+            "host_member_id": self.host_member_id,
+            "buffer_wait_seconds": r.buffer_wait_seconds,
+            "waiting_for": sorted(self.waiting),
+        }
+
+    def members_wire(self) -> list[dict[str, Any]]:
+        host = self.host_member_id
+        return [m.wire(host) for m in self.members.values() if not m.record.removed]
+
+    def publish(self, message: dict[str, Any]) -> None:
+        self.bus.publish(self.id, dumps(message))
+
+    def publish_state(self) -> None:
+        self.publish({"type": "state", "room": self.state_wire()})
+        self._persist()
+
+    def publish_members(self) -> None:
+        self.publish({"type": "members", "members": self.members_wire()})
+
+    # ----- connections -----
+
+    def attach(self, member: MemberRecord, profile: Profile, link: Link) -> None:
+        """A member's connection joins: welcome it with the room as it is now."""
+        live = self.members.get(member.id)
+        if live is None:
+            live = self.members[member.id] = LiveMember(member)
+        live.profile = profile
+        live.links.add(link)
+        live.state, live.in_step, live.wants_wait = "paused", False, False
+        link.attached_ms = now_ms()
+        self.empty_since = None
+        link.send(
+            {
+                "type": "welcome",
+                "member_id": member.id,
+                "server_time": now_ms(),
+                "room": self.state_wire(),
+                "members": self.members_wire(),
+                "chat": [c.wire() for c in self.chat],
+            }
+        )
+        self._unsubscribe[link] = self.bus.subscribe(self.id, link.deliver)
+        self.publish_members()
+
+    def detach(self, link: Link) -> None:
+        unsubscribe = self._unsubscribe.pop(link, None)
+        if unsubscribe is not None:
+            unsubscribe()
+        live = self.members.get(link.member_id)
+        if live is None or link not in live.links:
+            return
+        live.links.discard(link)
+        if not live.links:
+            live.state = "disconnected"
+            if live.record.id in self.waiting and self._load_since_ms is None:
+                self._stop_waiting_for(live.record.id)
+        if not self.connected():
+            self.empty_since = time.time()
+        if not self.ended:
+            self.publish_members()
+
+    def member(self, member_id: int) -> LiveMember | None:
+        found = self.members.get(member_id)
+        return None if found is None or found.record.removed else found
+
+    def may_control(self, member_id: int) -> bool:
+        return self.record.control == "everyone" or member_id == self.host_member_id
+
+    # ----- playback commands -----
+
+    def lead_ms(self) -> float:
+        """How far ahead a command is scheduled: twice the slowest member's round trip."""
+        rtts = [m.rtt_ms for m in self.members.values() if m.links]
+        return min(max(2.0 * max(rtts, default=0.0), MIN_LEAD_MS), MAX_LEAD_MS)
+
+    def _schedule(self, *, playing: bool | None = None, position: float | None = None,
+                  rate: float | None = None, lead: float | None = None) -> None:
+        at = now_ms() + (self.lead_ms() if lead is None else lead)
+        s = self.state
+        self.state = PlaybackState(
+            playing=s.playing if playing is None else playing,
+            position=s.position_at(at) if position is None else position,
+            at_ms=at,
+            rate=s.rate if rate is None else rate,
+            seq=s.seq + 1,
+        )
+        self.publish_state()
+        self._arm_settle()
+
+    def intends_to_play(self) -> bool:
+        return self.state.playing or bool(self.waiting)
+
+    def play(self) -> None:
+        self._clear_wait()
+        self._schedule(playing=True)
+
+    def pause(self) -> None:
+        self._clear_wait()
+        self._schedule(playing=False)
+
+    def set_rate(self, rate: float) -> None:
+        self._schedule(rate=rate)
+
+    def seek(self, position: float) -> None:
+        """Seek; seeks within SEEK_COALESCE_MS of the last one collapse into the latest."""
+        since = now_ms() - self._last_seek_ms
+        if self._seek_timer is None and since >= SEEK_COALESCE_MS:
+            self._apply_seek(position)
+            return
+        self._pending_seek = position
+        if self._seek_timer is None:
+            delay = max(0.0, SEEK_COALESCE_MS - since) / 1000.0
+            self._seek_timer = asyncio.get_running_loop().call_later(delay, self._flush_seek)
+
+    def seek_pending(self) -> bool:
+        return self._seek_timer is not None
+
+    def _flush_seek(self) -> None:
+        self._seek_timer = None
+        if self._pending_seek is not None and not self.ended:
+            self._apply_seek(self._pending_seek)
+        self._pending_seek = None
+
+    def _apply_seek(self, position: float) -> None:
+        self._last_seek_ms = now_ms()
+        playing = self.intends_to_play()
+        self._clear_wait()
+        self._schedule(playing=playing, position=position)
+
+    def change_title(self, record: RoomRecord) -> None:
+        """Move the room to another file (the next episode): from its start, all together."""
+        was_playing = self.intends_to_play()
+        self._clear_wait()
+        self.record = record
+        self.state = PlaybackState(False, 0.0, now_ms(), self.state.rate, self.state.seq + 1)
+        if was_playing:
+            # Members reload their player for the new file; play once they all report
+            # ready, or after the wait, whichever is first.
+            self._load_since_ms = now_ms()
+            self.waiting = {m.record.id for m in self.members.values() if m.links}
+            self._arm_wait(max(record.buffer_wait_seconds, LOAD_WAIT_SECONDS))
+        self.publish_state()
+
+    # ----- member states and the buffering wait -----
+
+    def report(self, live: LiveMember, link: Link, state: str, position: float) -> None:
+        """A member's own state. Buffering after being in step makes a playing room wait."""
+        t = now_ms()
+        previous, live.state, live.position = live.state, state, position
+        expected = self.state.position_at(t)
+        if state in ("watching", "paused"):
+            same_play = (state == "watching") == self.state.playing or t < self.state.at_ms
+            live.in_step = same_play and abs(position - expected) <= IN_STEP_SECONDS
+        if state == "buffering":
+            live.wants_wait = previous == "watching" and live.in_step
+            if live.wants_wait and self.state.playing:
+                self._consider_waiting()
+        else:
+            live.wants_wait = False
+            loading = self._load_since_ms is not None
+            if live.record.id in self.waiting and (
+                not loading or link.attached_ms >= (self._load_since_ms or 0.0)
+            ):
+                self._stop_waiting_for(live.record.id)
+        if previous != state:
+            self.publish_members()
+
+    def _consider_waiting(self) -> None:
+        if not self.state.playing or self.record.buffer_wait_seconds <= 0:
+            return
+        settled_at = self.state.at_ms + SETTLE_MS
+        if now_ms() < settled_at:
+            self._arm_settle()
+            return
+        stalled = {
+            m.record.id
+            for m in self.members.values()
+            if m.links and m.wants_wait and m.state == "buffering"
+        }
+        if stalled:
+            self.waiting = stalled
+            self._schedule(playing=False)
+            self._arm_wait(self.record.buffer_wait_seconds)
+
+    def _arm_settle(self) -> None:
+        if self._settle_timer is not None:
+            self._settle_timer.cancel()
+        delay = max(0.0, self.state.at_ms + SETTLE_MS - now_ms()) / 1000.0
+        self._settle_timer = asyncio.get_running_loop().call_later(delay, self._settled)
+
+    def _settled(self) -> None:
+        self._settle_timer = None
+        if not self.ended and not self.waiting:
+            self._consider_waiting()
+
+    def _arm_wait(self, seconds: float) -> None:
+        if self._wait_timer is not None:
+            self._wait_timer.cancel()
+        self._wait_timer = asyncio.get_running_loop().call_later(seconds, self._wait_over)
+
+    def _wait_over(self) -> None:
+        """Nobody waits longer than the room allows: play on; the late ones catch up."""
+        self._wait_timer = None
+        if self.ended or not self.waiting:
+            return
+        for member_id in self.waiting:
+            live = self.members.get(member_id)
+            if live is not None:
+                live.in_step = live.wants_wait = False
+        self.waiting = set()
+        self._load_since_ms = None
+        self._schedule(playing=True)
+
+    def _stop_waiting_for(self, member_id: int) -> None:
+        self.waiting.discard(member_id)
+        if not self.waiting:
+            self._clear_wait()
+            self._schedule(playing=True)
+        else:
+            self.publish_state()
+
+    def _clear_wait(self) -> None:
+        self.waiting = set()
+        self._load_since_ms = None
+        if self._wait_timer is not None:
+            self._wait_timer.cancel()
+            self._wait_timer = None
+
+    # ----- membership and settings -----
+
+    def set_member(self, record: MemberRecord) -> None:
+        live = self.members.get(record.id)
+        if live is None:
+            self.members[record.id] = LiveMember(record)
+        else:
+            live.record = record
+
+    def update_record(self, **changes: Any) -> None:
+        self.record = replace(self.record, **changes)
+        self.publish_state()
+
+    def set_control(self, control: Control, buffer_wait_seconds: float) -> None:
+        self.update_record(control=control, buffer_wait_seconds=buffer_wait_seconds)
+
+    def close_member(self, member_id: int, message: dict[str, Any], code: int) -> None:
+        live = self.members.get(member_id)
+        for link in list(live.links if live else ()):
+            link.send(message)
+            link.close(code)
+
+    def shut(self, by: str = "") -> None:
+        """The room ended: tell everyone, close every connection (4404), stop the timers."""
+        self.ended = True
+        self._clear_wait()
+        for timer in (self._settle_timer, self._seek_timer):
+            if timer is not None:
+                timer.cancel()
+        for link in self.links():
+            link.send({"type": "ended", "by": by})
+            link.close(4404)
+
+    # ----- persistence -----
+
+    def _persist(self) -> None:
+        """Write the state back in the background; writes never overlap and the last one
+        always carries the latest state."""
+        self._dirty = True
+        if self._saving is None or self._saving.done():
+            self._saving = asyncio.get_running_loop().create_task(self._save())
+
+    async def _save(self) -> None:
+        while self._dirty:
+            self._dirty = False
+            record = replace(self.record, state=self.state)
+            await store.save_room(self.db, record)
+
+    async def flush(self) -> None:
+        if self._saving is not None:
+            await asyncio.shield(self._saving)
