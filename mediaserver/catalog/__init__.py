@@ -3,8 +3,9 @@ by a kids profile's rating), search, home rows, My List, Watch History, resume p
 player preferences and skip markers. Other domains ask `may_watch_file` before serving a file
 (the one watch permission), pick files that can play as a feature with `playable_file()` (the
 SQL condition: scanned fine, present, not an extra), and read or set a file's skip markers with
-`markers_of` and `apply_admin_form`; `setup(app)` registers the browse pages, the player page
-and the catalog API.
+`markers_of` and `apply_admin_form`, and find the episode after a file with
+`next_episode_file`; `setup(app)` registers the browse pages, the player page and the catalog
+API.
 """
 
 from aiohttp import web
@@ -16,16 +17,19 @@ from mediaserver.catalog.list_routes import routes as list_routes
 from mediaserver.catalog.markers import apply_admin_form, markers_of
 from mediaserver.catalog.player_routes import routes as player_routes
 from mediaserver.catalog.plays import purge_old_plays
+from mediaserver.catalog.progress import NextEpisodeFile, next_episode_file
 from mediaserver.catalog.routes import routes as page_routes
 from mediaserver.catalog.search_routes import routes as search_routes
 from mediaserver.catalog.title_routes import routes as title_routes
 from mediaserver.jobs import add_housekeeping
 
 __all__ = [
+    "NextEpisodeFile",
     "apply_admin_form",
     "flush_heartbeats",
     "markers_of",
     "may_watch_file",
+    "next_episode_file",
     "playable_file",
     "setup",
 ]

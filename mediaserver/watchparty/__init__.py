@@ -11,7 +11,9 @@ from aiohttp import web
 
 from mediaserver.watchparty.records import RoomSummary
 from mediaserver.watchparty.registry import close_on_shutdown, rooms_ctx
-from mediaserver.watchparty.summary import end_room, list_open_rooms, websocket_count
+from mediaserver.watchparty.routes import routes as room_routes
+from mediaserver.watchparty.service import end_room, list_open_rooms, websocket_count
+from mediaserver.watchparty.ws_routes import routes as ws_routes
 
 __all__ = ["RoomSummary", "end_room", "list_open_rooms", "setup", "websocket_count"]
 
@@ -20,3 +22,4 @@ def setup(app: web.Application) -> None:
     """Room pages, the room WebSocket and the admin rooms page."""
     app.cleanup_ctx.append(rooms_ctx)
     app.on_shutdown.append(close_on_shutdown)
+    app.router.add_routes([*ws_routes, *room_routes])

@@ -106,14 +106,12 @@ class InviteRecord:
 
 @dataclass(frozen=True, slots=True)
 class MyRoom:
-    """A room on someone's /rooms page: why they see it and what they may do there."""
+    """A room on someone's Rooms page: why they see it, and its invite links (with their
+    signed tokens) when they host it."""
 
-    id: str
-    title_name: str
+    room: RoomRecord
     host_name: str
-    media_file_id: int
-    created_at: float
     is_host: bool
     is_member: bool
     invited: bool
-    invites: tuple[InviteRecord, ...] = ()
+    links: tuple[tuple[InviteRecord, str], ...] = ()

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from mediaserver.db.catalog_schema import episodes, media_files, titles
 from mediaserver.db.engine import Database
 from mediaserver.db.schema import profiles, users
-from mediaserver.db.watchparty_schema import room_chat, room_members, rooms
+from mediaserver.db.watchparty_schema import room_chat, room_invites, room_members, rooms
 from mediaserver.errors import Conflict, Forbidden
 from mediaserver.watchparty.records import (
     ChatRecord,
@@ -303,4 +303,49 @@ async def open_rooms(db: Database) -> list[tuple[RoomRecord, str, int]]:
         for row in rows:
             _, name = await title_of_file(conn, row.media_file_id)
             found.append((_room(row, name), row.username, int(row.members_total)))
+    return found
+
+
+async def is_member_user(db: Database, room_id: str, user_id: int) -> bool:
+    """Whether one of this account's profiles is a member (another profile may join too)."""
+    async with db.read() as conn:
+        found = await conn.scalar(
+            sa.select(sa.func.count()).where(
+                room_members.c.room_id == room_id,
+                room_members.c.user_id == user_id,
+                room_members.c.removed_at.is_(None),
+            )
+        )
+    return bool(found)
+
+
+async def rooms_of_user(db: Database, user_id: int) -> list[tuple[RoomRecord, str, bool, bool]]:
+    """Open rooms this account hosts, is a member of or is invited to, newest first:
+    (room, host's user name, is a member, invited directly)."""
+    member = sa.exists().where(
+        room_members.c.room_id == rooms.c.id,
+        room_members.c.user_id == user_id,
+        room_members.c.removed_at.is_(None),
+    )
+    invited = sa.exists().where(
+        room_invites.c.room_id == rooms.c.id,
+        room_invites.c.user_id == user_id,
+        room_invites.c.revoked_at.is_(None),
+        room_invites.c.expires_at > time.time(),
+    )
+    async with db.read() as conn:
+        result = await conn.execute(
+            sa.select(rooms, users.c.username, member.label("is_member"),
+                      invited.label("invited"))
+            .join(users, users.c.id == rooms.c.host_user_id)
+            .where(
+                rooms.c.ended_at.is_(None),
+                sa.or_(rooms.c.host_user_id == user_id, member, invited),
+            )
+            .order_by(rooms.c.created_at.desc())
+        )
+        found = []
+        for row in list(result):
+            _, name = await title_of_file(conn, row.media_file_id)
+            found.append((_room(row, name), row.username, bool(row.is_member), bool(row.invited)))
     return found

@@ -1,0 +1,41 @@
+"""The rooms someone sees on their Rooms page and in GET /api/v1/rooms."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from aiohttp import web
+
+from mediaserver.keys import db_key, secret_key
+from mediaserver.watchparty import invites, store
+from mediaserver.watchparty.invites import link_token
+from mediaserver.watchparty.membership import Caller
+from mediaserver.watchparty.records import MyRoom
+from mediaserver.watchparty.registry import rooms_key
+
+
+async def my_rooms(app: web.Application, caller: Caller) -> list[MyRoom]:
+    """Open rooms the account hosts, is a member of or is invited to; a hosted room carries its
+    usable invite links. The playback state is the live one where the room is loaded."""
+    db = app[db_key]
+    found = await store.rooms_of_user(db, caller.user_id)
+    hosted = [room.id for room, *_ in found if room.host_profile_id == caller.profile.id]
+    links = await invites.room_links(db, hosted)
+    live = app[rooms_key].live
+    secret = app[secret_key]
+    result = []
+    for room, host_name, is_member, invited in found:
+        if room.id in live:
+            current = live[room.id]
+            room = replace(current.record, state=current.state)
+        result.append(
+            MyRoom(
+                room=room,
+                host_name=host_name,
+                is_host=room.host_profile_id == caller.profile.id,
+                is_member=is_member,
+                invited=invited,
+                links=tuple((i, link_token(secret, i.id)) for i in links.get(room.id, [])),
+            )
+        )
+    return result

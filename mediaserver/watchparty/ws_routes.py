@@ -1,0 +1,65 @@
+"""The room WebSocket: GET /api/v1/rooms/{room_id}/ws."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from mediaserver.accounts import request_profile
+from mediaserver.catalog import may_watch_file
+from mediaserver.errors import Forbidden
+from mediaserver.http.auth import access
+from mediaserver.http.clientinfo import is_https
+from mediaserver.keys import config_key, db_key
+from mediaserver.watchparty import store
+from mediaserver.watchparty.registry import rooms_of
+from mediaserver.watchparty.session import ENDED, REMOVED, serve
+
+routes = web.RouteTableDef()
+MAX_MESSAGE_BYTES = 4096
+HEARTBEAT_SECONDS = 15.0
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def allowed_origins(request: web.Request) -> set[str]:
+    """The server's own origin: as this request reached it, and the configured public URL."""
+    scheme = "https" if is_https(request) else "http"
+    found = {f"{scheme}://{request.host}".lower()}
+    public = request.app[config_key].server.public_url
+    if public:
+        found.add(_origin(public))
+    return found
+
+
+@routes.get("/api/v1/rooms/{room_id}/ws", name="api_room_ws")
+@access("profile")
+async def room_ws(request: web.Request) -> web.WebSocketResponse:
+    """The room's live channel (see docs/watchparty.md for its messages)."""
+    origin = request.headers.get("Origin")
+    # A page of another site may open a WebSocket with this browser's cookies: refuse it.
+    if origin is not None and origin.lower() not in allowed_origins(request):
+        raise Forbidden("This WebSocket may only be opened from this server's own pages.")
+    profile = request_profile(request)
+    ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, heartbeat=HEARTBEAT_SECONDS)
+    await ws.prepare(request)
+    room_id = request.match_info["room_id"][:16]
+    room = await rooms_of(request.app).get(room_id)
+    if room is None or room.ended:
+        await ws.close(code=ENDED, message=b"room ended or not found")
+        return ws
+    db = request.app[db_key]
+    member = await store.find_member(db, room_id, profile.id)
+    if (
+        member is None
+        or member.removed
+        or not await may_watch_file(db, profile, room.record.media_file_id)
+    ):
+        await ws.close(code=REMOVED, message=b"not a member of this room")
+        return ws
+    await serve(request.app, ws, room, member, profile)
+    return ws
