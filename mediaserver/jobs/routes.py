@@ -8,6 +8,7 @@ import time
 
 from aiohttp import web
 
+from mediaserver.db.audit import audit_request
 from mediaserver.errors import BadRequest, NotFound
 from mediaserver.http.api import api, read_query
 from mediaserver.http.auth import access
@@ -113,6 +114,7 @@ async def _act(request: web.Request, action: str) -> web.StreamResponse:
             f"This job cannot be {'cancelled' if action == 'cancel' else 'retried'}"
             " in its current state."
         )
+    await audit_request(request, f"job.{action}", f"job #{job.id} {job.type}")
     if request.path.startswith("/api/"):
         return web.json_response(_job_json(request, job))
     if is_htmx(request):

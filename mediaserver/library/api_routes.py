@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from mediaserver.db.audit import audit_request
 from mediaserver.errors import BadRequest
 from mediaserver.http.api import api
 from mediaserver.http.auth import access
@@ -90,6 +91,7 @@ async def api_library_create(request: web.Request) -> web.Response:
         data.get("policy") or libs.DEFAULT_POLICY,
         data_dir=data_dir(request.app),
     )
+    await audit_request(request, "library.create", f"library {lib.name}", library_json(lib))
     job_id = await folders_changed(request.app, lib.id)
     return web.json_response(
         library_json(lib) | {"scan_job_id": job_id},
@@ -124,6 +126,7 @@ async def api_library_update(request: web.Request) -> web.Response:
         policy=data.get("policy"),
         data_dir=data_dir(request.app),
     )
+    await audit_request(request, "library.edit", f"library {lib.name}", library_json(lib))
     if "paths" in data or "kind" in data:
         await folders_changed(request.app, library_id)
     return web.json_response(library_json(lib))
@@ -134,7 +137,10 @@ async def api_library_update(request: web.Request) -> web.Response:
 @api(response=None, status=204)
 async def api_library_delete(request: web.Request) -> web.Response:
     """Delete a library with its titles and file records; the files on disk stay."""
-    await libs.delete_library(request.app[db_key], int_path(request, "library_id"))
+    db, library_id = request.app[db_key], int_path(request, "library_id")
+    lib = await libs.get_library(db, library_id)
+    await libs.delete_library(db, library_id)
+    await audit_request(request, "library.delete", f"library {lib.name}", library_json(lib))
     reload_watcher(request.app)
     return web.Response(status=204)
 
@@ -148,6 +154,7 @@ async def api_library_scan(request: web.Request) -> web.Response:
     The job's progress is at the Location given."""
     lib = await libs.get_library(request.app[db_key], int_path(request, "library_id"))
     scan = await enqueue_scan(request.app, lib.id, merge_running=True)
+    await audit_request(request, "library.scan", f"library {lib.name}", {"job_id": scan.job_id})
     return web.json_response(
         {"job_id": scan.job_id, "status": scan.status, "already": scan.merged},
         status=202,
@@ -186,6 +193,7 @@ async def api_title_update(request: web.Request) -> web.Response:
     changes = ta.parse_edit(await read_input(request))
     await ta.get_title(request.app[db_key], title_id)
     title = await ta.update_title(request.app[db_key], title_id, changes)
+    await audit_request(request, "title.edit", f"title {title.title}", {"title_id": title_id})
     return web.json_response(asdict(title))
 
 

@@ -12,6 +12,7 @@ import time
 
 from aiohttp import web
 
+from mediaserver.db.audit import audit_request
 from mediaserver.errors import NotFound
 from mediaserver.http.api import api, json_model
 from mediaserver.http.auth import access
@@ -32,9 +33,14 @@ def _play_id(request: web.Request) -> str:
     return play_id
 
 
-def _stop(request: web.Request) -> None:
-    if not request.app[active_streams_key].stop(_play_id(request)):
+async def _stop(request: web.Request) -> None:
+    registry, play_id = request.app[active_streams_key], _play_id(request)
+    entry = next((e for e in registry.listing() if e.play_id == play_id), None)
+    if not registry.stop(play_id):
         raise NotFound("No such stream; it may have ended already.")
+    who = f"{entry.user_name} watching {entry.title}" if entry else ""
+    detail = {"method": entry.method, "device": entry.device} if entry else {}
+    await audit_request(request, "stream.stop", f"play {play_id} {who}".strip(), detail)
 
 
 def _page(request: web.Request, notice: str | None = None) -> web.Response:
@@ -57,7 +63,7 @@ async def streams_page(request: web.Request) -> web.Response:
 @routes.post("/admin/streams/{play_id}/stop", name="admin_stream_stop")
 @access("admin")
 async def stop_stream(request: web.Request) -> web.StreamResponse:
-    _stop(request)
+    await _stop(request)
     if is_htmx(request):
         return _page(request)
     raise web.HTTPSeeOther("/admin/streams?done=stopped")
@@ -78,5 +84,5 @@ async def api_streams(request: web.Request) -> web.Response:
 @api(response=StreamStoppedOut)
 async def api_stop_stream(request: web.Request) -> web.Response:
     """Stop a play: its next media request is refused and its on-the-fly sessions end."""
-    _stop(request)
+    await _stop(request)
     return json_model(StreamStoppedOut(play_id=request.match_info["play_id"], stopped=True))

@@ -11,6 +11,7 @@ from mediaserver.accounts.admin.inputs import create_key_from_input
 from mediaserver.accounts.api_keys import ApiKey, list_api_keys, revoke_api_key
 from mediaserver.accounts.guard import current_user_id
 from mediaserver.accounts.users import list_users
+from mediaserver.db.audit import audit_request
 from mediaserver.errors import DomainError
 from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path, read_input
@@ -66,6 +67,9 @@ async def key_create(request: web.Request) -> web.Response:
     except DomainError as exc:
         typed = {"name": data.get("name", ""), "user_id": str(data.get("user_id", ""))}
         return await _keys_page(request, error=exc.detail, values=typed, status=exc.status)
+    key = made.key
+    detail = {"key_id": key.id, "user": key.username, "prefix": key.prefix}  # never the secret
+    await audit_request(request, "api_key.create", f"API key {key.name}", detail)
     # Rendered directly, not redirected: the secret must not travel in a URL or be re-shown.
     return await _keys_page(request, secret=made.secret, new_key=made.key, status=201)
 
@@ -73,5 +77,7 @@ async def key_create(request: web.Request) -> web.Response:
 @routes.post("/admin/api-keys/{key_id}/revoke", name="admin_api_key_revoke")
 @access("admin")
 async def key_revoke(request: web.Request) -> web.StreamResponse:
-    await revoke_api_key(request.app[db_key], int_path(request, "key_id"))
+    key_id = int_path(request, "key_id")
+    await revoke_api_key(request.app[db_key], key_id)
+    await audit_request(request, "api_key.revoke", f"API key #{key_id}", {"key_id": key_id})
     raise web.HTTPSeeOther("/admin/api-keys?done=revoked")

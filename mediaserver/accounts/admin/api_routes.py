@@ -6,7 +6,7 @@ from aiohttp import web
 
 from mediaserver.accounts.admin.inputs import create_key_from_input, new_user_fields
 from mediaserver.accounts.admin.policy import change_user, remove_user
-from mediaserver.accounts.api_keys import list_api_keys, revoke_api_key
+from mediaserver.accounts.api_keys import ApiKey, list_api_keys, revoke_api_key
 from mediaserver.accounts.api_models import (
     ApiKeyCreateBody,
     ApiKeyCreatedOut,
@@ -19,6 +19,7 @@ from mediaserver.accounts.api_models import (
 )
 from mediaserver.accounts.guard import current_user_id
 from mediaserver.accounts.users import create_user, get_user, list_users
+from mediaserver.db.audit import audit_request
 from mediaserver.errors import BadRequest
 from mediaserver.http.api import api, json_model
 from mediaserver.http.auth import access
@@ -30,6 +31,11 @@ routes = web.RouteTableDef()
 PATCHABLE = frozenset(UserUpdateBody.model_fields)
 # The answer that shows a new key must never be stored by a client cache or a proxy.
 NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _key_detail(key: ApiKey) -> dict[str, object]:
+    """What the audit log keeps of a new key: never the secret, only its public prefix."""
+    return {"key_id": key.id, "user": key.username, "prefix": key.prefix}
 
 
 @routes.get("/api/v1/users", name="api_users")
@@ -48,6 +54,7 @@ async def api_user_create(request: web.Request) -> web.Response:
     """Create a user, with a first profile named after them."""
     fields = new_user_fields(await read_input(request))
     user = await create_user(request.app[db_key], fields.username, fields.password, fields.role)
+    await audit_request(request, "user.create", f"user {user.username}", {"role": user.role})
     response = json_model(UserOut.of(user), status=201)
     response.headers["Location"] = f"/api/v1/users/{user.id}"
     return response
@@ -91,7 +98,10 @@ async def api_user_update(request: web.Request) -> web.Response:
         disabled=disabled,
         password=text_field(data, "password", max_length=256) if "password" in data else None,
     )
-    return json_model(UserOut.of(await get_user(db, user_id)))
+    user = await get_user(db, user_id)
+    changes = {k: "(secret)" if k == "password" else data[k] for k in sorted(set(data))}
+    await audit_request(request, "user.update", f"user {user.username}", changes)
+    return json_model(UserOut.of(user))
 
 
 @routes.delete("/api/v1/users/{user_id}", name="api_user_delete")
@@ -99,7 +109,10 @@ async def api_user_update(request: web.Request) -> web.Response:
 @api(response=None, status=204)
 async def api_user_delete(request: web.Request) -> web.Response:
     """Delete a user with their profiles, sessions and API keys; not one's own account."""
-    await remove_user(request.app[db_key], current_user_id(request), int_path(request, "user_id"))
+    db, user_id = request.app[db_key], int_path(request, "user_id")
+    user = await get_user(db, user_id)
+    await remove_user(db, current_user_id(request), user_id)
+    await audit_request(request, "user.delete", f"user {user.username}", {"user_id": user_id})
     return web.Response(status=204)
 
 
@@ -120,6 +133,8 @@ async def api_key_create(request: web.Request) -> web.Response:
     made = await create_key_from_input(
         request.app[db_key], await read_input(request), current_user_id(request)
     )
+    key = made.key
+    await audit_request(request, "api_key.create", f"API key {key.name}", _key_detail(key))
     response = json_model(ApiKeyCreatedOut.of(made), status=201)
     response.headers.update(NO_STORE)
     return response
@@ -130,5 +145,7 @@ async def api_key_create(request: web.Request) -> web.Response:
 @api(response=None, status=204)
 async def api_key_delete(request: web.Request) -> web.Response:
     """Revoke an API key: it stops working at once."""
-    await revoke_api_key(request.app[db_key], int_path(request, "key_id"))
+    key_id = int_path(request, "key_id")
+    await revoke_api_key(request.app[db_key], key_id)
+    await audit_request(request, "api_key.revoke", f"API key #{key_id}", {"key_id": key_id})
     return web.Response(status=204)

@@ -8,6 +8,7 @@ from mediaserver.accounts.admin.inputs import new_user_fields
 from mediaserver.accounts.admin.policy import apply_form_action
 from mediaserver.accounts.guard import current_user_id
 from mediaserver.accounts.users import ROLES, create_user, get_user, list_users
+from mediaserver.db.audit import audit_request
 from mediaserver.errors import DomainError
 from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path, read_input, text_field
@@ -24,6 +25,14 @@ NOTICES = {
     "enabled": "Account enabled.",
     "password": "Password reset; the user's devices were signed out.",
     "deleted": "User deleted.",
+}
+AUDIT_ACTIONS = {
+    "role": "user.role",
+    "disabled": "user.disable",
+    "enabled": "user.enable",
+    "password": "user.password_reset",
+    "deleted": "user.delete",
+    "limits": "user.limits",
 }
 
 
@@ -87,6 +96,7 @@ async def user_create(request: web.Request) -> web.StreamResponse:
             status=exc.status,
             values={"username": fields.username, "role": fields.role},
         )
+    await audit_request(request, "user.create", f"user {fields.username}", {"role": fields.role})
     raise web.HTTPSeeOther("/admin/users?done=created")
 
 
@@ -104,11 +114,14 @@ async def user_update(request: web.Request) -> web.StreamResponse:
     data = await read_input(request)
     action = text_field(data, "action", max_length=16)
     try:
+        user = await get_user(request.app[db_key], user_id)
         done = await apply_form_action(
             request.app[db_key], current_user_id(request), user_id, action, data
         )
     except DomainError as exc:
         return await _edit_page(request, user_id, error=exc.detail, status=exc.status)
+    detail = {"role": data.get("role")} if done == "role" else None
+    await audit_request(request, AUDIT_ACTIONS[done], f"user {user.username}", detail)
     if done == "deleted":
         raise web.HTTPSeeOther("/admin/users?done=deleted")
     raise web.HTTPSeeOther(f"/admin/users/{user_id}?done={done}")

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from mediaserver.db.audit import audit_request
 from mediaserver.errors import DomainError
 from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path, read_input, text_field
@@ -21,6 +22,11 @@ from mediaserver.library.jobs import enqueue_scan
 from mediaserver.library.scan.store import list_issues
 
 routes = web.RouteTableDef()
+
+
+def _detail(lib: libs.Library) -> dict[str, object]:
+    """What the audit log keeps of a library."""
+    return {"id": lib.id, "kind": lib.kind, "paths": lib.paths, "policy": lib.policy}
 
 NOTICES = {
     "created": "Library created; its first scan is queued (see Jobs for progress).",
@@ -95,6 +101,7 @@ async def library_create(request: web.Request) -> web.StreamResponse:
         )
     except DomainError as exc:
         return _form_page(request, values, error=exc.detail, status=exc.status)
+    await audit_request(request, "library.create", f"library {lib.name}", _detail(lib))
     await folders_changed(request.app, lib.id)
     raise web.HTTPSeeOther("/admin/libraries?done=created")
 
@@ -120,11 +127,12 @@ async def library_update(request: web.Request) -> web.StreamResponse:
     lib = await libs.get_library(db, library_id)
     if text_field(data, "action", max_length=16) == "delete":
         await libs.delete_library(db, library_id)
+        await audit_request(request, "library.delete", f"library {lib.name}", _detail(lib))
         reload_watcher(request.app)
         raise web.HTTPSeeOther("/admin/libraries?done=deleted")
     values = _form_values(data)
     try:
-        await libs.update_library(
+        saved = await libs.update_library(
             db,
             library_id,
             name=values["name"],
@@ -135,6 +143,7 @@ async def library_update(request: web.Request) -> web.StreamResponse:
         )
     except DomainError as exc:
         return _form_page(request, values, library=lib, error=exc.detail, status=exc.status)
+    await audit_request(request, "library.edit", f"library {saved.name}", _detail(saved))
     await folders_changed(request.app, library_id)
     raise web.HTTPSeeOther(f"/admin/libraries/{library_id}?done=saved")
 
@@ -145,6 +154,7 @@ async def library_scan(request: web.Request) -> web.StreamResponse:
     lib = await libs.get_library(request.app[db_key], int_path(request, "library_id"))
     # Pressed twice, or while the scan runs: the same scan, and the page says so.
     scan = await enqueue_scan(request.app, lib.id, merge_running=True)
+    await audit_request(request, "library.scan", f"library {lib.name}", {"job_id": scan.job_id})
     if is_htmx(request):
         return render(request, "library/libraries.html", {"scan": scan}, block="scan_status")
     raise web.HTTPSeeOther(f"/admin/libraries?done={'already' if scan.merged else 'queued'}")

@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from mediaserver import catalog
+from mediaserver.db.audit import audit_request
 from mediaserver.errors import DomainError, NotFound
 from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path, read_input
@@ -94,6 +95,8 @@ async def title_update(request: web.Request) -> web.StreamResponse:
         return await _edit_page(
             request, title_id, error=exc.detail, status=exc.status, values=values
         )
+    target = f"title {str(fields.get('title', ''))[:200]}".strip()
+    await audit_request(request, "title.edit", target, {"title_id": title_id})
     raise web.HTTPSeeOther(f"/admin/titles/{title_id}?done=saved")
 
 
