@@ -1,6 +1,7 @@
 """The dashboard's live feed: a fresh "now" snapshot every second for each open dashboard, and at
-once when a play starts or ends. Nothing is measured while nobody watches; watchers share one
-snapshot per FRESH_SECONDS, and every stream ends when the server shuts down."""
+once when a play starts or ends, with today's and this week's figures (read every
+SUMMARY_SECONDS). Nothing is measured while nobody watches; watchers share one snapshot per
+FRESH_SECONDS, and every stream ends when the server shuts down."""
 
 from __future__ import annotations
 
@@ -11,15 +12,17 @@ import time
 
 from aiohttp import web
 
-from mediaserver.admin.dashboard import NowSnapshot
+from mediaserver.admin.dashboard import Dashboard, NowSnapshot
 from mediaserver.admin.now import build_now
 from mediaserver.admin.system_stats import UsageCache
+from mediaserver.analytics import PeriodSummary, summary_today_and_week
 from mediaserver.keys import templates_key
 from mediaserver.streaming import active_plays
 
 PUSH_SECONDS = 1.0  # a snapshot this often
 CHECK_SECONDS = 0.2  # how often the list of plays (in memory) is compared for a start or end
 FRESH_SECONDS = 0.5  # watchers asking within this share one snapshot
+SUMMARY_SECONDS = 10.0  # today's and this week's figures are read again this often
 NOW_TEMPLATE = "admin/_dash_now.html"
 
 
@@ -32,6 +35,7 @@ class DashboardFeed:
         self.watchers = 0
         self._latest: NowSnapshot | None = None
         self._lock = asyncio.Lock()
+        self._summary: tuple[float, PeriodSummary] | None = None
 
     async def snapshot(self, app: web.Application, *, fresh: bool = False) -> NowSnapshot:
         async with self._lock:
@@ -39,6 +43,18 @@ class DashboardFeed:
             if fresh or latest is None or time.time() - latest.at >= FRESH_SECONDS:
                 latest = self._latest = await build_now(app, self.usage)
             return latest
+
+    async def summary(self, app: web.Application, *, fresh: bool = False) -> PeriodSummary:
+        cached = self._summary
+        if fresh or cached is None or time.monotonic() - cached[0] >= SUMMARY_SECONDS:
+            cached = self._summary = (time.monotonic(), await summary_today_and_week(app))
+        return cached[1]
+
+    async def dashboard(
+        self, app: web.Application, *, fresh_now: bool = False, fresh_summary: bool = False
+    ) -> Dashboard:
+        now = await self.snapshot(app, fresh=fresh_now)
+        return Dashboard(now, await self.summary(app, fresh=fresh_summary))
 
     def close(self) -> None:
         """End every stream (on shutdown), so open dashboards do not hold the server up."""
@@ -48,12 +64,12 @@ class DashboardFeed:
 dashboard_feed_key: web.AppKey[DashboardFeed] = web.AppKey("dashboard_feed", DashboardFeed)
 
 
-def render_now(app: web.Application, now: NowSnapshot) -> str:
-    return app[templates_key].get_template(NOW_TEMPLATE).render(now=now)
+def render_now(app: web.Application, dash: Dashboard) -> str:
+    return app[templates_key].get_template(NOW_TEMPLATE).render(now=dash.now, summary=dash.summary)
 
 
-def _event(app: web.Application, now: NowSnapshot) -> bytes:
-    data = json.dumps({"at": now.at, "html": render_now(app, now)})
+def _event(app: web.Application, dash: Dashboard) -> bytes:
+    data = json.dumps({"at": dash.now.at, "html": render_now(app, dash)})
     return f"event: now\ndata: {data}\n\n".encode()
 
 
@@ -82,8 +98,8 @@ async def stream_now(request: web.Request) -> web.StreamResponse:
             plays = _plays_seen(app)
             changed = plays != seen
             if changed or time.monotonic() - sent_at >= PUSH_SECONDS:
-                now = await feed.snapshot(app, fresh=changed and seen is not None)
-                await response.write(_event(app, now))
+                dash = await feed.dashboard(app, fresh_now=changed and seen is not None)
+                await response.write(_event(app, dash))
                 seen, sent_at = plays, time.monotonic()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(feed.closing.wait(), CHECK_SECONDS)

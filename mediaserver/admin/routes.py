@@ -9,7 +9,6 @@ from aiohttp import web
 from mediaserver.admin.dashboard import Dashboard
 from mediaserver.admin.live import dashboard_feed_key, stream_now
 from mediaserver.admin.stats import dashboard_counts
-from mediaserver.analytics import summary_today_and_week
 from mediaserver.http.api import api, json_model
 from mediaserver.http.auth import access
 from mediaserver.http.templating import render
@@ -18,16 +17,14 @@ from mediaserver.keys import db_key
 routes = web.RouteTableDef()
 
 
-async def _dashboard(request: web.Request) -> Dashboard:
-    now = await request.app[dashboard_feed_key].snapshot(request.app)
-    return Dashboard(now, await summary_today_and_week(request.app))
-
-
 @routes.get("/admin", name="admin")
 @access("admin")
 async def dashboard(request: web.Request) -> web.Response:
     counts = await dashboard_counts(request.app[db_key])
-    context = {"counts": counts, "dash": await _dashboard(request)}
+    context = {
+        "counts": counts,
+        "dash": await request.app[dashboard_feed_key].dashboard(request.app, fresh_summary=True),
+    }
     return render(request, "admin/dashboard.html", context)
 
 
@@ -43,4 +40,5 @@ async def dashboard_events(request: web.Request) -> web.StreamResponse:
 async def api_dashboard(request: web.Request) -> web.Response:
     """What is happening now (plays, sessions, jobs, machine, storage, alerts) and today and
     this week against the periods before."""
-    return json_model(await _dashboard(request))
+    feed = request.app[dashboard_feed_key]
+    return json_model(await feed.dashboard(request.app, fresh_summary=True))
