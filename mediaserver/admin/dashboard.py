@@ -43,6 +43,7 @@ class LiveSessionNow:
     rung: str
     running: bool
     segment: int  # the last segment written, -1 before the first
+    fps: float | None  # the encoder's frames per second while it works
 
 
 @dataclass(frozen=True, slots=True)

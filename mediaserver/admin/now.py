@@ -122,6 +122,7 @@ def sessions_now(app: web.Application) -> tuple[LiveSessionNow, ...]:
                 rung=session.rung,
                 running=session.running,
                 segment=session.segment,
+                fps=session.fps,
             )
         )
     return tuple(found)

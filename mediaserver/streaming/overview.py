@@ -46,6 +46,7 @@ class LiveSessionInfo:
     rung: str
     running: bool
     segment: int  # the last segment it wrote (-1: none yet)
+    fps: float | None  # frames made per second spent encoding; None when not running
 
 
 def active_plays(app: web.Application) -> list[ActivePlay]:
@@ -83,17 +84,24 @@ def live_sessions(app: web.Application) -> list[LiveSessionInfo]:
     service = app.get(live_sessions_key)
     if service is None:
         return []
-    return [
-        LiveSessionInfo(
-            play_id=key[0],
-            media_file_id=key[1],
-            mode=key[2],
-            rung=key[4],
-            running=session.running,
-            segment=session.position(),
+    now = time.monotonic()
+    found = []
+    for key, session in list(service.manager.sessions.items()):
+        run = session.run
+        running = run is not None and not run.done
+        fps = run.encoding_speed(now) * session.spec.frame_rate if running and run else None
+        found.append(
+            LiveSessionInfo(
+                play_id=key[0],
+                media_file_id=key[1],
+                mode=key[2],
+                rung=key[4],
+                running=running,
+                segment=session.position(),
+                fps=fps or None,
+            )
         )
-        for key, session in list(service.manager.sessions.items())
-    ]
+    return found
 
 
 def live_cache_bytes(app: web.Application) -> int:

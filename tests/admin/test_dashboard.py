@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from mediaserver.admin.dashboard import EncoderNow
+from mediaserver.admin.now import alerts_for
 from mediaserver.db.schema import jobs
 from mediaserver.keys import db_key
 from tests.helpers import api, csrf_from, setup_with_user, sign_in
@@ -88,6 +90,14 @@ async def test_jobs_and_a_failed_job_alert(client) -> None:
     async with db.write() as conn:
         for job_type in ("library.scan", "media.package", "media.package"):
             await conn.execute(jobs.insert().values(type=job_type, status="queued", **common))
+        # A job that another worker runs (its lease is far off, so nobody here takes it).
+        await conn.execute(
+            jobs.insert().values(
+                type="test.encode", status="running", progress=42.0, fps=24.0,
+                message="encoding 720p", lease_owner="elsewhere", lease_expires_at=now + 3600,
+                started_at=now, **common,
+            )
+        )  # fmt: skip
         await conn.execute(
             jobs.insert().values(
                 type="library.scan", status="failed", error="the folder <b>vanished</b>",
@@ -96,11 +106,14 @@ async def test_jobs_and_a_failed_job_alert(client) -> None:
         )  # fmt: skip
     data = await _until(client, lambda d: d["now"]["jobs"]["queued_count"] == 3)
     assert data["now"]["jobs"]["failed_recently"] == 1
+    (running,) = data["now"]["jobs"]["running"]
+    assert running["type"] == "test.encode" and running["progress"] == 42.0
     (alert,) = [a for a in data["now"]["alerts"] if a["kind"] == "failed_jobs"]
     assert alert["level"] == "error" and "1 job failed" in alert["message"]
     assert "the folder <b>vanished</b>" in alert["message"]
     page = await (await client.get("/admin")).text()
     assert "1 job failed in the last 24 hours" in page
+    assert "encoding 720p" in page and "42%" in page and "3 queued" in page
     assert "&lt;b&gt;vanished&lt;/b&gt;" in page and "<b>vanished" not in page
 
 
@@ -151,3 +164,17 @@ async def test_only_administrators(client) -> None:
     assert (await client.get("/api/v1/admin/dashboard")).status == 401
     await sign_in(client, "admin", "admin-password-1")
     assert (await client.get("/api/v1/admin/dashboard")).status == 200
+
+
+def test_alerts_for_an_encoder_that_does_not_work() -> None:
+    """A hardware encoder named in the settings that fails is an alert; auto finding none is
+    not (a machine without one), nor is detection still running."""
+    lost = EncoderNow("libx264", None, "nvenc", "Cannot load libcuda.so.1", detecting=False)
+    (alert,) = alerts_for([], [], lost)
+    assert alert.kind == "encoder" and "nvenc" in alert.message and "libcuda" in alert.message
+    for fine in (
+        EncoderNow("libx264", None, "auto", "no hardware encoder found", detecting=False),
+        EncoderNow("libx264", None, "nvenc", "detecting", detecting=True),
+        EncoderNow("h264_nvenc", "nvenc", "nvenc", "", detecting=False),
+    ):
+        assert alerts_for([], [], fine) == ()

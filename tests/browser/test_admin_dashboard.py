@@ -95,6 +95,9 @@ def test_dashboard_shows_a_play_started_in_another_browser(
         # The player reports its position every few seconds; then it shows as playing, and where.
         expect(play.locator(".dash-playing")).to_be_visible(timeout=20000)
         expect(play.locator("progress")).to_be_visible()
+        sessions = page.locator('[data-panel="sessions"]')
+        expect(sessions).to_contain_text("Remux Me")  # its on-the-fly session
+        expect(sessions).to_contain_text("remux")
         shot(page, "admin-dashboard")
         page.set_viewport_size({"width": 390, "height": 844})
         shot(page, "admin-dashboard-phone")
