@@ -142,6 +142,16 @@ sa.Index(
     analytics_positions.c.day,
 )
 
+# Plays per day, media file and ladder rung played (rungs never played could be dropped).
+analytics_rungs = sa.Table(
+    "analytics_rungs",
+    metadata,
+    sa.Column("day", sa.Float, primary_key=True),
+    sa.Column("media_file_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("rung", sa.String(32), primary_key=True),
+    sa.Column("plays", sa.Integer, nullable=False),
+)
+
 # Rollup watermarks: "plays_updated_at", "heartbeat_id".
 analytics_state = sa.Table(
     "analytics_state",

@@ -139,6 +139,15 @@ def upgrade() -> None:
     )
 
     op.create_table(
+        "analytics_rungs",
+        sa.Column("day", sa.Float(), nullable=False),
+        sa.Column("media_file_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("rung", sa.String(length=32), nullable=False),
+        sa.Column("plays", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "media_file_id", "rung", name=op.f("pk_analytics_rungs")),
+    )
+
+    op.create_table(
         "analytics_state",
         sa.Column("name", sa.String(length=32), nullable=False),
         sa.Column("value", sa.Float(), nullable=False),
@@ -148,6 +157,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("analytics_state")
+    op.drop_table("analytics_rungs")
     op.drop_index("ix_analytics_positions_media_file_id", table_name="analytics_positions")
     op.drop_table("analytics_positions")
     op.drop_index("ix_analytics_reach_media_file_id", table_name="analytics_reach")
