@@ -42,11 +42,8 @@ class LiveCollector(Collector):
             "Plays seen in the last three minutes, by playback method.",
             labels=["method"],
         )
-        for method in ("direct", "packaged", "remux", "transcode"):
-            plays.add_metric([method], stats.plays_by_method.get(method, 0))
         for method, count in stats.plays_by_method.items():
-            if method not in ("direct", "packaged", "remux", "transcode"):
-                plays.add_metric([method], count)
+            plays.add_metric([method], count)
         yield plays
         sessions = GaugeMetricFamily(
             "mediaserver_live_sessions",
@@ -58,8 +55,8 @@ class LiveCollector(Collector):
             "Frames per second the running on-the-fly sessions encode, summed, by mode.",
             labels=["mode"],
         )
-        for mode in ("remux", "transcode"):
-            sessions.add_metric([mode], stats.sessions_by_mode.get(mode, 0))
+        for mode, count in stats.sessions_by_mode.items():
+            sessions.add_metric([mode], count)
             fps.add_metric([mode], round(stats.encoder_fps_by_mode.get(mode, 0.0), 2))
         yield sessions
         yield fps

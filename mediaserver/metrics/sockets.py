@@ -5,15 +5,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mediaserver import watchparty
 from mediaserver.keys import job_events_key
+from mediaserver.watchparty import websocket_count as room_sockets
 
 
 def websocket_count(app: web.Application) -> dict[str, int]:
-    counts = {"job_events": 0}
-    if job_events_key in app:
-        counts["job_events"] = app[job_events_key].subscriber_count
-    rooms = getattr(watchparty, "websocket_count", None)
-    if rooms is not None:
-        counts["watchparty"] = int(rooms(app))
-    return counts
+    """Connections open on this instance, by kind (each kind always present)."""
+    events = app[job_events_key].subscriber_count if job_events_key in app else 0
+    return {"watchparty": room_sockets(app), "job_events": events}
