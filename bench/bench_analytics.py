@@ -1,0 +1,370 @@
+# ruff: noqa: E501  (user agents and SQL column lists read best on one line)
+"""Analytics at scale: generated viewing history, the rollups over it, every analytics page's
+answer time, and heartbeat ingest through the real HTTP endpoint while pages are being read.
+
+For each backend it starts a real server (`mediaserver serve`, subprocess, temp data dir; the
+admin made by the CLI), then writes straight into its database:
+
+  * a library of --titles titles (4 in 5 movies, the rest series of 10 episodes), each file
+    20-120 minutes long; --users users with 2 profiles each;
+  * --plays plays spread over the last --days days (weighted to evenings), with a user agent
+    from six real ones, a method, first-frame time, rebuffering, rungs, and how far they got
+    (a quarter stop in the first 15%, half finish);
+  * --heartbeats raw progress heartbeats spread over those plays (positions evenly from 0 to how
+    far each got), with ids, in big batches (sqlite3 executemany / PostgreSQL COPY).
+
+Then it runs the rollups (plays into hourly/daily tables, heartbeats into reach/positions),
+times each analytics page (signed-in admin, loopback HTTP; p50/p95 of --requests requests) for
+the default 30 days and for a 365-day range, and measures heartbeats/s: --concurrency tasks
+sending PUT /api/v1/plays/{id} {position, paused} for --seconds while 2 tasks read pages.
+Targets: pages < 300 ms, ingest >= 2,000 heartbeats/s.
+
+    python bench/bench_analytics.py --quick                      # small sizes, SQLite
+    python bench/bench_analytics.py                              # 1M plays, 20M heartbeats
+    python bench/bench_analytics.py --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/bench_an
+
+The PostgreSQL database is created if missing and its public schema is WIPED (name must start
+with "bench").
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_http import _fresh_postgres, running_server, sign_in  # noqa: E402
+
+from mediaserver.analytics.rollup_heartbeats import roll_up_heartbeats  # noqa: E402
+from mediaserver.analytics.rollup_plays import roll_up_plays  # noqa: E402
+from mediaserver.db.engine import create_database  # noqa: E402
+
+AGENTS = [
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36 Edg/131.0",
+]
+METHODS = ["ladder"] * 6 + ["direct"] * 2 + ["remux", "transcode"]
+PAGES = [
+    "/admin/analytics",
+    "/admin/analytics/retention",
+    "/admin/analytics/quality",
+    "/admin/analytics/history",
+]
+DAY = 86400.0
+
+
+def generate(args: argparse.Namespace, now: float):  # noqa: ANN201 - rows per table
+    """All generated rows, as tuples per table (ids given, so heartbeats can name their play)."""
+    rnd = random.Random(7)
+    lib = [(1, "Bench", "movies", "[]", now, now)]
+    titles, files, seasons, episodes = [], [], [], []
+    file_id = episode_id = 0
+    for t in range(1, args.titles + 1):
+        series = t % 5 == 0
+        titles.append(
+            (
+                t,
+                1,
+                "series" if series else "movie",
+                f"Title {t}",
+                f"title {t}",
+                now - rnd.random() * 400 * DAY,
+            )
+        )
+        if series:
+            seasons.append((t, t, 1))
+            for e in range(1, 11):
+                episode_id += 1
+                file_id += 1
+                episodes.append((episode_id, t, t, 1, e, now))
+                files.append((file_id, None, episode_id, rnd.uniform(1200, 3000)))
+        else:
+            file_id += 1
+            files.append((file_id, t, None, rnd.uniform(3600, 7200)))
+    users = [(u, f"user{u}") for u in range(2, args.users + 2)]
+    profiles = [
+        (p, u, f"P{p}") for p, (u, _) in enumerate([(u, 0) for u, _ in users for _ in (0, 1)], 2)
+    ]
+    plays, beats = [], []
+    per_play = max(1, args.heartbeats // max(args.plays, 1))
+    hb_id = 0
+    for pid in range(1, args.plays + 1):
+        f = files[rnd.randrange(len(files))]
+        duration = f[3]
+        day = now - rnd.random() * args.days * DAY
+        started = (
+            day
+            - day % DAY
+            + rnd.choice([18, 19, 20, 20, 21, 21, 22, 13, 9]) * 3600
+            + rnd.random() * 3600
+        )
+        started = min(started, now - 60)
+        r = rnd.random()
+        reach = duration * (
+            rnd.uniform(0, 0.15) if r < 0.25 else 1.0 if r > 0.5 else rnd.uniform(0.15, 1)
+        )
+        profile = profiles[rnd.randrange(len(profiles))]
+        plays.append(
+            (pid, profile[1], profile[0], f[0], rnd.choice(METHODS), rnd.choice(AGENTS), started,
+             started + reach, int(rnd.lognormvariate(6.3, 0.5)), rnd.random() * 3,
+             rnd.randrange(3), '["720p", "1080p"]', reach, reach, rnd.random() < 0.01)
+        )  # fmt: skip
+        for i in range(per_play):
+            hb_id += 1
+            pos = reach * i / max(per_play - 1, 1)
+            beats.append((hb_id, pid, started + pos, pos, i == per_play - 1))
+    return lib, titles, seasons, episodes, files, users, profiles, plays, beats
+
+
+TITLE_COLS = "id, library_id, kind, title, sort_title, added_at, updated_at, provider_ids, locked_fields, source_key, description"
+PLAY_COLS = (
+    "id, user_id, profile_id, media_file_id, method, client, started_at, updated_at, "
+    "time_to_first_frame_ms, rebuffer_seconds, rung_switches, rungs, seconds_watched, "
+    "position_seconds, fatal_error, paused, rebuffer_count, ended_at"
+)
+
+
+def _rows(data, now):  # noqa: ANN001, ANN202
+    lib, titles, seasons, episodes, files, users, profiles, plays, beats = data
+    return {
+        "libraries": (
+            "id, name, kind, paths, created_at, updated_at, policy",
+            [(*r, "hybrid") for r in lib],
+        ),
+        "titles": (
+            TITLE_COLS,
+            [(t[0], t[1], t[2], t[3], t[4], t[5], now, "{}", "[]", f"k{t[0]}", "") for t in titles],
+        ),
+        "seasons": ("id, series_id, number", [(s[0], s[1], s[2]) for s in seasons]),
+        "episodes": (
+            "id, series_id, season_id, season_number, episode_number, added_at, locked_fields, description",
+            [(*e, "[]", "") for e in episodes],
+        ),
+        "media_files": (
+            "id, library_id, path, display_path, size, mtime, status, title_id, episode_id, duration_seconds, first_seen_at, last_seen_at",
+            [
+                (f[0], 1, f"/m/{f[0]}", f"/m/{f[0]}", 1, now, "ok", f[1], f[2], f[3], now, now)
+                for f in files
+            ],
+        ),
+        "users": (
+            "id, username, username_key, password_hash, role, disabled, created_at, updated_at",
+            [(u[0], u[1], u[1], "x", "user", False, now, now) for u in users],
+        ),
+        "profiles": (
+            "id, user_id, name, avatar, is_kids, created_at",
+            [(p[0], p[1], p[2], "blue", False, now) for p in profiles],
+        ),
+        "plays": (PLAY_COLS, [(*p[:14], "boom" if p[14] else None, False, 0, p[7]) for p in plays]),
+        "play_heartbeats": ("id, play_id, at, position_seconds, paused", beats),
+    }
+
+
+def load_sqlite(path: str, tables) -> None:  # noqa: ANN001
+    import sqlite3
+
+    conn = sqlite3.connect(path, timeout=60)
+    conn.execute("PRAGMA synchronous=OFF")
+    for name, (cols, rows) in tables.items():
+        marks = ", ".join("?" * len(cols.split(",")))
+        conn.execute("BEGIN")
+        conn.executemany(f"INSERT INTO {name} ({cols}) VALUES ({marks})", rows)
+        conn.execute("COMMIT")
+    conn.close()
+
+
+async def load_postgres(url: str, tables) -> None:  # noqa: ANN001
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        for name, (cols, rows) in tables.items():
+            columns = [c.strip() for c in cols.split(",")]
+            if name in ("titles", "episodes") or name == "plays":  # JSON columns: COPY wants their text as json
+                await conn.executemany(
+                    f"INSERT INTO {name} ({cols}) VALUES ({', '.join(f'${i + 1}' for i in range(len(columns)))})",
+                    rows,
+                )
+            else:
+                await conn.copy_records_to_table(name, records=rows, columns=columns)
+        for table in (
+            "libraries",
+            "titles",
+            "seasons",
+            "episodes",
+            "media_files",
+            "users",
+            "profiles",
+            "plays",
+            "play_heartbeats",
+        ):
+            await conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+            )
+    finally:
+        await conn.close()
+
+
+async def timed_pages(
+    session: aiohttp.ClientSession, base: str, query: str, n: int
+) -> dict[str, tuple[float, float]]:
+    out = {}
+    for page in PAGES:
+        times = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            async with session.get(f"{base}{page}?{query}") as resp:
+                await resp.read()
+                if resp.status != 200:
+                    raise RuntimeError(f"{page}: {resp.status}")
+            times.append((time.perf_counter() - t0) * 1000)
+        times.sort()
+        out[page] = (statistics.median(times), times[min(len(times) - 1, int(0.95 * len(times)))])
+    return out
+
+
+async def ingest(
+    session: aiohttp.ClientSession, base: str, csrf: str, media_file: int, args
+) -> tuple[float, int]:  # noqa: ANN001
+    headers = {"X-CSRF-Token": csrf}
+    play_ids = []
+    for _ in range(args.concurrency):
+        async with session.post(
+            f"{base}/api/v1/plays",
+            json={"media_file_id": media_file, "method": "ladder"},
+            headers=headers,
+        ) as r:
+            if r.status != 201:
+                raise RuntimeError(f"start play: {r.status} {await r.text()}")
+            play_ids.append((await r.json())["id"])
+    sent = errors = 0
+    stop = time.monotonic() + args.seconds
+
+    async def beat(play_id: int) -> None:
+        nonlocal sent, errors
+        pos = 0.0
+        while time.monotonic() < stop:
+            pos += 10
+            async with session.put(
+                f"{base}/api/v1/plays/{play_id}",
+                json={"position": pos, "paused": False},
+                headers=headers,
+            ) as r:
+                await r.read()
+                if r.status == 200:
+                    sent += 1
+                else:
+                    errors += 1
+
+    async def reader() -> None:
+        i = 0
+        while time.monotonic() < stop:
+            async with session.get(base + PAGES[i % len(PAGES)]) as r:
+                await r.read()
+            i += 1
+
+    t0 = time.monotonic()
+    await asyncio.gather(*(beat(p) for p in play_ids), reader(), reader())
+    return sent / (time.monotonic() - t0), errors
+
+
+async def bench(backend: str, url: str, args: argparse.Namespace) -> None:
+    now = time.time()
+    with tempfile.TemporaryDirectory(prefix=f"bench-analytics-{backend}-") as tmp:
+        if not url:
+            url = f"sqlite+aiosqlite:///{tmp}/data/mediaserver.db"
+        with running_server(Path(tmp), url if backend == "postgres" else "", False) as (base, _):
+            t0 = time.perf_counter()
+            data = generate(args, now)
+            tables = _rows(data, now)
+            t1 = time.perf_counter()
+            if backend == "sqlite":
+                load_sqlite(url.split("///", 1)[1], tables)
+            else:
+                await load_postgres(url, tables)
+            t2 = time.perf_counter()
+            print(
+                f"[{backend}] generated {args.plays:,} plays, {len(data[-1]):,} heartbeats in {t1 - t0:.1f}s, written in {t2 - t1:.1f}s",
+                flush=True,
+            )
+            db = create_database(url)
+            try:
+                days = await roll_up_plays(db, keep_plays_days=args.days + 30, now=now + 3600)
+                t3 = time.perf_counter()
+                beats = await roll_up_heartbeats(db)
+                t4 = time.perf_counter()
+            finally:
+                await db.close()
+            print(
+                f"[{backend}] rollups: {days} days of plays in {t3 - t2:.1f}s, {beats:,} heartbeats in {t4 - t3:.1f}s",
+                flush=True,
+            )
+            cookie, _page = sign_in(base)
+            jar = aiohttp.CookieJar(unsafe=True)
+            connector = aiohttp.TCPConnector(limit=args.concurrency + 4)
+            async with aiohttp.ClientSession(
+                cookie_jar=jar, connector=connector, cookies={"ms_session": cookie}
+            ) as session:
+                async with session.get(base + "/profiles") as r:
+                    csrf = re.search(r'name="csrf_token" value="([^"]+)"', await r.text()).group(1)
+                for label, query in (
+                    ("30 days", ""),
+                    ("365 days", f"from={time.strftime('%Y-%m-%d', time.gmtime(now - 364 * DAY))}"),
+                ):
+                    for page, (p50, p95) in (
+                        await timed_pages(session, base, query, args.requests)
+                    ).items():
+                        ok = "ok" if p95 < 300 else "SLOW"
+                        print(
+                            f"[{backend}] {label:8} {page:30} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {ok}",
+                            flush=True,
+                        )
+                rate, errors = await ingest(session, base, csrf, data[4][0][0], args)
+                print(
+                    f"[{backend}] heartbeats ingested: {rate:,.0f}/s with 2 page readers ({errors} errors; target >= 2,000/s)",
+                    flush=True,
+                )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--plays", type=int, default=1_000_000)
+    parser.add_argument("--heartbeats", type=int, default=20_000_000)
+    parser.add_argument("--titles", type=int, default=3000)
+    parser.add_argument("--users", type=int, default=100)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--postgres", default="", help="also run on this PostgreSQL database")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.plays, args.heartbeats, args.titles, args.users = 2000, 40_000, 100, 10
+        args.days, args.requests, args.seconds, args.concurrency = 30, 3, 3, 16
+    if not args.no_sqlite:
+        asyncio.run(bench("sqlite", "", args))
+    if args.postgres:
+        asyncio.run(_fresh_postgres(args.postgres))
+        asyncio.run(bench("postgres", args.postgres, args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
