@@ -7,11 +7,19 @@ from __future__ import annotations
 import json
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 REACTIONS = ("👍", "😂", "😮", "😢", "❤️", "🔥", "👏", "🎉")
 Position = Annotated[float, Field(ge=0, le=1e7, allow_inf_nan=False)]
 MemberId = Annotated[int, Field(ge=1, le=2**31)]
+# Taken out of chat text: bidi embeddings, overrides and isolates (they would reorder what
+# follows them on screen, "invoice\u202egpj.exe"), invisible spaces and joiners that pad or
+# hide text, and control characters (line breaks and tabs become spaces: chat is one line).
+# ZWJ and ZWNJ stay: emoji sequences and some scripts need them.
+_INVISIBLE: dict[int, str | None] = dict.fromkeys(
+    [*range(0x00, 0x20), *range(0x7F, 0xA0), 0xAD, 0x061C, 0x180E, 0x200B, 0x200E, 0x200F,
+     *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0xFEFF, *range(0xFFF9, 0xFFFC)]
+) | dict.fromkeys(range(0x09, 0x0E), " ")  # fmt: skip
 
 
 class _Message(BaseModel):
@@ -63,6 +71,14 @@ class Status(_Message):
 class Chat(_Message):
     type: Literal["chat"]
     text: str = Field(min_length=1, max_length=500)
+
+    @field_validator("text")
+    @classmethod
+    def _visible(cls, text: str) -> str:
+        text = text.translate(_INVISIBLE)
+        if not any(ch.isprintable() and not ch.isspace() for ch in text):
+            raise ValueError("a chat message needs some visible text")
+        return text
 
 
 class Reaction(_Message):
