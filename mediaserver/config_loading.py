@@ -14,6 +14,7 @@ import difflib
 import json
 import os
 import tomllib
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,50 @@ class PlatformPaths:
     data_dir: Path
     config_file: Path  # read when present and no --config or $MEDIASERVER_CONFIG names one
     cache_dir: Path | None  # None: data_dir/cache
+
+
+SETTINGS_FILE = "settings.toml"  # in data_dir: what the admin pages save without a config file
+
+
+@dataclass(frozen=True, slots=True)
+class SettingSource:
+    """Where one setting's value came from: kind "file", "environment" or "flag" and the file,
+    variable or flag; a setting with no source has its default."""
+
+    kind: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class SettingsOrigin:
+    """The config file the settings were read from (None: none was named or found) and each
+    set value's source by dotted key. The admin pages update `sources` when they save."""
+
+    config_file: Path | None
+    sources: dict[str, SettingSource]
+
+    def settings_file(self, settings: Settings) -> Path:
+        """The file a change is saved to: the config file, else data_dir/settings.toml."""
+        return self.config_file or settings.paths.data_dir / SETTINGS_FILE
+
+
+# Settings objects are not hashable; the entry goes when its Settings object does.
+_ORIGINS: dict[int, SettingsOrigin] = {}
+
+
+def _remember(settings: Settings, origin: SettingsOrigin) -> None:
+    _ORIGINS[id(settings)] = origin
+    weakref.finalize(settings, _ORIGINS.pop, id(settings), None)
+
+
+def settings_origin(settings: Settings) -> SettingsOrigin:
+    """Where `settings` came from; settings built in code (not loaded) have every value as a
+    default and no config file."""
+    origin = _ORIGINS.get(id(settings))
+    if origin is None:
+        origin = SettingsOrigin(None, {})
+        _remember(settings, origin)
+    return origin
 
 
 def platform_paths(environ: Mapping[str, str], root: Path = Path("/")) -> PlatformPaths:
@@ -190,47 +235,101 @@ def _format_validation(exc: ValidationError, origin: str) -> str:
     return "\n".join(lines)
 
 
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc}") from None
+    _check_unknown(data, str(path))
+    _anchor_paths(data, path.absolute().parent)
+    return data
+
+
+def _early_data_dir(
+    env_data: Mapping[str, Any], flags: Mapping[str, Any], environ: Mapping[str, str]
+) -> Path:
+    """The data folder as flags, environment or platform name it, before the settings file in
+    it is read (which therefore cannot move it)."""
+    named = flags.get("paths", {}).get("data_dir") or env_data.get("paths", {}).get("data_dir")
+    folder = Path(named) if named else platform_paths(environ).data_dir
+    return folder.expanduser().absolute()
+
+
+def _sources_of(layer: Mapping[str, Mapping[str, Any]], source: SettingSource) -> dict:
+    return {f"{s}.{k}": source for s, values in layer.items() for k in values}
+
+
+def _env_sources(environ: Mapping[str, str]) -> dict[str, SettingSource]:
+    out: dict[str, SettingSource] = {}
+    for name in environ:
+        if name.startswith(ENV_PREFIX) and "__" in name:
+            section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
+            out[f"{section}.{key}"] = SettingSource("environment", name)
+    return out
+
+
 def load_settings(
     config_file: Path | str | None = None,
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Settings:
-    """Build the effective settings; raise ConfigError with a readable message."""
+    """Build the effective settings; raise ConfigError with a readable message.
+
+    Without a config file, the settings file the admin pages write in the data folder
+    (data_dir/settings.toml) takes the config file's place. Where each value came from is kept
+    for the admin pages: `settings_origin(settings)`.
+    """
     environ = os.environ if environ is None else environ
     data: dict[str, Any] = {}
     origins = ["defaults"]
-    config_file = config_file_for(config_file, environ)
-    if config_file:
-        path = Path(config_file)
-        try:
-            file_data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"config file {path} does not exist") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"config file {path} cannot be read: {exc}") from None
-        _check_unknown(file_data, str(path))
-        _anchor_paths(file_data, path.absolute().parent)
-        _merge(data, file_data)
-        origins.append(str(path))
+    sources: dict[str, SettingSource] = {}
     env_data = _env_overrides(environ)
+    flags = {
+        s: {k: v for k, v in vals.items() if v is not None} for s, vals in (overrides or {}).items()
+    }
+    config_file = config_file_for(config_file, environ)
+    read_file: Path | None = None
+    if config_file:
+        read_file = Path(config_file)
+    else:
+        own = _early_data_dir(env_data, flags, environ) / SETTINGS_FILE
+        if own.is_file():
+            read_file = own
+    if read_file is not None:
+        file_data = _read_toml(read_file)
+        if not config_file and "data_dir" in file_data.get("paths", {}):
+            raise ConfigError(
+                f"{read_file}: paths.data_dir cannot be set in the settings file inside the data "
+                "folder; use --data-dir or MEDIASERVER_PATHS__DATA_DIR"
+            )
+        _merge(data, file_data)
+        sources |= _sources_of(file_data, SettingSource("file", str(read_file)))
+        origins.append(str(read_file))
     if env_data:
         _check_unknown(env_data, "environment")
         _merge(data, env_data)
+        sources |= _env_sources(environ)
         origins.append("environment")
-    if overrides:
-        cleaned = {
-            s: {k: v for k, v in vals.items() if v is not None} for s, vals in overrides.items()
-        }
-        _merge(data, cleaned)
+    if flags:
+        _merge(data, flags)
+        sources |= _sources_of(flags, SettingSource("flag", "the command line"))
         origins.append("command line")
     _platform_defaults(data, environ)
+    for section, name in (("database", "url"), ("auth", "secret_key")):
+        via = sources.get(f"{section}.{name}_file")
+        if via is not None and data[section].get(f"{name}_file"):
+            sources[f"{section}.{name}"] = SettingSource(via.kind, f"{section}.{name}_file")
     _read_secret_files(data)
     try:
-        return Settings.model_validate(data)
+        settings = Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_format_validation(exc, " < ".join(origins))) from None
+    _remember(settings, SettingsOrigin(Path(config_file) if config_file else None, sources))
+    return settings
 
 
 def redacted(settings: Settings) -> dict[str, Any]:

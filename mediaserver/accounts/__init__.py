@@ -9,6 +9,8 @@ account pages and API, the admin's users and API keys pages and API, the login l
 the start-up notice of the setup code while there are no accounts.
 """
 
+import functools
+
 from aiohttp import web
 
 from mediaserver.accounts.admin import routes as admin_routes
@@ -24,7 +26,11 @@ from mediaserver.accounts.identity import (
 )
 from mediaserver.accounts.page_context import identity_context
 from mediaserver.accounts.profiles import RATINGS, Profile, get_profile, list_profiles
-from mediaserver.accounts.ratelimit import LoginLimiter, login_limiter_key
+from mediaserver.accounts.ratelimit import (
+    LoginLimiter,
+    limiter_settings_changed,
+    login_limiter_key,
+)
 from mediaserver.accounts.routes import routes as account_routes
 from mediaserver.accounts.sessions import purge_ended_sessions
 from mediaserver.accounts.settings_api_routes import routes as settings_api_routes
@@ -39,6 +45,7 @@ from mediaserver.accounts.users import (
     set_disabled,
     set_password,
 )
+from mediaserver.http.live_settings import on_settings_change
 from mediaserver.http.templating import add_page_context
 from mediaserver.jobs import add_housekeeping
 from mediaserver.keys import config_key
@@ -82,6 +89,7 @@ def setup(app: web.Application) -> None:
         settings.auth.login_attempts_per_address,
         settings.auth.login_window_seconds,
     )
+    on_settings_change(app, functools.partial(limiter_settings_changed, app))
     app.cleanup_ctx.append(announce_setup_code)  # after the database context (create_app)
     app.router.add_routes([*account_routes, *settings_routes, *settings_api_routes, *admin_routes])
     add_housekeeping(app, "ended sessions", purge_ended_sessions)

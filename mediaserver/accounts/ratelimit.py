@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from mediaserver.config import Settings
+
 MAX_KEYS = 100_000  # bounds memory under a spray of random names and addresses
 IPV6_GUESSER_PREFIX = 64  # the block one subscriber, or one host, is usually handed
 
@@ -149,3 +151,12 @@ def describe_wait(seconds: int) -> str:
 
 
 login_limiter_key: web.AppKey[LoginLimiter] = web.AppKey("login_limiter")
+
+
+def limiter_settings_changed(app: web.Application, settings: Settings) -> None:
+    """auth.login_* changed at run time: later guesses count against the new limits."""
+    limiter = app.get(login_limiter_key)
+    if limiter is not None:
+        limiter.per_account = settings.auth.login_attempts_per_account
+        limiter.per_address = settings.auth.login_attempts_per_address
+        limiter.window = settings.auth.login_window_seconds

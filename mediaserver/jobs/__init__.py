@@ -7,14 +7,17 @@ with the application; `events` pushes changes to the live admin UI; `housekeepin
 periodic job domains add their purges to.
 """
 
+import functools
+
 from aiohttp import web
 
+from mediaserver.http.live_settings import on_settings_change
 from mediaserver.jobs.context import JobCancelled, JobContext
 from mediaserver.jobs.errors import PermanentJobError
 from mediaserver.jobs.events import JobEvents, Subscription, job_event
 from mediaserver.jobs.housekeeping import Purge, add_housekeeping, purge_finished_jobs
 from mediaserver.jobs.model import Job, JobPayloadError, Queued
-from mediaserver.jobs.resources import add_job_resource, jobs_ctx
+from mediaserver.jobs.resources import add_job_resource, jobs_ctx, jobs_settings_changed
 from mediaserver.jobs.routes import routes
 from mediaserver.jobs.runner import Handler, JobRunner
 
@@ -45,4 +48,5 @@ def setup(app: web.Application) -> None:
     purges, with `add_housekeeping` (finished jobs are this seam's own)."""
     app.router.add_routes(routes)
     app.cleanup_ctx.append(jobs_ctx)
+    on_settings_change(app, functools.partial(jobs_settings_changed, app))
     add_housekeeping(app, "finished jobs", purge_finished_jobs)

@@ -8,8 +8,10 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
+from mediaserver.config import Settings
 from mediaserver.jobs.events import JobEvents
 from mediaserver.jobs.housekeeping import HOUSEKEEPING_JOB, housekeeping_handler
+from mediaserver.jobs.model import lost_after
 from mediaserver.jobs.runner import JobRunner
 from mediaserver.keys import config_key, db_key, job_events_key, jobs_key
 
@@ -47,3 +49,13 @@ async def jobs_ctx(app: web.Application) -> AsyncIterator[None]:
         finally:
             await runner.stop(timeout=settings.server.shutdown_timeout)
             events.close()
+
+
+def jobs_settings_changed(app: web.Application, settings: Settings) -> None:
+    """The runner reads its (live) JobSettings each round; what it copied is refreshed here and
+    it looks for work at once, so a higher concurrency fills its new slots now."""
+    runner = app.get(jobs_key)
+    if runner is None:
+        return
+    runner.events.lost_after = lost_after(settings.jobs)
+    runner.wake()

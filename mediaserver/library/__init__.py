@@ -6,12 +6,20 @@ scans in its own process with `scan_now` (the CLI), hears about new or changed f
 scanner, the "library.scan" and "upload.finish" jobs and the file watcher.
 """
 
+import functools
+
 from aiohttp import web
 
+from mediaserver.http.live_settings import on_settings_change
 from mediaserver.jobs import add_housekeeping, add_job_resource
 from mediaserver.library.admin import routes as admin_routes
 from mediaserver.library.api_routes import routes as api_routes
-from mediaserver.library.context import library_ctx, on_files_changed, scanner_ctx
+from mediaserver.library.context import (
+    library_ctx,
+    library_settings_changed,
+    on_files_changed,
+    scanner_ctx,
+)
 from mediaserver.library.jobs import SCAN_JOB, scan_now
 from mediaserver.library.libraries import LibraryKind, LibraryPolicy
 from mediaserver.library.scan.scanner import FilesChanged, Progress, ScanStats
@@ -37,4 +45,5 @@ def setup(app: web.Application) -> None:
     app.router.add_routes([*upload_routes, *admin_routes, *api_routes])
     add_job_resource(app, scanner_ctx)  # scan jobs stop before its probe threads do
     app.cleanup_ctx.extend([library_ctx, uploads_ctx])
+    on_settings_change(app, functools.partial(library_settings_changed, app))
     add_housekeeping(app, "uploads", sweep_uploads)

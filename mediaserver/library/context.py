@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
+from mediaserver.config import Settings
 from mediaserver.keys import config_key, db_key, jobs_key
 from mediaserver.library.jobs import SCAN_JOB, make_scan_handler
 from mediaserver.library.scan.scanner import FilesChanged, Scanner
@@ -55,3 +56,9 @@ async def library_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await watcher.stop()
+
+
+async def library_settings_changed(app: web.Application, settings: Settings) -> None:
+    watcher = app.get(watcher_key)
+    if watcher is not None:
+        await watcher.settings_changed()

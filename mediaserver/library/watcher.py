@@ -42,8 +42,10 @@ class LibraryWatcher:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.watching: list[str] = []  # the roots watched now (for the admin page and tests)
+        self._running_with: tuple[bool, int] | None = None  # (watch, rescan_minutes) started
 
     async def start(self) -> None:
+        self._running_with = (self.settings.library.watch, self.settings.library.rescan_minutes)
         if self.settings.library.watch:
             self._tasks.append(asyncio.create_task(self._watch_loop(), name="library-watch"))
         if self.settings.library.rescan_minutes > 0:
@@ -58,6 +60,17 @@ class LibraryWatcher:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+
+    async def settings_changed(self) -> None:
+        """library.watch or rescan_minutes changed at run time: stop and start again."""
+        library = self.settings.library
+        if (library.watch, library.rescan_minutes) == self._running_with:
+            return
+        await self.stop()
+        self._stop = asyncio.Event()
+        self._reload = asyncio.Event()
+        self.watching = []
+        await self.start()
 
     def reload(self) -> None:
         """Libraries were added, changed or deleted: watch their current folders."""

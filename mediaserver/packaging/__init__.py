@@ -8,11 +8,19 @@ encoder detection. Streaming reads a published ladder (`get_ladder`, the `Ladder
 the names inside it (`parse_ladder_path`), and a file's subtitle tracks (`subtitle_source`).
 """
 
+import functools
+
 from aiohttp import web
 
+from mediaserver.http.live_settings import on_settings_change
 from mediaserver.jobs import add_job_resource
 from mediaserver.packaging.admin_routes import routes as admin_routes
-from mediaserver.packaging.hwaccel import encoder_status, hwaccel_ctx
+from mediaserver.packaging.hwaccel import (
+    detect_again,
+    encoder_status,
+    hwaccel_ctx,
+    hwaccel_settings_changed,
+)
 from mediaserver.packaging.jobs import packaging_ctx
 from mediaserver.packaging.paths import LadderFile, parse_ladder_path
 from mediaserver.packaging.reconcile import reconcile_packaging
@@ -33,6 +41,7 @@ __all__ = [
     "LadderRung",
     "SubtitleSource",
     "Trickplay",
+    "detect_again",
     "encoder_status",
     "get_ladder",
     "parse_ladder_path",
@@ -48,4 +57,5 @@ def setup(app: web.Application) -> None:
     # Encoder detection runs in threads (start-up does not wait for it) and outlives the package
     # jobs that use its answer.
     add_job_resource(app, hwaccel_ctx)
+    on_settings_change(app, functools.partial(hwaccel_settings_changed, app))
     app.cleanup_ctx.append(packaging_ctx)  # registers media.package, cleans leftovers of dead jobs

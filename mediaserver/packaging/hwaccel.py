@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -29,6 +30,8 @@ class HwaccelState:
             detecting=True,
         )
         self._done = asyncio.Event()
+        self.lock = asyncio.Lock()  # one detection at a time
+        self.background: asyncio.Task[HwaccelStatus] | None = None
 
     def set(self, status: HwaccelStatus) -> None:
         self.status = status
@@ -69,12 +72,31 @@ async def hwaccel_ctx(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for running in (task, state.background):
+            if running is not None:
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
 
 
 def encoder_status(app: web.Application) -> HwaccelStatus | None:
     """Which video encoder packaging uses and why; None before detection has started."""
     state = app.get(hwaccel_key)
     return None if state is None else state.status
+
+
+async def detect_again(app: web.Application) -> HwaccelStatus:
+    """Detect once more for the current transcoding.hwaccel (Admin > Settings), in a thread;
+    packaging jobs that start meanwhile use the previous answer."""
+    state = app[hwaccel_key]
+    async with state.lock:
+        state.status = dataclasses.replace(state.status, detecting=True)
+        return await run_detection(state, requested_hwaccel(app[config_key]))
+
+
+def hwaccel_settings_changed(app: web.Application, settings: Settings) -> None:
+    """A different transcoding.hwaccel was saved: detect for it in the background."""
+    state = app.get(hwaccel_key)
+    if state is None or state.status.requested == requested_hwaccel(settings):
+        return
+    state.background = asyncio.create_task(detect_again(app), name="hwaccel-redetect")

@@ -6,8 +6,11 @@ media URLs are checked against (kept fresh from the database), and the on-the-fl
 cleanup context. The metrics read `streaming_stats(app)`.
 """
 
+import functools
+
 from aiohttp import web
 
+from mediaserver.http.live_settings import on_settings_change
 from mediaserver.streaming.accounting import setup_media_accounting
 from mediaserver.streaming.active import ActiveStreams
 from mediaserver.streaming.admin_routes import routes as admin_routes
@@ -27,6 +30,7 @@ from mediaserver.streaming.overview import (
 from mediaserver.streaming.renewal_routes import routes as renewal_routes
 from mediaserver.streaming.rights import RightsTable, rights_ctx, rights_key
 from mediaserver.streaming.routes import routes as playback_routes
+from mediaserver.streaming.settings_change import streaming_settings_changed
 from mediaserver.streaming.stats import StreamingStats, streaming_stats
 
 __all__ = [
@@ -59,3 +63,4 @@ def setup(app: web.Application) -> None:
     )
     app.cleanup_ctx.append(rights_ctx)  # generations loaded before the first media request
     app.cleanup_ctx.append(live_sessions_ctx)  # every encoder thread stops on shutdown
+    on_settings_change(app, functools.partial(streaming_settings_changed, app))
