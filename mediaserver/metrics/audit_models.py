@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from mediaserver.http.api import ApiModel
 
@@ -23,6 +23,12 @@ class AuditQuery(ApiModel):
         None, ge=1, description="Only entries older than this id (the next page's cursor)."
     )
     limit: int = Field(50, ge=1, le=500, description="Entries per page.")
+
+    @field_validator("since", "until", "before", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        # A search form sends its empty date fields as "".
+        return None if value == "" else value
 
     @property
     def since_ts(self) -> float | None:

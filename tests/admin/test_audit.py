@@ -175,3 +175,12 @@ async def test_job_cancel_and_retry_are_recorded(client) -> None:
         ("job.retry", f"job #{job_id} test.never-runs"),
         ("job.cancel", f"job #{job_id} test.never-runs"),
     ]
+
+
+async def test_the_search_form_with_blank_fields(client) -> None:
+    await setup_admin(client)
+    await _seed(client, 3)
+    resp = await client.get("/admin/audit?q=thing+1&action=&since=&until=")
+    assert resp.status == 200
+    page = await resp.text()
+    assert "thing 1<" in page and "thing 2<" not in page
