@@ -7,6 +7,9 @@ line reads the first-run `setup_code`.
 `setup(app)` installs the identifying and CSRF middlewares, the sign-in, first-run, profile and
 account pages and API, the admin's users and API keys pages and API, the login limiter, and
 the start-up notice of the setup code while there are no accounts.
+Per-user limits: `effective_limits` (libraries, highest height, devices streaming at once,
+downloads; `add_limit_source` narrows them further), `library_condition` (the SQL the catalog
+filters titles with) and `may_download`.
 """
 
 import functools
@@ -23,6 +26,15 @@ from mediaserver.accounts.identity import (
     acting_profile,
     get_identity,
     request_profile,
+)
+from mediaserver.accounts.limits import (
+    NO_LIMITS,
+    EffectiveLimits,
+    LimitSource,
+    add_limit_source,
+    effective_limits,
+    library_condition,
+    may_download,
 )
 from mediaserver.accounts.page_context import identity_context
 from mediaserver.accounts.profiles import RATINGS, Profile, get_profile, list_profiles
@@ -52,22 +64,29 @@ from mediaserver.keys import config_key
 
 __all__ = [
     "CSRF_HEADER",
+    "NO_LIMITS",
     "PROFILE_HEADER",
     "RATINGS",
     "AccountCounts",
+    "EffectiveLimits",
     "Identity",
+    "LimitSource",
     "Profile",
     "User",
     "account_counts",
     "acting_profile",
+    "add_limit_source",
     "count_users",
     "create_user",
     "current_user_id",
+    "effective_limits",
     "find_user",
     "get_identity",
     "get_profile",
+    "library_condition",
     "list_profiles",
     "list_users",
+    "may_download",
     "request_profile",
     "set_disabled",
     "set_password",

@@ -21,6 +21,7 @@ from mediaserver.accounts.identity import (
     get_identity,
     set_identity,
 )
+from mediaserver.accounts.limits import library_limited
 from mediaserver.accounts.profiles import Profile, get_profile
 from mediaserver.accounts.users import User, count_users
 from mediaserver.errors import BadRequest, Forbidden, NotFound, Unauthorized
@@ -62,7 +63,10 @@ async def _identify(request: web.Request) -> Identity:
         if found is None:
             raise Unauthorized("The API key is not valid or has been revoked.")
         profile = await chosen_profile(request, found.user, None, via_api_key=True)
-        return Identity(user=found.user, profile=profile, api_key_id=found.key_id)
+        limited = profile is None and await library_limited(db, found.user.id)
+        return Identity(
+            user=found.user, profile=profile, api_key_id=found.key_id, library_limited=limited
+        )
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return ANONYMOUS

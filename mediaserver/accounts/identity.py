@@ -28,6 +28,9 @@ class Identity:
     session: DeviceSession | None = None
     profile: Profile | None = None
     api_key_id: int | None = None
+    # An admin limited the account to some libraries: it must browse as one of its profiles,
+    # whose queries carry the limit (account-wide browsing would see every library).
+    library_limited: bool = False
 
     @property
     def has_limits(self) -> bool:
@@ -72,7 +75,7 @@ def acting_profile(identity: Identity, *, required: bool = True) -> Profile | No
     An API key that names none gets a 400 saying how to name one, or None when `required` is
     False (account-wide browsing, uncapped, where a route allows it).
     """
-    if identity.profile is None and required:
+    if identity.profile is None and (required or identity.library_limited):
         raise BadRequest(
             f"Name the profile in the {PROFILE_HEADER} header (GET /api/v1/profiles lists them)."
         )

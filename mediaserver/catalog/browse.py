@@ -1,5 +1,6 @@
-"""What a profile may browse: visible titles, capped by a kids profile's maturity rating,
-and the card every row, list and search result shows for a title."""
+"""What a profile may browse: visible titles, capped by a kids profile's maturity rating and
+by the libraries an admin allowed its account, and the card every row, list and search result
+shows for a title."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mediaserver.accounts import RATINGS, Profile
+from mediaserver.accounts import RATINGS, Profile, library_condition
 from mediaserver.db.catalog_schema import episodes, images, libraries, media_files, titles
 from mediaserver.db.engine import Database
 from mediaserver.db.viewer_schema import my_list
@@ -70,9 +71,21 @@ def rating_condition(profile: Profile | None) -> sa.ColumnElement[bool]:
     return sa.true() if allowed is None else titles.c.maturity_rating.in_(allowed)
 
 
+def library_allowed(
+    profile: Profile | None, column: sa.ColumnElement[int]
+) -> sa.ColumnElement[bool]:
+    """Rows of a library the profile's account may see (an admin may allow only some)."""
+    return sa.true() if profile is None else library_condition(profile.user_id, column)
+
+
 def visible(profile: Profile | None) -> sa.ColumnElement[bool]:
-    """Titles shown to this profile anywhere: not removed and within its rating cap."""
-    return sa.and_(titles.c.removed_at.is_(None), rating_condition(profile))
+    """Titles shown to this profile anywhere: not removed, within its rating cap and in a
+    library its account may see."""
+    return sa.and_(
+        titles.c.removed_at.is_(None),
+        rating_condition(profile),
+        library_allowed(profile, titles.c.library_id),
+    )
 
 
 def playable_file() -> tuple[sa.ColumnElement[bool], ...]:
@@ -184,8 +197,9 @@ async def may_see_title(
 
 
 async def may_watch_file(db: Database, profile: Profile | None, media_file_id: int) -> bool:
-    """Whether this profile may play this file: its title is not removed and is within the
-    profile's rating cap. A capped (kids) profile never plays a file without a rated title.
+    """Whether this profile may play this file: its title is not removed, is within the
+    profile's rating cap and in a library its account may see. A capped (kids) profile never
+    plays a file without a rated title.
 
     The caller answers "not found" either way, so a kids profile asking for an adult title by
     URL learns nothing.
@@ -196,7 +210,9 @@ async def may_watch_file(db: Database, profile: Profile | None, media_file_id: i
         .select_from(media_files)
         .outerjoin(episodes, episodes.c.id == media_files.c.episode_id)
         .outerjoin(titles, titles.c.id == owner)
-        .where(media_files.c.id == media_file_id)
+        .where(
+            media_files.c.id == media_file_id, library_allowed(profile, media_files.c.library_id)
+        )
     )
     async with db.read() as conn:
         row = (await conn.execute(query)).first()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mediaserver.accounts import request_profile
+from mediaserver.accounts import get_identity, may_download, request_profile
 from mediaserver.catalog.pages import page
 from mediaserver.catalog.title_page import season_episodes, similar, title_details
 from mediaserver.catalog.title_records import TitleDetails
@@ -47,6 +47,7 @@ async def title_page(request: web.Request) -> web.Response:
             "season": season,
             "episodes": episodes,
             "similar": await similar(db, profile, title_id),
+            "may_download": await may_download(request.app, get_identity(request)),
         },
     )
 

@@ -1,6 +1,7 @@
 """Streaming: the playback decision and its signed media URLs, direct play of originals,
 published ladders served by token, on-the-fly remux and transcode sessions, the active-streams
-registry and the admin's streams page. Other domains use none of it directly: `setup(app)`
+registry, the admin's streams page and the account's own streams page (to stop one when it may
+stream on only so many devices at once). Other domains use none of it directly: `setup(app)`
 registers the routes, the registry, the media caches and response signals, the rights generations
 media URLs are checked against (kept fresh from the database), and the on-the-fly service's
 cleanup context. The metrics read `streaming_stats(app)`.
@@ -15,11 +16,13 @@ from mediaserver.streaming.accounting import setup_media_accounting
 from mediaserver.streaming.active import ActiveStreams
 from mediaserver.streaming.admin_routes import routes as admin_routes
 from mediaserver.streaming.cors import setup_media_cors
+from mediaserver.streaming.download_routes import routes as download_routes
 from mediaserver.streaming.keys import active_streams_key
 from mediaserver.streaming.live_routes import routes as live_routes
 from mediaserver.streaming.live_service import live_sessions_ctx
 from mediaserver.streaming.media_cache import setup_media_caches
 from mediaserver.streaming.media_routes import routes as media_routes
+from mediaserver.streaming.my_streams_routes import routes as my_streams_routes
 from mediaserver.streaming.overview import (
     ActivePlay,
     LiveSessionInfo,
@@ -59,7 +62,15 @@ def setup(app: web.Application) -> None:
 
     app.on_cleanup.append(close)
     app.router.add_routes(
-        [*playback_routes, *renewal_routes, *media_routes, *admin_routes, *live_routes]
+        [
+            *playback_routes,
+            *renewal_routes,
+            *media_routes,
+            *admin_routes,
+            *live_routes,
+            *my_streams_routes,  # the account's own streams, to stop one beyond its limit
+            *download_routes,  # originals as files, where the account may download
+        ]
     )
     app.cleanup_ctx.append(rights_ctx)  # generations loaded before the first media request
     app.cleanup_ctx.append(live_sessions_ctx)  # every encoder thread stops on shutdown

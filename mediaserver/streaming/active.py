@@ -53,6 +53,9 @@ class ActiveStream:
     expires_at: float
     last_seen: float
     start_seconds: float = 0.0
+    # The signed-in browser or API key that started it: its plays take one stream of the
+    # account's limit, however often the player starts again (a seek, another audio track).
+    device_key: str = ""
     bytes_total: int = 0
     window: deque[list[int]] = field(default_factory=deque)  # [second, bytes] buckets
 
@@ -121,6 +124,7 @@ class ActiveStreams:
         user_name: str = "",
         profile_name: str = "",
         start_seconds: float = 0.0,
+        device_key: str = "",
     ) -> ActiveStream:
         now = time.time()
         self._prune(now)
@@ -142,6 +146,7 @@ class ActiveStreams:
             expires_at=grant.expires_at,
             last_seen=now,
             start_seconds=start_seconds,
+            device_key=device_key,
         )
         self._plays[grant.play_id] = entry
         return entry

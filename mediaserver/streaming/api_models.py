@@ -102,3 +102,21 @@ class ActiveStreamsOut(ApiModel):
 class StreamStoppedOut(ApiModel):
     play_id: str
     stopped: bool
+
+
+# ----- the account's own streams -----
+
+
+class MyStreamOut(ApiModel):
+    play_id: str
+    device: str
+    title: str
+    profile: str
+    started_at: float
+    this_device: bool = Field(description="Started from the browser or API key asking.")
+    stop: str = Field(description="POST here to stop it (every play of that device).")
+
+
+class MyStreamsOut(ApiModel):
+    streams: list[MyStreamOut]
+    limit: int = Field(description="Devices the account may stream on at once; 0: no limit.")

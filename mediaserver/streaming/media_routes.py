@@ -104,6 +104,10 @@ async def direct_file(request: web.Request) -> web.StreamResponse:
     file = await playable(request.app, grant.media_file_id)
     if match["ext"] != file.source.extension:
         raise NotFound("No such file.")
+    video = file.source.video
+    if video is not None and not grant.allows_height(video.height):
+        # A token capped below the original (a ladder or on-the-fly play) never reaches it.
+        raise Forbidden("This stream is limited to a lower quality.")
     served(request, grant, "original")
     path = await original_path(file)
     content_type = "video/webm" if file.source.extension == ".webm" else "video/mp4"

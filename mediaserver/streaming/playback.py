@@ -14,7 +14,7 @@ from typing import Literal
 
 from aiohttp import web
 
-from mediaserver.accounts import Identity, Profile, acting_profile
+from mediaserver.accounts import Identity, Profile, acting_profile, effective_limits
 from mediaserver.catalog import may_watch_file
 from mediaserver.config import StreamingSettings
 from mediaserver.errors import BadRequest, Forbidden, NotFound
@@ -46,6 +46,7 @@ from mediaserver.streaming.playback_request import PlaybackRequest
 from mediaserver.streaming.rights import current_generations, rights_key
 from mediaserver.streaming.serving import PLAYLIST
 from mediaserver.streaming.store import Chapter, PlayableFile, load_playable
+from mediaserver.streaming.stream_limits import check_stream_limit, device_key
 
 NOT_FOUND = "No such title."
 PlayType = Literal["hls", "file"]
@@ -160,11 +161,14 @@ async def start_playback(
     generations = await current_generations(app, identity.user.id, profile.id, media_file_id)
     if not await may_watch_file(app[db_key], profile, media_file_id):
         raise NotFound(NOT_FOUND)
+    limits = await effective_limits(app, identity.user.id)
+    check_stream_limit(app[active_streams_key], identity, limits.max_streams)
     file, ladder = await _sources(app, media_file_id)
     audio = chosen_audio(file, wanted.audio)
     burn = burn_stream(file, wanted.subtitle_burn)
-    # The lower of what the client asks for and the admin's cap; 0 on both sides: no cap.
-    cap = min((h for h in (wanted.max_height, settings.max_height) if h), default=0)
+    # The lowest of what the client asks for, the server's cap and the account's; 0: no cap.
+    asked = (wanted.max_height, settings.max_height, limits.max_height)
+    cap = min((h for h in asked if h), default=0)
     decision = decide(
         file.source,
         wanted,
@@ -196,6 +200,7 @@ async def start_playback(
         user_name=identity.user.username,
         profile_name=profile.name,
         start_seconds=wanted.start,
+        device_key=device_key(identity),
     )
     return PlaybackOffer(
         play_id=grant.play_id,
@@ -263,7 +268,9 @@ async def renew_playback(
     file, ladder = await _sources(app, media_file_id)  # 404 once the file is gone
     settings = app[config_key].streaming
     duration = file.duration_seconds or (ladder.duration_seconds if ladder else None)
-    cap = min((h for h in (old.max_height, settings.max_height) if h), default=0)
+    limits = await effective_limits(app, identity.user.id)
+    asked = (old.max_height, settings.max_height, limits.max_height)
+    cap = min((h for h in asked if h), default=0)
     new, grant = tokens.issue(
         app[secret_key],
         user_id=old.user_id,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from mediaserver.accounts.admin.limit_inputs import limits_from_form
+from mediaserver.accounts.limits import set_limits
 from mediaserver.accounts.passwords import check_password_rules
 from mediaserver.accounts.users import check_role, delete_user, get_user, set_disabled
 from mediaserver.accounts.users import set_password as store_password
@@ -19,7 +21,7 @@ from mediaserver.errors import BadRequest, Conflict
 from mediaserver.http.forms import text_field
 
 # What the edit page says happened, by the code in its `done` query parameter.
-Done = Literal["role", "disabled", "enabled", "password", "deleted"]
+Done = Literal["role", "disabled", "enabled", "password", "deleted", "limits"]
 
 
 def _refuse_self(actor_id: int, user_id: int, detail: str, field: str) -> None:
@@ -86,4 +88,9 @@ async def apply_form_action(
     if action == "delete":
         await remove_user(db, actor_id, user_id)
         return "deleted"
+    if action == "limits":
+        limits = limits_from_form(data)
+        await get_user(db, user_id)  # 404 first
+        await set_limits(db, user_id, limits)
+        return "limits"
     raise BadRequest("Unknown action.", field="action")

@@ -7,6 +7,7 @@ from aiohttp import web
 from mediaserver.accounts.admin.inputs import new_user_fields
 from mediaserver.accounts.admin.policy import apply_form_action
 from mediaserver.accounts.guard import current_user_id
+from mediaserver.accounts.limits import admin_limits, library_choices
 from mediaserver.accounts.users import ROLES, create_user, get_user, list_users
 from mediaserver.db.audit import audit_request
 from mediaserver.errors import DomainError
@@ -25,6 +26,7 @@ NOTICES = {
     "enabled": "Account enabled.",
     "password": "Password reset; the user's devices were signed out.",
     "deleted": "User deleted.",
+    "limits": "Limits saved. Plays already running ask again under the new limits.",
 }
 AUDIT_ACTIONS = {
     "role": "user.role",
@@ -62,12 +64,16 @@ async def _users_page(
 async def _edit_page(
     request: web.Request, user_id: int, *, error: str | None = None, status: int = 200
 ) -> web.Response:
-    user = await get_user(request.app[db_key], user_id)
+    db = request.app[db_key]
+    user = await get_user(db, user_id)
+    limits = await admin_limits(db, user_id)
     return render(
         request,
         "admin/user_edit.html",
         {
             "user": user,
+            "limits": limits,
+            "libraries": await library_choices(db, limits),
             "roles": ROLES,
             "error": error,
             "is_self": user.id == current_user_id(request),

@@ -273,7 +273,14 @@
           return r.json();
         }
         let detail = "";
-        try { detail = (await r.json()).detail || ""; } catch (e) { /* not JSON */ }
+        let manage = "";
+        try {
+          const problem = await r.json();
+          detail = problem.detail || "";
+          manage = problem.manage || "";
+        } catch (e) { /* not JSON */ }
+        // Too many devices streaming: the page listing them, with a Stop button each.
+        if (r.status === 403 && manage.startsWith("/my-streams")) location.href = manage;
         if (r.status === 503) {
           let wait = Math.min(60, Math.max(1, parseInt(r.headers.get("Retry-After"), 10) || 5));
           while (wait > 0) {
