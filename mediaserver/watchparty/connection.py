@@ -60,13 +60,16 @@ class Link:
                 # The peer went away; the reader notices and detaches the link.
                 return
 
+    async def closing(self, timeout: float) -> None:
+        """Wait (at most `timeout`) for a queued close to have gone out."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._writer), timeout)
+
     async def stop(self) -> None:
         """Stop the writer once the reader has finished (the socket is closed or closing)."""
         if not self._writer.done():
             if self.close_code is not None:
-                # Let a queued close go out first.
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(self._writer), 1.0)
+                await self.closing(1.0)  # let a queued close go out first
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer

@@ -16,7 +16,8 @@ from mediaserver.watchparty.registry import rooms_key
 
 async def my_rooms(app: web.Application, caller: Caller) -> list[MyRoom]:
     """Open rooms the account hosts, is a member of or is invited to; a hosted room carries its
-    usable invite links. The playback state is the live one where the room is loaded."""
+    usable invite links. The playback state and the last chat line are the live ones where the
+    room is loaded."""
     db = app[db_key]
     found = await store.rooms_of_user(db, caller.user_id)
     hosted = [room.id for room, *_ in found if room.host_profile_id == caller.profile.id]
@@ -28,6 +29,9 @@ async def my_rooms(app: web.Application, caller: Caller) -> list[MyRoom]:
         if room.id in live:
             current = live[room.id]
             room = replace(current.record, state=current.state)
+            last = current.chat[-1] if current.chat else None
+        else:
+            last = next(iter(await store.recent_chat(db, room.id, limit=1)), None)
         result.append(
             MyRoom(
                 room=room,
@@ -36,6 +40,7 @@ async def my_rooms(app: web.Application, caller: Caller) -> list[MyRoom]:
                 is_member=is_member,
                 invited=invited,
                 links=tuple((i, link_token(secret, i.id)) for i in links.get(room.id, [])),
+                last_chat=last,
             )
         )
     return result

@@ -115,3 +115,4 @@ class MyRoom:
     is_member: bool
     invited: bool
     links: tuple[tuple[InviteRecord, str], ...] = ()
+    last_chat: ChatRecord | None = None

@@ -83,11 +83,15 @@ class Rooms:
     async def close_all(self) -> None:
         """Shutting down: save every room and close its sockets as "going away" (1001), so
         clients reconnect to the next run, which resumes the rooms from the database."""
+        links = []
         for room in list(self.live.values()):
             await room.flush()
             for link in room.links():
                 link.close(1001)
+                links.append(link)
             await store.touch_room(self.db, room.id)
+        if links:
+            await asyncio.gather(*(link.closing(2.0) for link in links))
 
 
 rooms_key: web.AppKey[Rooms] = web.AppKey("watchparty_rooms")

@@ -82,7 +82,9 @@ class Socket:
         async with asyncio.timeout(timeout):
             while True:
                 msg = await self.ws.receive()
-                if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.CLOSING):
+                if msg.type is WSMsgType.CLOSE:
+                    return msg.data  # the code the server sent
+                if msg.type in (WSMsgType.CLOSED, WSMsgType.CLOSING):
                     return self.ws.close_code
                 if msg.type is WSMsgType.TEXT:
                     self.seen.append(json.loads(msg.data))
