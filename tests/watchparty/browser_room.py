@@ -84,7 +84,7 @@ def create_user(admin_page, username: str) -> int:
 
 def sign_in(browser, base: str, username: str, password: str = PASSWORD, **context_args):
     """A new browser context (a member's own browser) signed in, its first profile picked."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, **context_args)
+    context = browser.new_context(**({"viewport": {"width": 1280, "height": 800}} | context_args))
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -120,7 +120,19 @@ def join(page, url: str, base: str | None = None) -> None:
     page.wait_for_function("() => window.__room && window.__room.connected", timeout=15000)
 
 
-def wait_in_sync(pages, tolerance: float = 0.1, timeout_ms: int = 30000) -> None:
+def wait_in_sync(
+    pages, tolerance: float = 0.1, timeout_ms: int = 30000, playing: bool | None = None
+) -> None:
+    """Until every member follows the room within `tolerance` seconds (and, when `playing` is
+    given, the room is in that state)."""
+    if playing is not None:
+        want = "true" if playing else "false"
+        for page in pages:
+            page.wait_for_function(
+                f"() => window.__room && window.__room.state()"
+                f" && window.__room.state().playing === {want}",
+                timeout=timeout_ms,
+            )
     for page in pages:
         page.wait_for_function(IN_SYNC, arg=tolerance, timeout=timeout_ms)
 

@@ -300,6 +300,8 @@
     get rateMin() { return sync.rateMin; },
     get rateMax() { return sync.rateMax; },
     get drift() { return sync.drift; },
+    get playLatency() { return sync.playLatency; },
+    get seekLatency() { return sync.seekLatency; },
     get memberId() { return memberId; },
     get connected() { return !!ws && ws.readyState === WebSocket.OPEN && memberId != null; },
   });

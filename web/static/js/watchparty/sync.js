@@ -18,6 +18,7 @@
   const SEEK_DRIFT = 1.5;
   const SEEK_DRIFT_AFTER_CHANGE = 0.3;
   const SEEK_EVERY_MS = 10000;
+  const LATENCY_KEY = "watchparty.playLatency";
 
   const clamp = (x, lo, hi) => Math.min(hi, Math.max(lo, x));
 
@@ -43,10 +44,13 @@
     this.holdUntil = 0; // our own command is on its way: leave the video alone until it lands
     this.correcting = false;
     this.seekLatency = 0.15; // seconds from a seek to playing again, measured
-    this.playLatency = 0; // seconds from play() to the picture moving, measured
+    // Seconds from play() to the picture moving (about 0.08 s in Chromium), measured on every
+    // start and kept for the next page: a scheduled play is started that much early.
+    this.playLatency = clamp(parseFloat(localStorage.getItem(LATENCY_KEY)) || 0.08, 0, 0.4);
+    this.starting = null; // {serverMs, position} of a play() whose picture has not moved yet
+    this.earlyTimer = null;
     this.ownSeekAt = null;
     this.ownSeekUntil = 0;
-    this.playCalledAt = null;
     this.blocked = false; // the browser refused to start playing without a click
     this.onBlocked = null;
     this.onTick = null;
@@ -58,13 +62,6 @@
         this.seekLatency = clamp(0.5 * this.seekLatency + 0.5 * took, 0.05, 3);
       }
       this.ownSeekAt = null;
-    });
-    video.addEventListener("playing", () => {
-      if (this.playCalledAt != null) {
-        const took = (performance.now() - this.playCalledAt) / 1000;
-        this.playLatency = clamp(0.5 * this.playLatency + 0.5 * took, 0, 0.3);
-        this.playCalledAt = null;
-      }
     });
     setInterval(() => this.tick(), TICK_MS);
   }
@@ -95,10 +92,25 @@
     } else {
       this.promote();
       this.upcoming = state;
-      // A play starts a little early by the time the browser takes to get going.
-      const early = state.playing && !(this.current && this.current.playing) ? this.playLatency * 1000 : 0;
-      this.timer = setTimeout(() => this.promote(), Math.max(0, wait - early));
+      this.timer = setTimeout(() => this.promote(), wait);
+      // From paused to playing: call play() early by the time the browser takes to start.
+      clearTimeout(this.earlyTimer);
+      if (state.playing && this.current && !this.current.playing) {
+        this.earlyTimer = setTimeout(() => this.startEarly(state), Math.max(0, wait - this.playLatency * 1000));
+      }
     }
+  };
+  Sync.prototype.startEarly = function (state) {
+    const v = this.video;
+    if (this.upcoming !== state || !v.paused || v.seeking || v.readyState < 3) return;
+    if (Math.abs(v.currentTime - state.position) > 0.05) return;
+    v.playbackRate = state.rate;
+    this.play();
+  };
+  // Is this pause-state moment the short run-up of an early start?
+  Sync.prototype.inRunUp = function (serverMs) {
+    const up = this.upcoming;
+    return !!(up && up.playing && serverMs >= up.at - this.playLatency * 1000 - 30);
   };
   Sync.prototype.promote = function () {
     if (!this.upcoming) return;
@@ -129,6 +141,7 @@
     const v = this.video;
     const d = v.duration;
     if (isFinite(d) && d > 0) t = Math.min(t, d - 0.05);
+    this.starting = null;
     this.ownSeekAt = performance.now();
     this.ownSeekUntil = performance.now() + 3000;
     if (counted) {
@@ -151,7 +164,9 @@
   };
   Sync.prototype.play = function () {
     if (this.blocked) return;
-    this.playCalledAt = performance.now();
+    if (this.starting == null && !this.video.seeking) {
+      this.starting = { serverMs: this.clock.serverNow(), position: this.video.currentTime };
+    }
     const promise = this.nativePlay();
     if (promise && promise.catch) {
       promise.catch((err) => {
@@ -168,17 +183,34 @@
     this.tick();
   };
 
+  // When the picture of a play() starts moving: how long that took, for the next start.
+  Sync.prototype.measureStart = function (now) {
+    const st = this.starting;
+    const v = this.video;
+    if (!st || v.paused || v.seeking) return;
+    const moved = v.currentTime - st.position;
+    if (moved < 0.03) return;
+    this.starting = null;
+    if (moved > 1) return; // a seek came between: no measurement
+    const took = (now - st.serverMs) / 1000 - moved / (v.playbackRate || 1);
+    this.playLatency = clamp(0.5 * this.playLatency + 0.5 * took, 0, 0.4);
+    try { localStorage.setItem(LATENCY_KEY, String(this.playLatency)); } catch (e) { /* private mode */ }
+  };
+
   Sync.prototype.tick = function () {
     const v = this.video;
     const now = this.clock.serverNow();
     const s = this.stateAt(now);
     if (!s || v.readyState < 1 || performance.now() < this.holdUntil) return;
     if (this.onTick && this.onTick(s) === false) return; // another title: room.js moves us
+    this.measureStart(now);
     const target = positionAt(s, now);
     const d = v.duration;
     const atEnd = isFinite(d) && d > 0 && target >= d - 0.1;
     const forced = performance.now() < this.forceUntil;
     if (!s.playing) {
+      if (this.inRunUp(now)) return;
+      this.starting = null;
       if (!v.paused) v.pause();
       this.setRate(s.rate);
       this.correcting = false;
