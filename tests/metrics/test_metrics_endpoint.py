@@ -60,6 +60,13 @@ async def test_exposition_parses_and_counts_requests_by_route(make_app, aiohttp_
         assert name in fams, name
     data = sample(fams, "mediaserver_disk_free_bytes", "mediaserver_disk_free_bytes", folder="data")
     assert data is not None and data > 0
+    sockets = "mediaserver_websocket_connections"
+    assert sample(fams, sockets, sockets, kind="watchparty") == 0
+    assert sample(fams, sockets, sockets, kind="job_events") == 0
+    plays = "mediaserver_active_plays"
+    assert {s.labels["method"] for s in fams[plays].samples} == {
+        "direct", "ladder", "remux", "transcode"
+    }
 
 
 async def test_token_is_required_when_set(make_app, aiohttp_client):
