@@ -44,7 +44,8 @@ class RequestMetrics:
         )
         self.latency = Histogram(
             "mediaserver_http_request_duration_seconds",
-            "Time from the request to its answer's headers, by route.",
+            "Time from the request until its handler is done, by route (a WebSocket or event "
+            "stream: its whole life).",
             ["route"],
             buckets=LATENCY_BUCKETS,
             registry=registry,
