@@ -43,6 +43,7 @@ def line_chart(
     label: str,
     markers: Sequence[tuple[int, str]] = (),
     y_max: float | None = None,
+    x_suffix: str = "",
     attrs: str = "",
 ) -> Markup:
     """Lines of `series` ((column key, legend)) over the rows; `markers` are (row index, text)
@@ -68,7 +69,7 @@ def line_chart(
     for i in sorted({0, (len(xs) - 1) // 2, len(xs) - 1}):
         if 0 <= i < len(xs):
             anchor = "start" if i == 0 else "end" if i == len(xs) - 1 else "middle"
-            parts.append(_text(px(i), HEIGHT - 10, xs[i], anchor))
+            parts.append(_text(px(i), HEIGHT - 10, f"{xs[i]}{x_suffix}", anchor))
     for index, (key, _legend) in enumerate(series):
         points = " ".join(f"{px(i):.1f},{py(v):.1f}" for i, v in enumerate(table.column(key)))
         color = COLORS[index % len(COLORS)]
@@ -82,8 +83,7 @@ def line_chart(
         )
     parts.append("</svg>")
     legend = "".join(
-        f'<span class="legend-item"><i style="background:{COLORS[i % len(COLORS)]}"></i>'
-        f"{escape(lg)}</span>"
+        f'<span class="legend-item"><i class="swatch-{i % len(COLORS)}"></i>{escape(lg)}</span>'
         for i, (_k, lg) in enumerate(series)
     )
     return Markup("".join(parts) + (f'<p class="legend">{legend}</p>' if len(series) > 1 else ""))

@@ -7,15 +7,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from aiohttp import web
 
 from mediaserver.analytics.rollup_heartbeats import prune_heartbeats, roll_up_heartbeats
-from mediaserver.analytics.rollup_plays import MARK as PLAYS_MARK
 from mediaserver.analytics.rollup_plays import roll_up_plays
-from mediaserver.analytics.state import get_mark
+from mediaserver.analytics.state import get_mark, set_mark
 from mediaserver.catalog import flush_heartbeats
 from mediaserver.jobs import JobContext, Queued
 from mediaserver.keys import config_key, db_key, jobs_key
@@ -23,6 +23,7 @@ from mediaserver.keys import config_key, db_key, jobs_key
 log = logging.getLogger(__name__)
 
 ROLLUP_JOB = "analytics.rollup"
+LAST_RUN = "last_run"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,7 @@ async def run_rollups(app: web.Application) -> RollupResult:
     db = app[db_key]
     days = await roll_up_plays(db, settings.housekeeping.keep_plays_days)
     beats = await roll_up_heartbeats(db)
+    await set_mark(db, LAST_RUN, time.time())
     return RollupResult(days, beats)
 
 
@@ -57,9 +59,9 @@ async def queue_rollup(app: web.Application) -> Queued:
     return await app[jobs_key].enqueue_once(ROLLUP_JOB, {}, merge_running=False)
 
 
-async def rolled_up_until(app: web.Application) -> float:
-    """Plays reported before this moment are in the rollups (0: never rolled up)."""
-    return await get_mark(app[db_key], PLAYS_MARK)
+async def last_rollup(app: web.Application) -> float:
+    """When the rollups last ran to the end (0: never)."""
+    return await get_mark(app[db_key], LAST_RUN)
 
 
 async def prune_old_heartbeats(app: web.Application) -> int:

@@ -13,7 +13,7 @@ from mediaserver.analytics import quality, retention, views, watching
 from mediaserver.analytics.api_models import AnalyticsQuery, AnalyticsTableOut
 from mediaserver.analytics.charts import Charts
 from mediaserver.analytics.filters import Filters, parse_filters
-from mediaserver.analytics.jobs import queue_rollup, rolled_up_until
+from mediaserver.analytics.jobs import last_rollup, queue_rollup
 from mediaserver.http.api import api
 from mediaserver.http.auth import access
 from mediaserver.http.templating import render
@@ -23,11 +23,11 @@ routes = web.RouteTableDef()
 
 
 async def _page(request: web.Request, template: str, f: Filters, **context: object) -> web.Response:
-    until = await rolled_up_until(request.app)
+    until = await last_rollup(request.app)
     base = {
         "f": f,
         "choices": await views.choices(request.app[db_key], f),
-        "rolled_up_until": dt.datetime.fromtimestamp(until, dt.UTC).strftime("%Y-%m-%d %H:%M")
+        "last_rollup": dt.datetime.fromtimestamp(until, dt.UTC).strftime("%Y-%m-%d %H:%M")
         if until
         else "",
         "path": request.path,

@@ -152,7 +152,7 @@ analytics_rungs = sa.Table(
     sa.Column("plays", sa.Integer, nullable=False),
 )
 
-# Rollup watermarks: "plays_updated_at", "heartbeat_id".
+# Rollup watermarks ("plays_updated_at", "heartbeat_id") and when they last ran ("last_run").
 analytics_state = sa.Table(
     "analytics_state",
     metadata,
