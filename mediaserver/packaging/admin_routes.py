@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from mediaserver.db.audit import audit_request
 from mediaserver.errors import NotFound
 from mediaserver.http.api import api
 from mediaserver.http.auth import access
@@ -54,7 +55,9 @@ async def _package_file(request: web.Request, media_file_id: int) -> int:
     data_dir = request.app[config_key].paths.data_dir
     if await store.load_source(request.app[db_key], media_file_id, data_dir) is None:
         raise NotFound("No such media file.")
-    return await enqueue_package(request.app, media_file_id)
+    job_id = await enqueue_package(request.app, media_file_id)
+    await audit_request(request, "media.package", f"file #{media_file_id}", {"job_id": job_id})
+    return job_id
 
 
 @routes.post("/admin/packaging/{media_file_id}", name="admin_package_file")
@@ -71,6 +74,7 @@ async def package_title(request: web.Request) -> web.StreamResponse:
     files = await store.files_of_title(request.app[db_key], title_id)
     for media_file_id in files:
         await enqueue_package(request.app, media_file_id)
+    await audit_request(request, "title.package", f"title #{title_id}", {"files": len(files)})
     raise web.HTTPSeeOther(f"/admin/packaging?done={'queued' if files else 'none'}")
 
 

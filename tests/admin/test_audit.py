@@ -184,3 +184,14 @@ async def test_the_search_form_with_blank_fields(client) -> None:
     assert resp.status == 200
     page = await resp.text()
     assert "thing 1<" in page and "thing 2<" not in page
+
+
+async def test_packaging_requests_are_recorded(make_app, aiohttp_client) -> None:
+    from tests.catalog.player_helpers import signed_in_catalog
+
+    client = await aiohttp_client(make_app(library={"watch": False}, jobs={"concurrency": 0}))
+    catalog, csrf = await signed_in_catalog(client)
+    resp = await api(client, "POST", f"/api/v1/media/{catalog.heat}/package", {}, csrf=csrf)
+    job_id = (await resp.json())["job_id"]
+    (entry,) = await entries(client, "action=media.package")
+    assert entry["target"] == f"file #{catalog.heat}" and entry["detail"] == {"job_id": job_id}
