@@ -136,4 +136,5 @@ class NowSnapshot:
 @dataclass(frozen=True, slots=True)
 class Dashboard:
     now: NowSnapshot
-    summary: PeriodSummary  # today and this week, each beside the period before
+    # Today and this week, each beside the period before; None while the first count runs.
+    summary: PeriodSummary | None

@@ -1,6 +1,6 @@
 """The dashboard's live feed: a fresh "now" snapshot every second for each open dashboard, and at
-once when a play starts or ends, with today's and this week's figures (read every
-SUMMARY_SECONDS). Nothing is measured while nobody watches; watchers share one snapshot per
+once when a play starts or ends, with today's and this week's figures (counted in the background,
+see summary_cache). Nothing is measured while nobody watches; watchers share one snapshot per
 FRESH_SECONDS, and every stream ends when the server shuts down."""
 
 from __future__ import annotations
@@ -14,15 +14,14 @@ from aiohttp import web
 
 from mediaserver.admin.dashboard import Dashboard, NowSnapshot
 from mediaserver.admin.now import build_now
+from mediaserver.admin.summary_cache import SummaryCache
 from mediaserver.admin.system_stats import UsageCache
-from mediaserver.analytics import PeriodSummary, summary_today_and_week
 from mediaserver.keys import templates_key
 from mediaserver.streaming import active_plays
 
 PUSH_SECONDS = 1.0  # a snapshot this often
 CHECK_SECONDS = 0.2  # how often the list of plays (in memory) is compared for a start or end
 FRESH_SECONDS = 0.5  # watchers asking within this share one snapshot
-SUMMARY_SECONDS = 10.0  # today's and this week's figures are read again this often
 NOW_TEMPLATE = "admin/_dash_now.html"
 
 
@@ -35,7 +34,7 @@ class DashboardFeed:
         self.watchers = 0
         self._latest: NowSnapshot | None = None
         self._lock = asyncio.Lock()
-        self._summary: tuple[float, PeriodSummary] | None = None
+        self.summaries = SummaryCache()
 
     async def snapshot(self, app: web.Application, *, fresh: bool = False) -> NowSnapshot:
         async with self._lock:
@@ -44,17 +43,15 @@ class DashboardFeed:
                 latest = self._latest = await build_now(app, self.usage)
             return latest
 
-    async def summary(self, app: web.Application, *, fresh: bool = False) -> PeriodSummary:
-        cached = self._summary
-        if fresh or cached is None or time.monotonic() - cached[0] >= SUMMARY_SECONDS:
-            cached = self._summary = (time.monotonic(), await summary_today_and_week(app))
-        return cached[1]
-
     async def dashboard(
-        self, app: web.Application, *, fresh_now: bool = False, fresh_summary: bool = False
+        self, app: web.Application, *, fresh_now: bool = False, wait_summary: bool = False
     ) -> Dashboard:
+        """The now snapshot, and the latest count of today and this week (waited for when
+        `wait_summary`; else None until the first count is done)."""
         now = await self.snapshot(app, fresh=fresh_now)
-        return Dashboard(now, await self.summary(app, fresh=fresh_summary))
+        summaries = self.summaries
+        summary = await summaries.wait(app) if wait_summary else summaries.current(app)
+        return Dashboard(now, summary)
 
     def close(self) -> None:
         """End every stream (on shutdown), so open dashboards do not hold the server up."""
@@ -117,5 +114,6 @@ def setup_live(app: web.Application) -> None:
 
     async def end_streams(app: web.Application) -> None:
         feed.close()
+        await feed.summaries.close()  # before the database closes under it
 
     app.on_shutdown.append(end_streams)

@@ -23,7 +23,7 @@ async def dashboard(request: web.Request) -> web.Response:
     counts = await dashboard_counts(request.app[db_key])
     context = {
         "counts": counts,
-        "dash": await request.app[dashboard_feed_key].dashboard(request.app, fresh_summary=True),
+        "dash": await request.app[dashboard_feed_key].dashboard(request.app),
     }
     return render(request, "admin/dashboard.html", context)
 
@@ -41,4 +41,4 @@ async def api_dashboard(request: web.Request) -> web.Response:
     """What is happening now (plays, sessions, jobs, machine, storage, alerts) and today and
     this week against the periods before."""
     feed = request.app[dashboard_feed_key]
-    return json_model(await feed.dashboard(request.app, fresh_summary=True))
+    return json_model(await feed.dashboard(request.app, wait_summary=True))

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from mediaserver.admin.dashboard import EncoderNow
+from mediaserver.admin.live import dashboard_feed_key
 from mediaserver.admin.now import alerts_for
 from mediaserver.db.schema import jobs
 from mediaserver.keys import db_key
@@ -66,6 +67,7 @@ async def _start_play(client, tmp_path: Path, clip: Path) -> int:
 
 async def test_a_started_play_shows_who_what_how_and_where(client, tmp_path, clip) -> None:
     await sign_in_with_profile(client)
+    client.server.app[dashboard_feed_key].summaries.max_age = 0  # count again on every ask
     data = await _until(client, lambda d: d["now"]["plays"] == [])
     assert "Nobody is watching right now." in await (await client.get("/admin")).text()
 
@@ -149,6 +151,9 @@ async def test_events_stream_a_play_as_it_starts(client, tmp_path, clip) -> None
         while "Firefox on Windows" not in (event := await next_event())["html"]:
             assert event["at"] >= first["at"]
         assert 'data-panel="plays"' in event["html"] and "Heat" in event["html"]
+        # Today's and this week's figures come with the stream once counted (in the background).
+        while "This week" not in (event := await next_event())["html"]:
+            assert "Counting today" in event["html"]
 
 
 async def test_only_administrators(client) -> None:
