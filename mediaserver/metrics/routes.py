@@ -8,7 +8,7 @@ import ipaddress
 from functools import lru_cache
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from mediaserver.config import MetricsSettings
 from mediaserver.http.auth import access
@@ -57,4 +57,5 @@ async def metrics(request: web.Request) -> web.Response:
     if not may_scrape(request, request.app[config_key].metrics):
         raise web.HTTPNotFound()  # the router's own answer to an unknown path
     body = await request.app[metrics_state_key].exposition()
-    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+    # The classic text format: what every Prometheus version and scraper reads.
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4})

@@ -31,8 +31,11 @@ async def test_exposition_parses_and_counts_requests_by_route(make_app, aiohttp_
     for _ in range(3):
         assert (await client.get("/health")).status == 200
     assert (await client.get("/no/such/page/42")).status == 404
-    status, text = await scrape(client)
-    assert status == 200
+    resp = await client.get("/metrics")
+    assert resp.status == 200
+    assert resp.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    text = await resp.text()
+    assert "_created" not in text  # no start-time twin of every series
     fams = families(text)
     total = "mediaserver_http_requests_total"
     assert sample(fams, "mediaserver_http_requests", total, route="health", status="200") == 3
