@@ -2,7 +2,7 @@
 
 Counting two weeks of plays takes a while on a long history, so no page waits for it: the page
 and the live feed show the latest count (at most SUMMARY_SECONDS old) and a new one starts when it
-is due; the JSON API waits only when there is none yet or it is too old.
+is due; the JSON API waits only when there is none yet.
 """
 
 from __future__ import annotations
@@ -39,9 +39,10 @@ class SummaryCache:
         return self._value
 
     async def wait(self, app: web.Application) -> PeriodSummary | None:
-        """A count no older than max_age, waiting for one if needed (None if counting failed)."""
-        if not self._stale() and self._value is not None:
-            return self._value
+        """The latest count, waiting only when there is none yet (None if counting failed)."""
+        value = self.current(app)
+        if value is not None:
+            return value
         return await asyncio.shield(self._refresh(app))
 
     def _refresh(self, app: web.Application) -> asyncio.Task[PeriodSummary | None]:
