@@ -9,6 +9,7 @@ JSON API and the WebSocket.
 
 from aiohttp import web
 
+from mediaserver.watchparty.admin_routes import routes as admin_routes
 from mediaserver.watchparty.records import RoomSummary
 from mediaserver.watchparty.registry import close_on_shutdown, rooms_ctx
 from mediaserver.watchparty.routes import routes as room_routes
@@ -22,4 +23,4 @@ def setup(app: web.Application) -> None:
     """Room pages, the room WebSocket and the admin rooms page."""
     app.cleanup_ctx.append(rooms_ctx)
     app.on_shutdown.append(close_on_shutdown)
-    app.router.add_routes([*ws_routes, *room_routes])
+    app.router.add_routes([*ws_routes, *room_routes, *admin_routes])
