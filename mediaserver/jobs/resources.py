@@ -3,6 +3,7 @@ them around the process's runner."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 
@@ -58,4 +59,7 @@ def jobs_settings_changed(app: web.Application, settings: Settings) -> None:
     if runner is None:
         return
     runner.events.lost_after = lost_after(settings.jobs)
+    # A runner started with concurrency 0 (a web-only instance) never began its loop.
+    if runner._loop_task is None and not runner._stopping and settings.jobs.concurrency > 0:
+        runner._loop_task = asyncio.create_task(runner._loop(), name="job-runner")
     runner.wake()
