@@ -9,7 +9,6 @@ Pruning never removes a heartbeat that is not rolled up yet.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,70 +37,71 @@ def _greatest(db: Database, a: Any, b: Any) -> sa.ColumnElement[Any]:
     return sa.func.max(a, b) if db.is_sqlite else sa.func.greatest(a, b)
 
 
+def _least(db: Database, a: Any, b: Any) -> sa.ColumnElement[Any]:
+    return sa.func.min(a, b) if db.is_sqlite else sa.func.least(a, b)
+
+
 async def _roll_chunk(db: Database, conn: AsyncConnection, lo: int, hi: int) -> None:
+    """Add heartbeats lo < id <= hi, aggregated and merged by the database itself
+    (INSERT ... SELECT ... ON CONFLICT: no rows travel through Python)."""
     hb = play_heartbeats
     in_chunk = sa.and_(hb.c.id > lo, hb.c.id <= hi)
-    day = day_of(db, plays.c.started_at).label("day")
+    day = day_of(db, plays.c.started_at)
     reach = (
-        await conn.execute(
-            sa.select(
-                hb.c.play_id,
-                day,
-                plays.c.media_file_id,
-                plays.c.profile_id,
-                sa.func.max(hb.c.position_seconds).label("max_position"),
-                sa.func.count().label("heartbeats"),
-            )
-            .join(plays, plays.c.id == hb.c.play_id)
-            .where(in_chunk)
-            .group_by(hb.c.play_id, day, plays.c.media_file_id, plays.c.profile_id)
+        sa.select(
+            hb.c.play_id,
+            day.label("day"),
+            plays.c.media_file_id,
+            plays.c.profile_id,
+            sa.func.max(hb.c.position_seconds),
+            sa.func.count(),
         )
-    ).all()
-    if reach:
-        insert = dialect_insert(conn, analytics_reach)
-        await conn.execute(
-            insert.on_conflict_do_update(
-                index_elements=[analytics_reach.c.play_id],
-                set_={
-                    "max_position": _greatest(
-                        db, analytics_reach.c.max_position, insert.excluded.max_position
-                    ),
-                    "heartbeats": analytics_reach.c.heartbeats + insert.excluded.heartbeats,
-                },
-            ),
-            [dict(r._mapping) for r in reach],
+        .select_from(hb)
+        .join(plays, plays.c.id == hb.c.play_id)
+        .where(in_chunk)
+        .group_by(hb.c.play_id, plays.c.started_at, plays.c.media_file_id, plays.c.profile_id)
+    )
+    insert = dialect_insert(conn, analytics_reach).from_select(
+        ["play_id", "day", "media_file_id", "profile_id", "max_position", "heartbeats"], reach
+    )
+    await conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=[analytics_reach.c.play_id],
+            set_={
+                "max_position": _greatest(
+                    db, analytics_reach.c.max_position, insert.excluded.max_position
+                ),
+                "heartbeats": analytics_reach.c.heartbeats + insert.excluded.heartbeats,
+            },
         )
-    bucket = _bucket(db, hb.c.position_seconds, media_files.c.duration_seconds).label("bucket")
-    counted = (
-        await conn.execute(
-            sa.select(day, plays.c.media_file_id, bucket, sa.func.count().label("n"))
-            .select_from(hb)
-            .join(plays, plays.c.id == hb.c.play_id)
-            .join(media_files, media_files.c.id == plays.c.media_file_id)
-            .where(in_chunk, media_files.c.duration_seconds > 0)
-            .group_by(day, plays.c.media_file_id, bucket)
-        )
-    ).all()
-    merged: dict[tuple[float, int, int], int] = defaultdict(int)
-    for row in counted:
-        clamped = min(BUCKETS - 1, max(0, int(row.bucket)))
-        merged[(float(row.day), row.media_file_id, clamped)] += int(row.n)
-    if merged:
-        insert = dialect_insert(conn, analytics_positions)
-        await conn.execute(
-            insert.on_conflict_do_update(
-                index_elements=[
-                    analytics_positions.c.day,
-                    analytics_positions.c.media_file_id,
-                    analytics_positions.c.bucket,
-                ],
-                set_={"heartbeats": analytics_positions.c.heartbeats + insert.excluded.heartbeats},
-            ),
-            [
-                {"day": k[0], "media_file_id": k[1], "bucket": k[2], "heartbeats": n}
-                for k, n in merged.items()
+    )
+    # The hundredth of the file each heartbeat falls in, 0..99 (a position past the probed
+    # duration counts in the last one).
+    share = _bucket(db, hb.c.position_seconds, media_files.c.duration_seconds)
+    bucket = _greatest(db, 0, _least(db, BUCKETS - 1, share))
+    positions = (
+        sa.select(day.label("day"), plays.c.media_file_id, bucket.label("bucket"), sa.func.count())
+        .select_from(hb)
+        .join(plays, plays.c.id == hb.c.play_id)
+        .join(media_files, media_files.c.id == plays.c.media_file_id)
+        .where(in_chunk, media_files.c.duration_seconds > 0)
+        # By position: the same expressions again would carry fresh bound parameters, which
+        # PostgreSQL does not recognise as the selected ones.
+        .group_by(sa.text("1"), sa.text("2"), sa.text("3"))
+    )
+    insert = dialect_insert(conn, analytics_positions).from_select(
+        ["day", "media_file_id", "bucket", "heartbeats"], positions
+    )
+    await conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=[
+                analytics_positions.c.day,
+                analytics_positions.c.media_file_id,
+                analytics_positions.c.bucket,
             ],
+            set_={"heartbeats": analytics_positions.c.heartbeats + insert.excluded.heartbeats},
         )
+    )
     await set_mark_in(conn, MARK, float(hi))
 
 
