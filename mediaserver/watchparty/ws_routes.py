@@ -9,6 +9,7 @@ from aiohttp import web
 from mediaserver.accounts import request_profile
 from mediaserver.catalog import may_watch_file
 from mediaserver.errors import Forbidden
+from mediaserver.http.api import api
 from mediaserver.http.auth import access
 from mediaserver.http.clientinfo import is_https
 from mediaserver.keys import config_key, db_key
@@ -38,8 +39,17 @@ def allowed_origins(request: web.Request) -> set[str]:
 
 @routes.get("/api/v1/rooms/{room_id}/ws", name="api_room_ws")
 @access("profile")
+@api(
+    response=None,
+    status=101,
+    other_responses={403: "The Origin header names another site."},
+)
 async def room_ws(request: web.Request) -> web.WebSocketResponse:
-    """The room's live channel (see docs/watchparty.md for its messages)."""
+    """The room's live channel: a WebSocket of JSON messages (docs/watchparty.md).
+
+    Closes with 4404 when the room ended or does not exist, 4403 when this profile is not a
+    member (or may not watch its title), 1008 for a flood, 1009 for a message over 4 KiB.
+    """
     origin = request.headers.get("Origin")
     # A page of another site may open a WebSocket with this browser's cookies: refuse it.
     if origin is not None and origin.lower() not in allowed_origins(request):

@@ -312,3 +312,21 @@ async def test_foreign_origin_is_refused_before_upgrade(party: Party) -> None:
     ws = await party.alice.ws(room["id"], origin=own)
     await ws.next("welcome")
     await ws.close()
+
+
+async def test_oversized_message_closes_with_1009(party: Party) -> None:
+    room = await party.alice.create_room(party.movie)
+    ws = await party.alice.ws(room["id"])
+    await ws.next("welcome")
+    await ws.send({"type": "chat", "text": "x" * 5000})
+    assert await ws.closed() == 1009
+
+
+async def test_flood_closes_with_1008(party: Party) -> None:
+    room = await party.alice.create_room(party.movie)
+    ws = await party.alice.ws(room["id"])
+    await ws.next("welcome")
+    for _ in range(200):
+        await ws.send({"type": "play"})
+    assert await ws.closed() == 1008
+    assert any(m.get("code") == "rate_limited" for m in ws.seen)
