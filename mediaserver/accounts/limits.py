@@ -40,6 +40,15 @@ class EffectiveLimits:
     max_streams: int = 0  # devices streaming at once; 0: no limit
     may_download: bool = True
 
+    def as_json(self) -> dict[str, object]:
+        ids = None if self.library_ids is None else sorted(self.library_ids)
+        return {
+            "library_ids": ids,
+            "max_height": self.max_height,
+            "max_streams": self.max_streams,
+            "may_download": self.may_download,
+        }
+
     def allows_library(self, library_id: int) -> bool:
         return self.library_ids is None or library_id in self.library_ids
 

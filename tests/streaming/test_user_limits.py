@@ -329,3 +329,41 @@ def test_effective_limits_take_the_strictest_of_each():
     both = admin.narrowed(plan)
     assert both == EffectiveLimits(frozenset({2}), 1080, 2, False)
     assert EffectiveLimits().narrowed(admin) == admin
+
+
+async def test_the_limits_api_sets_and_reads_them_and_the_audit_log_keeps_each_change(home, shelf):
+    c = home.client
+    csrf = await home.as_admin()
+    url = f"/api/v1/users/{home.alice_id}/limits"
+    assert (await (await c.get(url)).json())["library_ids"] is None  # no limits yet
+    body = {
+        "library_ids": [shelf.a_lib],
+        "max_height": 720,
+        "max_streams": 2,
+        "may_download": False,
+    }
+    resp = await c.put(url, json=body, headers={"X-CSRF-Token": csrf})
+    assert resp.status == 200, await resp.text()
+    assert await resp.json() == {"user_id": home.alice_id} | body
+    assert await (await c.get(url)).json() == {"user_id": home.alice_id} | body
+    for wrong, field in (({"library_ids": []}, "library_ids"), ({"max_height": -1}, "max_height")):
+        resp = await c.put(url, json=wrong, headers={"X-CSRF-Token": csrf})
+        assert resp.status == 400 and (await resp.json())["field"] == field
+    assert (
+        await c.put("/api/v1/users/999/limits", json={}, headers={"X-CSRF-Token": csrf})
+    ).status == 404
+    await home.as_alice()
+    assert await status(c, f"/titles/{shelf.b_title}") == 404
+    assert await status(c, url) in (403, 404)  # the API is the admin's
+
+    await set_limits(home, max_streams="1")  # the page's form is recorded too
+    await home.as_admin()
+    log = (await (await c.get("/api/v1/admin/audit?action=user.limits")).json())["entries"]
+    assert len(log) == 2
+    assert log[0]["detail"]["old"]["max_streams"] == 2
+    assert log[0]["detail"]["new"] == {
+        "library_ids": None,
+        "max_height": 0,
+        "max_streams": 1,
+        "may_download": False,
+    }

@@ -119,6 +119,7 @@ async def user_update(request: web.Request) -> web.StreamResponse:
     user_id = int_path(request, "user_id")
     data = await read_input(request)
     action = text_field(data, "action", max_length=16)
+    before = await admin_limits(request.app[db_key], user_id)
     try:
         user = await get_user(request.app[db_key], user_id)
         done = await apply_form_action(
@@ -127,6 +128,9 @@ async def user_update(request: web.Request) -> web.StreamResponse:
     except DomainError as exc:
         return await _edit_page(request, user_id, error=exc.detail, status=exc.status)
     detail = {"role": data.get("role")} if done == "role" else None
+    if done == "limits":
+        after = await admin_limits(request.app[db_key], user_id)
+        detail = {"old": before.as_json(), "new": after.as_json()}
     await audit_request(request, AUDIT_ACTIONS[done], f"user {user.username}", detail)
     if done == "deleted":
         raise web.HTTPSeeOther("/admin/users?done=deleted")
