@@ -34,6 +34,7 @@ SAMPLE = """() => {
           rateMin: r ? r.rateMin : null, rateMax: r ? r.rateMax : null,
           playing: !!(r && r.state() && r.state().playing), rtt: r ? r.rtt : null};
 }"""
+ROOM_STATE = "() => window.__room && window.__room.state()"
 IN_SYNC = """(tol) => {
   const v = document.getElementById('video');
   const r = window.__room;
@@ -121,20 +122,22 @@ def join(page, url: str, base: str | None = None) -> None:
 
 
 def wait_in_sync(
-    pages, tolerance: float = 0.1, timeout_ms: int = 30000, playing: bool | None = None
+    pages, tolerance: float = 0.05, timeout_ms: int = 45000, playing: bool | None = None
 ) -> None:
     """Until every member follows the room within `tolerance` seconds (and, when `playing` is
-    given, the room is in that state)."""
-    if playing is not None:
-        want = "true" if playing else "false"
+    given, the room is in that state); on a timeout, what each member showed."""
+    want = "null" if playing is None else ("true" if playing else "false")
+    check = f"""(tol) => {{
+      const r = window.__room;
+      if ({want} !== null && !(r && r.state() && r.state().playing === {want})) return false;
+      return ({IN_SYNC})(tol);
+    }}"""
+    try:
         for page in pages:
-            page.wait_for_function(
-                f"() => window.__room && window.__room.state()"
-                f" && window.__room.state().playing === {want}",
-                timeout=timeout_ms,
-            )
-    for page in pages:
-        page.wait_for_function(IN_SYNC, arg=tolerance, timeout=timeout_ms)
+            page.wait_for_function(check, arg=tolerance, timeout=timeout_ms)
+    except Exception as e:  # noqa: BLE001 - the members' state explains the timeout
+        seen = [page.evaluate(SAMPLE) | {"state": page.evaluate(ROOM_STATE)} for page in pages]
+        raise AssertionError(f"members not in step with the room: {seen}") from e
 
 
 def drifts(pages, samples: int = 5, every_ms: int = 200) -> list[float]:

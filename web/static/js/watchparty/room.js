@@ -184,10 +184,10 @@
     ws.send(JSON.stringify(msg));
   }
   setInterval(() => report(true), 5000);
-  // A stall of our network counts; the pause a seek of the sync itself makes does not.
+  // A stall of our network while in step counts; catching up after a join or a seek does not.
   video.addEventListener("waiting", () => {
     const s = sync.state();
-    if (s && s.playing && !video.seeking && !sync.isOwnSeek()) {
+    if (s && s.playing && !video.seeking && !sync.isOwnSeek() && sync.steady()) {
       buffering = true;
       report(false);
     }

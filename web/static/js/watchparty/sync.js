@@ -55,6 +55,7 @@
     this.onBlocked = null;
     this.onTick = null;
     this.drift = 0;
+    this.steadySince = null; // playing within 100 ms of the room since (performance.now())
     video.preservesPitch = true;
     video.addEventListener("seeked", () => {
       if (this.ownSeekAt != null && !video.paused) {
@@ -132,6 +133,11 @@
     this.forceUntil = performance.now() + 3000;
     this.tick();
   };
+  // Playing in step for a while: a stall now is the network's, worth making the room wait.
+  // (Right after a join or a seek the member is catching up: the room never waits for that.)
+  Sync.prototype.steady = function () {
+    return this.steadySince != null && performance.now() - this.steadySince > 3000;
+  };
   // A seek the sync itself makes (room.js tells these from the user's).
   Sync.prototype.isOwnSeek = function () {
     return performance.now() < this.ownSeekUntil;
@@ -142,6 +148,7 @@
     const d = v.duration;
     if (isFinite(d) && d > 0) t = Math.min(t, d - 0.05);
     this.starting = null;
+    this.steadySince = null;
     this.ownSeekAt = performance.now();
     this.ownSeekUntil = performance.now() + 3000;
     if (counted) {
@@ -211,6 +218,7 @@
     if (!s.playing) {
       if (this.inRunUp(now)) return;
       this.starting = null;
+      this.steadySince = null;
       if (!v.paused) v.pause();
       this.setRate(s.rate);
       this.correcting = false;
@@ -236,6 +244,8 @@
       return;
     }
     if (v.readyState < 3) return; // buffering: nothing to correct until it moves again
+    if (ad >= 0.1) this.steadySince = null;
+    else if (this.steadySince == null) this.steadySince = performance.now();
     const mayDriftSeek = performance.now() - this.lastDriftSeek > SEEK_EVERY_MS;
     if ((forced && ad > SEEK_DRIFT_AFTER_CHANGE) || (ad > SEEK_DRIFT && mayDriftSeek)) {
       this.forceUntil = 0;
