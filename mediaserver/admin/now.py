@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from aiohttp import web
@@ -38,25 +39,41 @@ RUNNING_SHOWN = 20
 # said last, so its position is no longer carried forward.
 REPORT_STALE_SECONDS = 30.0
 ENCODE_JOB = "media.package"
+# The player starts its play (a row) just after the playback decision registered the stream; an
+# earlier row of the same profile and file belongs to an earlier play.
+PLAY_START_SLACK = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Report:
+    """What the player last said of its play (the latest play row of a profile and file)."""
+
+    started_at: float
+    position: float | None
+    paused: bool
+    at: float
+    ended_at: float | None
+    duration: float | None
 
 
 async def _play_reports(
     db: Database, streams: Sequence[ActivePlay]
-) -> dict[tuple[int, int], tuple[float | None, bool, float, float | None]]:
-    """(profile, file) -> the latest play row's position, paused, report time, and the file's
-    duration."""
+) -> dict[tuple[int, int], _Report]:
+    """(profile, file) -> the player's latest report on its play of that file."""
     if not streams:
         return {}
     profiles = {s.profile_id for s in streams}
     files = {s.media_file_id for s in streams}
-    since = min(s.started_at for s in streams) - 60
+    since = min(s.started_at for s in streams) - PLAY_START_SLACK
     query = (
         sa.select(
             plays.c.profile_id,
             plays.c.media_file_id,
+            plays.c.started_at,
             plays.c.position_seconds,
             plays.c.paused,
             plays.c.updated_at,
+            plays.c.ended_at,
             media_files.c.duration_seconds,
         )
         .join(media_files, media_files.c.id == plays.c.media_file_id)
@@ -70,19 +87,19 @@ async def _play_reports(
     async with db.read() as conn:
         rows = (await conn.execute(query)).all()
     # Ordered by start: the latest play of each pair is the one left in the dict.
-    return {(r[0], r[1]): (r[2], bool(r[3]), r[4], r[5]) for r in rows}
+    return {(r[0], r[1]): _Report(r[2], r[3], bool(r[4]), r[5], r[6], r[7]) for r in rows}
 
 
-def _play_now(stream: ActivePlay, report: tuple | None, now: float) -> PlayNow:
+def _play_now(stream: ActivePlay, report: _Report | None, now: float) -> PlayNow:
     position: float | None = None
     paused: bool | None = None
     duration: float | None = None
     if report is not None:
-        reported, paused, at, duration = report
-        if reported is not None:
-            position = reported
-            if not paused and now - at < REPORT_STALE_SECONDS:
-                position += now - at  # it kept playing since it said so
+        paused, duration = report.paused, report.duration
+        if report.position is not None:
+            position = report.position
+            if not paused and now - report.at < REPORT_STALE_SECONDS:
+                position += now - report.at  # it kept playing since it said so
             if duration:
                 position = min(position, duration)
     return PlayNow(
@@ -106,7 +123,15 @@ def _play_now(stream: ActivePlay, report: tuple | None, now: float) -> PlayNow:
 async def plays_now(app: web.Application, now: float) -> tuple[PlayNow, ...]:
     streams = active_plays(app)
     reports = await _play_reports(app[db_key], streams)
-    return tuple(_play_now(s, reports.get((s.profile_id, s.media_file_id)), now) for s in streams)
+    found = []
+    for stream in streams:
+        report = reports.get((stream.profile_id, stream.media_file_id))
+        if report is not None and report.started_at < stream.started_at - PLAY_START_SLACK:
+            report = None  # an earlier play of the same file: this one has not reported yet
+        if report is not None and report.ended_at is not None:
+            continue  # watched to the end: no longer playing, though its token still works
+        found.append(_play_now(stream, report, now))
+    return tuple(found)
 
 
 def sessions_now(app: web.Application) -> tuple[LiveSessionNow, ...]:

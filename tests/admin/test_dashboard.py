@@ -45,6 +45,8 @@ async def _until(client, check, timeout: float = 10.0) -> dict:
 
 
 async def _start_play(client, tmp_path: Path, clip: Path) -> int:
+    """A title played through the playback API; the player's play reports it paused at 42.5 s.
+    Returns the play's id."""
     folder = tmp_path / "media"
     folder.mkdir()
     shutil.copyfile(clip, folder / clip.name)
@@ -62,7 +64,7 @@ async def _start_play(client, tmp_path: Path, clip: Path) -> int:
     report = {"position": 42.5, "paused": True, "play_id": play_id}
     resp = await api(client, "PUT", f"/api/v1/progress/{file_id}", report, csrf=csrf)
     assert resp.status == 200, await resp.text()
-    return file_id
+    return play_id
 
 
 async def test_a_started_play_shows_who_what_how_and_where(client, tmp_path, clip) -> None:
@@ -71,7 +73,7 @@ async def test_a_started_play_shows_who_what_how_and_where(client, tmp_path, cli
     data = await _until(client, lambda d: d["now"]["plays"] == [])
     assert "Nobody is watching right now." in await (await client.get("/admin")).text()
 
-    await _start_play(client, tmp_path, clip)
+    play_id = await _start_play(client, tmp_path, clip)
     data = await _until(client, lambda d: d["now"]["plays"] and d["now"]["plays"][0]["paused"])
     (play,) = data["now"]["plays"]
     assert play["user"] == "admin" and play["title"].startswith("Heat")
@@ -83,6 +85,12 @@ async def test_a_started_play_shows_who_what_how_and_where(client, tmp_path, cli
     page = await (await client.get("/admin")).text()
     assert "Firefox on Windows" in page and "Paused" in page and "0:42" in page
     assert 'data-live-url="/admin/dashboard/events"' in page
+
+    # Watched to the end: it leaves the list (its media token would still work for a while).
+    csrf = await csrf_from(client, "/profiles")
+    resp = await api(client, "PUT", f"/api/v1/plays/{play_id}", {"ended": True}, csrf=csrf)
+    assert resp.status == 200, await resp.text()
+    await _until(client, lambda d: d["now"]["plays"] == [])
 
 
 async def test_jobs_and_a_failed_job_alert(client) -> None:
