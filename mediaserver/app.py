@@ -20,6 +20,7 @@ from mediaserver import (
     library,
     metrics,
     packaging,
+    social,
     streaming,
     watchparty,
 )
@@ -168,6 +169,7 @@ def create_app(settings: Settings) -> web.Application:
     packaging.setup(app)
     streaming.setup(app)  # on-the-fly sessions last, so their threads stop first
     watchparty.setup(app)
+    social.setup(app)
     analytics.setup(app)
     admin.setup(app)
     metrics.setup(app)  # last: it reads every domain's live state

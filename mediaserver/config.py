@@ -339,6 +339,30 @@ class MetricsSettings(Section):
     )
 
 
+class SocialSettings(Section):
+    comments: bool = Field(
+        True, description="Comments on title and episode pages (admins can also turn them off "
+        "per library or per title)."
+    )
+    comments_per_minute: int = Field(
+        5, ge=1, le=600, description="Comments one profile may post per minute (429 beyond)."
+    )
+    reactions_per_minute: int = Field(
+        30, ge=1, le=600, description="Reactions one profile may send per minute (429 beyond)."
+    )
+    edit_minutes: float = Field(
+        15.0, ge=0, le=1440, description="How long the author may edit a comment after posting."
+    )
+    clip_max_seconds: float = Field(
+        60.0, ge=1, le=600, description="Longest clip a viewer may make."
+    )
+    public_clips: bool = Field(
+        False,
+        description="Let clip owners share clips publicly: the link then plays without an "
+        "account (and reaches nothing else of the server).",
+    )
+
+
 class Settings(Section):
     server: ServerSettings = Field(default_factory=ServerSettings)
     paths: PathSettings = Field(default_factory=PathSettings)
@@ -356,6 +380,7 @@ class Settings(Section):
     watchparty: WatchPartySettings = Field(default_factory=WatchPartySettings)
     analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    social: SocialSettings = Field(default_factory=SocialSettings)
 
     @field_validator("paths")
     @classmethod

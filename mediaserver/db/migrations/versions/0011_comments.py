@@ -1,0 +1,19 @@
+"""comments, replies, likes, reports and comment moderation
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-04 20:40:00
+"""
+
+revision = "0011"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
