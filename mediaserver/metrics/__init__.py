@@ -11,7 +11,7 @@ from aiohttp import web
 from mediaserver.accounts import get_identity
 from mediaserver.db.audit import AuditActor, set_actor_source
 from mediaserver.http.clientinfo import client_ip
-from mediaserver.keys import jobs_key
+from mediaserver.keys import config_key, jobs_key
 from mediaserver.metrics.audit_routes import routes as audit_routes
 from mediaserver.metrics.routes import routes as metrics_routes
 from mediaserver.metrics.state import MetricsState, metrics_state_key
@@ -31,6 +31,8 @@ async def _metrics_ctx(app: web.Application) -> AsyncIterator[None]:
     state = app[metrics_state_key]
     if jobs_key in app:
         app[jobs_key].on_settled(state.job_settled)
+    if app[config_key].metrics.enabled:
+        state.snapshots.start()  # the first scrape finds the queue and disk figures ready
     yield
     await state.snapshots.close()
 

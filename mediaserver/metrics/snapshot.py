@@ -47,7 +47,8 @@ class Snapshot:
 
 class Snapshotter:
     """Serves the latest snapshot; a scrape that finds it older than TTL starts a refresh and
-    is answered with the one it has (only the very first scrape waits)."""
+    is answered with the one it has. The first is read at start-up (`start`), so a scrape waits
+    only when it comes before that one is done."""
 
     def __init__(self, app: web.Application, ttl: float = TTL) -> None:
         self.app = app
@@ -58,10 +59,18 @@ class Snapshotter:
     def age(self) -> float:
         return time.monotonic() - self.latest.taken_at if self.latest else 0.0
 
+    def start(self) -> None:
+        """Read the first snapshot in the background."""
+        self._task = asyncio.create_task(self._refresh_quietly())
+
     async def ensure(self) -> None:
+        running = self._task is not None and not self._task.done()
         if self.latest is None:
-            await self.refresh()
-        elif self.age() > self.ttl and (self._task is None or self._task.done()):
+            if running:
+                await asyncio.shield(self._task)
+            if self.latest is None:
+                await self.refresh()  # the start-up read failed: this scrape says why
+        elif self.age() > self.ttl and not running:
             self._task = asyncio.create_task(self._refresh_quietly())
 
     async def _refresh_quietly(self) -> None:
