@@ -56,7 +56,7 @@ MAX_ROOMS_PER_USER = 100  # the setting's ceiling; hosts share the rooms out
 
 @contextlib.contextmanager
 def watchparty_server(
-    workdir: Path, database_url: str, members: int
+    workdir: Path, database_url: str, members: int, profile: str | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[bytes], dict[str, str]]]:
     """`mediaserver serve` with the room caps raised for the bench; yields (base, proc, env)."""
     port = free_port()
@@ -82,8 +82,12 @@ def watchparty_server(
     )
     log_path = workdir / "server.log"
     with open(log_path, "wb") as log:
+        profiler = ["-m", "cProfile", "-o", profile] if profile else []
         proc = subprocess.Popen(
-            [sys.executable, "-m", "mediaserver", "serve"], env=env, stdout=log, stderr=log
+            [sys.executable, *profiler, "-m", "mediaserver", "serve"],
+            env=env,
+            stdout=log,
+            stderr=log,
         )
         try:
             wait_http(f"http://127.0.0.1:{port}/health", 30, proc)
@@ -485,6 +489,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="20 rooms x 5 members for 10 s (a smoke run)"
     )
+    parser.add_argument(
+        "--profile", metavar="FILE", help="run the server under cProfile, its stats to FILE"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.rooms, args.members, args.duration = 20, 5, 10.0
@@ -493,9 +500,10 @@ def main(argv: list[str] | None = None) -> int:
     total = args.rooms * args.members
     hosts = -(-args.rooms // MAX_ROOMS_PER_USER)
 
+    database = args.postgres or ""
     with (
         tempfile.TemporaryDirectory(prefix="bench-watchparty-") as tmp,
-        watchparty_server(Path(tmp), args.postgres or "", args.members) as (base, proc, env),
+        watchparty_server(Path(tmp), database, args.members, args.profile) as (base, proc, env),
     ):
         file_id = asyncio.run(add_title(env))
         host_accounts, member_accounts = make_accounts(base, hosts, args.members - 1)

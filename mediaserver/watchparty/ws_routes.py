@@ -55,7 +55,11 @@ async def room_ws(request: web.Request) -> web.WebSocketResponse:
     if origin is not None and origin.lower() not in allowed_origins(request):
         raise Forbidden("This WebSocket may only be opened from this server's own pages.")
     profile = request_profile(request)
-    ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, heartbeat=HEARTBEAT_SECONDS)
+    # No permessage-deflate: messages are a few hundred bytes, and a zlib context per socket
+    # costs ~120 KiB of memory and a compression pass per member on every fan-out.
+    ws = web.WebSocketResponse(
+        max_msg_size=MAX_MESSAGE_BYTES, heartbeat=HEARTBEAT_SECONDS, compress=False
+    )
     await ws.prepare(request)
     room_id = request.match_info["room_id"][:16]
     room = await rooms_of(request.app).get(room_id)
