@@ -1,6 +1,7 @@
 """Admin > Settings in headless Chromium: a streaming limit changed on the page takes effect in the
 running server (the next playback decision obeys it, no restart); a wrong value is shown next to
-its field and nothing is saved; the page reads well on a phone."""
+its field and nothing is saved; a setting that needs a restart gets one from the page; the page
+reads well on a phone."""
 
 from __future__ import annotations
 
@@ -142,6 +143,25 @@ def test_streaming_limit_applies_at_once_and_wrong_values_change_nothing(
     expect(_field(page, "server.shutdown_timeout")).to_contain_text(
         "15 seconds until the server restarts"
     )
+
+    assert failures == []
+    assert _page_errors(page) == []
+
+    # Restart: the server stops gracefully and `mediaserver serve` starts again in its process,
+    # with the saved value; the page comes back by itself.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(".restart-needed").get_by_role("button", name="Restart now").click()
+    expect(page.get_by_role("heading", name="Restarting…")).to_be_visible()
+    page.wait_for_url(re.compile(r".*/admin/settings$"), timeout=60000)
+    timeout = _field(page, "server.shutdown_timeout")
+    expect(timeout.locator("input")).to_have_value("20")
+    expect(timeout).not_to_contain_text("until the server restarts")
+    expect(page.locator(".restart-needed")).to_have_count(0)
+    log = (live_server.data_dir / "server.log").read_text()
+    assert "restarting:" in log and log.count("starting mediaserver") == 2
+    # While it was down the restarting page's polls were refused: expected, not the page's fault.
+    page.console_errors.clear()  # type: ignore[attr-defined]
+    failures.clear()
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(base + "/admin/settings#section-streaming")
