@@ -3,6 +3,7 @@ library is nowhere: not on the home page, not in search, not by a URL typed in, 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,7 @@ def test_a_user_limited_to_one_library_sees_only_it(live_server, browser_page, f
     form.get_by_label("Only the ones ticked:").check()
     form.get_by_label("Movies").check()
     form.locator("select[name=max_height]").select_option("720")
+    form.locator("input[name=max_streams]").fill("1")
     form.get_by_role("button", name="Save limits").click()
     expect(page.get_by_role("status")).to_contain_text("Limits saved")
     expect(form.get_by_label("Movies")).to_be_checked()
@@ -99,6 +101,39 @@ def test_a_user_limited_to_one_library_sees_only_it(live_server, browser_page, f
     found = bobs.request.get(f"{base}/api/v1/search?q=ocean").json()["titles"]
     assert found == []
     assert bobs.request.get(f"{base}/images/titles/{ocean}/poster").status == 404
+    # Bob streams on his laptop; his phone is one device too many: the player shows the
+    # devices watching, he stops the laptop's play and watches on the phone.
+    paddington = titles["Paddington"]
+    film = bobs.request.get(f"{base}/api/v1/catalog/titles/{paddington}").json()["play"]
+    laptop = bobs.request.post(
+        f"{base}/api/v1/playback/{film['media_file_id']}",
+        headers={"X-CSRF-Token": csrf(bobs)},
+        data={},
+    )
+    assert laptop.status == 200, laptop.text()
+    phone_context = page.context.browser.new_context(viewport={"width": 390, "height": 844})
+    phone = phone_context.new_page()
+    phone.goto(base + "/login")
+    phone.locator("input[name=username]").fill("bob")
+    phone.locator("input[name=password]").fill(PASSWORD)
+    phone.get_by_role("button", name="Sign in").click()
+    phone.get_by_role("button", name="bob").click()
+    phone.wait_for_url(base + "/")
+    phone.goto(f"{base}/watch/{film['media_file_id']}")
+    phone.wait_for_url(re.compile(r".*/my-streams\?next=.*"))
+    expect(phone.locator("main")).to_contain_text("may stream on 1 device at once")
+    expect(phone.locator("table.my-streams")).to_contain_text("Paddington")
+    shot(phone, "my-streams-phone")
+    phone.get_by_role("button", name="Stop").click()
+    expect(phone.get_by_role("status")).to_contain_text("Stopped")
+    expect(phone.locator("table.my-streams")).to_contain_text("Nothing is playing")
+    phone.get_by_role("link", name="Play again").click()
+    phone.wait_for_url(re.compile(rf".*/watch/{film['media_file_id']}$"))
+    expect(phone.locator("video")).to_have_count(1)
+    phone.wait_for_timeout(1500)
+    assert "/watch/" in phone.url  # not sent back to the streams page
+    phone_context.close()
+
     # The admin, unlimited, still finds it at the same URLs.
     page.goto(base + "/profiles")
     page.get_by_role("button", name="owner").click()
