@@ -7,7 +7,7 @@ import asyncio
 import time
 
 from tests.helpers import pick_profile
-from tests.watchparty.conftest import Party, joined
+from tests.watchparty.conftest import Party, Socket, joined
 
 
 def server_now() -> float:
@@ -330,3 +330,20 @@ async def test_flood_closes_with_1008(party: Party) -> None:
         await ws.send({"type": "play"})
     assert await ws.closed() == 1008
     assert any(m.get("code") == "rate_limited" for m in ws.seen)
+
+
+async def test_api_key_client_joins_with_its_profile(party: Party) -> None:
+    """A non-browser client: an API key naming the profile, no cookies, no Origin."""
+    resp = await party.alice.api("POST", "/api/v1/api-keys", {"name": "tv", "user_id": 1})
+    assert resp.status == 201, await resp.text()
+    key = (await resp.json())["key"]
+    room = await party.alice.create_room(party.movie)
+    other = await party.other_browser()
+    try:
+        headers = {"Authorization": f"Bearer {key}", "X-Profile-Id": str(party.alice.profile_id)}
+        ws = await other.ws_connect(f"/api/v1/rooms/{room['id']}/ws", headers=headers)
+        welcome = await Socket(ws).next("welcome")
+        assert welcome["room"]["id"] == room["id"]
+        await ws.close()
+    finally:
+        await other.close()
