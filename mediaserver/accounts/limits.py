@@ -25,6 +25,7 @@ from mediaserver.db.engine import Database
 from mediaserver.db.limits_schema import user_library_access, user_limits
 from mediaserver.db.rights import bump
 from mediaserver.db.upsert import dialect_insert
+from mediaserver.errors import BadRequest
 from mediaserver.keys import db_key
 
 MAX_HEIGHT = 10_000
@@ -185,7 +186,9 @@ async def _grant(conn: sa.ext.asyncio.AsyncConnection, user_id: int, ids: Iterab
     if not wanted:
         return
     known = sa.select(libraries.c.id).where(libraries.c.id.in_(wanted))
-    existing = list((await conn.execute(known)).scalars())
-    if existing:
-        rows = [{"user_id": user_id, "library_id": i} for i in existing]
-        await conn.execute(sa.insert(user_library_access), rows)
+    missing = set(wanted) - set((await conn.execute(known)).scalars())
+    if missing:  # raised inside the transaction: nothing of the change is kept
+        names = ", ".join(f"#{i}" for i in sorted(missing))
+        raise BadRequest(f"No such library: {names}.", field="library_ids")
+    rows = [{"user_id": user_id, "library_id": i} for i in wanted]
+    await conn.execute(sa.insert(user_library_access), rows)

@@ -346,7 +346,12 @@ async def test_the_limits_api_sets_and_reads_them_and_the_audit_log_keeps_each_c
     assert resp.status == 200, await resp.text()
     assert await resp.json() == {"user_id": home.alice_id} | body
     assert await (await c.get(url)).json() == {"user_id": home.alice_id} | body
-    for wrong, field in (({"library_ids": []}, "library_ids"), ({"max_height": -1}, "max_height")):
+    wrongs = (
+        ({"library_ids": []}, "library_ids"),
+        ({"library_ids": [shelf.b_lib, 4242]}, "library_ids"),
+        ({"max_height": -1}, "max_height"),
+    )
+    for wrong, field in wrongs:
         resp = await c.put(url, json=wrong, headers={"X-CSRF-Token": csrf})
         assert resp.status == 400 and (await resp.json())["field"] == field
     assert (
