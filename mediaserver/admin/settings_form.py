@@ -159,6 +159,12 @@ def _human_bytes(n: int) -> str:
     return f"{n} bytes"
 
 
+def _number(value: float) -> str:
+    """Every digit kept (a shortened number would be saved back changed); 15.0 reads 15."""
+    text = str(value)
+    return text.removesuffix(".0") if isinstance(value, float) else text
+
+
 def shown_value(spec: FieldSpec, value: Any) -> str:
     """A value in words for the page and the audit log's readers."""
     if spec.kind == "secret":
@@ -172,7 +178,7 @@ def shown_value(spec: FieldSpec, value: Any) -> str:
     if spec.unit == "bytes" and isinstance(value, int) and value >= 1024:
         return f"{_human_bytes(value)} ({value})"
     if spec.unit and spec.kind == "number":
-        return f"{value:g} {spec.unit}" if isinstance(value, float) else f"{value} {spec.unit}"
+        return f"{_number(value)} {spec.unit}"
     return str(value)
 
 
@@ -185,7 +191,7 @@ def input_value(spec: FieldSpec, value: Any) -> Any:
     if spec.kind in ("list", "multichoice"):
         return [str(v) for v in value]
     if isinstance(value, float):
-        return f"{value:g}" if abs(value) < 1e15 else str(value)
+        return _number(value)
     return str(value)
 
 

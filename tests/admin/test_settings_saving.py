@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -287,3 +288,56 @@ async def test_a_web_only_runner_starts_working_when_given_concurrency(
     assert runner.settings.concurrency == 2
     assert runner._loop_task is not None
     assert "concurrency = 2  # web only" in config.read_text()
+
+
+class _FormReader(HTMLParser):
+    """The fields a browser would submit from the settings form, as rendered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: list[tuple[str, str]] = []
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = dict(attrs)
+        if "disabled" in a or not a.get("name"):
+            return
+        if tag == "input" and (a.get("type") != "checkbox" or "checked" in a):
+            self.fields.append((a["name"], a.get("value") or ""))
+        elif tag == "select":
+            self._select = a["name"]
+        elif tag == "option" and self._select and "selected" in a:
+            self.fields.append((self._select, a["value"]))
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            self.fields.append((a["name"], ""))
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            name, text = self.fields.pop()
+            self.fields.append((name, text + data))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+async def test_the_form_as_shown_saves_as_no_change(aiohttp_client, tmp_path, db_url) -> None:
+    config = tmp_path / "odd.toml"
+    config.write_text(
+        "[housekeeping]\nkeep_plays_days = 1234567.5\n[jobs]\nlease_seconds = 60.25\n"
+    )
+    client = await aiohttp_client(create_app(_settings(tmp_path, db_url, config)))
+    await setup_admin(client)
+    page = await (await client.get("/admin/settings")).text()
+    reader = _FormReader()
+    reader.feed(page.split('id="settings-form"')[1].split("</form>")[0])
+    names = {name for name, _ in reader.fields}
+    assert {"streaming.max_sessions", "transcoding.rungs", "library.watch"} <= names
+    resp = await client.post("/admin/settings", data=reader.fields, allow_redirects=False)
+    assert resp.headers["Location"] == "/admin/settings?saved=0&restart=0"
+    assert config.read_text().startswith("[housekeeping]\nkeep_plays_days = 1234567.5\n")
+    assert await list_audit(client.app[db_key], action="settings.") == []
