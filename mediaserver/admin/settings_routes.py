@@ -63,6 +63,7 @@ def _page(
     notice: str = "",
     status: int = 200,
     block: str = "settings_form",
+    hwaccel_oob: bool = False,
 ) -> web.Response:
     app = request.app
     settings, state = app[config_key], app[settings_state_key]
@@ -76,6 +77,7 @@ def _page(
         "pending": sorted(state.pending),
         "restart_supported": restart_control(app).supported,
         "hwaccel": encoder_status(app),
+        "hwaccel_oob": hwaccel_oob,  # a saved hwaccel also refreshes the hardware panel
     }
     return render(request, "admin/settings.html", context, block=block, status=status)
 
@@ -113,7 +115,8 @@ async def save_settings_form(request: web.Request) -> web.Response:
         return _page(request, errors={"file": str(exc)}, submitted=submitted, status=200)
     restart = sum(1 for c in changes if not c.live)
     if is_htmx(request):
-        return _page(request, notice=_saved_notice(len(changes), restart))
+        redetected = any(c.key == "transcoding.hwaccel" for c in changes)
+        return _page(request, notice=_saved_notice(len(changes), restart), hwaccel_oob=redetected)
     raise web.HTTPSeeOther(f"/admin/settings?saved={len(changes)}&restart={restart}")
 
 

@@ -99,4 +99,5 @@ def hwaccel_settings_changed(app: web.Application, settings: Settings) -> None:
     state = app.get(hwaccel_key)
     if state is None or state.status.requested == requested_hwaccel(settings):
         return
+    state.status = dataclasses.replace(state.status, detecting=True)  # the page says so at once
     state.background = asyncio.create_task(detect_again(app), name="hwaccel-redetect")

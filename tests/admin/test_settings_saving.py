@@ -19,6 +19,7 @@ from mediaserver.app import create_app
 from mediaserver.config_loading import load_settings
 from mediaserver.db.audit import REDACTED, list_audit
 from mediaserver.keys import config_key, db_key, jobs_key
+from mediaserver.packaging.hwaccel import hwaccel_key
 from mediaserver.streaming import streaming_stats
 from tests.helpers import api, csrf_from, setup_admin
 
@@ -341,3 +342,18 @@ async def test_the_form_as_shown_saves_as_no_change(aiohttp_client, tmp_path, db
     assert resp.headers["Location"] == "/admin/settings?saved=0&restart=0"
     assert config.read_text().startswith("[housekeeping]\nkeep_plays_days = 1234567.5\n")
     assert await list_audit(client.app[db_key], action="settings.") == []
+
+
+async def test_a_new_hwaccel_is_detected_again_and_the_panel_follows(admin_client) -> None:
+    state = admin_client.app[hwaccel_key]
+    await state.ready()  # start-up detection done
+    resp = await _post_form(admin_client, {"transcoding.hwaccel": "none"}, htmx=True)
+    text = await resp.text()
+    panel = text.split('id="hardware"')[1].split("</section>")[0]
+    assert 'hx-swap-oob="true"' in panel and "detecting" in panel
+    assert state.background is not None
+    status = await state.background
+    assert (status.requested, status.active_encoder) == ("none", "libx264")
+    page = await (await admin_client.get("/admin/settings")).text()
+    assert "hardware encoding is turned off" in page
+    assert "transcoding.hwaccel = none" in page
