@@ -7,7 +7,7 @@ from dataclasses import replace
 from aiohttp import web
 
 from mediaserver.keys import db_key, secret_key
-from mediaserver.watchparty import invites, store
+from mediaserver.watchparty import invites, room_lists, store
 from mediaserver.watchparty.invites import link_token
 from mediaserver.watchparty.membership import Caller
 from mediaserver.watchparty.records import MyRoom
@@ -19,7 +19,7 @@ async def my_rooms(app: web.Application, caller: Caller) -> list[MyRoom]:
     usable invite links. The playback state and the last chat line are the live ones where the
     room is loaded."""
     db = app[db_key]
-    found = await store.rooms_of_user(db, caller.user_id)
+    found = await room_lists.rooms_of_user(db, caller.user_id)
     hosted = [room.id for room, *_ in found if room.host_profile_id == caller.profile.id]
     links = await invites.room_links(db, hosted)
     live = app[rooms_key].live

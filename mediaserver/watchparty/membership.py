@@ -15,6 +15,7 @@ from mediaserver.catalog import may_watch_file
 from mediaserver.errors import Conflict, Forbidden, NotFound
 from mediaserver.keys import config_key, db_key, secret_key
 from mediaserver.watchparty import invites, store
+from mediaserver.watchparty.live_member import now_ms
 from mediaserver.watchparty.records import (
     Control,
     InviteRecord,
@@ -23,7 +24,7 @@ from mediaserver.watchparty.records import (
     RoomRecord,
 )
 from mediaserver.watchparty.registry import rooms_of
-from mediaserver.watchparty.room import LiveRoom, now_ms
+from mediaserver.watchparty.room import LiveRoom
 
 NOT_FOUND = "No such room, or it is not open to this profile."
 

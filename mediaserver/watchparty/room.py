@@ -9,11 +9,10 @@ it, starts or stops at the same moment. Messages go out through the room's bus, 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from mediaserver.accounts import Profile
@@ -21,13 +20,14 @@ from mediaserver.db.engine import Database
 from mediaserver.watchparty import store
 from mediaserver.watchparty.bus import RoomBus
 from mediaserver.watchparty.connection import Link
+from mediaserver.watchparty.live_member import LiveMember, dumps, now_ms
 from mediaserver.watchparty.records import (
     ChatRecord,
-    Control,
     MemberRecord,
     PlaybackState,
     RoomRecord,
 )
+from mediaserver.watchparty.saver import Saver, SeekCoalescer
 
 MIN_LEAD_MS = 150.0
 MAX_LEAD_MS = 1000.0
@@ -38,40 +38,6 @@ SETTLE_MS = 1500.0
 IN_STEP_SECONDS = 1.0
 # After a change of title, members reload their player: the room waits at least this long.
 LOAD_WAIT_SECONDS = 10.0
-SEEK_COALESCE_MS = 100.0
-
-
-def now_ms() -> float:
-    return time.time() * 1000.0
-
-
-def dumps(message: dict[str, Any]) -> str:
-    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
-
-
-@dataclass(slots=True)
-class LiveMember:
-    record: MemberRecord
-    profile: Profile | None = None
-    links: set[Link] = field(default_factory=set)
-    state: str = "disconnected"
-    position: float = 0.0
-    in_step: bool = False
-    rtt_ms: float = 0.0
-    # Buffering that would make the room wait once the settling time after a command is over.
-    wants_wait: bool = False
-
-    def wire(self, host_member_id: int) -> dict[str, Any]:
-        r = self.record
-        return {
-            "id": r.id,
-            "user_id": r.user_id,
-            "profile_name": r.profile_name,
-            "avatar": r.avatar,
-            "state": self.state if self.links else "disconnected",
-            "is_host": r.id == host_member_id,
-            "muted": r.muted,
-        }
 
 
 class LiveRoom:
@@ -95,11 +61,8 @@ class LiveRoom:
         self._load_since_ms: float | None = None
         self._wait_timer: asyncio.TimerHandle | None = None
         self._settle_timer: asyncio.TimerHandle | None = None
-        self._seek_timer: asyncio.TimerHandle | None = None
-        self._pending_seek: float | None = None
-        self._last_seek_ms = 0.0
-        self._saving: asyncio.Task[None] | None = None
-        self._dirty = False
+        self._seeks = SeekCoalescer(self._apply_seek)
+        self._saver = Saver(db)
         self._unsubscribe: dict[Link, Callable[[], None]] = {}
 
     # ----- what members see -----
@@ -238,27 +201,15 @@ class LiveRoom:
         self._schedule(rate=rate)
 
     def seek(self, position: float) -> None:
-        """Seek; seeks within SEEK_COALESCE_MS of the last one collapse into the latest."""
-        since = now_ms() - self._last_seek_ms
-        if self._seek_timer is None and since >= SEEK_COALESCE_MS:
-            self._apply_seek(position)
-            return
-        self._pending_seek = position
-        if self._seek_timer is None:
-            delay = max(0.0, SEEK_COALESCE_MS - since) / 1000.0
-            self._seek_timer = asyncio.get_running_loop().call_later(delay, self._flush_seek)
+        """Seek; seeks close together collapse into the latest (`SeekCoalescer`)."""
+        self._seeks.seek(position)
 
     def seek_pending(self) -> bool:
-        return self._seek_timer is not None
-
-    def _flush_seek(self) -> None:
-        self._seek_timer = None
-        if self._pending_seek is not None and not self.ended:
-            self._apply_seek(self._pending_seek)
-        self._pending_seek = None
+        return self._seeks.pending
 
     def _apply_seek(self, position: float) -> None:
-        self._last_seek_ms = now_ms()
+        if self.ended:
+            return
         playing = self.intends_to_play()
         self._clear_wait()
         self._schedule(playing=playing, position=position)
@@ -375,9 +326,6 @@ class LiveRoom:
         self.record = replace(self.record, **changes)
         self.publish_state()
 
-    def set_control(self, control: Control, buffer_wait_seconds: float) -> None:
-        self.update_record(control=control, buffer_wait_seconds=buffer_wait_seconds)
-
     def close_member(self, member_id: int, message: dict[str, Any], code: int) -> None:
         live = self.members.get(member_id)
         for link in list(live.links if live else ()):
@@ -388,9 +336,9 @@ class LiveRoom:
         """The room ended: tell everyone, close every connection (4404), stop the timers."""
         self.ended = True
         self._clear_wait()
-        for timer in (self._settle_timer, self._seek_timer):
-            if timer is not None:
-                timer.cancel()
+        self._seeks.cancel()
+        if self._settle_timer is not None:
+            self._settle_timer.cancel()
         for link in self.links():
             link.send({"type": "ended", "by": by})
             link.close(4404)
@@ -398,18 +346,7 @@ class LiveRoom:
     # ----- persistence -----
 
     def _persist(self) -> None:
-        """Write the state back in the background; writes never overlap and the last one
-        always carries the latest state."""
-        self._dirty = True
-        if self._saving is None or self._saving.done():
-            self._saving = asyncio.get_running_loop().create_task(self._save())
-
-    async def _save(self) -> None:
-        while self._dirty:
-            self._dirty = False
-            record = replace(self.record, state=self.state)
-            await store.save_room(self.db, record)
+        self._saver.save(lambda: replace(self.record, state=self.state))
 
     async def flush(self) -> None:
-        if self._saving is not None:
-            await asyncio.shield(self._saving)
+        await self._saver.flush()

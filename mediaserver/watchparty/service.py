@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from mediaserver.keys import db_key
-from mediaserver.watchparty import store
+from mediaserver.watchparty import room_lists
 from mediaserver.watchparty.records import RoomSummary
 from mediaserver.watchparty.registry import rooms_key
 
@@ -15,7 +15,7 @@ async def list_open_rooms(app: web.Application) -> list[RoomSummary]:
     """Every open room, newest first, with how many members are connected now."""
     live = app.get(rooms_key)
     found = []
-    for room, host_name, total in await store.open_rooms(app[db_key]):
+    for room, host_name, total in await room_lists.open_rooms(app[db_key]):
         connected = 0 if live is None else live.connected_in(room.id)
         playing = room.state.playing
         if live is not None and room.id in live.live:

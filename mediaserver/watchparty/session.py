@@ -14,9 +14,10 @@ from mediaserver.watchparty import messages as m
 from mediaserver.watchparty import store
 from mediaserver.watchparty.connection import Link
 from mediaserver.watchparty.limits import ConnectionLimits
+from mediaserver.watchparty.live_member import LiveMember, now_ms
 from mediaserver.watchparty.records import MemberRecord
 from mediaserver.watchparty.registry import rooms_of
-from mediaserver.watchparty.room import LiveMember, LiveRoom, now_ms
+from mediaserver.watchparty.room import LiveRoom
 
 POLICY, REMOVED, ENDED = 1008, 4403, 4404
 
@@ -180,7 +181,7 @@ async def _host(
         await rooms_of(app).end(room.id, live.record.profile_name)
         return
     if isinstance(msg, m.Settings):
-        room.set_control(msg.control, msg.buffer_wait_seconds)
+        room.update_record(control=msg.control, buffer_wait_seconds=msg.buffer_wait_seconds)
         return
     assert isinstance(msg, m.Host | m.Mute | m.Remove)
     target = room.member(msg.member_id)

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.db.catalog_schema import episodes, media_files, titles
 from mediaserver.db.engine import Database
-from mediaserver.db.schema import profiles, users
-from mediaserver.db.watchparty_schema import room_chat, room_invites, room_members, rooms
+from mediaserver.db.schema import profiles
+from mediaserver.db.watchparty_schema import room_chat, room_members, rooms
 from mediaserver.errors import Conflict, Forbidden
 from mediaserver.watchparty.records import (
     ChatRecord,
@@ -48,7 +48,7 @@ async def title_of_file(conn: AsyncConnection, media_file_id: int) -> tuple[int 
     return row.id, f"{name} · {row.episode_title}" if row.episode_title else name
 
 
-def _room(row: sa.Row, title_name: str) -> RoomRecord:
+def room_of_row(row: sa.Row, title_name: str) -> RoomRecord:
     state = PlaybackState(row.playing, row.position, row.at_ms, row.rate, row.seq)
     return RoomRecord(
         row.id, row.host_user_id, row.host_profile_id, row.media_file_id, row.title_id,
@@ -109,7 +109,7 @@ async def get_room(db: Database, room_id: str) -> RoomRecord | None:
         if row is None:
             return None
         _, name = await title_of_file(conn, row.media_file_id)
-    return _room(row, name)
+    return room_of_row(row, name)
 
 
 async def save_room(db: Database, room: RoomRecord) -> None:
@@ -248,11 +248,6 @@ async def update_member(
         )
 
 
-async def user_name(db: Database, user_id: int) -> str:
-    async with db.read() as conn:
-        return str(await conn.scalar(sa.select(users.c.username).where(users.c.id == user_id)))
-
-
 # ----- chat -----
 
 
@@ -284,28 +279,6 @@ async def recent_chat(db: Database, room_id: str, limit: int = CHAT_KEPT) -> lis
     return [ChatRecord(r.id, r.member_id, r.profile_name, r.text, r.at) for r in reversed(rows)]
 
 
-async def open_rooms(db: Database) -> list[tuple[RoomRecord, str, int]]:
-    """Every open room, newest first: (room, host's user name, members not removed)."""
-    members = (
-        sa.select(sa.func.count())
-        .where(room_members.c.room_id == rooms.c.id, room_members.c.removed_at.is_(None))
-        .scalar_subquery()
-    )
-    async with db.read() as conn:
-        result = await conn.execute(
-            sa.select(rooms, users.c.username, members.label("members_total"))
-            .join(users, users.c.id == rooms.c.host_user_id)
-            .where(rooms.c.ended_at.is_(None))
-            .order_by(rooms.c.created_at.desc())
-        )
-        rows = list(result)
-        found = []
-        for row in rows:
-            _, name = await title_of_file(conn, row.media_file_id)
-            found.append((_room(row, name), row.username, int(row.members_total)))
-    return found
-
-
 async def is_member_user(db: Database, room_id: str, user_id: int) -> bool:
     """Whether one of this account's profiles is a member (another profile may join too)."""
     async with db.read() as conn:
@@ -317,35 +290,3 @@ async def is_member_user(db: Database, room_id: str, user_id: int) -> bool:
             )
         )
     return bool(found)
-
-
-async def rooms_of_user(db: Database, user_id: int) -> list[tuple[RoomRecord, str, bool, bool]]:
-    """Open rooms this account hosts, is a member of or is invited to, newest first:
-    (room, host's user name, is a member, invited directly)."""
-    member = sa.exists().where(
-        room_members.c.room_id == rooms.c.id,
-        room_members.c.user_id == user_id,
-        room_members.c.removed_at.is_(None),
-    )
-    invited = sa.exists().where(
-        room_invites.c.room_id == rooms.c.id,
-        room_invites.c.user_id == user_id,
-        room_invites.c.revoked_at.is_(None),
-        room_invites.c.expires_at > time.time(),
-    )
-    async with db.read() as conn:
-        result = await conn.execute(
-            sa.select(rooms, users.c.username, member.label("is_member"),
-                      invited.label("invited"))
-            .join(users, users.c.id == rooms.c.host_user_id)
-            .where(
-                rooms.c.ended_at.is_(None),
-                sa.or_(rooms.c.host_user_id == user_id, member, invited),
-            )
-            .order_by(rooms.c.created_at.desc())
-        )
-        found = []
-        for row in list(result):
-            _, name = await title_of_file(conn, row.media_file_id)
-            found.append((_room(row, name), row.username, bool(row.is_member), bool(row.invited)))
-    return found
