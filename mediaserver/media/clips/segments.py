@@ -1,0 +1,42 @@
+"""Which segments of a packaged rendition a clip needs, read from its HLS media playlist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXTINF = "#EXTINF:"
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentRef:
+    uri: str  # relative to the playlist
+    start: float  # seconds from the rendition's first segment
+    duration: float
+
+
+def playlist_segments(text: str) -> list[SegmentRef]:
+    """The segments of a media playlist, in order, with where each starts."""
+    found: list[SegmentRef] = []
+    at, pending = 0.0, None
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith(EXTINF):
+            pending = float(line[len(EXTINF) :].split(",", 1)[0])
+        elif line and not line.startswith("#") and pending is not None:
+            found.append(SegmentRef(line, at, pending))
+            at, pending = at + pending, None
+    return found
+
+
+def segments_for_range(segments: list[SegmentRef], start: float, end: float) -> list[SegmentRef]:
+    """The segments overlapping [start, end), and the one after (its first keyframe tells where
+    the last whole GOP inside the range ends)."""
+    inside = [i for i, s in enumerate(segments) if s.start < end and s.start + s.duration > start]
+    if not inside:
+        return []
+    return segments[inside[0] : inside[-1] + 2]
+
+
+def join_fmp4(init: bytes, parts: list[bytes]) -> bytes:
+    """An init segment followed by media segments is itself a playable fragmented MP4."""
+    return init + b"".join(parts)
