@@ -35,17 +35,23 @@ class Rooms:
         if found is not None:
             return found
         lock = self._loading.setdefault(room_id, asyncio.Lock())
-        async with lock:
-            found = self.live.get(room_id)
-            if found is None:
-                record = await store.get_room(self.db, room_id)
-                if record is None or record.ended_at is not None:
-                    return None
-                members = await store.list_members(self.db, room_id)
-                chat = await store.recent_chat(self.db, room_id)
-                found = self.live[room_id] = LiveRoom(record, members, chat, self.db, self.bus)
-        self._loading.pop(room_id, None)
+        try:
+            async with lock:
+                found = self.live.get(room_id)
+                if found is None:
+                    found = await self._load(room_id)
+        finally:
+            self._loading.pop(room_id, None)
         return found
+
+    async def _load(self, room_id: str) -> LiveRoom | None:
+        record = await store.get_room(self.db, room_id)
+        if record is None or record.ended_at is not None:
+            return None
+        members = await store.list_members(self.db, room_id)
+        chat = await store.recent_chat(self.db, room_id)
+        room = self.live[room_id] = LiveRoom(record, members, chat, self.db, self.bus)
+        return room
 
     async def end(self, room_id: str, by: str = "") -> bool:
         """End a room: mark it in the database, tell its members (and who ended it) and close
