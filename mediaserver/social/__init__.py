@@ -4,8 +4,11 @@ escaped."""
 
 from aiohttp import web
 
+from mediaserver.social import comments
+
 __all__ = ["setup"]
 
 
 def setup(app: web.Application) -> None:
     """Comments, reactions, clips, ratings and reviews: their pages, API and jobs."""
+    comments.setup(app)

@@ -8,6 +8,7 @@ import mediaserver.db.catalog_schema  # noqa: F401  (registers catalog tables)
 import mediaserver.db.limits_schema  # noqa: F401  (registers per-user limits)
 import mediaserver.db.packaging_schema  # noqa: F401  (registers the ladders table)
 import mediaserver.db.schema  # noqa: F401  (registers accounts and jobs tables)
+import mediaserver.db.social_comments_schema  # noqa: F401  (registers comments and moderation)
 import mediaserver.db.viewer_schema  # noqa: F401  (registers My List, progress, plays, markers)
 import mediaserver.db.watchparty_schema  # noqa: F401  (registers rooms, members, invites, chat)
 from mediaserver.db.metadata import metadata
