@@ -4,11 +4,13 @@ escaped."""
 
 from aiohttp import web
 
-from mediaserver.social import comments
+from mediaserver.social import clips, comments
+from mediaserver.social.clips import ClipSummary, clips_of_profile
 
-__all__ = ["setup"]
+__all__ = ["ClipSummary", "clips_of_profile", "setup"]
 
 
 def setup(app: web.Application) -> None:
     """Comments, reactions, clips, ratings and reviews: their pages, API and jobs."""
     comments.setup(app)
+    clips.setup(app)

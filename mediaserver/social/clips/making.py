@@ -1,0 +1,98 @@
+"""Making a clip: the packaged ladder's best rung up to 1080p and its default audio (only the
+segments the range needs are read from storage), or the source file of an on-the-fly title; the
+cut runs in a worker thread, its files go to storage under clips/<id>/."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+
+from aiohttp import web
+
+from mediaserver.keys import db_key, storage_key
+from mediaserver.media.clips import ClipCutError, cut_clip
+from mediaserver.media.clips.segments import playlist_segments, segments_for_range
+from mediaserver.packaging import Ladder, get_ladder
+from mediaserver.social.clips import store
+from mediaserver.social.clips.records import Clip
+from mediaserver.storage import Storage
+
+log = logging.getLogger(__name__)
+MAX_HEIGHT = 1080
+tasks_key: web.AppKey[set[asyncio.Task]] = web.AppKey("clip_tasks", set)
+
+
+async def _joined(storage: Storage, folder: str, start: float, end: float, target: Path) -> Path:
+    """init.mp4 and the segments overlapping the range, written one after the other."""
+    playlist = (await (await storage.open_range(f"{folder}/index.m3u8")).read_all()).decode()
+    with target.open("wb") as out:
+        for key in ["init.mp4", *(s.uri for s in segments_for_range(
+                playlist_segments(playlist), start, end))]:  # fmt: skip
+            out.write(await (await storage.open_range(f"{folder}/{key}")).read_all())
+    return target
+
+
+Inputs = tuple[Path, Path | None, float | None]  # video, separate audio, origin
+
+
+async def _inputs(app: web.Application, clip: Clip, work: Path) -> Inputs:
+    ladder: Ladder | None = await get_ladder(app[db_key], clip.media_file_id)
+    if ladder is not None and ladder.published and ladder.rungs:
+        rungs = sorted(ladder.rungs, key=lambda r: r.height)
+        rung = ([r for r in rungs if r.height <= MAX_HEIGHT] or rungs[:1])[-1]
+        storage, prefix = app[storage_key], ladder.storage_prefix
+        video = await _joined(
+            storage, f"{prefix}/video/{rung.name}", clip.start, clip.end, work / "video.mp4"
+        )
+        audio = None
+        if ladder.audio:
+            track = next((a for a in ladder.audio if a.default), ladder.audio[0])
+            audio = await _joined(
+                storage, f"{prefix}/audio/{track.name}", clip.start, clip.end, work / "audio.mp4"
+            )
+        return video, audio, 0.0
+    facts = await store.file_facts(app[db_key], clip.media_file_id)
+    return Path(facts.path), None, None
+
+
+async def make_clip(app: web.Application, clip: Clip) -> None:
+    """Cut the clip, store its files and mark it ready (or failed, with the reason)."""
+    work = Path(tempfile.mkdtemp(prefix="clip-"))
+    try:
+        video, audio, origin = await _inputs(app, clip, work)
+        result = await asyncio.to_thread(
+            cut_clip, video, clip.start, clip.end, work / "out", audio=audio, origin=origin,
+            max_height=MAX_HEIGHT,
+        )  # fmt: skip
+        prefix = f"clips/{clip.id}"
+        storage = app[storage_key]
+        await storage.put_file(f"{prefix}/clip.mp4", result.mp4)
+        await storage.put_file(f"{prefix}/poster.jpg", result.poster)
+        for name in result.hls_files:
+            await storage.put_file(f"{prefix}/hls/{name}", result.playlist.parent / name)
+        await store.finish(app[db_key], clip.id, status="ready", storage_prefix=prefix,
+                           duration_seconds=result.duration, width=result.width,
+                           height=result.height, ready_at=store.now())  # fmt: skip
+    except (ClipCutError, OSError) as exc:
+        log.warning("clip %s could not be made: %s", clip.slug, exc)
+        await store.finish(app[db_key], clip.id, status="failed", error=str(exc)[:500])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def start_making(app: web.Application, clip: Clip) -> asyncio.Task:
+    """Run `make_clip` in the background (its CPU work in a thread, never on the loop)."""
+    task = asyncio.get_running_loop().create_task(make_clip(app, clip))
+    app[tasks_key].add(task)
+    task.add_done_callback(app[tasks_key].discard)
+    return task
+
+
+async def clips_ctx(app: web.Application):
+    app[tasks_key] = set()
+    yield
+    for task in list(app[tasks_key]):
+        await asyncio.gather(task, return_exceptions=True)
