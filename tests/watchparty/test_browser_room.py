@@ -83,6 +83,7 @@ def test_three_members_stay_together_on_a_packaged_title(live_server, movie_fold
         # The owner starts a room from the title page: host-only control.
         titles = owner.request.get(base + "/api/v1/titles").json()["titles"]
         owner.goto(f"{base}/titles/{titles[0]['id']}")
+        shot(owner, "watchparty-start")
         owner.get_by_role("button", name=re.compile("Watch together")).click()
         owner.wait_for_url(re.compile(rf".*/watch/{media_file_id}\?room=[\w-]+"))
         room_id = re.search(r"room=([\w-]+)", owner.url).group(1)  # type: ignore[union-attr]

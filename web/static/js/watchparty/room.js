@@ -71,7 +71,7 @@
       ws = null;
       clearInterval(pingTimer);
       if (e.code === 4404) return end("The room has ended");
-      if (e.code === 4403) return end("You were removed");
+      if (e.code === 4403) return end(memberId == null ? "You are not a member of this room" : "You were removed");
       if (over || leaving) return;
       attempts += 1;
       const delay = Math.min(30000, 500 * Math.pow(2, attempts - 1)) * (0.75 + Math.random() * 0.5);
@@ -170,6 +170,7 @@
   let reported = null;
   function myState() {
     if (document.visibilityState === "hidden") return "away";
+    if (buffering && video.readyState >= 3) buffering = false;
     if (buffering) return "buffering";
     return video.paused ? "paused" : "watching";
   }
@@ -192,8 +193,9 @@
       report(false);
     }
   });
-  ["playing", "pause", "play"].forEach((name) => video.addEventListener(name, () => {
-    if (name === "playing") buffering = false;
+  // Data again: say so at once, also while the room is paused waiting for us (no 'playing' then).
+  ["playing", "pause", "play", "canplay", "canplaythrough"].forEach((name) => video.addEventListener(name, () => {
+    if (buffering && video.readyState >= 3) buffering = false;
     report(false);
   }));
 
