@@ -38,6 +38,9 @@ SETTLE_MS = 1500.0
 IN_STEP_SECONDS = 1.0
 # After a change of title, members reload their player: the room waits at least this long.
 LOAD_WAIT_SECONDS = 10.0
+# Member list changes this close together go out as one list: after a play or pause every
+# member reports a new state within moments, and one list beats one per member to everyone.
+MEMBERS_DEBOUNCE_SECONDS = 0.1
 
 
 class LiveRoom:
@@ -61,6 +64,7 @@ class LiveRoom:
         self._load_since_ms: float | None = None
         self._wait_timer: asyncio.TimerHandle | None = None
         self._settle_timer: asyncio.TimerHandle | None = None
+        self._members_timer: asyncio.TimerHandle | None = None
         self._seeks = SeekCoalescer(self._apply_seek)
         self._saver = Saver(db)
         self._unsubscribe: dict[Link, Callable[[], None]] = {}
@@ -114,7 +118,16 @@ class LiveRoom:
         self._persist()
 
     def publish_members(self) -> None:
-        self.publish({"type": "members", "members": self.members_wire()})
+        """Send the member list shortly, as it is then (see MEMBERS_DEBOUNCE_SECONDS)."""
+        if self._members_timer is None:
+            self._members_timer = asyncio.get_running_loop().call_later(
+                MEMBERS_DEBOUNCE_SECONDS, self._send_members
+            )
+
+    def _send_members(self) -> None:
+        self._members_timer = None
+        if not self.ended:
+            self.publish({"type": "members", "members": self.members_wire()})
 
     # ----- connections -----
 
@@ -337,8 +350,9 @@ class LiveRoom:
         self.ended = True
         self._clear_wait()
         self._seeks.cancel()
-        if self._settle_timer is not None:
-            self._settle_timer.cancel()
+        for timer in (self._settle_timer, self._members_timer):
+            if timer is not None:
+                timer.cancel()
         for link in self.links():
             link.send({"type": "ended", "by": by})
             link.close(4404)

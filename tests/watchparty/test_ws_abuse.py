@@ -298,7 +298,7 @@ async def test_a_half_open_socket_is_reaped_by_the_heartbeat(
     app = party.alice.client.app
     # Bob's socket gets a short heartbeat; his client then goes silent: no pongs, no reads.
     ws_routes = importlib.import_module("mediaserver.watchparty.ws_routes")
-    monkeypatch.setattr(ws_routes, "HEARTBEAT_SECONDS", 0.5)
+    monkeypatch.setattr(ws_routes, "HEARTBEAT_SECONDS", 1.5)
     ghost = await party.bob.client.ws_connect(f"/api/v1/rooms/{room['id']}/ws", autoping=False)
     monkeypatch.undo()
 
