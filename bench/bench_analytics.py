@@ -40,6 +40,7 @@ import time
 from pathlib import Path
 
 import aiohttp
+import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -313,6 +314,11 @@ async def prepare(backend: str, url: str, args: argparse.Namespace, now: float):
         t3 = time.perf_counter()
         beats = await roll_up_heartbeats(db)
         t4 = time.perf_counter()
+        # Fresh planner statistics after the bulk load, as autovacuum / a live server's
+        # periodic ANALYZE would have them.
+        async with db.engine.connect() as conn:
+            await conn.execute(sa.text("ANALYZE"))
+            await conn.commit()
     finally:
         await db.close()
     print(
