@@ -52,7 +52,8 @@ class Link:
         while True:
             item = await self._queue.get()
             if item is _CLOSE:
-                await self.ws.close(code=self.close_code or 1000)
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await self.ws.close(code=self.close_code or 1000)
                 return
             try:
                 await self.ws.send_str(item)  # type: ignore[arg-type]
