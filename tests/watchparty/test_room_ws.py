@@ -347,3 +347,26 @@ async def test_api_key_client_joins_with_its_profile(party: Party) -> None:
         await ws.close()
     finally:
         await other.close()
+
+
+async def test_next_episode_while_playing_waits_for_the_reloaded_players(party: Party) -> None:
+    first, second = party.episodes[(1, 1)], party.episodes[(1, 2)]
+    room = await party.alice.create_room(first)
+    alice = await party.alice.ws(room["id"])
+    alice_id = (await alice.next("welcome"))["member_id"]
+    await alice.send({"type": "play"})
+    await alice.state(playing=True)
+    await alice.send({"type": "next"})
+    moved = await alice.state(media_file_id=second)
+    assert moved["playing"] is False and moved["waiting_for"] == [alice_id]
+    # The old page's report does not count; the player reloaded for the new file does.
+    await alice.send({"type": "status", "state": "paused", "position": 42.0})
+    await alice.close()
+    reloaded = await party.alice.ws(room["id"])
+    welcome = await reloaded.next("welcome")
+    assert welcome["room"]["waiting_for"] == [alice_id]
+    await reloaded.send({"type": "status", "state": "paused", "position": 0.0})
+    resumed = await reloaded.state(playing=True)
+    assert resumed["media_file_id"] == second and resumed["waiting_for"] == []
+    assert resumed["position"] == 0.0
+    await reloaded.close()
