@@ -48,6 +48,8 @@ LIVE_KEYS = {
     "auth.login_window_seconds",
     "auth.max_profiles",
     "analytics.keep_heartbeats_days",
+    "social.clip_max_seconds",
+    "social.public_clips",
 }
 
 
