@@ -71,6 +71,10 @@ PRESS_PLAY_BUTTON = """() => {
 }"""
 
 
+SEEK_TO = """(t) => { const s = document.getElementById('seek'); s.value = String(t);
+  s.dispatchEvent(new Event('change', {bubbles: true})); }"""
+
+
 def ready_file(opener, base: str, csrf: str, packaged: bool) -> int:
     """The title's media file id once scanned (and packaged, for the ladder)."""
     if packaged:
@@ -193,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     # Long enough for both windows, the commands and the settling, from one seek back each run.
-    clip = max(40.0, args.seconds + 30)
+    clip = max(60.0, 2 * args.seconds + 60)
     with tempfile.TemporaryDirectory(prefix="bench-watchparty-") as tmp_name:
         tmp = Path(tmp_name)
         folder = tmp / "media" / "Together (2024)"
@@ -250,13 +254,11 @@ def main(argv: list[str] | None = None) -> int:
                     )  # fmt: skip
                     join(slow, f"http://127.0.0.1:{proxy.port}/rooms/{room_id}")
                     pages[2] = slow
-                    host.evaluate(
-                        "(t) => { const s = document.getElementById('seek'); s.value = String(t);"
-                        " s.dispatchEvent(new Event('change', {bubbles: true})); }",
-                        5,
-                    )
+                    settle(pages, 90)
+                    # Back near the start, so that the window fits in the title.
+                    host.evaluate(SEEK_TO, 5)
                     time.sleep(1)
-                    took = settle(pages, 60)
+                    took = settle(pages, 90)
                     rtt = slow.evaluate("() => window.__room.rtt")
                     print(
                         f"slowed member: measured round trip {rtt:.0f} ms; settled in {took:.1f} s"
