@@ -4,7 +4,7 @@ escaped."""
 
 from aiohttp import web
 
-from mediaserver.social import clips, comments
+from mediaserver.social import clips, comments, ratings, reactions
 from mediaserver.social.clips import ClipSummary, clips_of_profile
 
 __all__ = ["ClipSummary", "clips_of_profile", "setup"]
@@ -14,3 +14,5 @@ def setup(app: web.Application) -> None:
     """Comments, reactions, clips, ratings and reviews: their pages, API and jobs."""
     comments.setup(app)
     clips.setup(app)
+    ratings.setup(app)
+    reactions.setup(app)
