@@ -65,6 +65,7 @@ async def api_create(request: web.Request) -> web.Response:
 @access("profile")
 @api(response=CommentEnvelope)
 async def api_comment(request: web.Request) -> web.Response:
+    """One comment (with its replies, for a top-level one)."""
     _, comment = await service.find(request.app, viewer_of(request), path_id(request, "comment_id"))
     return json_model(CommentEnvelope(comment=CommentOut.of(comment)))
 
@@ -105,6 +106,7 @@ async def api_like(request: web.Request) -> web.Response:
 @access("profile")
 @api(response=CommentEnvelope)
 async def api_unlike(request: web.Request) -> web.Response:
+    """Take back my like of a comment."""
     comment = await service.set_like(
         request.app, viewer_of(request), path_id(request, "comment_id"), False
     )

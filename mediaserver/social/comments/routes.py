@@ -52,11 +52,17 @@ async def thread_for(request: web.Request, episode: str | None) -> Thread:
     return await service.open_thread(request.app, viewer_of(request), title_id, episode_id)
 
 
-def comment_answer(request: web.Request, thread: Thread, comment: Comment) -> web.Response:
+async def fragment(request: web.Request, thread: Thread, comment: Comment) -> web.Response:
+    viewer = viewer_of(request)
+    may_write = await service.writable(request.app, viewer, thread)
+    context = {"c": comment, "thread": thread, "viewer": viewer, "may_write": may_write}
+    return render(request, "social/_comments_item.html", context)
+
+
+async def comment_answer(request: web.Request, thread: Thread, comment: Comment) -> web.Response:
     """The comment's fragment for comments.js, or a redirect back to it for a plain form."""
     if request.headers.get(FRAGMENT_HEADER):
-        context = {"c": comment, "thread": thread, "viewer": viewer_of(request)}
-        return render(request, "social/_comment.html", context)
+        return await fragment(request, thread, comment)
     anchor = f"#comment-{comment.id}"
     raise web.HTTPSeeOther(f"/titles/{thread.title_id}{thread.query}{anchor}")
 
@@ -71,7 +77,9 @@ async def comments_section(request: web.Request) -> web.Response:
         request.app, viewer_of(request), thread, sort_of(request.query.get("sort")), cursor
     )
     template = "social/_comments_page.html" if cursor else "social/_comments.html"
-    return render(request, template, {"s": found, "thread": thread, "viewer": viewer_of(request)})
+    context = {"s": found, "thread": thread, "viewer": viewer_of(request),
+               "may_write": found.enabled and not found.blocked}  # fmt: skip
+    return render(request, template, context)
 
 
 @routes.get(r"/comments/{comment_id:\d+}", name="comment_fragment")
@@ -83,8 +91,7 @@ async def comment_fragment(request: web.Request) -> web.Response:
     )
     if comment.deleted and not comment.reply_count:
         raise web.HTTPNotFound(text="The comment was deleted.")
-    context = {"c": comment, "thread": thread, "viewer": viewer_of(request)}
-    return render(request, "social/_comment.html", context)
+    return await fragment(request, thread, comment)
 
 
 @routes.get(r"/titles/{title_id:\d+}/comments/events", name="comments_events")
@@ -123,7 +130,7 @@ async def post_comment(request: web.Request) -> web.Response:
     parent = id_value(str(data.get("parent_id") or ""), "parent_id")
     comment = await service.create(request.app, viewer_of(request), thread, data.get("text"),
                                    parent)  # fmt: skip
-    return comment_answer(request, thread, comment)
+    return await comment_answer(request, thread, comment)
 
 
 @routes.post(r"/comments/{comment_id:\d+}/{action:edit|delete|like|unlike|report}",
@@ -143,4 +150,4 @@ async def comment_action(request: web.Request) -> web.Response:
     else:
         await service.set_like(request.app, viewer, comment_id, action == "like")
     thread, comment = await service.find(request.app, viewer, comment_id)
-    return comment_answer(request, thread, comment)
+    return await comment_answer(request, thread, comment)

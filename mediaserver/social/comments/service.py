@@ -77,6 +77,14 @@ async def section(
     return Section(thread, Page(tops, cursor_next), sort, enabled, blocked)
 
 
+async def writable(app: web.Application, viewer: Viewer, thread: Thread) -> bool:
+    """Whether the viewer may post, reply, edit and like here now."""
+    async with app[db_key].read() as conn:
+        return await _enabled(conn, app, thread) and not await access.is_blocked(
+            conn, viewer.user_id
+        )
+
+
 async def find(app: web.Application, viewer: Viewer, comment_id: int) -> tuple[Thread, Comment]:
     """The comment and its thread, when the viewer may see both; NotFound otherwise."""
     async with app[db_key].read() as conn:
