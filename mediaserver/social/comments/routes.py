@@ -10,7 +10,7 @@ import json
 from aiohttp import web
 
 from mediaserver.accounts import get_identity, request_profile
-from mediaserver.errors import BadRequest
+from mediaserver.errors import BadRequest, NotFound
 from mediaserver.http.auth import access
 from mediaserver.http.forms import read_input
 from mediaserver.http.templating import render
@@ -89,8 +89,9 @@ async def comment_fragment(request: web.Request) -> web.Response:
     thread, comment = await service.find(
         request.app, viewer_of(request), path_id(request, "comment_id")
     )
-    if comment.deleted and not comment.reply_count:
-        raise web.HTTPNotFound(text="The comment was deleted.")
+    gone = comment.deleted or (comment.hidden and not viewer_of(request).is_admin)
+    if gone and not comment.reply_count:
+        raise NotFound("The comment was deleted or hidden.")
     return await fragment(request, thread, comment)
 
 

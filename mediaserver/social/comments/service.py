@@ -11,11 +11,10 @@ import math
 import time
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mediaserver.db.social_comments_schema import comment_reports, comments
+from mediaserver.db.social_comments_schema import comment_reports
 from mediaserver.db.upsert import dialect_insert
 from mediaserver.errors import Forbidden, NotFound, TooManyRequests
 from mediaserver.keys import config_key, db_key
@@ -143,6 +142,7 @@ async def create(
                 parent is None
                 or (parent.title_id, parent.episode_id) != (thread.title_id, thread.episode_id)
                 or parent.deleted
+                or (parent.hidden and not viewer.is_admin)
             ):
                 raise NotFound("No such comment to reply to.")
             parent_id = parent.parent_id or parent.id
@@ -208,9 +208,3 @@ async def report(app: web.Application, viewer: Viewer, comment_id: int, reason: 
     async with app[db_key].write() as conn:
         stmt = dialect_insert(conn, comment_reports).values(values)
         await conn.execute(stmt.on_conflict_do_nothing())
-
-
-async def comment_exists(app: web.Application, comment_id: int) -> bool:
-    async with app[db_key].read() as conn:
-        found = await conn.execute(sa.select(comments.c.id).where(comments.c.id == comment_id))
-        return found.first() is not None
