@@ -131,7 +131,8 @@ class SearchQuery(ApiModel):
     subtitles: str | None = Field(default=None, description='A language code, e.g. "fr".')
     rating: list[str] | str | None = Field(default=None, description="Repeatable.")
     watched: Literal["yes", "no", ""] | None = None
-    sort: Literal["relevance", "title", "year", "added", ""] | None = None
+    min_stars: str | None = Field(default=None, description="Average rating at least 1 to 5.")
+    sort: Literal["relevance", "title", "year", "added", "stars", ""] | None = None
     page: str | None = Field(default=None, description="1 to 1000.")
 
 
@@ -147,6 +148,7 @@ class SearchFiltersOut(ApiModel):
     subtitles: str | None
     rating: list[str]
     watched: Watched | None
+    min_stars: int | None
     sort: SearchSort
     page: int
 

@@ -27,6 +27,7 @@ from mediaserver.catalog.search_filters import SearchFilters
 from mediaserver.db.catalog_schema import genres, media_files, title_genres, titles
 from mediaserver.db.engine import Database
 from mediaserver.db.search import search_terms, search_title_ids
+from mediaserver.db.social_ratings_schema import title_ratings
 from mediaserver.db.viewer_schema import watch_progress
 from mediaserver.errors import BadRequest
 
@@ -82,6 +83,16 @@ def watched_condition(profile: Profile) -> sa.ColumnElement[bool]:
     return sa.and_(any_finished, ~unfinished)
 
 
+def stars_order() -> list[sa.ColumnElement]:
+    """Highest average rating first (the social layer keeps `title_ratings`), then most rated;
+    unrated titles last."""
+    agg = title_ratings.c
+    mine = sa.and_(agg.title_id == titles.c.id, agg.count > 0)
+    average = sa.select(sa.cast(agg.total, sa.Float) / agg.count).where(mine).scalar_subquery()
+    count = sa.select(agg.count).where(mine).scalar_subquery()
+    return [average.desc().nulls_last(), count.desc().nulls_last(), titles.c.sort_title]
+
+
 async def run_search(
     db: Database, profile: Profile | None, f: SearchFilters, limit: int = PAGE_SIZE
 ) -> tuple[list[TitleCard], bool]:
@@ -111,6 +122,13 @@ async def run_search(
             raise BadRequest("The watched filter needs a profile.", field="watched")
         cond = watched_condition(profile)
         query = query.where(cond if f.watched == "yes" else ~cond)
+    if f.min_stars is not None:
+        query = query.where(
+            sa.select(title_ratings.c.title_id).where(
+                title_ratings.c.title_id == titles.c.id, title_ratings.c.count > 0,
+                title_ratings.c.total >= title_ratings.c.count * f.min_stars * 2,
+            ).exists()
+        )  # fmt: skip
     ranked: list[int] | None = None
     async with db.read() as conn:
         for kind, tag in (("audio", f.audio), ("subtitle", f.subtitles)):
@@ -126,6 +144,8 @@ async def run_search(
             query = query.order_by(titles.c.sort_title, titles.c.id)
         elif f.sort == "year":
             query = query.order_by(titles.c.year.desc().nulls_last(), titles.c.sort_title)
+        elif f.sort == "stars":
+            query = query.order_by(*stars_order())
         elif f.sort == "added" or ranked is None:
             query = query.order_by(titles.c.added_at.desc(), titles.c.id.desc())
         if ranked is not None and f.sort == "relevance":

@@ -17,13 +17,14 @@ from mediaserver.accounts import RATINGS
 from mediaserver.catalog.browse import TitleKind
 from mediaserver.errors import BadRequest
 
-SearchSort = Literal["relevance", "title", "year", "added"]
+SearchSort = Literal["relevance", "title", "year", "added", "stars"]
 Watched = Literal["yes", "no"]
 SORTS: dict[SearchSort, str] = {
     "relevance": "Relevance",
     "title": "Title (A-Z)",
     "year": "Year (newest)",
     "added": "Recently added",
+    "stars": "Highest rated",
 }
 KINDS: dict[TitleKind, str] = {"movie": "Movies", "series": "Series"}
 WATCHED: dict[Watched, str] = {"yes": "Watched", "no": "Not watched"}
@@ -35,7 +36,7 @@ _LANG = re.compile(r"[a-z]{2,3}")
 _MULTI = ("rating",)
 PARAMS = (
     "q", "type", "genre", "year_from", "year_to", "runtime_min", "runtime_max",
-    "audio", "subtitles", "rating", "watched", "sort", "page",
+    "audio", "subtitles", "rating", "watched", "min_stars", "sort", "page",
 )  # fmt: skip
 MAX_PAGE = 1000
 
@@ -53,6 +54,7 @@ class SearchFilters:
     subtitles: str | None = None
     rating: tuple[str, ...] = field(default_factory=tuple)
     watched: Watched | None = None
+    min_stars: int | None = None  # average of the profiles' ratings, whole stars
     sort: SearchSort = "relevance"
     page: int = 1
 
@@ -152,6 +154,8 @@ def parse_filters(query: Mapping[str, str] | object) -> SearchFilters:
     )
     if raw := single.get("watched"):
         values["watched"] = _choice(raw, "watched", "Watched", WATCHED)
+    if raw := single.get("min_stars"):
+        values["min_stars"] = _int(raw, "min_stars", "Minimum rating (stars)", 1, 5)
     if raw := single.get("sort"):
         values["sort"] = _choice(raw, "sort", "Sort", SORTS)
     if raw := single.get("page"):

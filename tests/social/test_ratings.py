@@ -198,3 +198,24 @@ async def test_html_section_and_forms_work_without_javascript(forum: Forum) -> N
     assert resp.status == 200 and "No ratings yet." in await resp.text()
     page = await (await client.get(f"/titles/{forum.heat}")).text()
     assert f'hx-get="/titles/{forum.heat}/ratings"' in page
+
+
+async def test_search_sorts_and_filters_by_rating(forum: Forum) -> None:
+    await rate(forum.alice, forum.cartoon, 5)
+    await rate(forum.bob, forum.cartoon, 4)
+    await rate(forum.alice, forum.heat, 2.5)
+
+    async def found(query: str) -> list[int]:
+        resp = await forum.alice.client.get(f"/api/v1/search?{query}")
+        assert resp.status == 200, await resp.text()
+        return [t["id"] for t in (await resp.json())["titles"]]
+
+    ranked = await found("sort=stars")
+    assert ranked[:2] == [forum.cartoon, forum.heat]  # 4.5 before 2.5; unrated after
+    assert forum.show in ranked[2:]
+    assert await found("min_stars=4") == [forum.cartoon]
+    assert set(await found("min_stars=2")) == {forum.cartoon, forum.heat}
+    resp = await forum.alice.client.get("/api/v1/search?min_stars=6")
+    assert resp.status == 400 and "between 1 and 5" in (await resp.json())["detail"]
+    html = await (await forum.alice.client.get("/search?min_stars=4&sort=stars")).text()
+    assert "4★ and up" in html and "Highest rated" in html
