@@ -110,5 +110,6 @@ async def test_only_the_fixed_emoji_set_and_positions_inside_the_title(party: Pa
         resp = await party.alice.api("POST", path, body)
         assert resp.status in (400, 422), body
     assert (await party.alice.api("POST", path, {"position": "x"})).status == 400
-    assert (await strip(party.alice, party.movie))["total"] == 0
+    body = await strip(party.alice, party.movie)
+    assert body["total"] == 0 and body["buckets"] == [0.0] * 60  # one bucket a second
     assert (await party.alice.client.get("/api/v1/media/999999/reactions/strip")).status == 404

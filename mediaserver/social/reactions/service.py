@@ -77,13 +77,16 @@ async def react(app: web.Application, profile: Profile, media_file_id: int, posi
 
 
 async def strip(app: web.Application, profile: Profile, media_file_id: int) -> Strip:
-    """Where the title's reactions cluster, in STRIP_BUCKETS buckets over its runtime."""
+    """Where the title's reactions cluster: STRIP_BUCKETS buckets over its runtime (one a
+    second for a title shorter than that)."""
     duration = await _watchable(app, profile, media_file_id)
     async with app[db_key].read() as conn:
         if duration <= 0:  # unknown runtime: span what was reacted to
             duration = float(await store.last_second(conn, media_file_id) + 1)
-        bucket_seconds = duration / STRIP_BUCKETS
-        counts = await store.bucket_counts(conn, media_file_id, bucket_seconds, STRIP_BUCKETS)
+        # Reactions are kept per whole second, so a bucket is never shorter than one.
+        bucket_seconds = max(1.0, duration / STRIP_BUCKETS)
+        buckets = max(1, math.ceil(duration / bucket_seconds))
+        counts = await store.bucket_counts(conn, media_file_id, bucket_seconds, buckets)
     return Strip(duration, bucket_seconds, counts, smooth(counts), sum(counts))
 
 
