@@ -37,16 +37,20 @@ comments = sa.Table(
     sa.Column("like_count", sa.Integer, nullable=False, server_default="0"),
     sa.Column("reply_count", sa.Integer, nullable=False, server_default="0"),
 )
-# A thread's pages, newest first or by likes: keyset scans of these two.
-sa.Index(
-    "ix_comments_thread_new",
-    comments.c.title_id, comments.c.episode_id, comments.c.parent_id, comments.c.id,
-)  # fmt: skip
-sa.Index(
-    "ix_comments_thread_top",
-    comments.c.title_id, comments.c.episode_id, comments.c.parent_id, comments.c.like_count,
-    comments.c.id,
-)  # fmt: skip
+# A thread's pages, newest first or by likes: keyset scans of these partial indexes. (A NULL
+# test cannot give an index its order on PostgreSQL, so the title-level and episode threads
+# each get their own, with the NULL tests in the index predicate.)
+_TITLE_TOPS = sa.and_(comments.c.parent_id.is_(None), comments.c.episode_id.is_(None))
+_EPISODE_TOPS = sa.and_(comments.c.parent_id.is_(None), comments.c.episode_id.is_not(None))
+for _name, _columns, _where in (
+    ("ix_comments_title_new", (comments.c.title_id, comments.c.id), _TITLE_TOPS),
+    ("ix_comments_title_top", (comments.c.title_id, comments.c.like_count, comments.c.id),
+     _TITLE_TOPS),
+    ("ix_comments_episode_new", (comments.c.episode_id, comments.c.id), _EPISODE_TOPS),
+    ("ix_comments_episode_top", (comments.c.episode_id, comments.c.like_count, comments.c.id),
+     _EPISODE_TOPS),
+):  # fmt: skip
+    sa.Index(_name, *_columns, postgresql_where=_where, sqlite_where=_where)
 sa.Index("ix_comments_parent_id", comments.c.parent_id, comments.c.id)
 # The per-profile rate limit counts a profile's last minute.
 sa.Index("ix_comments_profile_created", comments.c.profile_id, comments.c.created_at)

@@ -43,15 +43,16 @@ def upgrade() -> None:
         _fk("comments", "profile_id", "profiles"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_comments")),
     )
+    title_tops = sa.text("parent_id IS NULL AND episode_id IS NULL")
+    episode_tops = sa.text("parent_id IS NULL AND episode_id IS NOT NULL")
+    for name, columns, where in (
+        ("ix_comments_title_new", ["title_id", "id"], title_tops),
+        ("ix_comments_title_top", ["title_id", "like_count", "id"], title_tops),
+        ("ix_comments_episode_new", ["episode_id", "id"], episode_tops),
+        ("ix_comments_episode_top", ["episode_id", "like_count", "id"], episode_tops),
+    ):
+        op.create_index(name, "comments", columns, postgresql_where=where, sqlite_where=where)
     with op.batch_alter_table("comments", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_comments_thread_new", ["title_id", "episode_id", "parent_id", "id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_comments_thread_top",
-            ["title_id", "episode_id", "parent_id", "like_count", "id"],
-            unique=False,
-        )
         batch_op.create_index("ix_comments_parent_id", ["parent_id", "id"], unique=False)
         batch_op.create_index(
             "ix_comments_profile_created", ["profile_id", "created_at"], unique=False
@@ -121,8 +122,10 @@ def downgrade() -> None:
         for name in (
             "ix_comments_profile_created",
             "ix_comments_parent_id",
-            "ix_comments_thread_top",
-            "ix_comments_thread_new",
+            "ix_comments_episode_top",
+            "ix_comments_episode_new",
+            "ix_comments_title_top",
+            "ix_comments_title_new",
         ):
             batch_op.drop_index(name)
     op.drop_table("comments")
