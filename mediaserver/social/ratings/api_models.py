@@ -82,7 +82,7 @@ class RatedOut(ApiModel):
                    updated_at=r.updated_at)  # fmt: skip
 
 
-class ClipOut(ApiModel):
+class ProfileClipOut(ApiModel):
     name: str
     title: str
     duration: float
@@ -97,7 +97,7 @@ class ProfilePageOut(ApiModel):
     own: bool = Field(description="The page belongs to this account's profile.")
     ratings: list[RatedOut]
     reviews: list[ReviewOut]
-    clips: list[ClipOut]
+    clips: list[ProfileClipOut]
 
 
 class PublicBody(ApiModel):

@@ -11,7 +11,7 @@ from mediaserver.http.auth import access
 from mediaserver.http.forms import read_json
 from mediaserver.social.ratings import service
 from mediaserver.social.ratings.api_models import (
-    ClipOut,
+    ProfileClipOut,
     ProfilePageOut,
     PublicBody,
     RatedOut,
@@ -146,7 +146,8 @@ async def api_profile_page(request: web.Request) -> web.Response:
             ratings=[RatedOut.of(r) for r in p.ratings],
             reviews=[ReviewOut.of(r) for r in p.reviews],
             clips=[
-                ClipOut(name=c.name, title=c.title, duration=c.duration, url=c.url) for c in p.clips
+                ProfileClipOut(name=c.name, title=c.title, duration=c.duration, url=c.url)
+                for c in p.clips
             ],
         )
     )
