@@ -26,15 +26,17 @@ from mediaserver.catalog.browse import (
 )
 from mediaserver.catalog.continue_watching import continue_watching
 from mediaserver.catalog.history import owner_title_id, progress_join
+from mediaserver.catalog.search import stars_order
 from mediaserver.db.catalog_schema import genres, images, title_genres, title_people, titles
 from mediaserver.db.engine import Database
+from mediaserver.db.social_ratings_schema import title_ratings
 from mediaserver.db.viewer_schema import watch_progress
 
 ROW_SIZE = 20
 MAX_GENRE_ROWS = 30
 EAGER_ROWS = 3  # rendered with the page; the others load as they scroll into view
 _GENRE_KEY = re.compile(r"genre-([0-9]{1,12})")
-FIXED_ROWS = ("continue", "recent", "my-list", "because")
+FIXED_ROWS = ("continue", "recent", "my-list", "because", "top-rated")
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +176,20 @@ async def because_you_watched(db: Database, profile: Profile) -> Row | None:
     return Row("because", f"Because you watched {seed_name}", cards)
 
 
+async def top_rated(db: Database, profile: Profile | None) -> list[TitleCard]:
+    """Titles the server's profiles rated highest (by average, then by how many rated them)."""
+    query = (
+        card_select(profile)
+        .where(sa.select(title_ratings.c.title_id)
+               .where(title_ratings.c.title_id == titles.c.id, title_ratings.c.count > 0)
+               .exists())
+        .order_by(*stars_order())
+        .limit(ROW_SIZE)
+    )  # fmt: skip
+    async with db.read() as conn:
+        return await fetch_cards(conn, query)
+
+
 async def load_row(db: Database, profile: Profile, key: str) -> Row | None:
     """One row by key, or None when it has nothing to show (the page leaves it out)."""
     if key == "continue":
@@ -187,6 +203,9 @@ async def load_row(db: Database, profile: Profile, key: str) -> Row | None:
         return Row(key, "My List", cards, href="/my-list") if cards else None
     if key == "because":
         return await because_you_watched(db, profile)
+    if key == "top-rated":
+        cards = await top_rated(db, profile)
+        return Row(key, "Top rated here", cards, href="/search?sort=stars") if cards else None
     match = _GENRE_KEY.fullmatch(key)
     if match is None:
         return None

@@ -219,3 +219,17 @@ async def test_search_sorts_and_filters_by_rating(forum: Forum) -> None:
     assert resp.status == 400 and "between 1 and 5" in (await resp.json())["detail"]
     html = await (await forum.alice.client.get("/search?min_stars=4&sort=stars")).text()
     assert "4★ and up" in html and "Highest rated" in html
+
+
+async def test_top_rated_row_on_the_home_page(forum: Forum) -> None:
+    resp = await forum.alice.client.get("/rows/top-rated")
+    assert resp.status in (200, 204) and "Top rated here" not in await resp.text()
+    await rate(forum.alice, forum.heat, 3)
+    await rate(forum.bob, forum.cartoon, 5)
+    html = await (await forum.alice.client.get("/rows/top-rated")).text()
+    assert "Top rated here" in html
+    assert html.index("/titles/" + str(forum.cartoon)) < html.index("/titles/" + str(forum.heat))
+    # A kids profile's row leaves out the adult title.
+    await pick_profile(forum.bob.client, forum.party.bob_kids_id)
+    kids = await (await forum.bob.client.get("/rows/top-rated")).text()
+    assert f"/titles/{forum.cartoon}" in kids and f"/titles/{forum.heat}\"" not in kids
