@@ -131,6 +131,11 @@ def test_spoiler_review_is_blurred_until_clicked_and_average_updates(
         assert "blur" in bea.locator(".review-text").evaluate("t => getComputedStyle(t).filter")
         expect(bea.get_by_role("button", name="Make public")).to_have_count(0)
         shot(bea, "profile-page-phone")
+        # The owner takes the rating back: the count and average follow.
+        open_ratings(owner, title_url)
+        owner.get_by_role("button", name="Remove").click()
+        expect(owner.locator("[data-rating-count]")).to_have_text("1 rating")
+        expect(owner.locator("[data-average]")).to_have_text("2.0")
         # Playwright's screenshots inject a style the CSP refuses: that one is not the page's.
         console = [e for e in bea.console_errors if "Applying inline style" not in e]  # type: ignore[attr-defined]
         assert errors == [] and console == []
