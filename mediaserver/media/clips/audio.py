@@ -29,14 +29,15 @@ def copy_packets(container, stream, origin: float, start: float, end: float) -> 
 
 
 def encode_range(
-    container, stream, out_stream, origin: float, start: float, end: float
+    container, stream, out_stream, origin: float, start: float, end: float, first: int = 0
 ) -> list[av.Packet]:
-    """The range decoded, resampled to the output's format and encoded (pts from zero)."""
+    """The range decoded, resampled to the output's format and encoded (pts from `first`, in
+    samples: where the clip's first video frame lands)."""
     ctx = out_stream.codec_context
     resampler = av.AudioResampler(format=ctx.format.name, layout=ctx.layout.name, rate=ctx.rate)
     _seek(container, stream, origin + start - 1.0)
     out: list[av.Packet] = []
-    written = 0
+    written = first
     for frame in container.decode(stream):
         if frame.pts is None:
             continue

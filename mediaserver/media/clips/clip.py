@@ -59,10 +59,13 @@ def _write_mp4(
         elif astream is not None:
             oa = out.add_stream("aac", rate=48000, layout="stereo")
         queue: list[tuple[float, av.Packet]] = []
+        lead = 0.0  # where the first frame lands: decode times start at zero, never below
         if cut is not None:
+            zero = min(p.dts for p in cut.packets)
+            lead = float((cut.first_pts - zero) * cut.time_base)
             for packet in cut.packets:
-                packet.pts -= cut.first_pts
-                packet.dts -= cut.first_pts
+                packet.pts -= zero
+                packet.dts -= zero
                 packet.stream = ov
                 queue.append((float(packet.dts * cut.time_base), packet))
         else:
@@ -75,14 +78,17 @@ def _write_mp4(
             if not encoded:
                 raise ClipCutError("no frame of the video lies in the chosen range")
         if copied_audio:
-            shift = round((start + origin) / astream.time_base)
+            # Audio starts with the first frame (every player maps both to the clip's zero).
+            shift = round((start + origin - lead) / astream.time_base)
             for packet in clip_audio.copy_packets(ain, astream, origin, start, end):
                 packet.pts -= shift
                 packet.dts -= shift
                 packet.stream = oa
                 queue.append((float(packet.dts * astream.time_base), packet))
         elif oa is not None:
-            for packet in clip_audio.encode_range(ain, astream, oa, origin, start, end):
+            for packet in clip_audio.encode_range(
+                ain, astream, oa, origin, start, end, round(lead * oa.codec_context.rate)
+            ):
                 queue.append((float(packet.dts * packet.time_base), packet))
         for _t, packet in sorted(queue, key=lambda item: item[0]):
             out.mux(packet)

@@ -8,6 +8,7 @@ from aiohttp import web
 from mediaserver.accounts import get_identity
 from mediaserver.errors import NotFound
 from mediaserver.http.auth import access
+from mediaserver.http.files import bytes_response
 from mediaserver.http.forms import read_input
 from mediaserver.http.templating import render
 from mediaserver.keys import secret_key, storage_key
@@ -53,8 +54,9 @@ async def clip_media(request: web.Request) -> web.Response:
     clip = await service.open_media(request.app, m["slug"])
     stream = await request.app[storage_key].open_range(f"{clip.storage_prefix}/{m['name']}")
     body = await stream.read_all()
-    return web.Response(body=body, content_type=TYPES[m["name"].rsplit(".", 1)[-1]],
-                        headers={"Cache-Control": "private, max-age=3600"})  # fmt: skip
+    # Range support: browsers seek in an MP4 by asking for byte ranges.
+    return bytes_response(request, body, content_type=TYPES[m["name"].rsplit(".", 1)[-1]],
+                          cache_control="private, max-age=3600")  # fmt: skip
 
 
 @routes.post(f"/c/{SLUG}/delete", name="clip_delete")
