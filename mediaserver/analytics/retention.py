@@ -70,15 +70,34 @@ def _joined(select: sa.Select) -> sa.Select:
 
 async def watched_files(db: Database, f: Filters, limit: int = 20) -> Table:
     """The files with the most viewers in the range, to pick a retention curve from."""
-    viewers = sa.func.count(sa.distinct(R.c.profile_id)).label("viewers")
+    # Distinct (file, viewer) pairs hash where COUNT(DISTINCT) would sort every play; counted
+    # per file id, and only the chosen few get their title spelled out.
+    pairs = (
+        _joined(sa.select(R.c.media_file_id, R.c.profile_id))
+        .where(*_file_conditions(f))
+        .distinct()
+        .subquery()
+    )
+    viewers = sa.func.count().label("viewers")
+    top = (
+        sa.select(pairs.c.media_file_id, viewers)
+        .group_by(pairs.c.media_file_id)
+        .order_by(viewers.desc(), pairs.c.media_file_id)
+        .limit(limit)
+        .subquery()
+    )
     async with db.read() as conn:
         rows = (
             await conn.execute(
-                _joined(sa.select(R.c.media_file_id, _file_label().label("label"), viewers))
-                .where(*_file_conditions(f))
-                .group_by(R.c.media_file_id, "label")
-                .order_by(viewers.desc(), R.c.media_file_id)
-                .limit(limit)
+                sa.select(top.c.media_file_id, _file_label().label("label"), top.c.viewers)
+                .select_from(top)
+                .join(media_files, media_files.c.id == top.c.media_file_id)
+                .outerjoin(episodes, episodes.c.id == media_files.c.episode_id)
+                .join(
+                    titles,
+                    titles.c.id == sa.func.coalesce(media_files.c.title_id, episodes.c.series_id),
+                )
+                .order_by(top.c.viewers.desc(), top.c.media_file_id)
             )
         ).all()
     return Table(

@@ -162,61 +162,82 @@ async def heatmap(db: Database, f: Filters) -> Table:
 
 
 async def binges(db: Database, f: Filters) -> Table:
-    """Sessions of a profile watching episodes of one series in a row (gaps under 2 hours)."""
+    """Sessions of a profile watching episodes of one series in a row (gaps under 2 hours).
+
+    The database splits each profile's hours of a series into sessions (a window over the rows,
+    a new session after each long gap) and counts them, so only the binges come back: a year of
+    hourly rows is too many to send to Python."""
+    key = (H.c.profile_id, H.c.title_id)
+    gap = H.c.hour - sa.func.lag(H.c.hour).over(partition_by=key, order_by=H.c.hour)
+    rows_in = (
+        sa.select(
+            *key,
+            H.c.user_id,
+            H.c.hour,
+            H.c.media_file_id,
+            H.c.seconds_watched,
+            sa.case((sa.or_(gap.is_(None), gap > BINGE_GAP), 1), else_=0).label("starts"),
+        )
+        .join(titles, titles.c.id == H.c.title_id)
+        .join(profiles, profiles.c.id == H.c.profile_id)
+        .join(users, users.c.id == H.c.user_id)
+        .where(*conditions(H, f, "hour"), titles.c.kind == "series")
+        .subquery()
+    )
+    r = rows_in.c
+    numbered = sa.select(
+        r.profile_id,
+        r.title_id,
+        r.user_id,
+        r.hour,
+        r.media_file_id,
+        r.seconds_watched,
+        sa.func.sum(r.starts)
+        .over(partition_by=(r.profile_id, r.title_id), order_by=r.hour)
+        .label("session"),
+    ).subquery()
+    n = numbered.c
+    episodes_in = sa.func.count(sa.distinct(n.media_file_id)).label("episodes")
+    start = sa.func.min(n.hour).label("start")
+    found = (
+        sa.select(
+            n.profile_id,
+            n.title_id,
+            sa.func.min(n.user_id).label("user_id"),
+            start,
+            episodes_in,
+            sa.func.sum(n.seconds_watched).label("seconds"),
+        )
+        .group_by(n.profile_id, n.title_id, n.session)
+        .having(episodes_in >= BINGE_EPISODES)
+        .order_by(episodes_in.desc(), day_of(db, start), n.profile_id, n.title_id, start)
+        .limit(50)
+        .subquery()
+    )
     async with db.read() as conn:
         rows = (
             await conn.execute(
                 sa.select(
-                    H.c.profile_id,
-                    profiles.c.name,
                     users.c.username,
-                    H.c.title_id,
+                    profiles.c.name,
                     titles.c.title,
-                    H.c.hour,
-                    H.c.media_file_id,
-                    H.c.seconds_watched,
+                    found.c.start,
+                    found.c.episodes,
+                    found.c.seconds,
                 )
-                .join(titles, titles.c.id == H.c.title_id)
-                .join(profiles, profiles.c.id == H.c.profile_id)
-                .join(users, users.c.id == H.c.user_id)
-                .where(*conditions(H, f, "hour"), titles.c.kind == "series")
-                .order_by(H.c.profile_id, H.c.title_id, H.c.hour)
+                .select_from(found)
+                .join(titles, titles.c.id == found.c.title_id)
+                .join(profiles, profiles.c.id == found.c.profile_id)
+                .join(users, users.c.id == found.c.user_id)
+                .order_by(
+                    found.c.episodes.desc(),
+                    day_of(db, found.c.start),
+                    found.c.profile_id,
+                    found.c.title_id,
+                    found.c.start,
+                )
             )
         ).all()
-    sessions: list[tuple[Any, ...]] = []
-    current: dict[str, Any] | None = None
-
-    def close() -> None:
-        if current and len(current["files"]) >= BINGE_EPISODES:
-            sessions.append(
-                (
-                    current["user"],
-                    current["profile"],
-                    current["series"],
-                    _date(current["start"]),
-                    len(current["files"]),
-                    _hours(current["seconds"]),
-                )
-            )
-
-    for r in rows:
-        same = current and current["key"] == (r.profile_id, r.title_id)
-        if not same or r.hour - current["last"] > BINGE_GAP:
-            close()
-            current = {
-                "key": (r.profile_id, r.title_id),
-                "user": r.username,
-                "profile": r.name,
-                "series": r.title,
-                "start": r.hour,
-                "files": set(),
-                "seconds": 0.0,
-            }
-        current["last"] = r.hour
-        current["files"].add(r.media_file_id)
-        current["seconds"] += r.seconds_watched
-    close()
-    sessions.sort(key=lambda s: (-s[4], s[3]))
     return Table(
         "binges",
         "Binge sessions (3+ episodes of a series in a row)",
@@ -228,7 +249,7 @@ async def binges(db: Database, f: Filters) -> Table:
             Column("episodes", "Episodes", "int"),
             Column("hours", "Hours", "hours"),
         ),
-        sessions[:50],
+        [(u, p, t, _date(float(at)), int(eps), _hours(sec)) for u, p, t, at, eps, sec in rows],
     )
 
 
