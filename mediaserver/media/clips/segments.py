@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+import av
 
 EXTINF = "#EXTINF:"
 
@@ -40,3 +43,17 @@ def segments_for_range(segments: list[SegmentRef], start: float, end: float) -> 
 def join_fmp4(init: bytes, parts: list[bytes]) -> bytes:
     """An init segment followed by media segments is itself a playable fragmented MP4."""
     return init + b"".join(parts)
+
+
+def first_frame_time(path: Path) -> float:
+    """When the first frame of a rendition is shown, in its own timestamps (`path`: its init
+    segment and first media segment). A rendition with B-frames starts decoding at zero and shows
+    its first frame a little later; players put that frame at 0:00 of the title."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        times = [
+            p.pts
+            for _, p in zip(range(16), container.demux(stream), strict=False)
+            if p.pts is not None
+        ]
+        return float(min(times) * stream.time_base) if times else 0.0

@@ -14,7 +14,11 @@ from aiohttp import web
 
 from mediaserver.keys import db_key, storage_key
 from mediaserver.media.clips import ClipCutError, cut_clip
-from mediaserver.media.clips.segments import playlist_segments, segments_for_range
+from mediaserver.media.clips.segments import (
+    first_frame_time,
+    playlist_segments,
+    segments_for_range,
+)
 from mediaserver.packaging import Ladder, get_ladder
 from mediaserver.social.clips import store
 from mediaserver.social.clips.records import Clip
@@ -47,13 +51,16 @@ async def _inputs(app: web.Application, clip: Clip, work: Path) -> Inputs:
         video = await _joined(
             storage, f"{prefix}/video/{rung.name}", clip.start, clip.end, work / "video.mp4"
         )
+        # The title's 0:00 is the rung's first frame (see first_frame_time).
+        await _joined(storage, f"{prefix}/video/{rung.name}", 0.0, 0.001, work / "first.mp4")
+        origin = await asyncio.to_thread(first_frame_time, work / "first.mp4")
         audio = None
         if ladder.audio:
             track = next((a for a in ladder.audio if a.default), ladder.audio[0])
             audio = await _joined(
                 storage, f"{prefix}/audio/{track.name}", clip.start, clip.end, work / "audio.mp4"
             )
-        return video, audio, 0.0
+        return video, audio, origin
     facts = await store.file_facts(app[db_key], clip.media_file_id)
     return Path(facts.path), None, None
 
