@@ -62,6 +62,13 @@ async def household(make_app, aiohttp_client) -> Household:
         "job_id": "1",
         "play_id": "1",
         "token": "a" * 22,
+        "room_id": "a" * 12,
+        "table": "top_titles",
+        "comment_id": "1",
+        "action": "hide",
+        "kind": "title",
+        "subject_id": str(heat),
+        "state": "off",
     }
     return Household(client, csrf, adult, kids, created["key"], ids)
 
