@@ -10,8 +10,8 @@ import mediaserver.db.packaging_schema  # noqa: F401  (registers the ladders tab
 import mediaserver.db.schema  # noqa: F401  (registers accounts and jobs tables)
 import mediaserver.db.social_clips_schema  # noqa: F401  (registers clips)
 import mediaserver.db.social_comments_schema  # noqa: F401  (registers comments and moderation)
-import mediaserver.db.social_reactions_schema  # noqa: F401  (registers reactions and moments)
 import mediaserver.db.social_ratings_schema  # noqa: F401  (registers ratings and reviews)
+import mediaserver.db.social_reactions_schema  # noqa: F401  (registers reactions and moments)
 import mediaserver.db.viewer_schema  # noqa: F401  (registers My List, progress, plays, markers)
 import mediaserver.db.watchparty_schema  # noqa: F401  (registers rooms, members, invites, chat)
 from mediaserver.db.metadata import metadata
