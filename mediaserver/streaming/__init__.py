@@ -31,7 +31,13 @@ from mediaserver.streaming.overview import (
     live_sessions,
 )
 from mediaserver.streaming.renewal_routes import routes as renewal_routes
-from mediaserver.streaming.rights import RightsTable, rights_ctx, rights_key
+from mediaserver.streaming.rights import (
+    RightsTable,
+    current_generations,
+    rights_changed,
+    rights_ctx,
+    rights_key,
+)
 from mediaserver.streaming.routes import routes as playback_routes
 from mediaserver.streaming.settings_change import streaming_settings_changed
 from mediaserver.streaming.stats import StreamingStats, streaming_stats
@@ -41,8 +47,10 @@ __all__ = [
     "LiveSessionInfo",
     "StreamingStats",
     "active_plays",
+    "current_generations",
     "live_cache_bytes",
     "live_sessions",
+    "rights_changed",
     "setup",
     "streaming_stats",
 ]

@@ -55,6 +55,16 @@ class RightsTable:
             or self._files.get(grant.media_file_id, 0) > issued.file
         )
 
+    def changed_since(
+        self, user_id: int, profile_id: int, media_file_id: int, seen: Generations
+    ) -> bool:
+        """Whether a right behind `seen` (read when access was granted) has changed since."""
+        return (
+            self._users.get(user_id, 0) > seen.user
+            or self._profiles.get(profile_id, 0) > seen.profile
+            or self._files.get(media_file_id, 0) > seen.file
+        )
+
     def _learn(self, table: dict[int, int], subject_id: int, generation: int) -> None:
         if generation > table.get(subject_id, 0):
             table[subject_id] = generation
@@ -97,6 +107,15 @@ async def current_generations(
     """
     async with app[db_key].read() as conn:
         return await generations_of(conn, user_id, profile_id, media_file_id)
+
+
+def rights_changed(
+    app: web.Application, user_id: int, profile_id: int, media_file_id: int, seen: Generations
+) -> bool:
+    """For long-lived access granted outside a media token (a watch-together socket): whether
+    the user's, profile's or file's rights changed since `seen` (from current_generations).
+    Memory only, so it may run on every message."""
+    return app[rights_key].changed_since(user_id, profile_id, media_file_id, seen)
 
 
 async def _keep_fresh(app: web.Application) -> None:

@@ -17,9 +17,11 @@ from mediaserver.watchparty.limits import ConnectionLimits
 from mediaserver.watchparty.live_member import LiveMember, now_ms
 from mediaserver.watchparty.records import MemberRecord
 from mediaserver.watchparty.registry import rooms_of
+from mediaserver.watchparty.rights_watch import Grant, still_allowed
 from mediaserver.watchparty.room import LiveRoom
 
-POLICY, REMOVED, ENDED = 1008, 4403, 4404
+# 4401: rights changed while connected; the client reconnects and the handshake checks again.
+POLICY, RECHECK, REMOVED, ENDED = 1008, 4401, 4403, 4404
 
 
 class Refused(Exception):
@@ -41,6 +43,7 @@ async def serve(
     room: LiveRoom,
     member: MemberRecord,
     profile: Profile,
+    grant: Grant,
 ) -> None:
     """Read the member's messages until the socket closes."""
     link = Link(ws, member.id)
@@ -65,6 +68,11 @@ async def serve(
                 link.send({"type": "removed"})
                 link.close(REMOVED)
                 break
+            kept = await still_allowed(app, profile, room.record.media_file_id, grant)
+            if kept is None:
+                link.close(RECHECK)
+                break
+            grant = kept
             try:
                 await _handle(app, room, live, link, m.parse(msg.data), limits, received)
             except (m.BadMessage, Refused) as exc:

@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from mediaserver.accounts import request_profile
-from mediaserver.catalog import may_watch_file
 from mediaserver.errors import Forbidden
 from mediaserver.http.api import api
 from mediaserver.http.auth import access
@@ -15,6 +14,7 @@ from mediaserver.http.clientinfo import is_https
 from mediaserver.keys import config_key, db_key
 from mediaserver.watchparty import store
 from mediaserver.watchparty.registry import rooms_of
+from mediaserver.watchparty.rights_watch import grant_access
 from mediaserver.watchparty.session import ENDED, REMOVED, serve
 
 routes = web.RouteTableDef()
@@ -68,12 +68,11 @@ async def room_ws(request: web.Request) -> web.WebSocketResponse:
         return ws
     db = request.app[db_key]
     member = await store.find_member(db, room_id, profile.id)
-    if (
-        member is None
-        or member.removed
-        or not await may_watch_file(db, profile, room.record.media_file_id)
-    ):
+    grant = None
+    if member is not None and not member.removed:
+        grant = await grant_access(request.app, profile, room.record.media_file_id)
+    if member is None or grant is None:
         await ws.close(code=REMOVED, message=b"not a member of this room")
         return ws
-    await serve(request.app, ws, room, member, profile)
+    await serve(request.app, ws, room, member, profile, grant)
     return ws

@@ -13,7 +13,8 @@ import pytest
 from aiohttp import CookieJar, WSMsgType, WSServerHandshakeError
 from aiohttp.test_utils import TestClient
 
-from mediaserver.keys import config_key
+from mediaserver.keys import config_key, db_key
+from mediaserver.streaming.rights import rights_key
 from mediaserver.watchparty import websocket_count
 from mediaserver.watchparty.registry import rooms_key
 from tests.helpers import create_user, csrf_from, pick_profile, sign_in
@@ -155,6 +156,27 @@ async def test_membership_is_checked_on_every_message(party: Party) -> None:
     after = [m["type"] for m in bob.seen[before:]]
     assert after[-1] == "removed" and "chat" not in after
     assert not [m for m in alice.seen if m["type"] == "chat"]
+    await alice.close()
+
+
+async def test_a_member_whose_rights_shrink_is_sent_back_to_the_handshake(party: Party) -> None:
+    """Capping bob's profile below the room's title (rated R) while his socket is open ends his
+    access at his next message, as it ends his media URLs; the new handshake then refuses him."""
+    room_id, alice, bob = await _room_with_bob(party)
+    resp = await party.bob.api(
+        "PATCH", f"/api/v1/profiles/{party.bob.profile_id}", {"max_rating": "PG"}
+    )
+    assert resp.status == 200, await resp.text()
+    app = party.alice.client.app
+    await app[rights_key].refresh(app[db_key])  # what the 2 s refresher would have done
+    await bob.send({"type": "chat", "text": "can I still watch?"})
+    assert await bob.closed() == 4401
+    assert not [m for m in alice.seen if m["type"] == "chat"]
+    seen, code = await _first_frame(await party.bob.ws(room_id))
+    assert code == 4403 and seen == []
+    # A member whose rights did not change keeps talking.
+    await alice.send({"type": "chat", "text": "still here"})
+    assert (await alice.next("chat"))["text"] == "still here"
     await alice.close()
 
 
