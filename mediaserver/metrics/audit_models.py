@@ -20,7 +20,10 @@ class AuditQuery(ApiModel):
     since: dt.date | None = Field(None, description="First day (UTC), YYYY-MM-DD.")
     until: dt.date | None = Field(None, description="Last day (UTC, included), YYYY-MM-DD.")
     before: int | None = Field(
-        None, ge=1, description="Only entries older than this id (the next page's cursor)."
+        None,
+        ge=1,
+        le=2**63 - 1,
+        description="Only entries older than this id (the next page's cursor).",
     )
     limit: int = Field(50, ge=1, le=500, description="Entries per page.")
 

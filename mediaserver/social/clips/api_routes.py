@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from mediaserver.accounts import request_profile
 from mediaserver.http.api import api, json_model, parse_model
 from mediaserver.http.auth import access
 from mediaserver.http.forms import read_json
@@ -27,8 +28,7 @@ def _out(request: web.Request, clip) -> ClipOut:
 async def api_create(request: web.Request) -> web.Response:
     """Make a clip of a range of a file (at most `clip_max_seconds` long); poll it until ready."""
     body = parse_model(ClipCreate, await read_json(request))
-    profile = viewer_of(request).profile
-    assert profile is not None  # "profile" access
+    profile = request_profile(request)  # an API key without X-Profile-Id: a clear 400
     clip = await service.create(request.app, profile, body.media_file_id, body.start, body.end,
                                 body.name, body.visibility)  # fmt: skip
     return json_model(_out(request, clip), status=202)
@@ -57,7 +57,6 @@ async def api_delete(request: web.Request) -> web.Response:
 @api(response=ClipList)
 async def api_title_clips(request: web.Request) -> web.Response:
     """The ready clips of a title that this profile may watch, newest first."""
-    profile = viewer_of(request).profile
-    assert profile is not None
+    profile = request_profile(request)
     found = await service.clips_of_title(request.app, profile, int(request.match_info["title_id"]))
     return json_model(ClipList(clips=[_out(request, c) for c in found]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mediaserver.accounts import get_identity
+from mediaserver.accounts import get_identity, request_profile
 from mediaserver.errors import NotFound
 from mediaserver.http.auth import access
 from mediaserver.http.files import bytes_response
@@ -71,7 +71,6 @@ async def clip_delete(request: web.Request) -> web.Response:
 @access("profile")
 async def title_clips(request: web.Request) -> web.Response:
     """The title page's clip section (loaded by HTMX)."""
-    profile = viewer_of(request).profile
-    assert profile is not None
+    profile = request_profile(request)
     found = await service.clips_of_title(request.app, profile, int(request.match_info["title_id"]))
     return render(request, "social/_clips.html", {"clips": found})
