@@ -12,6 +12,7 @@ from aiohttp import web
 
 from mediaserver.catalog.api_routes import routes as api_routes
 from mediaserver.catalog.browse import may_watch_file, playable_file
+from mediaserver.catalog.browse import visible as title_visible
 from mediaserver.catalog.heartbeats import flush_heartbeats, heartbeats_ctx
 from mediaserver.catalog.list_routes import routes as list_routes
 from mediaserver.catalog.markers import apply_admin_form, markers_of
@@ -31,6 +32,7 @@ __all__ = [
     "may_watch_file",
     "next_episode_file",
     "playable_file",
+    "title_visible",
     "setup",
 ]
 

@@ -6,27 +6,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mediaserver.accounts import RATINGS, Profile, library_condition
-from mediaserver.catalog import playable_file
+from mediaserver.accounts import Profile
+from mediaserver.catalog import playable_file, title_visible
 from mediaserver.db.catalog_schema import episodes, media_files, titles
 from mediaserver.db.social_comments_schema import comment_blocks, comments_off
 from mediaserver.errors import NotFound
 from mediaserver.social.comments.records import Thread
 
 GONE = "No such title, or it has no comments you may read."
-
-
-def title_visible(profile: Profile) -> sa.ColumnElement[bool]:
-    """Titles this profile sees anywhere: not removed, within its rating cap (a capped profile
-    never sees unrated titles) and in a library its account may see."""
-    conditions = [
-        titles.c.removed_at.is_(None),
-        library_condition(profile.user_id, titles.c.library_id),
-    ]
-    if profile.max_rating is not None:
-        allowed = RATINGS[: RATINGS.index(profile.max_rating) + 1]
-        conditions.append(titles.c.maturity_rating.in_(allowed))
-    return sa.and_(*conditions)
 
 
 def _first_file(*where: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:

@@ -6,24 +6,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mediaserver.accounts import RATINGS, Profile, library_condition
+from mediaserver.accounts import Profile
+from mediaserver.catalog import title_visible
 from mediaserver.db.catalog_schema import titles
 from mediaserver.errors import NotFound
 
 GONE = "No such title, or none you may rate."
-
-
-def title_visible(profile: Profile) -> sa.ColumnElement[bool]:
-    """Titles this profile sees anywhere: not removed, within its rating cap (a capped profile
-    never sees unrated titles) and in a library its account may see."""
-    conditions = [
-        titles.c.removed_at.is_(None),
-        library_condition(profile.user_id, titles.c.library_id),
-    ]
-    if profile.max_rating is not None:
-        allowed = RATINGS[: RATINGS.index(profile.max_rating) + 1]
-        conditions.append(titles.c.maturity_rating.in_(allowed))
-    return sa.and_(*conditions)
 
 
 async def title_name(conn: AsyncConnection, profile: Profile, title_id: int) -> str:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.accounts import Profile
+from mediaserver.catalog import title_visible
 from mediaserver.db.catalog_schema import titles
 from mediaserver.db.schema import profiles
 from mediaserver.db.social_ratings_schema import (
@@ -18,7 +19,6 @@ from mediaserver.db.social_ratings_schema import (
     title_ratings,
 )
 from mediaserver.db.upsert import dialect_insert, upsert
-from mediaserver.social.ratings.access import title_visible
 from mediaserver.social.ratings.records import (
     Owner,
     RatedTitle,
