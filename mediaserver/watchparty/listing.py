@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from aiohttp import web
 
+from mediaserver.catalog import may_watch_file
 from mediaserver.keys import db_key, secret_key
 from mediaserver.watchparty import invites, room_lists, store
 from mediaserver.watchparty.invites import link_token
@@ -15,11 +16,16 @@ from mediaserver.watchparty.registry import rooms_key
 
 
 async def my_rooms(app: web.Application, caller: Caller) -> list[MyRoom]:
-    """Open rooms the account hosts, is a member of or is invited to; a hosted room carries its
-    usable invite links. The playback state and the last chat line are the live ones where the
-    room is loaded."""
+    """Open rooms the account hosts, is a member of or is invited to, on titles the acting
+    profile may watch (a kids profile does not see its parent's room on an adult title); a
+    hosted room carries its usable invite links. The playback state and the last chat line are
+    the live ones where the room is loaded."""
     db = app[db_key]
-    found = await room_lists.rooms_of_user(db, caller.user_id)
+    found = [
+        row
+        for row in await room_lists.rooms_of_user(db, caller.user_id)
+        if await may_watch_file(db, caller.profile, row[0].media_file_id)
+    ]
     hosted = [room.id for room, *_ in found if room.host_profile_id == caller.profile.id]
     links = await invites.room_links(db, hosted)
     live = app[rooms_key].live

@@ -115,6 +115,9 @@ async def _watchable(app: web.Application, viewer: Profile | None, found: list[C
 
 
 async def clips_of_title(app: web.Application, viewer: Profile, title_id: int) -> list[Clip]:
+    """The title's clips the viewer may watch; a title it does not see at all is 404."""
+    if not await store.title_seen(app[db_key], viewer, title_id):
+        raise NotFound("No such title, or not one you may watch.")
     return await _watchable(app, viewer, await store.listed(app[db_key], store.of_title(title_id)))
 
 

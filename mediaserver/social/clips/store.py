@@ -7,6 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from mediaserver.accounts import Profile
+from mediaserver.catalog import title_visible
 from mediaserver.db.catalog_schema import episodes, media_files, titles
 from mediaserver.db.engine import Database
 from mediaserver.db.schema import profiles
@@ -18,6 +20,13 @@ _SELECT = (
     .outerjoin(profiles, profiles.c.id == clips.c.profile_id)
     .outerjoin(titles, titles.c.id == clips.c.title_id)
 )
+
+
+async def title_seen(db: Database, viewer: Profile, title_id: int) -> bool:
+    """Whether the viewer sees the title at all (its rating cap, its account's libraries)."""
+    query = sa.select(titles.c.id).where(titles.c.id == title_id, title_visible(viewer))
+    async with db.read() as conn:
+        return (await conn.execute(query)).first() is not None
 
 
 async def file_facts(db: Database, media_file_id: int) -> Any:
