@@ -1,6 +1,6 @@
 """Settings from their sources: defaults < TOML file < environment (MEDIASERVER_SECTION__KEY) <
-CLI flags, validated into the model in config.py. Unknown keys are errors that name the key and
-suggest the closest known one.
+CLI flags, validated into the model in mediaserver/config/. Unknown keys are errors that name
+the key and suggest the closest known one.
 
 Nothing depends on the working directory unless a relative path is given on the command line or in
 the environment: the data folder defaults to the platform's (platform_paths), the config

@@ -54,7 +54,7 @@ class UploadLimits:
 
     @classmethod
     def from_settings(cls, settings: Any) -> UploadLimits:
-        """From `settings.uploads` (config.py), falling back to the defaults above."""
+        """From `settings.uploads` (mediaserver/config), falling back to the defaults above."""
         section = getattr(settings, "uploads", None)
         defaults = cls(root=settings.paths.data_dir / "uploads")
         if section is None:
