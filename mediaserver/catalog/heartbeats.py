@@ -63,7 +63,7 @@ class HeartbeatBuffer:
         self.flush_seconds = flush_seconds
         self._queue: list[Heartbeat] = []
         self._owners: dict[int, tuple[int, int]] = {}  # play id -> (profile id, media file id)
-        self._full = asyncio.Event()
+        self._wake = asyncio.Event()  # a full batch, or shutdown: write now, not at the tick
         self._lock = asyncio.Lock()
 
     async def owner(self, play_id: int) -> tuple[int, int] | None:
@@ -108,7 +108,7 @@ class HeartbeatBuffer:
             del self._queue[: len(self._queue) // 10]
         self._queue.append(heartbeat)
         if len(self._queue) >= FLUSH_ROWS:
-            self._full.set()
+            self._wake.set()
 
     async def flush(self) -> int:
         """Write what is queued now; returns how many heartbeats were written."""
@@ -168,11 +168,15 @@ class HeartbeatBuffer:
                 self._queue[:0] = batch
                 raise
 
+    def wake(self) -> None:
+        """End the loop's current wait at once."""
+        self._wake.set()
+
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._full.wait(), self.flush_seconds)
-            self._full.clear()
+                await asyncio.wait_for(self._wake.wait(), self.flush_seconds)
+            self._wake.clear()
             try:
                 await self.flush()
             except Exception:
@@ -194,6 +198,7 @@ async def heartbeats_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         stop.set()
+        buffer.wake()  # else shutdown waits out the flush interval
         await task
         try:
             await buffer.flush()
