@@ -7,10 +7,15 @@ and `slow` slice the suite (README, "Running part of the suite").
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
+import sqlite3
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -46,22 +51,86 @@ def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+async def _migrate(url: str) -> None:
+    database = create_database(url)
+    try:
+        await upgrade(database)
+    finally:
+        await database.close()
+
+
+async def _create_postgres(name: str, template: str | None = None) -> None:
+    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            source = f' TEMPLATE "{template}"' if template else ""
+            await conn.execute(sa.text(f'CREATE DATABASE "{name}"{source}'))
+    finally:
+        await admin.dispose()
+
+
+async def _drop_postgres(name: str) -> None:
+    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
+def _run(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run to the end in a thread of its own: the session fixtures below are first asked for
+    from inside a test's running event loop."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
+def _postgres_url(name: str) -> str:
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+# Migrating a database from empty costs about a second on PostgreSQL and half of one on SQLite;
+# over a thousand database tests that is most of the suite's time. So each backend's database
+# is migrated once per session with mediaserver.db.migrate.upgrade (the path the server takes)
+# and every test starts from a copy of it. The migrations themselves are still run: here, by
+# tests/core/test_schema_drift.py's comparison of the result, and by `mediaserver migrate`.
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    _run(_migrate(f"sqlite+aiosqlite:///{path}"))
+    with sqlite3.connect(path) as conn:  # everything into the main file, so one copy holds it
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    name = f"mst_template_{uuid.uuid4().hex[:12]}"
+    _run(_create_postgres(name))
+    try:
+        _run(_migrate(_postgres_url(name)))
+        yield name
+    finally:
+        _run(_drop_postgres(name))
+
+
 @pytest.fixture
-async def db_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+async def db_url(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[str]:
+    """A database of its own for the test, already migrated to head."""
     if backend == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        path = tmp_path / "test.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite+aiosqlite:///{path}"
         return
     # Each test gets its own PostgreSQL database, so tests (and people) never share state.
     name = f"mst_{uuid.uuid4().hex[:16]}"
-    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    await _create_postgres(name, template=request.getfixturevalue("postgres_template"))
     try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        yield _postgres_url(name)
     finally:
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+        await _drop_postgres(name)
 
 
 @pytest.fixture
