@@ -21,9 +21,7 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,65 +32,21 @@ from pathlib import Path
 
 import aiohttp
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_http import _fresh_postgres, free_port, server_env  # noqa: E402
+
 TOKEN = "bench-metrics-token-0123456789"
 TARGET_MS = 50.0
 JOB_TYPES = [f"bench.type{n}" for n in range(12)]
 LOAD_PATHS = ["/health", "/login", "/setup", "/static/css/app.css", "/no/such/{n}", "/ready"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def server_env(work: Path, port: int, database_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIASERVER_")}
-    env.update(
-        {
-            "MEDIASERVER_PATHS__DATA_DIR": str(work / "data"),
-            "MEDIASERVER_PATHS__CACHE_DIR": str(work / "cache"),
-            "MEDIASERVER_SERVER__HOST": "127.0.0.1",
-            "MEDIASERVER_SERVER__PORT": str(port),
-            "MEDIASERVER_LOGGING__ACCESS_LOG": "false",
-            "MEDIASERVER_LOGGING__LEVEL": "warning",
-            "MEDIASERVER_METRICS__TOKEN": TOKEN,
-            # The generated queue must stay as generated: no handler picks these types up.
-            "MEDIASERVER_JOBS__POLL_SECONDS": "5",
-        }
-    )
-    if database_url:
-        env["MEDIASERVER_DATABASE__URL"] = database_url
-    return env
-
-
-async def fresh_postgres(url: str) -> None:
-    """Create the bench database if missing, and start from an empty schema."""
-    import sqlalchemy as sa
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    target = make_url(url)
-    name = target.database or ""
-    if not name.startswith("bench"):
-        raise SystemExit(f"refusing to wipe database {name!r}: its name must start with 'bench'")
-    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            exists = await conn.scalar(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
-            )
-            if not exists:
-                await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    finally:
-        await admin.dispose()
-    engine = create_async_engine(target)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await conn.execute(sa.text("CREATE SCHEMA public"))
-    finally:
-        await engine.dispose()
+def metrics_env(work: Path, port: int, database_url: str) -> dict[str, str]:
+    return server_env(work, port, database_url, access_log=False) | {
+        "MEDIASERVER_METRICS__TOKEN": TOKEN,
+        # The generated queue must stay as generated: no handler picks these types up.
+        "MEDIASERVER_JOBS__POLL_SECONDS": "5",
+    }
 
 
 async def fill_database(database_url: str, rows: int) -> float:
@@ -148,7 +102,7 @@ async def fill_database(database_url: str, rows: int) -> float:
 @contextlib.contextmanager
 def running_server(work: Path, database_url: str) -> Iterator[str]:
     port = free_port()
-    env = server_env(work, port, database_url)
+    env = metrics_env(work, port, database_url)
     log_path = work / "server.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
@@ -276,7 +230,7 @@ def bench(backend: str, database_url: str, args: argparse.Namespace) -> dict[str
         work = Path(tmp)
         url = database_url or f"sqlite+aiosqlite:///{work / 'data' / 'mediaserver.db'}"
         if backend == "postgres":
-            asyncio.run(fresh_postgres(database_url))
+            asyncio.run(_fresh_postgres(database_url))
         filled = asyncio.run(fill_database(url, args.rows))
         print(f"{backend}: {args.rows:,} jobs and audit entries written in {filled:.1f} s")
         with running_server(work, database_url) as base:

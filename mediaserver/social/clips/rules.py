@@ -9,10 +9,11 @@ import re
 import time
 
 from mediaserver.errors import DomainError
+from mediaserver.social.text import INVISIBLE
 
 MAX_NAME = 100
 URL_SECONDS = 6 * 3600
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\x00-\x1f\x7f]")
+_LINE_BREAKS = re.compile("[\t\n\r]")  # a name is one line
 MEDIA_NAMES = re.compile(r"clip\.mp4|poster\.jpg|hls/(?:index\.m3u8|init\.mp4|seg_[0-9]{5}\.m4s)")
 
 
@@ -24,7 +25,7 @@ class Unprocessable(DomainError):
 def clean_name(raw: object) -> str:
     """The name as typed, invisible direction and zero-width characters removed; 422 when empty
     or too long."""
-    text = _INVISIBLE.sub("", str(raw or "")).strip()
+    text = _LINE_BREAKS.sub("", INVISIBLE.sub("", str(raw or ""))).strip()
     if not text:
         raise Unprocessable("Give the clip a name.")
     if len(text) > MAX_NAME:

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import math
-import re
 
 from mediaserver.errors import DomainError
+from mediaserver.social.text import kept_text
 
 MAX_CHARS = 5000
-_INVISIBLE = re.compile(
-    "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
-)
 
 
 class Unprocessable(DomainError):
@@ -27,16 +24,7 @@ class Unprocessable(DomainError):
 
 def clean_review(raw: object) -> str:
     """The review text to store; 422 when it is empty or longer than MAX_CHARS."""
-    if not isinstance(raw, str):
-        raise Unprocessable("'text' must be text.", field="text")
-    text = _INVISIBLE.sub("", raw.replace("\r\n", "\n")).strip()
-    if not text:
-        raise Unprocessable("Write something first: the review is empty.", field="text")
-    if len(text) > MAX_CHARS:
-        raise Unprocessable(
-            f"A review may be at most {MAX_CHARS} characters ({len(text)} given).", field="text"
-        )
-    return text
+    return kept_text(raw, noun="review", max_chars=MAX_CHARS, error=Unprocessable)
 
 
 def half_stars(raw: object) -> int:

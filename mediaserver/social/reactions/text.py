@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from mediaserver.social.reactions.records import MOMENT_MAX_CHARS, Unprocessable
-
-# Direction overrides/isolates/marks, zero-width characters and other controls (newlines and tabs
-# excepted) are removed, not refused: they change how text looks or hide spam, never what it says.
-_INVISIBLE = re.compile(
-    "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
-)
+from mediaserver.social.text import kept_text
 
 
 def clean_moment(raw: object) -> str:
     """The text to store: invisible characters removed, ends trimmed; 422 when empty or longer
     than MOMENT_MAX_CHARS."""
-    if not isinstance(raw, str):
-        raise Unprocessable("'text' must be text.", field="text")
-    text = _INVISIBLE.sub("", raw.replace("\r\n", "\n")).strip()
-    if not text:
-        raise Unprocessable("Write something first: the comment is empty.", field="text")
-    if len(text) > MOMENT_MAX_CHARS:
-        raise Unprocessable(
-            f"A comment may be at most {MOMENT_MAX_CHARS} characters ({len(text)} given).",
-            field="text",
-        )
-    return text
+    return kept_text(raw, noun="comment", max_chars=MOMENT_MAX_CHARS, error=Unprocessable)
 
 
 def smooth(counts: list[int]) -> list[float]:
