@@ -15,11 +15,15 @@ from mediaserver import (
     accounts,
     admin,
     analytics,
+    billing,
     catalog,
     jobs,
     library,
+    metadata,
     metrics,
+    offline,
     packaging,
+    recommend,
     social,
     streaming,
     watchparty,
@@ -171,6 +175,10 @@ def create_app(settings: Settings) -> web.Application:
     watchparty.setup(app)
     social.setup(app)
     analytics.setup(app)
+    metadata.setup(app)
+    recommend.setup(app)
+    billing.setup(app)
+    offline.setup(app)
     admin.setup(app)
     metrics.setup(app)  # last: it reads every domain's live state
     setup_plugins(app)

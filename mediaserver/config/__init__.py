@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 
 from mediaserver.config.base import ConfigError, Section
+from mediaserver.config.billing import BillingSettings
 from mediaserver.config.features import (
     AnalyticsSettings,
     MetricsSettings,
@@ -32,19 +33,26 @@ from mediaserver.config.media import (
     TranscodingSettings,
     UploadSettings,
 )
+from mediaserver.config.metadata import MetadataSettings
+from mediaserver.config.offline import OfflineSettings
+from mediaserver.config.recommend import RecommendSettings
 
 __all__ = [
     "AnalyticsSettings",
     "AuthSettings",
+    "BillingSettings",
     "ConfigError",
     "DatabaseSettings",
     "HousekeepingSettings",
     "JobSettings",
     "LibrarySettings",
     "LoggingSettings",
+    "MetadataSettings",
     "MetricsSettings",
+    "OfflineSettings",
     "PathSettings",
     "PluginSettings",
+    "RecommendSettings",
     "Section",
     "ServerSettings",
     "Settings",
@@ -75,6 +83,10 @@ class Settings(Section):
     analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     social: SocialSettings = Field(default_factory=SocialSettings)
+    metadata: MetadataSettings = Field(default_factory=MetadataSettings)
+    recommend: RecommendSettings = Field(default_factory=RecommendSettings)
+    billing: BillingSettings = Field(default_factory=BillingSettings)
+    offline: OfflineSettings = Field(default_factory=OfflineSettings)
 
     @field_validator("paths")
     @classmethod
