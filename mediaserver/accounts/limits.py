@@ -40,6 +40,9 @@ class EffectiveLimits:
     max_height: int = 0  # pixels; 0: no cap
     max_streams: int = 0  # devices streaming at once; 0: no limit
     may_download: bool = True
+    max_downloads: int = 0  # titles saved for offline at once; 0: no limit
+    max_profiles: int = 0  # profiles the account may have; 0: no limit
+    upgrade_hint: str = ""  # why a limit is lower and where to raise it (a plan page), or ""
 
     def as_json(self) -> dict[str, object]:
         ids = None if self.library_ids is None else sorted(self.library_ids)
@@ -64,6 +67,9 @@ class EffectiveLimits:
             max_height=_lowest(self.max_height, other.max_height),
             max_streams=_lowest(self.max_streams, other.max_streams),
             may_download=self.may_download and other.may_download,
+            max_downloads=_lowest(self.max_downloads, other.max_downloads),
+            max_profiles=_lowest(self.max_profiles, other.max_profiles),
+            upgrade_hint=self.upgrade_hint or other.upgrade_hint,
         )
 
 
