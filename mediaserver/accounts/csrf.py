@@ -16,6 +16,7 @@ from aiohttp.typedefs import Handler
 
 from mediaserver.accounts.identity import get_identity
 from mediaserver.errors import Forbidden
+from mediaserver.http.auth import route_access
 from mediaserver.http.clientinfo import secure_cookies
 from mediaserver.http.forms import read_form
 
@@ -51,6 +52,11 @@ async def _submitted_token(request: web.Request) -> str:
 @web.middleware
 async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     identity = get_identity(request)
+    route = request.match_info.route if request.match_info.http_exception is None else None
+    if route_access(route) == "token":
+        # Its credential is signed into the request itself (a media token, a webhook's
+        # signature) and no cookie is read, so there is nothing a forged request could borrow.
+        return await handler(request)
     if request.method not in SAFE_METHODS and not identity.via_api_key:
         expected = (
             identity.session.csrf_token if identity.session else request.cookies.get(CSRF_COOKIE)

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from mediaserver.accounts.guard import current_user_id
 from mediaserver.accounts.identity import get_identity
+from mediaserver.accounts.limits import effective_limits
 from mediaserver.accounts.profiles import (
     AVATARS,
     KIDS_DEFAULT_RATING,
@@ -149,18 +150,35 @@ async def check_within_own_cap(
     )
 
 
+async def _profile_limit(request: web.Request, user_id: int) -> int:
+    """The most profiles this account may have: the server's limit, lowered by its limits
+    (a plan's); refused with the way to more when the account already has that many."""
+    server_limit = request.app[config_key].auth.max_profiles
+    limits = await effective_limits(request.app, user_id)
+    if not limits.max_profiles or limits.max_profiles >= server_limit:
+        return server_limit
+    have = len(await list_profiles(request.app[db_key], user_id))
+    if have >= limits.max_profiles:
+        plural = "profile" if limits.max_profiles == 1 else "profiles"
+        hint = f" {limits.upgrade_hint}" if limits.upgrade_hint else ""
+        raise Forbidden(f"Your account may have {limits.max_profiles} {plural}.{hint}")
+    return limits.max_profiles
+
+
 async def create_from_input(request: web.Request, data: dict[str, Any]) -> Profile:
     fields = profile_fields(data)
     await check_within_own_cap(request, fields)
+    user_id = current_user_id(request)
+    limit = await _profile_limit(request, user_id)
     return await create_profile(
         request.app[db_key],
-        current_user_id(request),
+        user_id,
         name=fields.name,
         avatar=fields.avatar,
         is_kids=fields.is_kids,
         max_rating=fields.max_rating,
         pin=fields.pin,
-        limit=request.app[config_key].auth.max_profiles,
+        limit=limit,
     )
 
 
