@@ -122,7 +122,7 @@ media_markers = sa.Table(
     sa.Column("updated_at", sa.Float, nullable=False),
     sa.UniqueConstraint("media_file_id", "kind", name="uq_media_markers_file_kind"),
     sa.CheckConstraint("kind IN ('intro', 'credits')", name="kind"),
-    sa.CheckConstraint("source IN ('chapter', 'admin')", name="source"),
+    sa.CheckConstraint("source IN ('chapter', 'admin', 'detected')", name="source"),
     sa.CheckConstraint("end_seconds > start_seconds", name="span"),
 )
 
