@@ -40,3 +40,10 @@ def register_job_handlers() -> dict[str, Any] | None:
 @hookspec
 def startup(app: web.Application, settings: Settings) -> None:
     """Called once when the app starts, after the database is ready (may be async)."""
+
+
+@hookspec
+def metadata_providers(settings: Settings) -> list[Any] | None:
+    """Metadata providers to ask, in order, each following the protocol in
+    `mediaserver.metadata.providers.base.MetadataProvider` (e.g. OMDb, TVDB, fanart.tv). Return
+    only the enabled ones; the built-in TMDB and TVmaze come first."""

@@ -22,20 +22,30 @@ from mediaserver.library.context import (
 )
 from mediaserver.library.jobs import SCAN_JOB, scan_now
 from mediaserver.library.libraries import LibraryKind, LibraryPolicy
+from mediaserver.library.scan.catalog_tags import TagCache, name_key
+from mediaserver.library.scan.naming_rules import sort_title
+from mediaserver.library.scan.nfo import NfoData, NfoError, map_mpaa, read_nfo
 from mediaserver.library.scan.scanner import FilesChanged, Progress, ScanStats
 from mediaserver.library.uploads.context import sweep_uploads, uploads_ctx
 from mediaserver.library.uploads.routes import routes as upload_routes
 
 __all__ = [
     "SCAN_JOB",
+    "TagCache",
     "FilesChanged",
     "LibraryKind",
     "LibraryPolicy",
+    "NfoData",
+    "NfoError",
     "Progress",
     "ScanStats",
+    "map_mpaa",
+    "name_key",
     "on_files_changed",
+    "read_nfo",
     "scan_now",
     "setup",
+    "sort_title",
 ]
 
 

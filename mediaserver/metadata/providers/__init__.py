@@ -1,0 +1,1 @@
+"""Built-in metadata providers (TMDB, TVmaze) and the protocol plugins' providers follow."""
