@@ -158,6 +158,12 @@ class SearchOut(ApiModel):
     url: str = Field(description="The /search page with these filters.")
     titles: list[TitleCardOut]
     next: str | None = Field(description="The next page of results; null on the last.")
+    corrections: dict[str, str] = Field(
+        description="Typed words also read as these known words (one typo forgiven)."
+    )
+    word_starts_only: bool = Field(
+        description="The words were under three letters: only title word starts matched."
+    )
 
 
 # ----- My List and Watch History -----

@@ -9,7 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from mediaserver.accounts import request_profile
-from mediaserver.catalog import history, mylist, rows
+from mediaserver.catalog import history, mylist, row_sources, rows
 from mediaserver.catalog.api_models import (
     CatalogTitleOut,
     HistoryClearedOut,
@@ -23,7 +23,7 @@ from mediaserver.catalog.api_models import (
     SearchQuery,
     SeasonOut,
 )
-from mediaserver.catalog.search import run_search
+from mediaserver.catalog.search import search_titles
 from mediaserver.catalog.search_filters import parse_filters
 from mediaserver.catalog.title_page import season_episodes, title_details
 from mediaserver.errors import BadRequest, NotFound
@@ -45,7 +45,7 @@ async def api_home(request: web.Request) -> web.Response:
     """
     db = request.app[db_key]
     profile = request_profile(request)
-    found = await rows.filled_rows(db, profile)
+    found = await row_sources.filled_home_rows(request.app, profile)
     hero = await rows.featured(db, profile) if found else None
     return web.json_response(
         {"featured": hero.as_json() if hero else None, "rows": [r.as_json() for r in found]}
@@ -92,17 +92,22 @@ async def api_search(request: web.Request) -> web.Response:
     q, type, genre, year_from, year_to, runtime_min, runtime_max (minutes), audio, subtitles
     (language codes), rating (repeatable), watched (yes/no), min_stars (1-5: average rating at
     least), sort (relevance, title, year, added, stars), page. A bad value is a 400 that names
-    it; `next` is the URL of the next page.
+    it; `next` is the URL of the next page. `q` matches inside words of titles, years, people,
+    episode names and descriptions and forgives one typo (`corrections` says how a word was also
+    read); words under three letters match only the starts of title words (`word_starts_only`).
     """
     profile = request_profile(request, required=False)
     filters = parse_filters(request.query)
-    cards, more = await run_search(request.app[db_key], profile, filters)
+    found = await search_titles(request.app[db_key], profile, filters)
+    more = found.more
     return web.json_response(
         {
             "filters": filters.as_json(),
             "url": filters.url(),
-            "titles": [c.as_json() for c in cards],
+            "titles": [c.as_json() for c in found.cards],
             "next": filters.with_page(filters.page + 1).url("/api/v1/search") if more else None,
+            "corrections": found.corrections,
+            "word_starts_only": found.short,
         }
     )
 

@@ -26,7 +26,7 @@ from mediaserver.catalog.languages import (
 from mediaserver.catalog.search_filters import SearchFilters
 from mediaserver.db.catalog_schema import genres, media_files, title_genres, titles
 from mediaserver.db.engine import Database
-from mediaserver.db.search import search_terms, search_title_ids
+from mediaserver.db.search import find, search_terms
 from mediaserver.db.social_ratings_schema import title_ratings
 from mediaserver.db.viewer_schema import watch_progress
 from mediaserver.errors import BadRequest
@@ -34,6 +34,16 @@ from mediaserver.errors import BadRequest
 PAGE_SIZE = 60
 # Full-text candidates considered before filtering; filters then narrow these down.
 MAX_MATCHES = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class SearchOutcome:
+    """One page of results and what the page says about how they were found."""
+
+    cards: list[TitleCard]
+    more: bool
+    corrections: dict[str, str]  # typed word -> the words it was also read as
+    short: bool  # the words were too short to search inside titles: word starts only
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +107,14 @@ async def run_search(
     db: Database, profile: Profile | None, f: SearchFilters, limit: int = PAGE_SIZE
 ) -> tuple[list[TitleCard], bool]:
     """One page of results, and whether there are more after it."""
+    outcome = await search_titles(db, profile, f, limit)
+    return outcome.cards, outcome.more
+
+
+async def search_titles(
+    db: Database, profile: Profile | None, f: SearchFilters, limit: int = PAGE_SIZE
+) -> SearchOutcome:
+    """One page of results with the typo corrections made and whether the query was short."""
     offset = (f.page - 1) * limit
     query = card_select(profile)
     if f.type:
@@ -130,6 +148,8 @@ async def run_search(
             ).exists()
         )  # fmt: skip
     ranked: list[int] | None = None
+    fixes: dict[str, str] = {}
+    short = False
     async with db.read() as conn:
         for kind, tag in (("audio", f.audio), ("subtitle", f.subtitles)):
             if tag:
@@ -138,7 +158,8 @@ async def run_search(
                     has_language(kind, codes or [tag], media_files.c.title_id == titles.c.id)
                 )
         if search_terms(f.q):
-            ranked = await search_title_ids(conn, f.q, MAX_MATCHES)
+            matches = await find(conn, f.q, MAX_MATCHES)
+            ranked, fixes, short = matches.ids, matches.corrections, matches.short
             query = query.where(titles.c.id.in_(ranked))
         if f.sort == "title":
             query = query.order_by(titles.c.sort_title, titles.c.id)
@@ -153,9 +174,10 @@ async def run_search(
             found = await fetch_cards(conn, query)
             position = {tid: i for i, tid in enumerate(ranked)}
             ordered = sorted(found, key=lambda c: position[c.id])
-            return ordered[offset : offset + limit], len(ordered) > offset + limit
+            more = len(ordered) > offset + limit
+            return SearchOutcome(ordered[offset : offset + limit], more, fixes, short)
         cards = await fetch_cards(conn, query.limit(limit + 1).offset(offset))
-    return cards[:limit], len(cards) > limit
+    return SearchOutcome(cards[:limit], len(cards) > limit, fixes, short)
 
 
 async def filter_options(db: Database, profile: Profile | None) -> FilterOptions:

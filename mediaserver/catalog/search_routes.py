@@ -7,7 +7,7 @@ from aiohttp import web
 from mediaserver.accounts import RATINGS, request_profile
 from mediaserver.catalog.browse import allowed_ratings
 from mediaserver.catalog.pages import is_htmx, page
-from mediaserver.catalog.search import FilterOptions, filter_options, run_search
+from mediaserver.catalog.search import FilterOptions, SearchOutcome, filter_options, search_titles
 from mediaserver.catalog.search_filters import KINDS, SORTS, WATCHED, SearchFilters, parse_filters
 from mediaserver.errors import BadRequest
 from mediaserver.http.auth import access
@@ -42,13 +42,16 @@ async def search_page(request: web.Request) -> web.Response:
     except BadRequest as exc:
         keep = SearchFilters(q=" ".join(request.query.get("q", "")[:200].split()))
         context |= {"f": keep, "error": exc.detail, "cards": [], "searched": True, "more": False}
+        context["outcome"] = SearchOutcome([], False, {}, False)
         return page(request, "catalog/search.html", context, block="results", status=400)
-    cards, more = await run_search(db, profile, filters) if not filters.is_empty else ([], False)
+    empty = SearchOutcome([], False, {}, False)
+    outcome = await search_titles(db, profile, filters) if not filters.is_empty else empty
     context |= {
         "f": filters,
         "error": None,
-        "cards": cards,
-        "more": more,
+        "outcome": outcome,
+        "cards": outcome.cards,
+        "more": outcome.more,
         "searched": not filters.is_empty,
     }
     headers = {"HX-Replace-Url": filters.url()} if is_htmx(request) else None

@@ -1,29 +1,51 @@
-"""Full-text search over titles: FTS5 on SQLite, tsvector + GIN on PostgreSQL, one interface.
+"""Search over titles that matches inside words and forgives one typo, on both backends.
 
-The index holds one document per title (title, description, people). Callers keep it current
-with `index_title` whenever a title's text changes; search returns title ids, best match first.
+The index (written by `search_index`) holds one folded document per title: its names and year,
+its people, its episode names and its description. SQLite keeps it in an FTS5 table with the
+trigram tokenizer, PostgreSQL in a table with a pg_trgm GIN index; either answers "contains this
+substring" from the index. A typed word of four letters or more that matches little is also
+looked for as the known words one edit away from it (`search_word_variants`: every word with each
+of its letters deleted, so the candidates are an index lookup), and those results follow the
+exact ones. Queries whose words are all shorter than the trigram's three letters match titles
+with a word starting with them.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-# Words only: quotes, operators and column filters in user input never reach the query syntax.
-_TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+from mediaserver.db.search_index import (
+    MIN_TYPO_WORD,
+    WORD_RE,
+    deletions,
+    fold,
+    make_document,
+    remove_title,
+    write_documents,
+)
+from mediaserver.db.search_schema import search_word_variants
+
 MAX_TERMS = 8
+TRIGRAM = 3  # the shortest substring the index can answer
+# Below this many exact matches, typo corrections are looked for too.
+FEW_MATCHES = 10
+MAX_CORRECTIONS = 6
+
+__all__ = ["SearchMatches", "find", "index_title", "remove_title", "search_terms"]
 
 SQLITE_DDL = (
     "CREATE VIRTUAL TABLE title_search USING fts5("
-    "title, description, people, tokenize = 'unicode61 remove_diacritics 2')"
+    "title, people, episodes, description, tokenize = 'trigram')"
 )
 POSTGRES_DDL = (
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE TABLE title_search ("
     "title_id INTEGER PRIMARY KEY REFERENCES titles(id) ON DELETE CASCADE, "
-    "document TSVECTOR NOT NULL)",
-    "CREATE INDEX ix_title_search_document ON title_search USING GIN (document)",
+    "title TEXT NOT NULL, document TEXT NOT NULL)",
+    "CREATE INDEX ix_title_search_document ON title_search USING GIN (document gin_trgm_ops)",
 )
 
 
@@ -32,64 +54,131 @@ def create_statements(dialect: str) -> list[str]:
     return [SQLITE_DDL] if dialect == "sqlite" else list(POSTGRES_DDL)
 
 
+@dataclass(frozen=True, slots=True)
+class SearchMatches:
+    """Title ids best first, the typo corrections used, and whether the query was too short to
+    search inside words (then only word starts of titles matched)."""
+
+    ids: list[int]
+    corrections: dict[str, str]
+    short: bool
+
+
 def search_terms(query: str) -> list[str]:
-    return [t.lower() for t in _TOKEN_RE.findall(query)][:MAX_TERMS]
+    """The folded words of a query (letters and digits only)."""
+    return WORD_RE.findall(fold(query))[:MAX_TERMS]
 
 
 async def index_title(
-    conn: AsyncConnection, title_id: int, title: str, description: str, people: list[str]
+    conn: AsyncConnection,
+    title_id: int,
+    title: str,
+    description: str,
+    people: list[str],
+    episodes: list[str] | None = None,
+    year: int | None = None,
 ) -> None:
     """Insert or replace the search document of one title."""
-    names = " ".join(people)
-    if conn.dialect.name == "sqlite":
-        await conn.execute(sa.text("DELETE FROM title_search WHERE rowid = :id"), {"id": title_id})
-        await conn.execute(
-            sa.text(
-                "INSERT INTO title_search (rowid, title, description, people) "
-                "VALUES (:id, :t, :d, :p)"
-            ),
-            {"id": title_id, "t": title, "d": description, "p": names},
-        )
-        return
-    await conn.execute(
-        sa.text(
-            "INSERT INTO title_search (title_id, document) VALUES (:id, "
-            "setweight(to_tsvector('simple', :t), 'A') || "
-            "setweight(to_tsvector('simple', :p), 'B') || "
-            "setweight(to_tsvector('simple', :d), 'C')) "
-            "ON CONFLICT (title_id) DO UPDATE SET document = EXCLUDED.document"
-        ),
-        {"id": title_id, "t": title, "d": description, "p": names},
+    doc = make_document(title_id, title, description, people, episodes or (), year=year)
+    await write_documents(conn, [doc])
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """One insertion, deletion, substitution or swap of two neighbours turns a into b."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return a == b
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        i = diff[0]
+        return len(diff) == 2 and diff[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+async def corrections(conn: AsyncConnection, term: str) -> list[str]:
+    """Known words one edit away from `term` (none for short terms)."""
+    if len(term) < MIN_TYPO_WORD:
+        return []
+    v = search_word_variants.c
+    rows = await conn.execute(
+        sa.select(v.word).distinct().where(v.variant.in_(sorted(deletions(term) | {term})))
     )
+    found = sorted(w for (w,) in rows if w != term and within_one_edit(term, w))
+    return found[:MAX_CORRECTIONS]
 
 
-async def remove_title(conn: AsyncConnection, title_id: int) -> None:
-    column = "rowid" if conn.dialect.name == "sqlite" else "title_id"
-    await conn.execute(sa.text(f"DELETE FROM title_search WHERE {column} = :id"), {"id": title_id})
+async def _matching(
+    conn: AsyncConnection, groups: list[list[str]], short: list[str], limit: int
+) -> list[int]:
+    """Titles containing, for each group, one of its strings (3+ letters), and every short
+    string; best first."""
+    if conn.dialect.name == "sqlite":
+        match = " AND ".join("(" + " OR ".join(f'"{s}"' for s in g) + ")" for g in groups)
+        extra = "".join(
+            f" AND instr(title || ' ' || people || ' ' || episodes, :s{i}) > 0"
+            for i in range(len(short))
+        )
+        sql = (
+            "SELECT rowid FROM title_search WHERE title_search MATCH :q" + extra +
+            " ORDER BY bm25(title_search, 10.0, 3.0, 3.0, 1.0) LIMIT :limit"
+        )  # fmt: skip
+        params: dict[str, object] = {"q": match, "limit": limit}
+    else:
+        params = {"limit": limit}
+        where, rank = [], []
+        for gi, g in enumerate(groups):
+            alts = []
+            for si, s in enumerate(g):
+                params[f"g{gi}_{si}"] = f"%{s}%"
+                alts.append(f"document LIKE :g{gi}_{si}")
+            where.append("(" + " OR ".join(alts) + ")")
+            rank.append(f"(title LIKE :g{gi}_0)::int")
+        where += [f"document LIKE :s{i}" for i in range(len(short))]
+        params["all"] = " ".join(g[0] for g in groups)
+        sql = (
+            "SELECT title_id FROM title_search WHERE " + " AND ".join(where) +
+            " ORDER BY " + " + ".join(rank) + " DESC, similarity(title, :all) DESC, title_id"
+            " LIMIT :limit"
+        )  # fmt: skip
+    for i, s in enumerate(short):
+        params[f"s{i}"] = s if conn.dialect.name == "sqlite" else f"%{s}%"
+    return [r[0] for r in await conn.execute(sa.text(sql), params)]
+
+
+async def _word_starts(conn: AsyncConnection, terms: list[str], limit: int) -> list[int]:
+    """Titles with a word starting with each of these (short) terms, by title."""
+    key = "rowid" if conn.dialect.name == "sqlite" else "title_id"
+    where = " AND ".join(f"(' ' || title) LIKE :w{i}" for i in range(len(terms)))
+    rows = await conn.execute(
+        sa.text(f"SELECT {key} FROM title_search WHERE {where} ORDER BY title LIMIT :limit"),
+        {f"w{i}": f"% {t}%" for i, t in enumerate(terms)} | {"limit": limit},
+    )
+    return [r[0] for r in rows]
+
+
+async def find(conn: AsyncConnection, query: str, limit: int = 50) -> SearchMatches:
+    """Titles matching every word of `query` inside a word, then with one typo forgiven."""
+    terms = search_terms(query)
+    long = [t for t in terms if len(t) >= TRIGRAM]
+    short = [t for t in terms if len(t) < TRIGRAM]
+    if not terms:
+        return SearchMatches([], {}, False)
+    if not long:
+        return SearchMatches(await _word_starts(conn, short, limit), {}, True)
+    ids = await _matching(conn, [[t] for t in long], short, limit)
+    if len(ids) >= FEW_MATCHES:
+        return SearchMatches(ids, {}, False)
+    fixes = {t: await corrections(conn, t) for t in long}
+    used = {t: ", ".join(f) for t, f in fixes.items() if f}
+    if not used:
+        return SearchMatches(ids, {}, False)
+    more = await _matching(conn, [[t, *fixes[t]] for t in long], short, limit)
+    seen = set(ids)
+    return SearchMatches(ids + [i for i in more if i not in seen][: limit - len(ids)], used, False)
 
 
 async def search_title_ids(conn: AsyncConnection, query: str, limit: int = 50) -> list[int]:
-    """Ids of titles matching every word of `query` (prefix match), best first."""
-    terms = search_terms(query)
-    if not terms:
-        return []
-    if conn.dialect.name == "sqlite":
-        # Each term quoted as a string and prefix-matched: "star"* "wars"*
-        match = " ".join('"' + t.replace('"', "") + '"*' for t in terms)
-        rows = await conn.execute(
-            sa.text(
-                "SELECT rowid FROM title_search WHERE title_search MATCH :q "
-                "ORDER BY bm25(title_search, 10.0, 1.0, 3.0) LIMIT :limit"
-            ),
-            {"q": match, "limit": limit},
-        )
-    else:
-        tsquery = " & ".join(f"{t}:*" for t in terms)
-        rows = await conn.execute(
-            sa.text(
-                "SELECT title_id FROM title_search WHERE document @@ to_tsquery('simple', :q) "
-                "ORDER BY ts_rank(document, to_tsquery('simple', :q)) DESC LIMIT :limit"
-            ),
-            {"q": tsquery, "limit": limit},
-        )
-    return [r[0] for r in rows]
+    """Ids of titles matching every word of `query`, best first."""
+    return (await find(conn, query, limit)).ids

@@ -13,6 +13,7 @@ import mediaserver.db.packaging_schema  # noqa: F401  (registers the ladders tab
 import mediaserver.db.providers_schema  # noqa: F401  (registers provider matches and artwork)
 import mediaserver.db.recommend_schema  # noqa: F401  (registers recommendation lists and signals)
 import mediaserver.db.schema  # noqa: F401  (registers accounts and jobs tables)
+import mediaserver.db.search_schema  # noqa: F401  (registers the search vocabulary)
 import mediaserver.db.social_clips_schema  # noqa: F401  (registers clips)
 import mediaserver.db.social_comments_schema  # noqa: F401  (registers comments and moderation)
 import mediaserver.db.social_ratings_schema  # noqa: F401  (registers ratings and reviews)

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mediaserver.db.catalog_schema import genres, people, title_genres, title_people, titles
-from mediaserver.db.search import index_title
+from mediaserver.db import search_index
+from mediaserver.db.catalog_schema import genres, people, title_genres, title_people
 from mediaserver.library.scan.catalog_media import cut
 
 MAX_GENRES = 20
@@ -97,24 +97,5 @@ class TagCache:
 
 
 async def reindex_titles(conn: AsyncConnection, title_ids: Sequence[int]) -> None:
-    """Rewrite the search documents of these titles (title, description, people)."""
-    for part in range(0, len(title_ids), 500):
-        ids = list(title_ids[part : part + 500])
-        rows = (
-            await conn.execute(
-                sa.select(
-                    titles.c.id, titles.c.title, titles.c.original_title, titles.c.description
-                ).where(titles.c.id.in_(ids))
-            )
-        ).all()
-        names: dict[int, list[str]] = {}
-        for tid, name in await conn.execute(
-            sa.select(title_people.c.title_id, people.c.name)
-            .join(people, people.c.id == title_people.c.person_id)
-            .where(title_people.c.title_id.in_(ids))
-            .order_by(title_people.c.title_id, title_people.c.position)
-        ):
-            names.setdefault(tid, []).append(name)
-        for tid, title, original, description in rows:
-            text = title if not original or original == title else f"{title} {original}"
-            await index_title(conn, tid, text, description or "", names.get(tid, []))
+    """Rewrite the search documents of these titles (names, year, people, episode names)."""
+    await search_index.reindex_titles(conn, title_ids)

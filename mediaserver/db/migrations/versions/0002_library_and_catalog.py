@@ -8,7 +8,19 @@ Create Date: 2026-11-24 02:14:47.705767
 import sqlalchemy as sa
 from alembic import op
 
-from mediaserver.db import search
+# The first full-text index, as this revision created it (0021 replaces it).
+SEARCH_DDL = {
+    "sqlite": [
+        "CREATE VIRTUAL TABLE title_search USING fts5("
+        "title, description, people, tokenize = 'unicode61 remove_diacritics 2')"
+    ],
+    "postgresql": [
+        "CREATE TABLE title_search ("
+        "title_id INTEGER PRIMARY KEY REFERENCES titles(id) ON DELETE CASCADE, "
+        "document TSVECTOR NOT NULL)",
+        "CREATE INDEX ix_title_search_document ON title_search USING GIN (document)",
+    ],
+}
 
 revision = "0002"
 down_revision = "0001"
@@ -402,7 +414,7 @@ def upgrade() -> None:
     )
     # ### end Alembic commands ###
 
-    for statement in search.create_statements(op.get_bind().dialect.name):
+    for statement in SEARCH_DDL[op.get_bind().dialect.name]:
         op.execute(statement)
 
 
