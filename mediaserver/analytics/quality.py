@@ -9,12 +9,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from mediaserver.analytics.filters import Filters, conditions
+from mediaserver.analytics.periods import in_range
 from mediaserver.analytics.rollup_plays import TTFF_EDGES
 from mediaserver.analytics.tables import Column, Table
 from mediaserver.db.analytics_schema import (
     analytics_daily,
     analytics_hourly,
-    analytics_rungs,
+    analytics_rung_periods,
     analytics_ttff_daily,
 )
 from mediaserver.db.catalog_schema import episodes, media_files, titles
@@ -147,15 +148,19 @@ async def unplayed_rungs(db: Database, f: Filters) -> Table:
                 .where(*conds)
             )
         ).all()
-        R = analytics_rungs
-        played = {
-            (r.media_file_id, r.rung)
-            for r in await conn.execute(
-                sa.select(R.c.media_file_id, R.c.rung)
-                .where(R.c.day >= f.start, R.c.day < f.end)
-                .distinct()
-            )
-        }
+        # Summed months, weeks and days of the files that have a ladder.
+        R = analytics_rung_periods
+        played = set()
+        if packaged:
+            ready = sa.select(ladders.c.media_file_id).where(ladders.c.status == "ready")
+            played = {
+                (r.media_file_id, r.rung)
+                for r in await conn.execute(
+                    sa.select(R.c.media_file_id, R.c.rung)
+                    .where(in_range(R, f.start, f.end), R.c.media_file_id.in_(ready))
+                    .distinct()
+                )
+            }
     rows = []
     for ladder in packaged:
         name = ladder.label

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from mediaserver.analytics import long_range
 from mediaserver.analytics.filters import Filters
 from mediaserver.analytics.tables import Column, Table
 from mediaserver.db.analytics_schema import analytics_positions, analytics_reach
@@ -69,43 +70,53 @@ def _joined(select: sa.Select) -> sa.Select:
 
 
 async def watched_files(db: Database, f: Filters, limit: int = 20) -> Table:
-    """The files with the most viewers in the range, to pick a retention curve from."""
-    # Distinct (file, viewer) pairs hash where COUNT(DISTINCT) would sort every play; counted
-    # per file id, and only the chosen few get their title spelled out.
-    pairs = (
-        _joined(sa.select(R.c.media_file_id, R.c.profile_id))
-        .where(*_file_conditions(f))
-        .distinct()
-        .subquery()
-    )
-    viewers = sa.func.count().label("viewers")
-    top = (
-        sa.select(pairs.c.media_file_id, viewers)
-        .group_by(pairs.c.media_file_id)
-        .order_by(viewers.desc(), pairs.c.media_file_id)
-        .limit(limit)
-        .subquery()
-    )
-    async with db.read() as conn:
-        rows = (
-            await conn.execute(
-                sa.select(top.c.media_file_id, _file_label().label("label"), top.c.viewers)
-                .select_from(top)
-                .join(media_files, media_files.c.id == top.c.media_file_id)
-                .outerjoin(episodes, episodes.c.id == media_files.c.episode_id)
-                .join(
-                    titles,
-                    titles.c.id == sa.func.coalesce(media_files.c.title_id, episodes.c.series_id),
+    """The most played files in the range (with their viewers), to pick a retention curve from.
+
+    Ranked from the per-file day / week / month rollup; with a profile filter, from that
+    profile's plays with heartbeats."""
+    if f.profile is None:
+        top = await long_range.top_files(db, f, limit)
+    else:
+        plays = sa.func.count().label("plays")
+        async with db.read() as conn:
+            top = [
+                (int(r[0]), int(r[1]), 1)
+                for r in await conn.execute(
+                    _joined(sa.select(R.c.media_file_id, plays))
+                    .where(*_file_conditions(f))
+                    .group_by(R.c.media_file_id)
+                    .order_by(plays.desc(), R.c.media_file_id)
+                    .limit(limit)
                 )
-                .order_by(top.c.viewers.desc(), top.c.media_file_id)
-            )
-        ).all()
+            ]
+    async with db.read() as conn:
+        labels = dict(
+            (
+                await conn.execute(
+                    sa.select(media_files.c.id, _file_label())
+                    .select_from(media_files)
+                    .outerjoin(episodes, episodes.c.id == media_files.c.episode_id)
+                    .join(
+                        titles,
+                        titles.c.id
+                        == sa.func.coalesce(media_files.c.title_id, episodes.c.series_id),
+                    )
+                    .where(media_files.c.id.in_([t[0] for t in top]))
+                )
+            ).all()
+        )
+    shown = [t for t in top if t[0] in labels]
     return Table(
         "files",
         "Most watched files",
-        (Column("title", "Title"), Column("viewers", "Viewers", "int")),
-        [(r.label, int(r.viewers)) for r in rows],
-        links=[{"file": r.media_file_id} for r in rows],
+        (
+            Column("title", "Title"),
+            Column("plays", "Plays", "int"),
+            Column("viewers", "Viewers", "int"),
+        ),
+        [(labels[file], plays, viewers) for file, plays, viewers in shown],
+        links=[{"file": file} for file, _, _ in shown],
+        note="Viewers: profiles whose plays reported their progress.",
     )
 
 

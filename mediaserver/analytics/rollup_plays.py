@@ -1,6 +1,9 @@
 """Roll raw plays up into analytics_hourly, analytics_daily, analytics_ttff_daily and
 analytics_rungs.
 
+The per-file and per-rung day rows are then summed into their weeks and months, and the binge
+sessions around the rebuilt days are found again (see rollup_periods, rollup_binges).
+
 Incremental: the watermark "plays_updated_at" says up to when reported plays were rolled up.
 Each run finds the UTC days of plays reported since, and rebuilds those days whole from the raw
 plays (delete, then insert), so a re-run, or a play reported again later, never counts twice.
@@ -20,12 +23,18 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.analytics.agents import parse_agent
+from mediaserver.analytics.rollup_binges import rebuild_binges
+from mediaserver.analytics.rollup_periods import refresh_periods
 from mediaserver.analytics.state import get_mark, set_mark
 from mediaserver.db.analytics_schema import (
     analytics_daily,
+    analytics_file_periods,
     analytics_hourly,
+    analytics_hours,
+    analytics_rung_periods,
     analytics_rungs,
     analytics_ttff_daily,
+    analytics_viewer_days,
 )
 from mediaserver.db.catalog_schema import episodes, media_files
 from mediaserver.db.engine import Database
@@ -113,6 +122,9 @@ def aggregate_day(rows: Iterable[Any], day: float) -> dict[str, list[dict[str, A
     viewers: dict[tuple, set[int]] = defaultdict(set)
     ttff: dict[tuple, int] = defaultdict(int)
     rungs: dict[tuple, int] = defaultdict(int)
+    files: dict[tuple, list[float]] = defaultdict(lambda: [0, 0.0, 0])
+    viewer_days: dict[tuple, int] = defaultdict(int)
+    hours: dict[tuple, list[float]] = defaultdict(lambda: [0, 0.0])
     for row in rows:
         device, browser = parse_agent(row.client)
         hour = row.started_at - row.started_at % HOUR
@@ -126,6 +138,9 @@ def aggregate_day(rows: Iterable[Any], day: float) -> dict[str, list[dict[str, A
             ttff[(*cell, ttff_bucket(row.time_to_first_frame_ms))] += 1
         for rung in row.rungs or []:
             rungs[(row.media_file_id, str(rung)[:32])] += 1
+        _add(files[(row.library_id, row.title_id, row.media_file_id)], [1, values[1], values[2]])
+        viewer_days[(row.library_id, row.profile_id)] += 1
+        _add(hours[(hour, row.library_id)], [1, values[1]])
     hourly_keys = ("hour", "library_id", "title_id", "media_file_id", "user_id", "profile_id")
     cell_keys = ("library_id", "method", "device", "browser")
     return {
@@ -149,6 +164,23 @@ def aggregate_day(rows: Iterable[Any], day: float) -> dict[str, list[dict[str, A
             {"day": day, "media_file_id": key[0], "rung": key[1], "plays": count}
             for key, count in rungs.items()
         ],
+        "file_days": [
+            {"grain": "d", "period": day, "library_id": lib, "title_id": title}
+            | {"media_file_id": file, "plays": n, "seconds_watched": watched, "completed": done}
+            for (lib, title, file), (n, watched, done) in files.items()
+        ],
+        "rung_days": [
+            {"grain": "d", "period": day, "media_file_id": key[0], "rung": key[1], "plays": count}
+            for key, count in rungs.items()
+        ],
+        "viewer_days": [
+            {"day": day, "library_id": lib, "profile_id": profile, "plays": count}
+            for (lib, profile), count in viewer_days.items()
+        ],
+        "hours": [
+            {"hour": hour, "library_id": lib, "plays": n, "seconds_watched": watched}
+            for (hour, lib), (n, watched) in hours.items()
+        ],
     }
 
 
@@ -162,13 +194,22 @@ async def rebuild_day(conn: AsyncConnection, day: float) -> int:
             analytics_hourly.c.hour >= day, analytics_hourly.c.hour < end
         )
     )
-    for table in (analytics_daily, analytics_ttff_daily, analytics_rungs):
+    await conn.execute(
+        analytics_hours.delete().where(analytics_hours.c.hour >= day, analytics_hours.c.hour < end)
+    )
+    for table in (analytics_daily, analytics_ttff_daily, analytics_rungs, analytics_viewer_days):
         await conn.execute(table.delete().where(table.c.day == day))
+    for table in (analytics_file_periods, analytics_rung_periods):
+        await conn.execute(table.delete().where(table.c.grain == "d", table.c.period == day))
     for table, key in (
         (analytics_hourly, "hourly"),
         (analytics_daily, "daily"),
         (analytics_ttff_daily, "ttff"),
         (analytics_rungs, "rungs"),
+        (analytics_file_periods, "file_days"),
+        (analytics_rung_periods, "rung_days"),
+        (analytics_viewer_days, "viewer_days"),
+        (analytics_hours, "hours"),
     ):
         if built[key]:
             await conn.execute(table.insert(), built[key])
@@ -204,12 +245,14 @@ async def roll_up_plays(db: Database, keep_plays_days: float, now: float | None 
         ).scalars()
         days = sorted(float(d) for d in days)
     oldest_whole = now - keep_plays_days * DAY + DAY
-    rebuilt = 0
+    rebuilt: list[float] = []
     for day in days:
         if day < oldest_whole:
             continue  # some of its raw plays are gone: its rollups are the record now
         async with db.write() as conn:
             await rebuild_day(conn, day)
-        rebuilt += 1
+        rebuilt.append(day)
+    await refresh_periods(db, rebuilt)
+    await rebuild_binges(db, rebuilt)
     await set_mark(db, MARK, max(mark, min(float(newest), now - LAG)))
-    return rebuilt
+    return len(rebuilt)

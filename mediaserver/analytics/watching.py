@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from mediaserver.analytics import long_range
 from mediaserver.analytics.filters import DAY, Filters, conditions
 from mediaserver.analytics.rollup_plays import HOUR, day_of
 from mediaserver.analytics.tables import Column, Table
@@ -34,16 +35,18 @@ def _share(part: Any, whole: Any) -> float:
 async def over_time(db: Database, f: Filters) -> Table:
     """Plays, hours watched and unique viewers per day of the range."""
     day = day_of(db, H.c.hour).label("day")
+    viewers = await long_range.viewers_per_day(db, f) if long_range.usable(f) else None
     async with db.read() as conn:
-        viewers = dict(
-            (
-                await conn.execute(
-                    sa.select(day, sa.func.count(sa.distinct(H.c.profile_id)))
-                    .where(*conditions(H, f, "hour"))
-                    .group_by(day)
-                )
-            ).all()
-        )
+        if viewers is None:
+            viewers = dict(
+                (
+                    await conn.execute(
+                        sa.select(day, sa.func.count(sa.distinct(H.c.profile_id)))
+                        .where(*conditions(H, f, "hour"))
+                        .group_by(day)
+                    )
+                ).all()
+            )
         if f.fine:
             source, when = H, day
         else:  # the daily cells are far fewer rows over a long range
@@ -82,6 +85,8 @@ def _date(at: float) -> str:
 
 async def totals(db: Database, f: Filters) -> dict[str, float]:
     """The range's plays, hours, unique viewers and completion, for the headline cards."""
+    if long_range.usable(f):
+        return _totals(await long_range.totals(db, f))
     async with db.read() as conn:
         row = (
             await conn.execute(
@@ -93,6 +98,11 @@ async def totals(db: Database, f: Filters) -> dict[str, float]:
                 ).where(*conditions(H, f, "hour"))
             )
         ).one()
+    return _totals(tuple(row))
+
+
+def _totals(row: tuple[Any, ...]) -> dict[str, float]:
+    """(plays, seconds, viewers, completed) as the headline cards show them."""
     return {
         "plays": int(row[0]),
         "hours": _hours(row[1]),
@@ -104,9 +114,11 @@ async def totals(db: Database, f: Filters) -> dict[str, float]:
 async def top_titles(db: Database, f: Filters, kind: str) -> Table:
     """The most watched movies (kind "movie") or series, by hours, with their completion rate."""
     hours = sa.func.sum(H.c.seconds_watched).label("seconds")
-    async with db.read() as conn:
-        rows = (
-            await conn.execute(
+    if long_range.usable(f):
+        rows = await long_range.top_titles(db, f, kind, TOP)
+    else:
+        async with db.read() as conn:
+            rows = await conn.execute(
                 sa.select(
                     titles.c.id,
                     titles.c.title,
@@ -118,10 +130,10 @@ async def top_titles(db: Database, f: Filters, kind: str) -> Table:
                 .join(titles, titles.c.id == H.c.title_id)
                 .where(*conditions(H, f, "hour"), titles.c.kind == kind)
                 .group_by(titles.c.id, titles.c.title)
-                .order_by(hours.desc())
+                .order_by(hours.desc(), titles.c.id)
                 .limit(TOP)
             )
-        ).all()
+            rows = list(rows)
     name = "top_movies" if kind == "movie" else "top_series"
     return Table(
         name,
@@ -141,14 +153,16 @@ async def top_titles(db: Database, f: Filters, kind: str) -> Table:
 
 async def heatmap(db: Database, f: Filters) -> Table:
     """Plays by weekday and hour of day (UTC)."""
-    async with db.read() as conn:
-        rows = (
-            await conn.execute(
+    if long_range.usable(f):
+        rows = await long_range.plays_by_hour(db, f)
+    else:
+        async with db.read() as conn:
+            rows = await conn.execute(
                 sa.select(H.c.hour, sa.func.sum(H.c.plays))
                 .where(*conditions(H, f, "hour"))
                 .group_by(H.c.hour)
             )
-        ).all()
+            rows = list(rows)
     grid = [[0] * 24 for _ in WEEKDAYS]
     for hour, plays in rows:
         at = dt.datetime.fromtimestamp(float(hour), dt.UTC)
@@ -166,7 +180,11 @@ async def binges(db: Database, f: Filters) -> Table:
 
     The database splits each profile's hours of a series into sessions (a window over the rows,
     a new session after each long gap) and counts them, so only the binges come back: a year of
-    hourly rows is too many to send to Python."""
+    hourly rows is too many to send to Python. Without a library, device, browser or method
+    filter the sessions the rollup stored are read instead (whole sessions starting in the
+    range)."""
+    if long_range.binges_usable(f):
+        return _binges_table(await long_range.binges(db, f))
     key = (H.c.profile_id, H.c.title_id)
     gap = H.c.hour - sa.func.lag(H.c.hour).over(partition_by=key, order_by=H.c.hour)
     rows_in = (
@@ -238,6 +256,10 @@ async def binges(db: Database, f: Filters) -> Table:
                 )
             )
         ).all()
+    return _binges_table(rows)
+
+
+def _binges_table(rows: Any) -> Table:
     return Table(
         "binges",
         "Binge sessions (3+ episodes of a series in a row)",

@@ -159,3 +159,78 @@ analytics_state = sa.Table(
     sa.Column("name", sa.String(32), primary_key=True),
     sa.Column("value", sa.Float, nullable=False),
 )
+
+# Additive rollups at three grains ("d": a UTC day, "w": a week from Monday, "m": a calendar
+# month; `period` is its start), so a long range sums a few months, weeks and days of rows
+# instead of a row per play: viewing is spread thin over files and hours, so a day x file row
+# is barely fewer than the plays themselves.
+analytics_file_periods = sa.Table(
+    "analytics_file_periods",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("grain", sa.String(1), nullable=False),
+    sa.Column("period", sa.Float, nullable=False),
+    sa.Column("library_id", sa.Integer, nullable=True),
+    sa.Column("title_id", sa.Integer, nullable=True),
+    sa.Column("media_file_id", sa.Integer, nullable=False),
+    sa.Column("plays", sa.Integer, nullable=False),
+    sa.Column("seconds_watched", sa.Float, nullable=False),
+    sa.Column("completed", sa.Integer, nullable=False),
+)
+sa.Index(
+    "ix_analytics_file_periods_grain",
+    analytics_file_periods.c.grain,
+    analytics_file_periods.c.period,
+)
+
+# Plays per period, media file and ladder rung played, at the same three grains.
+analytics_rung_periods = sa.Table(
+    "analytics_rung_periods",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("grain", sa.String(1), nullable=False),
+    sa.Column("period", sa.Float, nullable=False),
+    sa.Column("media_file_id", sa.Integer, nullable=False),
+    sa.Column("rung", sa.String(32), nullable=False),
+    sa.Column("plays", sa.Integer, nullable=False),
+)
+sa.Index(
+    "ix_analytics_rung_periods_grain",
+    analytics_rung_periods.c.grain,
+    analytics_rung_periods.c.period,
+)
+
+# Who watched on each day (profiles are few): unique viewers of any range without the hours.
+analytics_viewer_days = sa.Table(
+    "analytics_viewer_days",
+    metadata,
+    sa.Column("day", sa.Float, primary_key=True),
+    sa.Column("library_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("profile_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("plays", sa.Integer, nullable=False),
+)
+
+# Plays per hour and library, without the other dimensions: the heatmap and the dashboard.
+analytics_hours = sa.Table(
+    "analytics_hours",
+    metadata,
+    sa.Column("hour", sa.Float, primary_key=True),
+    sa.Column("library_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("plays", sa.Integer, nullable=False),
+    sa.Column("seconds_watched", sa.Float, nullable=False),
+)
+
+# Binge sessions (episodes of one series in a row), by the UTC day they started.
+analytics_binges = sa.Table(
+    "analytics_binges",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("day", sa.Float, nullable=False),
+    sa.Column("start", sa.Float, nullable=False),
+    sa.Column("profile_id", sa.Integer, nullable=False),
+    sa.Column("user_id", sa.Integer, nullable=False),
+    sa.Column("title_id", sa.Integer, nullable=False),
+    sa.Column("episodes", sa.Integer, nullable=False),
+    sa.Column("seconds_watched", sa.Float, nullable=False),
+)
+sa.Index("ix_analytics_binges_day", analytics_binges.c.day)

@@ -1,0 +1,197 @@
+"""The analytics tables read from the compact rollups (viewers per day, plays per hour, files per
+day / week / month, binge sessions), so a year answers as fast as a week.
+
+Used where the filters allow it (`usable`): a title, user or profile filter, or a device, browser
+or method one, needs the hourly rows, which the caller reads instead. Unique viewers are not
+additive: a range's are counted from the viewers per day, and those of the few titles and files
+shown from their own hourly (or per-play) rows, found by index.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from mediaserver.analytics.filters import Filters
+from mediaserver.analytics.periods import in_range
+from mediaserver.db.analytics_schema import (
+    analytics_binges,
+    analytics_daily,
+    analytics_file_periods,
+    analytics_hourly,
+    analytics_hours,
+    analytics_reach,
+    analytics_viewer_days,
+)
+from mediaserver.db.catalog_schema import titles
+from mediaserver.db.engine import Database
+from mediaserver.db.schema import profiles, users
+
+V = analytics_viewer_days
+P = analytics_file_periods
+B = analytics_binges
+
+
+def usable(f: Filters) -> bool:
+    """Whether the compact rollups answer these filters (only a range and a library)."""
+    return f.fine is False and f.device is None and f.browser is None and f.method is None
+
+
+def _library(table: sa.Table, f: Filters) -> list[sa.ColumnElement[bool]]:
+    return [] if f.library is None else [table.c.library_id == f.library]
+
+
+async def viewers_per_day(db: Database, f: Filters) -> dict[float, int]:
+    day_viewers = sa.func.count(sa.distinct(V.c.profile_id))
+    async with db.read() as conn:
+        rows = await conn.execute(
+            sa.select(V.c.day, day_viewers)
+            .where(V.c.day >= f.start, V.c.day < f.end, *_library(V, f))
+            .group_by(V.c.day)
+        )
+        return {float(day): int(n) for day, n in rows}
+
+
+async def totals(db: Database, f: Filters) -> tuple[Any, ...]:
+    """(plays, seconds watched, unique viewers, completed) of the range."""
+    D = analytics_daily
+    in_days = [D.c.day >= f.start, D.c.day < f.end, *_library(D, f)]
+    async with db.read() as conn:
+        plays, seconds, completed = (
+            await conn.execute(
+                sa.select(
+                    sa.func.coalesce(sa.func.sum(D.c.plays), 0),
+                    sa.func.coalesce(sa.func.sum(D.c.seconds_watched), 0),
+                    sa.func.coalesce(sa.func.sum(D.c.completed), 0),
+                ).where(*in_days)
+            )
+        ).one()
+        viewers = (
+            await conn.execute(
+                sa.select(sa.func.count(sa.distinct(V.c.profile_id))).where(
+                    V.c.day >= f.start, V.c.day < f.end, *_library(V, f)
+                )
+            )
+        ).scalar_one()
+    return plays, seconds, viewers, completed
+
+
+async def top_titles(db: Database, f: Filters, kind: str, limit: int) -> list[tuple[Any, ...]]:
+    """(title id, title, plays, seconds, viewers, completed) of the most watched titles."""
+    seconds = sa.func.sum(P.c.seconds_watched).label("seconds")
+    per_title = (
+        sa.select(
+            P.c.title_id,
+            sa.func.sum(P.c.plays).label("plays"),
+            seconds,
+            sa.func.sum(P.c.completed).label("completed"),
+        )
+        .where(in_range(P, f.start, f.end), *_library(P, f))
+        .group_by(P.c.title_id)
+        .subquery()
+    )
+    t = per_title.c
+    async with db.read() as conn:
+        rows = (
+            await conn.execute(
+                sa.select(titles.c.id, titles.c.title, t.plays, t.seconds, t.completed)
+                .join(titles, titles.c.id == t.title_id)
+                .where(titles.c.kind == kind)
+                .order_by(t.seconds.desc(), titles.c.id)
+                .limit(limit)
+            )
+        ).all()
+        H = analytics_hourly
+        viewers = dict(
+            (
+                await conn.execute(
+                    sa.select(H.c.title_id, sa.func.count(sa.distinct(H.c.profile_id)))
+                    .where(
+                        H.c.title_id.in_([r[0] for r in rows]),
+                        H.c.hour >= f.start,
+                        H.c.hour < f.end,
+                        *_library(H, f),
+                    )
+                    .group_by(H.c.title_id)
+                )
+            ).all()
+        )
+    return [(r[0], r[1], r[2], r[3], viewers.get(r[0], 0), r[4]) for r in rows]
+
+
+async def top_files(db: Database, f: Filters, limit: int) -> list[tuple[int, int, int]]:
+    """(media file id, plays, viewers with heartbeats) of the most played files."""
+    plays = sa.func.sum(P.c.plays).label("plays")
+    conds = [in_range(P, f.start, f.end), *_library(P, f)]
+    if f.title is not None:
+        conds.append(P.c.title_id == f.title)
+    R = analytics_reach
+    async with db.read() as conn:
+        rows = (
+            await conn.execute(
+                sa.select(P.c.media_file_id, plays)
+                .where(*conds)
+                .group_by(P.c.media_file_id)
+                .order_by(plays.desc(), P.c.media_file_id)
+                .limit(limit)
+            )
+        ).all()
+        viewers = dict(
+            (
+                await conn.execute(
+                    sa.select(R.c.media_file_id, sa.func.count(sa.distinct(R.c.profile_id)))
+                    .where(
+                        R.c.media_file_id.in_([r[0] for r in rows]),
+                        R.c.day >= f.start,
+                        R.c.day < f.end,
+                    )
+                    .group_by(R.c.media_file_id)
+                )
+            ).all()
+        )
+    return [(int(r[0]), int(r[1]), int(viewers.get(r[0], 0))) for r in rows]
+
+
+async def plays_by_hour(db: Database, f: Filters) -> list[tuple[float, int]]:
+    T = analytics_hours
+    async with db.read() as conn:
+        rows = await conn.execute(
+            sa.select(T.c.hour, sa.func.sum(T.c.plays))
+            .where(T.c.hour >= f.start, T.c.hour < f.end, *_library(T, f))
+            .group_by(T.c.hour)
+        )
+        return [(float(h), int(n)) for h, n in rows]
+
+
+def binges_usable(f: Filters) -> bool:
+    """Binge sessions are stored per profile, user and series; other filters need the hours."""
+    return all(getattr(f, n) is None for n in ("library", "device", "browser", "method"))
+
+
+async def binges(db: Database, f: Filters, limit: int = 50) -> list[tuple[Any, ...]]:
+    """(user, profile, series, start, episodes, seconds) of the range's longest binges."""
+    conds = [B.c.day >= f.start, B.c.day < f.end]
+    for name in ("profile", "user", "title"):
+        value = getattr(f, name)
+        if value is not None:
+            conds.append(B.c[f"{name}_id"] == value)
+    async with db.read() as conn:
+        rows = await conn.execute(
+            sa.select(
+                users.c.username,
+                profiles.c.name,
+                titles.c.title,
+                B.c.start,
+                B.c.episodes,
+                B.c.seconds_watched,
+            )
+            .select_from(B)
+            .join(titles, titles.c.id == B.c.title_id)
+            .join(profiles, profiles.c.id == B.c.profile_id)
+            .join(users, users.c.id == B.c.user_id)
+            .where(*conds)
+            .order_by(B.c.episodes.desc(), B.c.day, B.c.profile_id, B.c.title_id, B.c.start)
+            .limit(limit)
+        )
+        return [tuple(r) for r in rows]
