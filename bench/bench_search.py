@@ -46,70 +46,10 @@ from mediaserver.db.migrate import upgrade  # noqa: E402
 from mediaserver.db.search import find, search_terms  # noqa: E402
 from mediaserver.db.search_index import SearchDocument, make_document, write_documents  # noqa: E402
 
-SYLLABLES = """ka lo mi ne ru sa ti vo ber dan fel gor han jil kor lum mar nor pel quin""".split()  # noqa: SIM905
+SYLLABLES = "ka lo mi ne ru sa ti vo ber dan fel gor han jil kor lum mar nor pel quin".split()  # noqa: SIM905
 WORDS = """night harbor silver river tongues fractal garden winter empire shadow light storm house
 city road king queen ghost fire glass iron stone wolf moon sun ocean island north last first
 lost secret hidden broken golden dark""".split()  # noqa: SIM905
-    "ne",
-    "ru",
-    "sa",
-    "ti",
-    "vo",
-    "ber",
-    "dan",
-    "fel",
-    "gor",
-    "han",
-    "jil",
-    "kor",
-    "lum",
-    "mar",
-    "nor",
-    "pel",
-    "quin",
-]
-WORDS = [
-    "night",
-    "harbor",
-    "silver",
-    "river",
-    "tongues",
-    "fractal",
-    "garden",
-    "winter",
-    "empire",
-    "shadow",
-    "light",
-]
-WORDS += [
-    "storm",
-    "house",
-    "city",
-    "road",
-    "king",
-    "queen",
-    "ghost",
-    "fire",
-    "glass",
-    "iron",
-    "stone",
-    "wolf",
-    "moon",
-]
-WORDS += [
-    "sun",
-    "ocean",
-    "island",
-    "north",
-    "last",
-    "first",
-    "lost",
-    "secret",
-    "hidden",
-    "broken",
-    "golden",
-    "dark",
-]
 BATCH = 1000
 
 
