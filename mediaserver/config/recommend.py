@@ -88,3 +88,65 @@ class RecommendSettings(Section):
         4, ge=0, le=8, description="Keyframes (small JPEGs) sent to Claude with each title."
     )
     # --- end of automatic tagging ---
+
+    # --- Poster A/B tests (mediaserver/recommend/artwork_ab) ---
+    artwork_ab_enabled: bool = Field(
+        True,
+        description="Titles with several poster candidates show each profile one of them, "
+        "chosen by Thompson sampling on impressions and plays, until one wins.",
+    )
+    artwork_ab_sticky_hours: float = Field(
+        24.0,
+        ge=0.0,
+        le=24.0 * 30,
+        description="A profile keeps seeing the same candidate for this long before it is "
+        "drawn again (0: drawn on every page).",
+    )
+    artwork_ab_stop_probability: float = Field(
+        0.95,
+        ge=0.5,
+        le=0.9999,
+        description="Exploration stops once one candidate is best with at least this "
+        "probability; it is then shown to everyone.",
+    )
+    artwork_ab_min_impressions: int = Field(
+        200,
+        ge=0,
+        le=1_000_000,
+        description="No winner is declared before a title's candidates have this many "
+        "impressions together.",
+    )
+    artwork_ab_attribution_minutes: float = Field(
+        60.0,
+        ge=1.0,
+        le=24.0 * 60,
+        description="A play counts for the poster whose card was opened at most this long "
+        "before it started.",
+    )
+    # --- end of poster A/B tests ---
+
+    # --- Intro and credits detection (mediaserver/recommend/intro) ---
+    intro_detection_enabled: bool = Field(
+        True,
+        description="After a scan adds episodes, compare the season's audio to find the "
+        "shared intro and credits and set Skip Intro / Skip Credits.",
+    )
+    intro_search_minutes: float = Field(
+        10.0,
+        ge=1.0,
+        le=30.0,
+        description="How far into each episode the intro is looked for.",
+    )
+    credits_search_minutes: float = Field(
+        5.0,
+        ge=0.0,
+        le=20.0,
+        description="How much of the end of each episode is searched for credits (0: none).",
+    )
+    intro_min_seconds: float = Field(
+        10.0,
+        ge=3.0,
+        le=120.0,
+        description="Shorter shared stretches are not taken for an intro or credits.",
+    )
+    # --- end of intro and credits detection ---

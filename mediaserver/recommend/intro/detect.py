@@ -1,0 +1,115 @@
+"""A season's intros and credits from its episodes' audio (blocking: run it in a thread).
+
+The first minutes of every episode (short of the last minutes, where credits are looked for)
+are fingerprinted and compared pairwise; each episode's intro is the stretch its partners agree
+it shares with them (an episode whose partners find nothing, or disagree, has none). The credits
+are found the same way in the last minutes; a shared stretch that runs to within a few seconds
+of the end is taken to the end of the file.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from mediaserver.recommend.intro.fingerprint import Fingerprint, NoAudio, fingerprint
+from mediaserver.recommend.intro.matching import Span, season_spans
+
+log = logging.getLogger(__name__)
+END_SLACK = 5.0  # seconds: credits that stop this close to the end run to the end
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    media_file_id: int
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What detection found in one file; None where there is none."""
+
+    media_file_id: int
+    intro: Span | None
+    credits: Span | None
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    intro_minutes: float = 10.0
+    credits_minutes: float = 5.0
+    min_seconds: float = 10.0
+    threads: int = 2
+
+
+def _prints(
+    episodes: Sequence[Episode], part: Callable[[Path], Fingerprint | None], threads: int
+) -> list[Fingerprint | None]:
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        return list(pool.map(lambda e: part(e.path), episodes))
+
+
+def _head(path: Path, minutes: float, tail_minutes: float) -> Fingerprint | None:
+    """The first `minutes`, short of the end part searched for credits (a short episode's
+    credits must not pass for its intro)."""
+    try:
+        duration = fingerprint(path, 0.0, 0.0).duration
+        seconds = minutes * 60
+        if duration is not None:
+            seconds = min(seconds, max(duration / 2, duration - tail_minutes * 60))
+        return fingerprint(path, 0.0, seconds)
+    except (NoAudio, OSError, ValueError) as exc:  # av errors are OSError / ValueError
+        log.warning("intro detection: %s: %s", path.name, exc)
+        return None
+
+
+def _tail(path: Path, minutes: float) -> Fingerprint | None:
+    try:
+        probe = fingerprint(path, 0.0, 0.0)
+        if probe.duration is None:
+            return None
+        return fingerprint(path, max(0.0, probe.duration - minutes * 60), minutes * 60)
+    except (NoAudio, OSError, ValueError) as exc:
+        log.warning("credits detection: %s: %s", path.name, exc)
+        return None
+
+
+def _spans(prints: list[Fingerprint | None], min_seconds: float) -> list[Span | None]:
+    have = [i for i, p in enumerate(prints) if p is not None]
+    found = season_spans([p for p in prints if p is not None], min_seconds)
+    out: list[Span | None] = [None] * len(prints)
+    for i, span in zip(have, found, strict=True):
+        out[i] = span
+    return out
+
+
+def _to_end(span: Span | None, duration: float | None) -> Span | None:
+    if span is None or duration is None:
+        return span
+    return Span(span.start, duration) if duration - span.end <= END_SLACK else span
+
+
+def detect_season(episodes: Sequence[Episode], options: Options = Options()) -> list[Found]:
+    """Intro and credits of each episode of one season (two or more episodes are needed)."""
+    if len(episodes) < 2:
+        return [Found(e.media_file_id, None, None) for e in episodes]
+    heads = _prints(
+        episodes,
+        lambda p: _head(p, options.intro_minutes, options.credits_minutes),
+        options.threads,
+    )
+    intros = _spans(heads, options.min_seconds)
+    credits: list[Span | None] = [None] * len(episodes)
+    if options.credits_minutes > 0:
+        tails = _prints(episodes, lambda p: _tail(p, options.credits_minutes), options.threads)
+        credits = [
+            _to_end(span, tail.duration if tail else None)
+            for span, tail in zip(_spans(tails, options.min_seconds), tails, strict=True)
+        ]
+    return [
+        Found(e.media_file_id, intro, credit)
+        for e, intro, credit in zip(episodes, intros, credits, strict=True)
+    ]
