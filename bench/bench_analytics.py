@@ -45,6 +45,7 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import analytics_bulk  # noqa: E402
 from bench_http import _fresh_postgres, running_server, sign_in  # noqa: E402
 
 from mediaserver.analytics.rollup_heartbeats import roll_up_heartbeats  # noqa: E402
@@ -102,9 +103,7 @@ def generate(args: argparse.Namespace, now: float):  # noqa: ANN201 - rows per t
     profiles = [
         (p, u, f"P{p}") for p, (u, _) in enumerate([(u, 0) for u, _ in users for _ in (0, 1)], 2)
     ]
-    plays, beats = [], []
-    per_play = max(1, args.heartbeats // max(args.plays, 1))
-    hb_id = 0
+    plays = []
     for pid in range(1, args.plays + 1):
         f = files[rnd.randrange(len(files))]
         duration = f[3]
@@ -126,11 +125,23 @@ def generate(args: argparse.Namespace, now: float):  # noqa: ANN201 - rows per t
              started + reach, int(rnd.lognormvariate(6.3, 0.5)), rnd.random() * 3,
              rnd.randrange(3), '["720p", "1080p"]', reach, reach, rnd.random() < 0.01)
         )  # fmt: skip
-        for i in range(per_play):
+    return lib, titles, seasons, episodes, files, users, profiles, plays
+
+
+def per_play(args: argparse.Namespace) -> int:
+    return max(1, args.heartbeats // max(args.plays, 1))
+
+
+def beat_rows(plays, n: int):  # noqa: ANN001, ANN201 - an iterator of heartbeat tuples
+    """Each play's heartbeats, positions evenly from 0 to how far it got (made as they are
+    written: 20 million tuples at once would take gigabytes)."""
+    hb_id = 0
+    for p in plays:
+        pid, started, reach = p[0], p[6], p[13]
+        for i in range(n):
             hb_id += 1
-            pos = reach * i / max(per_play - 1, 1)
-            beats.append((hb_id, pid, started + pos, pos, i == per_play - 1))
-    return lib, titles, seasons, episodes, files, users, profiles, plays, beats
+            pos = reach * i / max(n - 1, 1)
+            yield (hb_id, pid, started + pos, pos, i == n - 1)
 
 
 TITLE_COLS = "id, library_id, kind, title, sort_title, added_at, updated_at, provider_ids, locked_fields, source_key, description"
@@ -141,8 +152,9 @@ PLAY_COLS = (
 )
 
 
-def _rows(data, now):  # noqa: ANN001, ANN202
-    lib, titles, seasons, episodes, files, users, profiles, plays, beats = data
+def _rows(data, now, beats_per_play):  # noqa: ANN001, ANN202
+    lib, titles, seasons, episodes, files, users, profiles, plays = data
+    beats = beat_rows(plays, beats_per_play)
     return {
         "libraries": (
             "id, name, kind, paths, created_at, updated_at, policy",
@@ -197,9 +209,7 @@ async def load_postgres(url: str, tables) -> None:  # noqa: ANN001
     try:
         for name, (cols, rows) in tables.items():
             columns = [c.strip() for c in cols.split(",")]
-            if (
-                name in ("titles", "episodes") or name == "plays"
-            ):  # JSON columns: COPY wants their text as json
+            if name in ("titles", "episodes", "plays"):  # JSON columns: COPY wants them as json
                 await conn.executemany(
                     f"INSERT INTO {name} ({cols}) VALUES ({', '.join(f'${i + 1}' for i in range(len(columns)))})",
                     rows,
@@ -222,6 +232,24 @@ async def load_postgres(url: str, tables) -> None:  # noqa: ANN001
             )
     finally:
         await conn.close()
+
+
+async def load(backend: str, url: str, tables) -> None:  # noqa: ANN001
+    if backend == "sqlite":
+        await asyncio.to_thread(load_sqlite, url.split("///", 1)[1], tables)
+    else:
+        await load_postgres(url, tables)
+
+
+async def bulk_rollups(backend: str, url: str, db, data, n: int) -> tuple[int, int]:  # noqa: ANN001
+    """The rollups computed in process and written in bulk (see analytics_bulk)."""
+    _lib, _titles, _seasons, episodes, files, _users, _profiles, plays = data
+    built, days = analytics_bulk.day_rows(plays, files, episodes)
+    reach, positions = analytics_bulk.reach_rows(plays, files, n)
+    await load(backend, url, analytics_bulk.as_tables(built, reach, positions))
+    newest = max(p[7] for p in plays)
+    await analytics_bulk.finish(db, days, newest, len(plays) * n)
+    return len(days), len(plays) * n
 
 
 async def timed_pages(
@@ -297,23 +325,26 @@ async def prepare(backend: str, url: str, args: argparse.Namespace, now: float):
         await db.close()
     t0 = time.perf_counter()
     data = generate(args, now)
-    tables = _rows(data, now)
+    n = per_play(args)
+    tables = _rows(data, now, n)
     t1 = time.perf_counter()
-    if backend == "sqlite":
-        load_sqlite(url.split("///", 1)[1], tables)
-    else:
-        await load_postgres(url, tables)
+    await load(backend, url, tables)
     t2 = time.perf_counter()
     print(
-        f"[{backend}] generated {args.plays:,} plays, {len(data[-1]):,} heartbeats in {t1 - t0:.1f}s, written in {t2 - t1:.1f}s",
+        f"[{backend}] generated {args.plays:,} plays in {t1 - t0:.1f}s, written with {len(data[-1]) * n:,} heartbeats in {t2 - t1:.1f}s",
         flush=True,
     )
     db = create_database(url)
     try:
-        days = await roll_up_plays(db, keep_plays_days=args.days + 30, now=now + 3600)
-        t3 = time.perf_counter()
-        beats = await roll_up_heartbeats(db)
-        t4 = time.perf_counter()
+        if args.bulk_rollups:
+            days, beats = await bulk_rollups(backend, url, db, data, n)
+            t3 = t4 = time.perf_counter()
+            print(f"[{backend}] rollups written in bulk in {t3 - t2:.1f}s", flush=True)
+        else:
+            days = await roll_up_plays(db, keep_plays_days=args.days + 30, now=now + 3600)
+            t3 = time.perf_counter()
+            beats = await roll_up_heartbeats(db)
+            t4 = time.perf_counter()
         # Fresh planner statistics after the bulk load, as autovacuum / a live server's
         # periodic ANALYZE would have them.
         async with db.engine.connect() as conn:
@@ -379,6 +410,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", default="", help="also run on this PostgreSQL database")
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    parser.add_argument(
+        "--job-rollups",
+        dest="bulk_rollups",
+        action="store_false",
+        help="roll up with the server's rollup code instead of writing the rollups in bulk",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.plays, args.heartbeats, args.titles, args.users = 2000, 40_000, 100, 10
