@@ -4,7 +4,8 @@ registry, the admin's streams page and the account's own streams page (to stop o
 stream on only so many devices at once). Other domains use none of it directly: `setup(app)`
 registers the routes, the registry, the media caches and response signals, the rights generations
 media URLs are checked against (kept fresh from the database), and the on-the-fly service's
-cleanup context. The metrics read `streaming_stats(app)`.
+cleanup context. The metrics read `streaming_stats(app)`; a higher domain that shows a clip
+before titles registers it with `add_preroll_source(app, fn)`.
 """
 
 import functools
@@ -30,6 +31,8 @@ from mediaserver.streaming.overview import (
     live_cache_bytes,
     live_sessions,
 )
+from mediaserver.streaming.preroll import add_preroll_source
+from mediaserver.streaming.preroll import routes as preroll_routes
 from mediaserver.streaming.renewal_routes import routes as renewal_routes
 from mediaserver.streaming.rights import (
     RightsTable,
@@ -47,6 +50,7 @@ __all__ = [
     "LiveSessionInfo",
     "StreamingStats",
     "active_plays",
+    "add_preroll_source",
     "current_generations",
     "live_cache_bytes",
     "live_sessions",
@@ -78,6 +82,7 @@ def setup(app: web.Application) -> None:
             *live_routes,
             *my_streams_routes,  # the account's own streams, to stop one beyond its limit
             *download_routes,  # originals as files, where the account may download
+            *preroll_routes,  # the clip some accounts see first (sources: add_preroll_source)
         ]
     )
     app.cleanup_ctx.append(rights_ctx)  # generations loaded before the first media request
