@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.accounts import Profile
 from mediaserver.catalog.browse import (
@@ -28,6 +29,7 @@ from mediaserver.db.catalog_schema import genres, media_files, title_genres, tit
 from mediaserver.db.engine import Database
 from mediaserver.db.search import find, search_terms
 from mediaserver.db.social_ratings_schema import title_ratings
+from mediaserver.db.tagging_schema import title_tags
 from mediaserver.db.viewer_schema import watch_progress
 from mediaserver.errors import BadRequest
 
@@ -103,6 +105,26 @@ def stars_order() -> list[sa.ColumnElement]:
     return [average.desc().nulls_last(), count.desc().nulls_last(), titles.c.sort_title]
 
 
+def accepted_tag(tag: str) -> sa.Exists:
+    """The title carries this tag, accepted by an admin (the recommend domain suggests them)."""
+    t = title_tags.c
+    return (
+        sa.select(t.id)
+        .where(t.title_id == titles.c.id, t.tag == tag, t.status == "accepted")
+        .exists()
+    )
+
+
+async def tagged_title_ids(conn: AsyncConnection, q: str, found: set[int]) -> list[int]:
+    """Titles whose accepted tag is the typed text ("slow burn" finds "slow-burn"), after the
+    full-text matches."""
+    tag = "-".join(search_terms(q))[:40]
+    query = sa.select(title_tags.c.title_id).where(
+        title_tags.c.tag == tag, title_tags.c.status == "accepted"
+    )
+    return [i for i in (await conn.execute(query)).scalars() if i not in found]
+
+
 async def run_search(
     db: Database, profile: Profile | None, f: SearchFilters, limit: int = PAGE_SIZE
 ) -> tuple[list[TitleCard], bool]:
@@ -147,6 +169,8 @@ async def search_titles(
                 title_ratings.c.total >= title_ratings.c.count * f.min_stars * 2,
             ).exists()
         )  # fmt: skip
+    if f.tag is not None:
+        query = query.where(accepted_tag(f.tag))
     ranked: list[int] | None = None
     fixes: dict[str, str] = {}
     short = False
@@ -160,6 +184,7 @@ async def search_titles(
         if search_terms(f.q):
             matches = await find(conn, f.q, MAX_MATCHES)
             ranked, fixes, short = matches.ids, matches.corrections, matches.short
+            ranked = [*ranked, *await tagged_title_ids(conn, f.q, set(ranked))]
             query = query.where(titles.c.id.in_(ranked))
         if f.sort == "title":
             query = query.order_by(titles.c.sort_title, titles.c.id)

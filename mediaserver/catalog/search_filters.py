@@ -36,9 +36,10 @@ _LANG = re.compile(r"[a-z]{2,3}")
 _MULTI = ("rating",)
 PARAMS = (
     "q", "type", "genre", "year_from", "year_to", "runtime_min", "runtime_max",
-    "audio", "subtitles", "rating", "watched", "min_stars", "sort", "page",
+    "audio", "subtitles", "rating", "watched", "min_stars", "tag", "sort", "page",
 )  # fmt: skip
 MAX_PAGE = 1000
+MAX_TAG = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class SearchFilters:
     rating: tuple[str, ...] = field(default_factory=tuple)
     watched: Watched | None = None
     min_stars: int | None = None  # average of the profiles' ratings, whole stars
+    tag: str | None = None  # an accepted tag: "slow-burn"
     sort: SearchSort = "relevance"
     page: int = 1
 
@@ -103,6 +105,15 @@ def _choice(raw: str, name: str, label: str, choices: Mapping[str, str] | tuple[
         allowed = ", ".join(choices)
         raise BadRequest(f"{label} must be one of: {allowed} (not '{raw[:40]}').", field=name)
     return raw
+
+
+def _tag(raw: str) -> str:
+    """A tag as stored (lower-case words joined by hyphens): "Slow burn" is "slow-burn"."""
+    tag = "-".join(re.findall(r"[a-z0-9]+", raw.lower().replace("'", "")))
+    if not tag or len(tag) > MAX_TAG:
+        raise BadRequest(f"A tag is letters and digits, at most {MAX_TAG} (not '{raw[:40]}').",
+                         field="tag")  # fmt: skip
+    return tag
 
 
 def parse_filters(query: Mapping[str, str] | object) -> SearchFilters:
@@ -156,6 +167,8 @@ def parse_filters(query: Mapping[str, str] | object) -> SearchFilters:
         values["watched"] = _choice(raw, "watched", "Watched", WATCHED)
     if raw := single.get("min_stars"):
         values["min_stars"] = _int(raw, "min_stars", "Minimum rating (stars)", 1, 5)
+    if raw := single.get("tag"):
+        values["tag"] = _tag(raw)
     if raw := single.get("sort"):
         values["sort"] = _choice(raw, "sort", "Sort", SORTS)
     if raw := single.get("page"):

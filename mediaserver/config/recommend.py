@@ -80,7 +80,7 @@ class RecommendSettings(Section):
     )
     anthropic_timeout_seconds: float = Field(
         60.0,
-        ge=1.0,
+        ge=0.5,
         le=600.0,
         description="Give up on one Claude answer after this long and keep the offline tags.",
     )

@@ -5,7 +5,7 @@ Each feature lives in its own sub-package with its own ``setup(app)``; this face
 
 from aiohttp import web
 
-from mediaserver.recommend import reco
+from mediaserver.recommend import reco, tagging
 
 __all__ = ["setup"]
 
@@ -13,3 +13,4 @@ __all__ = ["setup"]
 def setup(app: web.Application) -> None:
     """Register this domain's routes, cleanup contexts and job handlers."""
     reco.setup(app)
+    tagging.setup(app)
