@@ -3,35 +3,48 @@ by a kids profile's rating), search, home rows, My List, Watch History, resume p
 player preferences and skip markers. Other domains ask `may_watch_file` before serving a file
 (the one watch permission), pick files that can play as a feature with `playable_file()` (the
 SQL condition: scanned fine, present, not an extra), and read or set a file's skip markers with
-`markers_of` and `apply_admin_form`, and find the episode after a file with
-`next_episode_file`; `setup(app)` registers the browse pages, the player page and the catalog
-API.
+`markers_of` and `apply_admin_form` (detection writes its own with `set_detected_marker`),
+and find the episode after a file with
+`next_episode_file`; higher domains add home rows with `register_row_source` (filled with
+`cards_by_ids`, which leaves out what the profile may not see) and the titles the player
+offers when a movie ends with `register_watch_next_source`; `setup(app)` registers the
+browse pages, the player page and the catalog API.
 """
 
 from aiohttp import web
 
 from mediaserver.catalog.api_routes import routes as api_routes
-from mediaserver.catalog.browse import may_watch_file, playable_file
+from mediaserver.catalog.browse import TitleCard, cards_by_ids, may_watch_file, playable_file
 from mediaserver.catalog.browse import visible as title_visible
 from mediaserver.catalog.heartbeats import flush_heartbeats, heartbeats_ctx
 from mediaserver.catalog.list_routes import routes as list_routes
-from mediaserver.catalog.markers import apply_admin_form, markers_of
+from mediaserver.catalog.markers import apply_admin_form, markers_of, set_detected_marker
 from mediaserver.catalog.player_routes import routes as player_routes
 from mediaserver.catalog.plays import purge_old_plays
 from mediaserver.catalog.progress import NextEpisodeFile, next_episode_file
 from mediaserver.catalog.routes import routes as page_routes
+from mediaserver.catalog.row_sources import register_row_source
+from mediaserver.catalog.rows import Row
 from mediaserver.catalog.search_routes import routes as search_routes
 from mediaserver.catalog.title_routes import routes as title_routes
+from mediaserver.catalog.watch_next import register_watch_next_source
+from mediaserver.catalog.watch_next import routes as watch_next_routes
 from mediaserver.jobs import add_housekeeping
 
 __all__ = [
     "NextEpisodeFile",
+    "Row",
+    "TitleCard",
     "apply_admin_form",
+    "cards_by_ids",
     "flush_heartbeats",
     "markers_of",
     "may_watch_file",
     "next_episode_file",
     "playable_file",
+    "set_detected_marker",
+    "register_row_source",
+    "register_watch_next_source",
     "title_visible",
     "setup",
 ]
@@ -48,6 +61,7 @@ def setup(app: web.Application) -> None:
             *list_routes,
             *api_routes,
             *player_routes,  # /watch (the player) and its progress, plays, preferences, markers
+            *watch_next_routes,  # what the player offers when a movie ends
         ]
     )
     add_housekeeping(app, "old plays", purge_old_plays)

@@ -8,7 +8,7 @@ import asyncio
 from aiohttp import web
 
 from mediaserver.accounts import request_profile
-from mediaserver.catalog import images, rows
+from mediaserver.catalog import images, row_sources, rows
 from mediaserver.catalog.browse import library_count
 from mediaserver.catalog.pages import page
 from mediaserver.errors import NotFound
@@ -28,13 +28,13 @@ IMAGE_CACHE = "private, max-age=3600"
 async def home(request: web.Request) -> web.Response:
     db = request.app[db_key]
     profile = request_profile(request)
-    keys = await rows.row_keys(db, profile)
+    keys = await row_sources.home_keys(request.app, profile)
     shown: list[rows.Row] = []
     lazy: list[str] = []
     for key in keys:
         # Fill rows until a few have content; the rest load when they scroll into view.
         if len(shown) < rows.EAGER_ROWS and not lazy:
-            row = await rows.load_row(db, profile, key)
+            row = await row_sources.load_home_row(request.app, profile, key)
             if row is not None:
                 shown.append(row)
         else:
@@ -53,10 +53,10 @@ async def home(request: web.Request) -> web.Response:
 async def home_row(request: web.Request) -> web.Response:
     """One row of the home page (HTMX fills the lazy placeholders with this)."""
     key = request.match_info["key"]
-    if not rows.is_row_key(key):
+    if not row_sources.is_home_key(request.app, key):
         raise NotFound("No such row.")
     profile = request_profile(request)
-    row = await rows.load_row(request.app[db_key], profile, key)
+    row = await row_sources.load_home_row(request.app, profile, key)
     if row is None:
         return web.Response(text="", content_type="text/html")
     return page(request, "catalog/_row.html", {"row": row})

@@ -46,6 +46,8 @@ class Row:
     cards: list[TitleCard]
     href: str | None = None  # "see all" (a genre page, My List)
     empty_hint: str | None = None
+    link_text: str = "See all"  # what the heading's link says
+    dismissible: bool = False  # cards offer "Not interested" (rows of recommendations)
 
     def as_json(self) -> dict[str, object]:
         return {

@@ -9,11 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from mediaserver.accounts import Profile
 from mediaserver.catalog.browse import (
     Genre,
-    TitleCard,
     card_from_row,
     card_select,
     episode_main_file,
-    fetch_cards,
     may_see_title,
     selected_art,
 )
@@ -203,27 +201,3 @@ async def season_episodes(
         )
         for r in rows
     ]
-
-
-async def similar(
-    db: Database, profile: Profile | None, title_id: int, limit: int = 12
-) -> list[TitleCard]:
-    """More like this: titles sharing a genre, most shared first."""
-    mine = title_genres.alias("mine")
-    shared = (
-        sa.select(title_genres.c.title_id.label("tid"), sa.func.count().label("n"))
-        .join(
-            mine, sa.and_(mine.c.genre_id == title_genres.c.genre_id, mine.c.title_id == title_id)
-        )
-        .where(title_genres.c.title_id != title_id)
-        .group_by(title_genres.c.title_id)
-        .subquery()
-    )
-    query = (
-        card_select(profile)
-        .join(shared, shared.c.tid == titles.c.id)
-        .order_by(shared.c.n.desc(), titles.c.added_at.desc(), titles.c.id.desc())
-        .limit(limit)
-    )
-    async with db.read() as conn:
-        return await fetch_cards(conn, query)

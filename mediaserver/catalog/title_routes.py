@@ -7,7 +7,7 @@ from aiohttp import web
 
 from mediaserver.accounts import get_identity, may_download, request_profile
 from mediaserver.catalog.pages import page
-from mediaserver.catalog.title_page import season_episodes, similar, title_details
+from mediaserver.catalog.title_page import season_episodes, title_details
 from mediaserver.catalog.title_records import TitleDetails
 from mediaserver.errors import NotFound
 from mediaserver.http.auth import access
@@ -46,7 +46,6 @@ async def title_page(request: web.Request) -> web.Response:
             "t": details,
             "season": season,
             "episodes": episodes,
-            "similar": await similar(db, profile, title_id),
             "may_download": await may_download(request.app, get_identity(request)),
         },
     )
@@ -67,6 +66,6 @@ async def title_season(request: web.Request) -> web.Response:
     return page(
         request,
         "catalog/title.html",
-        {"t": details, "season": season, "episodes": episodes, "similar": []},
+        {"t": details, "season": season, "episodes": episodes},
         block="seasons",
     )

@@ -1,0 +1,146 @@
+"""Serving: the home rows (Top picks, Because you watched X, Trending now, New for you), More
+like this and Watch next, each read from the precomputed lists by key and narrowed to what the
+profile may see (the catalog's cards leave out anything over its cap or outside its libraries).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import sqlalchemy as sa
+from aiohttp import web
+
+from mediaserver.accounts import Profile
+from mediaserver.catalog import Row, TitleCard, cards_by_ids, title_visible
+from mediaserver.db.catalog_schema import episodes, media_files, titles
+from mediaserver.db.engine import Database
+from mediaserver.db.viewer_schema import watch_progress
+from mediaserver.keys import db_key
+from mediaserver.recommend.reco import content, signals, store
+
+ROW = 20
+FETCH = 60  # read more than a row holds: some may be hidden from this profile since the run
+SIMILAR = 12
+ROW_KEYS = ("reco-top", "reco-because", "reco-trending", "reco-new")
+START_HREF = "/recommendations/start"
+
+
+async def cards(db: Database, profile: Profile, ids: list[int], limit: int) -> list[TitleCard]:
+    async with db.read() as conn:
+        return (await cards_by_ids(conn, profile, ids))[:limit]
+
+
+async def top_picks(
+    db: Database, profile: Profile, limit: int = ROW
+) -> tuple[list[TitleCard], bool]:
+    """Top picks with why each is there; and whether they are personal (False: popular within
+    the profile's cap, for a profile with nothing to go on yet)."""
+    ranked = await store.picks(db, profile.id, "top", FETCH)
+    because = {r.title_id: r.because_name for r in ranked if r.because_name}
+    found = await cards(db, profile, [r.title_id for r in ranked], limit)
+    if not ranked:
+        found = await cards(db, profile, await store.trending(db, profile.id, FETCH), limit)
+    noted = [replace(c, note=f"Because you watched {because[c.id]}") if c.id in because else c
+             for c in found]  # fmt: skip
+    return noted, bool(because)
+
+
+async def last_watched(db: Database, profile: Profile) -> tuple[int, str] | None:
+    """The title this profile played most recently (the series of an episode)."""
+    owner = sa.func.coalesce(media_files.c.title_id, episodes.c.series_id)
+    query = (
+        sa.select(titles.c.id, titles.c.title)
+        .select_from(
+            watch_progress.join(media_files, media_files.c.id == watch_progress.c.media_file_id)
+            .outerjoin(episodes, episodes.c.id == media_files.c.episode_id)
+            .join(titles, titles.c.id == owner)
+        )
+        .where(watch_progress.c.profile_id == profile.id, title_visible(profile))
+        .order_by(watch_progress.c.updated_at.desc())
+        .limit(1)
+    )
+    async with db.read() as conn:
+        row = (await conn.execute(query)).first()
+    return (row[0], row[1]) if row else None
+
+
+async def similar_ids(db: Database, profile: Profile | None, title_id: int) -> list[int]:
+    """The precomputed list, or for a title added since the last run, content similarity now."""
+    found = await store.similar(db, profile.id if profile else None, title_id, FETCH)
+    if found:
+        return found
+    async with db.read() as conn:
+        metas = await signals.load_titles(conn)
+    dismissed = set(await store.not_interested(db, profile.id)) if profile else set()
+    ids = [m.id for m in metas]
+    if title_id not in ids:
+        return []
+    # CPU work in a thread: a server that was never trained still answers More like this.
+    matrix = await asyncio.to_thread(content.term_matrix, [m.terms for m in metas])
+    near = await asyncio.to_thread(content.similar_to, matrix, ids.index(title_id), FETCH)
+    return [ids[i] for i, _ in near if ids[i] not in dismissed]
+
+
+async def similar_cards(
+    db: Database, profile: Profile, title_id: int, limit: int = SIMILAR
+) -> list[TitleCard]:
+    return await cards(db, profile, await similar_ids(db, profile, title_id), limit)
+
+
+async def watch_next(
+    db: Database, profile: Profile, title_id: int, limit: int = 6
+) -> list[TitleCard]:
+    """After a title ends: its most similar titles the profile has not started, else top picks."""
+    async with db.read() as conn:
+        started = set(
+            (
+                await conn.execute(
+                    sa.select(watch_progress.c.title_id).where(
+                        watch_progress.c.profile_id == profile.id
+                    )
+                )
+            ).scalars()
+        )
+    ids = [i for i in await similar_ids(db, profile, title_id) if i not in started]
+    found = await cards(db, profile, ids, limit)
+    if not found:
+        found = (await top_picks(db, profile, limit))[0]
+    return found
+
+
+async def row_keys(app: web.Application, profile: Profile) -> list[str]:
+    return list(ROW_KEYS)
+
+
+async def load_row(app: web.Application, profile: Profile, key: str) -> Row | None:
+    """One of this domain's home rows by key; None when it has nothing to show."""
+    db = app[db_key]
+    if key == "reco-top":
+        found, personal = await top_picks(db, profile)
+        if personal:
+            return (
+                Row(key, f"Top picks for {profile.name}", found, dismissible=True)
+                if found
+                else None
+            )
+        if not found:
+            return None
+        return Row(key, "Popular here", found, START_HREF, link_text="Pick a few you like",
+                   dismissible=True)  # fmt: skip
+    if key == "reco-because":
+        seed = await last_watched(db, profile)
+        if seed is None:
+            return None
+        found = await similar_cards(db, profile, seed[0], ROW)
+        return (
+            Row(key, f"Because you watched {seed[1]}", found, dismissible=True) if found else None
+        )
+    if key == "reco-trending":
+        found = await cards(db, profile, await store.trending(db, profile.id, FETCH), ROW)
+        return Row(key, "Trending now", found, dismissible=True) if found else None
+    if key == "reco-new":
+        ranked = await store.picks(db, profile.id, "new", FETCH)
+        found = await cards(db, profile, [r.title_id for r in ranked], ROW)
+        return Row(key, "New for you", found, dismissible=True) if found else None
+    return None
