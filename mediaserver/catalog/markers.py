@@ -29,7 +29,7 @@ _CREDITS = re.compile(
     r"(credits|end ?credits|closing( credits)?|ending( credits| theme| song)?|ed|outro)"
 )
 MarkerKind = Literal["intro", "credits"]
-MarkerSource = Literal["chapter", "admin"]
+MarkerSource = Literal["chapter", "admin", "detected"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +194,35 @@ async def set_marker(db: Database, media_file_id: int, kind: str, start: float, 
             {"media_file_id": media_file_id, "kind": kind} | values,
             values,
         )
+
+
+async def set_detected_marker(
+    db: Database, media_file_id: int, kind: MarkerKind, span: tuple[float, float] | None
+) -> bool:
+    """Write (or, with None, remove) a marker found by detection, unless an admin's marker of
+    that kind is there; True when it changed the file's markers."""
+    mm = media_markers
+    now = time.time()
+    async with db.write() as conn:
+        source = await conn.scalar(
+            sa.select(mm.c.source).where(mm.c.media_file_id == media_file_id, mm.c.kind == kind)
+        )
+        if source == "admin":
+            return False
+        if span is None:
+            await conn.execute(
+                mm.delete().where(
+                    mm.c.media_file_id == media_file_id, mm.c.kind == kind, mm.c.source != "admin"
+                )
+            )
+            return source is not None
+        values = {"start_seconds": span[0], "end_seconds": span[1], "source": "detected",
+                  "updated_at": now}  # fmt: skip
+        await upsert(
+            conn, mm, [mm.c.media_file_id, mm.c.kind],
+            {"media_file_id": media_file_id, "kind": kind} | values, values,
+        )  # fmt: skip
+        return True
 
 
 async def clear_marker(db: Database, media_file_id: int, kind: str) -> None:

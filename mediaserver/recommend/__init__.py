@@ -5,7 +5,7 @@ Each feature lives in its own sub-package with its own ``setup(app)``; this face
 
 from aiohttp import web
 
-from mediaserver.recommend import reco, tagging
+from mediaserver.recommend import intro, reco, tagging
 
 __all__ = ["setup"]
 
@@ -14,3 +14,4 @@ def setup(app: web.Application) -> None:
     """Register this domain's routes, cleanup contexts and job handlers."""
     reco.setup(app)
     tagging.setup(app)
+    intro.setup(app)

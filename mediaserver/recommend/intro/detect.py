@@ -52,26 +52,32 @@ def _prints(
         return list(pool.map(lambda e: part(e.path), episodes))
 
 
-def _head(path: Path, minutes: float, tail_minutes: float) -> Fingerprint | None:
-    """The first `minutes`, short of the end part searched for credits (a short episode's
-    credits must not pass for its intro)."""
+def _windows(duration: float | None, options: Options) -> tuple[float, float]:
+    """Seconds searched for the intro (from the start) and the credits (before the end); they
+    never overlap, so a short episode's credits cannot pass for its intro."""
+    head, tail = options.intro_minutes * 60, options.credits_minutes * 60
+    if duration is None:
+        return head, 0.0
+    tail = min(tail, duration / 2)
+    return min(head, duration - tail), tail
+
+
+def _head(path: Path, options: Options) -> Fingerprint | None:
     try:
-        duration = fingerprint(path, 0.0, 0.0).duration
-        seconds = minutes * 60
-        if duration is not None:
-            seconds = min(seconds, max(duration / 2, duration - tail_minutes * 60))
-        return fingerprint(path, 0.0, seconds)
+        head, _ = _windows(fingerprint(path, 0.0, 0.0).duration, options)
+        return fingerprint(path, 0.0, head)
     except (NoAudio, OSError, ValueError) as exc:  # av errors are OSError / ValueError
         log.warning("intro detection: %s: %s", path.name, exc)
         return None
 
 
-def _tail(path: Path, minutes: float) -> Fingerprint | None:
+def _tail(path: Path, options: Options) -> Fingerprint | None:
     try:
-        probe = fingerprint(path, 0.0, 0.0)
-        if probe.duration is None:
+        duration = fingerprint(path, 0.0, 0.0).duration
+        _, tail = _windows(duration, options)
+        if duration is None or tail <= 0:
             return None
-        return fingerprint(path, max(0.0, probe.duration - minutes * 60), minutes * 60)
+        return fingerprint(path, duration - tail, tail)
     except (NoAudio, OSError, ValueError) as exc:
         log.warning("credits detection: %s: %s", path.name, exc)
         return None
@@ -96,15 +102,11 @@ def detect_season(episodes: Sequence[Episode], options: Options = Options()) -> 
     """Intro and credits of each episode of one season (two or more episodes are needed)."""
     if len(episodes) < 2:
         return [Found(e.media_file_id, None, None) for e in episodes]
-    heads = _prints(
-        episodes,
-        lambda p: _head(p, options.intro_minutes, options.credits_minutes),
-        options.threads,
-    )
+    heads = _prints(episodes, lambda p: _head(p, options), options.threads)
     intros = _spans(heads, options.min_seconds)
     credits: list[Span | None] = [None] * len(episodes)
     if options.credits_minutes > 0:
-        tails = _prints(episodes, lambda p: _tail(p, options.credits_minutes), options.threads)
+        tails = _prints(episodes, lambda p: _tail(p, options), options.threads)
         credits = [
             _to_end(span, tail.duration if tail else None)
             for span, tail in zip(_spans(tails, options.min_seconds), tails, strict=True)
