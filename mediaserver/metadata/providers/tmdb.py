@@ -163,10 +163,10 @@ class TmdbProvider:
             for i in items(pics.get(key))
             if (url := self._image(i.get("file_path"), kind))
         ]  # fmt: skip
-        for key, kind in (("poster_path", "poster"), ("backdrop_path", "fanart")):
-            url = self._image(data.get(key), kind)
+        for key, art in (("poster_path", "poster"), ("backdrop_path", "fanart")):
+            url = self._image(data.get(key), art)
             if url and not any(i.url == url for i in images):
-                images.append(ImageRef(kind, url, None, score=-1.0))  # type: ignore[arg-type]
+                images.append(ImageRef(art, url, None, score=-1.0))  # type: ignore[arg-type]
         collection = obj(data.get("belongs_to_collection"))
         ids = {"tmdb": provider_id}
         external = obj(data.get("external_ids"))
