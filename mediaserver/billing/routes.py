@@ -18,6 +18,7 @@ from mediaserver.billing import webhooks
 from mediaserver.billing.api_models import BillingOut, CheckoutBody, RedirectOut, WebhookOut
 from mediaserver.billing.checkout import checkout_for, portal_for
 from mediaserver.billing.overview import money, overview
+from mediaserver.errors import DomainError
 from mediaserver.http.api import api, json_model, parse_model
 from mediaserver.http.auth import access
 from mediaserver.http.forms import read_input
@@ -84,10 +85,16 @@ async def api_billing_portal(request: web.Request) -> web.Response:
 @api(response=WebhookOut, raw_body="application/json")
 async def stripe_webhook(request: web.Request) -> web.Response:
     """Receive a Stripe event (signed); applied exactly once, whatever the order."""
-    event = webhooks.verify(
-        request.app, await request.read(), request.headers.get("Stripe-Signature")
-    )
-    result = await webhooks.handle(request.app, event)
+    try:
+        event = webhooks.verify(
+            request.app, await request.read(), request.headers.get("Stripe-Signature")
+        )
+        result = await webhooks.handle(request.app, event)
+    except DomainError as exc:  # Stripe reads JSON whatever it sends in Accept
+        problem = {"title": exc.title, "status": exc.status, "detail": exc.detail}
+        return web.json_response(
+            problem, status=exc.status, content_type="application/problem+json"
+        )
     return json_model(
         WebhookOut(received=True, duplicate=result.duplicate, event_id=result.event_id)
     )

@@ -26,6 +26,7 @@ class StripeFailed(DomainError):
     """Stripe refused or could not be reached."""
 
     status = 502
+    title = "Bad gateway"
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,10 @@ async def _downloadable(request: web.Request, media_file_id: int) -> PlayableFil
     assert identity.user is not None
     limits = await effective_limits(app, identity.user.id)
     if not limits.may_download:
-        raise Forbidden(NO_DOWNLOADS)
+        hint = limits.upgrade_hint  # a plan without downloads says where to get them
+        raise Forbidden(
+            f"Downloads are not part of this account's plan. {hint}" if hint else NO_DOWNLOADS
+        )
     file = await load_playable(app[db_key], media_file_id, app[config_key].paths.data_dir)
     if file is None:
         raise NotFound("This title's file is not available.")

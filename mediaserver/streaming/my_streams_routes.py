@@ -67,6 +67,7 @@ async def my_streams_page(request: web.Request) -> web.Response:
         {
             "streams": watching_now(request.app[active_streams_key], identity),
             "limit": limits.max_streams,
+            "upgrade_hint": limits.upgrade_hint,
             "next": target,
             "stopped": request.query.get("done") == "stopped",
         },

@@ -71,3 +71,6 @@ def localstripe() -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(10)
+
+
+from tests.streaming.conftest import clips, media_dir, place  # noqa: E402, F401  (shared media)
