@@ -33,6 +33,10 @@ class TitleCardOut(ApiModel):
     href: str = Field(description="The title page.")
 
 
+class WatchNextOut(ApiModel):
+    titles: list[TitleCardOut] = Field(description="Titles to offer after this one, best first.")
+
+
 class HomeRowOut(ApiModel):
     key: str = Field(description="continue, recent, my-list, because or genre-<id>.")
     heading: str
@@ -132,6 +136,7 @@ class SearchQuery(ApiModel):
     rating: list[str] | str | None = Field(default=None, description="Repeatable.")
     watched: Literal["yes", "no", ""] | None = None
     min_stars: str | None = Field(default=None, description="Average rating at least 1 to 5.")
+    tag: str | None = Field(default=None, description="An accepted tag, e.g. \"slow-burn\".")
     sort: Literal["relevance", "title", "year", "added", "stars", ""] | None = None
     page: str | None = Field(default=None, description="1 to 1000.")
 
@@ -149,6 +154,7 @@ class SearchFiltersOut(ApiModel):
     rating: list[str]
     watched: Watched | None
     min_stars: int | None
+    tag: str | None
     sort: SearchSort
     page: int
 

@@ -19,9 +19,11 @@ def clock(seconds: float | None) -> str:
 
 
 def runtime(seconds: float | None) -> str:
-    """1h 52m, 48m; empty when unknown."""
+    """1h 52m, 48m, and under a minute in seconds (40 s); empty when unknown."""
     if not seconds:
         return ""
+    if seconds < 59.5:
+        return f"{max(1, round(seconds))} s"
     minutes = max(1, round(seconds / 60))
     hours, minutes = divmod(minutes, 60)
     return (

@@ -45,6 +45,7 @@ async def home(request: web.Request) -> web.Response:
         request,
         "catalog/home.html",
         {"rows": shown, "lazy": lazy, "featured": featured, "has_libraries": has_libraries},
+        headers={"Cache-Control": "private, no-cache"},  # Continue Watching moves as you watch
     )
 
 
@@ -59,7 +60,7 @@ async def home_row(request: web.Request) -> web.Response:
     row = await row_sources.load_home_row(request.app, profile, key)
     if row is None:
         return web.Response(text="", content_type="text/html")
-    return page(request, "catalog/_row.html", {"row": row})
+    return page(request, "catalog/_row.html", {"row": row}, headers={"Cache-Control": "no-cache"})
 
 
 @routes.get("/genres/{genre_id}", name="genre")

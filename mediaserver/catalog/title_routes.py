@@ -15,6 +15,9 @@ from mediaserver.http.forms import int_path
 from mediaserver.keys import db_key
 
 routes = web.RouteTableDef()
+# Title pages show a resume point that changes whenever the profile watches: browsers must ask
+# again rather than show a cached copy (Back still restores the page; js/fresh.js refreshes it).
+REVALIDATE = {"Cache-Control": "private, no-cache"}
 
 
 def _season_number(raw: str) -> int:
@@ -48,7 +51,19 @@ async def title_page(request: web.Request) -> web.Response:
             "episodes": episodes,
             "may_download": await may_download(request.app, get_identity(request)),
         },
+        headers=REVALIDATE,
     )
+
+
+@routes.get("/titles/{title_id}/actions", name="title_actions")
+@access("profile")
+async def title_actions(request: web.Request) -> web.Response:
+    """The Play / Resume buttons alone (refreshed when the page is shown again by Back)."""
+    db = request.app[db_key]
+    details = await title_details(db, request_profile(request), int_path(request, "title_id"))
+    may = await may_download(request.app, get_identity(request))
+    context = {"t": details, "may_download": may}
+    return page(request, "catalog/title.html", context, block="actions", headers=REVALIDATE)
 
 
 @routes.get("/titles/{title_id}/seasons/{season}", name="title_season")

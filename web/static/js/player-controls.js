@@ -52,7 +52,10 @@
       b.addEventListener("click", (e) => {
         e.stopPropagation();
         this.onPick(item);
-        if (!item.keepOpen) this.close();
+        if (!item.keepOpen) {
+          this.close();
+          this.button.focus({ preventScroll: true });
+        }
       });
       this.panel.appendChild(b);
     });
@@ -87,7 +90,64 @@
       this.button.focus();
     }
   };
+  Menu.anyOpen = function () {
+    return Menu.all.some((m) => !m.panel.hidden);
+  };
   document.addEventListener("click", () => Menu.closeAll());
+  // Escape closes an open menu wherever the focus is (a choice re-renders the menu's items,
+  // so the focus may have left it).
+  document.addEventListener("keydown", (e) => {
+    const open = e.key === "Escape" && Menu.all.find((m) => !m.panel.hidden);
+    if (!open) return;
+    e.preventDefault();
+    e.stopPropagation();
+    open.close();
+    open.button.focus({ preventScroll: true });
+  });
+
+  // Arrow keys move the focus between the player's controls (a TV remote has nothing else):
+  // left/right along a group (the top line, the control bar, the post-play and next-episode
+  // choices), up from the bar to the timeline and on to Back, down again. A slider keeps the
+  // arrows along its own axis.
+  const GROUPS = ".p-top, .p-bar, .p-postplay, .p-next";
+  const shown = (el) => el && !el.hidden && !el.disabled && el.offsetParent !== null;
+  const items = (group) =>
+    Array.from(group.querySelectorAll("a[href], button, input")).filter((el) => shown(el) && !el.closest(".p-menu"));
+  function moveFocus(el) {
+    if (!shown(el)) return false;
+    el.focus({ preventScroll: true });
+    return true;
+  }
+  function navigate(e, tvSize) {
+    if (!/^Arrow/.test(e.key)) return false;
+    const t = e.target;
+    if (!t || !t.closest || t.closest(".p-menu")) return false;
+    const vertical = e.key === "ArrowUp" || e.key === "ArrowDown";
+    const slider = t.tagName === "INPUT" && t.type === "range";
+    if (t.id === "seek") {
+      if (!vertical) return false;
+      return moveFocus(e.key === "ArrowDown" ? $("play") : document.querySelector(".p-back"));
+    }
+    const group = t.closest(GROUPS);
+    if (group) {
+      const list = items(group);
+      const i = list.indexOf(t);
+      const free = group.matches(".p-postplay, .p-next"); // overlays: every arrow moves along
+      if (vertical && !free) {
+        if (e.key === "ArrowUp" && group.matches(".p-bar")) return moveFocus($("seek"));
+        if (e.key === "ArrowDown" && group.matches(".p-top")) return moveFocus($("seek"));
+        return !slider && e.key === "ArrowDown"; // nothing below the bar: swallow, do not seek
+      }
+      if (slider) return false;
+      const step = e.key === "ArrowRight" || e.key === "ArrowDown" ? 1 : -1;
+      return moveFocus(list[i + step]) || true;
+    }
+    // Nothing of ours focused: on a TV, up or down brings the controls within reach.
+    if (vertical && tvSize && (t === document.body || t.id === "video" || t.id === "player")) {
+      return moveFocus($("play"));
+    }
+    return false;
+  }
 
   // The timeline: a native range input (keyboard and screen readers for free) over bars.
   function Timeline(video) {
@@ -243,8 +303,14 @@
 
   // Keyboard shortcuts: space/k, left/right 10 s, up/down volume, f, m, c.
   function bindKeys(actions) {
+    const tv = window.matchMedia("(min-width: 1900px) and (min-height: 1000px)");
     document.addEventListener("keydown", (e) => {
       if (e.altKey || e.ctrlKey || e.metaKey) return;
+      if (navigate(e, tv.matches)) {
+        e.preventDefault();
+        actions.poke();
+        return;
+      }
       const t = e.target;
       const tag = t && t.tagName;
       if (tag === "TEXTAREA" || tag === "SELECT") return;

@@ -50,7 +50,7 @@
       play_id: p.qoe && p.qoe.id != null ? p.qoe.id : null,
     };
     if (useBeacon) beacon(this.url, p.csrf, fields);
-    else post(this.url, p.csrf, "PUT", fields).catch(() => {});
+    else return post(this.url, p.csrf, "PUT", fields).catch(() => {});
   };
 
   // Quality of experience for this play: first frame, rebuffers, rung switches, fatal errors.
@@ -259,5 +259,69 @@
     button.addEventListener("click", () => p.video.webkitShowPlaybackTargetPicker());
   }
 
-  window.MSPlayerExtras = { Progress, Qoe, Markers, setupCast, setupAirPlay, post };
+  // When a movie ends (no next episode to count down to): Watch again, Back to browse, and a
+  // few titles to watch next (GET /api/v1/watch-next/<file>). Titles are drawn as text.
+  function PostPlay(p, hasNext) {
+    this.p = p;
+    this.box = $("postplay");
+    this.loaded = false;
+    $("watch-again").addEventListener("click", () => {
+      this.hide();
+      p.seek(0);
+      p.video.play().catch(() => {});
+    });
+    p.video.addEventListener("ended", () => {
+      if (!hasNext()) this.show();
+    });
+    p.video.addEventListener("play", () => this.hide());
+    p.video.addEventListener("seeking", () => p.video.currentTime < p.duration() - 1 && this.hide());
+  }
+  PostPlay.prototype.show = function () {
+    this.box.hidden = false;
+    this.p.root.classList.add("ended");
+    $("watch-again").focus({ preventScroll: true });
+    if (!this.loaded) this.load();
+  };
+  PostPlay.prototype.hide = function () {
+    this.box.hidden = true;
+    this.p.root.classList.remove("ended");
+  };
+  PostPlay.prototype.load = function () {
+    this.loaded = true;
+    fetch("/api/v1/watch-next/" + this.p.cfg.media_file_id, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : { titles: [] }))
+      .then((body) => {
+        const list = $("postplay-cards");
+        list.textContent = "";
+        body.titles.forEach((t) => {
+          const li = document.createElement("li");
+          const a = document.createElement("a");
+          a.className = "p-pp-card";
+          a.href = t.href;
+          if (t.poster) {
+            const img = document.createElement("img");
+            img.src = t.poster;
+            img.alt = "";
+            img.width = 160;
+            img.height = 240;
+            a.appendChild(img);
+          } else {
+            const ph = document.createElement("span");
+            ph.className = "p-pp-ph";
+            ph.textContent = t.title;
+            a.appendChild(ph);
+          }
+          const name = document.createElement("span");
+          name.className = "p-pp-name";
+          name.textContent = t.year ? t.title + " (" + t.year + ")" : t.title;
+          a.appendChild(name);
+          li.appendChild(a);
+          list.appendChild(li);
+        });
+        $("postplay-next").hidden = body.titles.length === 0;
+      })
+      .catch(() => (this.loaded = false));
+  };
+
+  window.MSPlayerExtras = { Progress, Qoe, Markers, PostPlay, setupCast, setupAirPlay, post };
 })();

@@ -33,6 +33,7 @@
     p.progress = new X.Progress(p);
     p.qoe = new X.Qoe(p);
     const markers = new X.Markers(p);
+    p.postPlay = new X.PostPlay(p, () => !!markers.next && !markers.cancelled);
 
     function setState(s) {
       root.dataset.state = s;
@@ -141,6 +142,7 @@
     }
     function chooseSubtitle(track, save) {
       p.subtitle = track;
+      if (track) p.lastSubtitleLanguage = track.language; // what `c` brings back
       cues.show(track);
       if (save) remember({ subtitle_language: track ? normLang(track.language) : null });
     }
@@ -153,8 +155,8 @@
       ((p.playback && p.playback.subtitles) || []).forEach((s) => {
         if (s.burn_in_only) items.push({ label: (s.name || s.language || "Subtitles") + " (burned in)", burn: s.id, checked: p.burn === s.id });
       });
-      Object.keys(SIZES).forEach((k) => items.push({ section: "Size", label: SIZES[k], value: k, checked: p.prefs.subtitle_size === k, keepOpen: true }));
-      Object.keys(BACKGROUNDS).forEach((k) => items.push({ section: "Background", label: BACKGROUNDS[k], value: k, checked: p.prefs.subtitle_background === k, keepOpen: true }));
+      Object.keys(SIZES).forEach((k) => items.push({ section: "Size", label: SIZES[k], value: k, checked: p.prefs.subtitle_size === k }));
+      Object.keys(BACKGROUNDS).forEach((k) => items.push({ section: "Background", label: BACKGROUNDS[k], value: k, checked: p.prefs.subtitle_background === k }));
       // Size and background alone are no reason to show the menu.
       $("subs-btn").hidden = !items.some((i) => !i.section && i.value !== null);
       subsMenu.set(items);
@@ -513,7 +515,54 @@
     }
     $("bigplay").addEventListener("click", userPlay);
     $("play").addEventListener("click", toggle);
-    video.addEventListener("click", toggle);
+    // A click on the video while a menu is open only closes the menu. Otherwise a mouse click
+    // plays or pauses; a tap shows or hides the controls (as phones do), and two quick taps on
+    // the left or right third seek 10 s.
+    let pointerType = "mouse";
+    let lastTap = 0;
+    let tapTimer = null;
+    video.addEventListener("pointerdown", (e) => (pointerType = e.pointerType || "mouse"));
+    video.addEventListener("click", (e) => {
+      if (UI.Menu.anyOpen()) {
+        e.stopPropagation();
+        UI.Menu.closeAll();
+        return;
+      }
+      if (pointerType !== "touch") {
+        toggle();
+        return;
+      }
+      const rect = video.getBoundingClientRect();
+      const x = (e.clientX - rect.left) / rect.width;
+      const side = x < 1 / 3 ? -10 : x > 2 / 3 ? 10 : 0;
+      const now = performance.now();
+      clearTimeout(tapTimer);
+      if (side && now - lastTap < 350) {
+        lastTap = 0;
+        p.seek(video.currentTime + side);
+        seekFlash(side);
+        return;
+      }
+      lastTap = now;
+      // On a side, wait a moment: a second tap makes it a seek instead.
+      tapTimer = setTimeout(() => {
+        if (root.classList.contains("idle")) poke();
+        else hideControls();
+      }, side ? 350 : 0);
+    });
+    function hideControls() {
+      clearTimeout(idleTimer);
+      root.classList.add("idle");
+    }
+    let flashTimer = null;
+    function seekFlash(seconds) {
+      const flash = $("seekflash");
+      flash.textContent = (seconds < 0 ? "« " : "") + Math.abs(seconds) + " s" + (seconds > 0 ? " »" : "");
+      flash.dataset.side = seconds < 0 ? "left" : "right";
+      flash.hidden = false;
+      clearTimeout(flashTimer);
+      flashTimer = setTimeout(() => (flash.hidden = true), 700);
+    }
     $("back10").addEventListener("click", () => p.seek(video.currentTime - 10));
     $("fwd10").addEventListener("click", () => p.seek(video.currentTime + 10));
     $("mute").addEventListener("click", () => (video.muted = !video.muted));
@@ -541,7 +590,15 @@
       clearTimeout(idleTimer);
       idleTimer = setTimeout(() => !video.paused && root.classList.add("idle"), 3000);
     }
-    root.addEventListener("mousemove", poke);
+    // A real mouse only: a tap also fires a compatibility mousemove, which would undo "tap hides".
+    root.addEventListener("pointermove", (e) => e.pointerType === "mouse" && poke());
+    // Back saves the position first, so the title page it opens shows where we stopped.
+    const backLink = root.querySelector(".p-back");
+    backLink.addEventListener("click", (e) => {
+      if (!p.started || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+      e.preventDefault();
+      Promise.race([p.progress.save(false), sleep(1500)]).then(() => location.assign(backLink.href));
+    });
     root.addEventListener("focusin", poke);
     UI.bindKeys({
       toggle: toggle,
@@ -551,8 +608,9 @@
       mute: () => (video.muted = !video.muted),
       captions: () => {
         const tracks = textTracks();
+        const wanted = p.lastSubtitleLanguage || p.prefs.subtitle_language;
         if (p.subtitle) chooseSubtitle(null, true);
-        else if (tracks.length) chooseSubtitle(tracks.find((t) => t.language === p.prefs.subtitle_language) || tracks[0], true);
+        else if (tracks.length) chooseSubtitle(tracks.find((t) => t.language === wanted) || tracks[0], true);
         drawSubs();
       },
       poke: poke,
