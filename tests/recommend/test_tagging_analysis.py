@@ -61,8 +61,10 @@ def test_strong_language_in_subtitles_is_a_content_note(clips: dict[str, Path]) 
 
 
 def test_description_gives_themes_and_violence(clips: dict[str, Path]) -> None:
-    tags = _tags(clips["bright"], "A detective hunts a killer who murdered a family; blood "
-                 "on a knife is the only clue.")  # fmt: skip
+    tags = _tags(
+        clips["bright"],
+        "A detective hunts a killer who murdered a family; blood on a knife is the only clue.",
+    )
     assert tags["crime"] == tags["family"] == tags["mystery"] == "theme"
     assert tags["violence"] == "content"
 
@@ -83,8 +85,14 @@ def test_a_long_title_is_sampled_in_spread_windows() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "tag"),
-    [("Slow burn", "slow-burn"), ("  COMING of AGE ", "coming-of-age"), ("don't", "dont"),
-     ("!!!", None), ("", None), ("x" * 60, "x" * 40)],
-)  # fmt: skip
+    [
+        ("Slow burn", "slow-burn"),
+        ("  COMING of AGE ", "coming-of-age"),
+        ("don't", "dont"),
+        ("!!!", None),
+        ("", None),
+        ("x" * 60, "x" * 40),
+    ],
+)
 def test_tags_are_normalised(raw: str, tag: str | None) -> None:
     assert normalise_tag(raw) == tag
