@@ -5,6 +5,9 @@ from __future__ import annotations
 import aiohttp
 from aiohttp.test_utils import TestClient
 
+from mediaserver.billing.plans import get_plan
+from mediaserver.billing.stripe_api import ensure_price
+from mediaserver.keys import db_key
 from tests.billing.fake_stripe import FakeStripe
 from tests.helpers import api, csrf_from, setup_with_user
 
@@ -34,3 +37,9 @@ async def billing(client: TestClient) -> dict:
     resp = await client.get("/api/v1/billing")
     assert resp.status == 200, await resp.text()
     return await resp.json()
+
+
+async def price_for(client: TestClient, plan: str) -> str:
+    """The Stripe Price id of the plan, made the way the server makes it."""
+    app = client.server.app
+    return await ensure_price(app, await get_plan(app[db_key], plan))
