@@ -17,7 +17,7 @@ from mediaserver.http.forms import int_path, read_form, read_input, safe_next, t
 from mediaserver.http.templating import render
 from mediaserver.keys import config_key
 from mediaserver.recommend.tagging import service
-from mediaserver.recommend.tagging.api_models import ReviewQuery
+from mediaserver.recommend.tagging.api_models import TagReviewQuery
 from mediaserver.recommend.tagging.api_routes import MAX_UNANALYSED
 from mediaserver.recommend.tagging.jobs import enqueue_tagging
 from mediaserver.recommend.tagging.records import BulkAction
@@ -50,7 +50,7 @@ def _ids(values: list[Any], name: str) -> list[int]:
 @access("admin")
 async def admin_tagging(request: web.Request) -> web.Response:
     q = parse_model(
-        ReviewQuery,
+        TagReviewQuery,
         {k: request.query[k] for k in ("status", "page") if k in request.query}
         | {"per_page": PER_PAGE},
     )

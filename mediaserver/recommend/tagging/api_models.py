@@ -72,19 +72,19 @@ class TitleTagsOut(ApiModel):
         )
 
 
-class ReviewQuery(ApiModel):
+class TagReviewQuery(ApiModel):
     status: ReviewStatus = Field("suggested", description="Titles with a tag in this status.")
     page: int = Field(1, ge=1, le=100_000)
     per_page: int = Field(50, ge=1, le=200)
 
 
-class ReviewListOut(ApiModel):
+class TagReviewListOut(ApiModel):
     titles: list[TitleTagsOut]
     total: int
     page: int
 
 
-class EditTagBody(ApiModel):
+class TagEditBody(ApiModel):
     action: BulkAction | None = Field(None, description="accept, reject or reopen the tag.")
     tag: str | None = Field(
         None,
@@ -94,7 +94,7 @@ class EditTagBody(ApiModel):
     )
 
 
-class AddTagBody(ApiModel):
+class TagAddBody(ApiModel):
     tag: str = Field(min_length=1, max_length=MAX_TAG * 2, description=TAG_DOC)
 
 
@@ -102,7 +102,7 @@ class TagEnvelope(ApiModel):
     tag: TagOut
 
 
-class BulkBody(ApiModel):
+class TagBulkBody(ApiModel):
     action: BulkAction
     tag_ids: list[int] = Field(default_factory=list, max_length=1000, description="These tags.")
     title_ids: list[int] = Field(
@@ -110,18 +110,18 @@ class BulkBody(ApiModel):
     )
 
 
-class BulkOut(ApiModel):
+class TagBulkOut(ApiModel):
     changed: int
 
 
-class AnalyseBody(ApiModel):
+class TagAnalyseBody(ApiModel):
     title_ids: list[int] = Field(
         default_factory=list, max_length=1000, description="Analyse these titles again."
     )
     unanalysed: bool = Field(False, description="Also every title never analysed.")
 
 
-class QueuedOut(ApiModel):
+class TagJobsOut(ApiModel):
     job_ids: list[int]
 
 

@@ -13,18 +13,18 @@ from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path, read_json
 from mediaserver.recommend.tagging import service
 from mediaserver.recommend.tagging.api_models import (
-    AddTagBody,
-    AnalyseBody,
-    BulkBody,
-    BulkOut,
-    EditTagBody,
-    QueuedOut,
-    ReviewListOut,
-    ReviewQuery,
+    TagAddBody,
+    TagAnalyseBody,
+    TagBulkBody,
+    TagBulkOut,
     TagCloudOut,
     TagCountOut,
+    TagEditBody,
     TagEnvelope,
+    TagJobsOut,
     TagOut,
+    TagReviewListOut,
+    TagReviewQuery,
     TitleTagsOut,
     ViewerTagsOut,
 )
@@ -36,13 +36,13 @@ MAX_UNANALYSED = 1000
 
 @routes.get("/api/v1/admin/tags", name="api_admin_tags")
 @access("admin")
-@api(query=ReviewQuery, response=ReviewListOut)
+@api(query=TagReviewQuery, response=TagReviewListOut)
 async def api_review_list(request: web.Request) -> web.Response:
     """Titles with suggested (or accepted, rejected, any) tags, most recently analysed first."""
-    q = read_query(request, ReviewQuery)
+    q = read_query(request, TagReviewQuery)
     found, total = await service.review_page(request.app, q.status, q.page, q.per_page)
     return json_model(
-        ReviewListOut(titles=[TitleTagsOut.of(r) for r in found], total=total, page=q.page)
+        TagReviewListOut(titles=[TitleTagsOut.of(r) for r in found], total=total, page=q.page)
     )
 
 
@@ -57,10 +57,10 @@ async def api_title_tags(request: web.Request) -> web.Response:
 
 @routes.post(r"/api/v1/admin/titles/{title_id:\d+}/tags", name="api_admin_add_tag")
 @access("admin")
-@api(body=AddTagBody, response=TagEnvelope, status=201)
+@api(body=TagAddBody, response=TagEnvelope, status=201)
 async def api_add_tag(request: web.Request) -> web.Response:
     """Add an admin's own tag to a title, accepted."""
-    body = parse_model(AddTagBody, await read_json(request))
+    body = parse_model(TagAddBody, await read_json(request))
     title_id = int_path(request, "title_id")
     added = await service.add_tag(request.app, title_id, body.tag)
     await audit_request(request, "tag.add", f"title {title_id}", {"tag": added.tag})
@@ -69,10 +69,10 @@ async def api_add_tag(request: web.Request) -> web.Response:
 
 @routes.patch(r"/api/v1/admin/tags/{tag_id:\d+}", name="api_admin_edit_tag")
 @access("admin")
-@api(body=EditTagBody, response=TagEnvelope)
+@api(body=TagEditBody, response=TagEnvelope)
 async def api_edit_tag(request: web.Request) -> web.Response:
     """Accept, reject or reopen one suggested tag, or rename it."""
-    body = parse_model(EditTagBody, await read_json(request))
+    body = parse_model(TagEditBody, await read_json(request))
     if body.action is None and body.tag is None:
         raise BadRequest("Give an 'action' or a new 'tag'.", field="action")
     tag_id = int_path(request, "tag_id")
@@ -85,10 +85,10 @@ async def api_edit_tag(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/admin/tags/bulk", name="api_admin_tags_bulk")
 @access("admin")
-@api(body=BulkBody, response=BulkOut)
+@api(body=TagBulkBody, response=TagBulkOut)
 async def api_bulk(request: web.Request) -> web.Response:
     """Accept, reject or reopen many tags, or every open suggestion of many titles."""
-    body = parse_model(BulkBody, await read_json(request))
+    body = parse_model(TagBulkBody, await read_json(request))
     changed = await service.bulk(request.app, body.action, body.tag_ids, body.title_ids)
     await audit_request(
         request,
@@ -96,15 +96,15 @@ async def api_bulk(request: web.Request) -> web.Response:
         f"{changed} tag(s)",
         {"tags": len(body.tag_ids), "titles": len(body.title_ids)},
     )
-    return json_model(BulkOut(changed=changed))
+    return json_model(TagBulkOut(changed=changed))
 
 
 @routes.post("/api/v1/admin/tags/analyse", name="api_admin_tags_analyse")
 @access("admin")
-@api(body=AnalyseBody, response=QueuedOut, status=202)
+@api(body=TagAnalyseBody, response=TagJobsOut, status=202)
 async def api_analyse(request: web.Request) -> web.Response:
     """Queue the analysis of these titles (and of every title never analysed)."""
-    body = parse_model(AnalyseBody, await read_json(request))
+    body = parse_model(TagAnalyseBody, await read_json(request))
     ids = list(body.title_ids)
     if body.unanalysed:
         ids += await service.unanalysed(request.app, MAX_UNANALYSED)
@@ -112,7 +112,7 @@ async def api_analyse(request: web.Request) -> web.Response:
         await service.title_review(request.app, title_id)  # 404 for no such title
     jobs = await enqueue_tagging(request.app, ids)
     await audit_request(request, "tags.analyse", f"{len(jobs)} title(s)")
-    return json_model(QueuedOut(job_ids=jobs), status=202)
+    return json_model(TagJobsOut(job_ids=jobs), status=202)
 
 
 @routes.get(r"/api/v1/titles/{title_id:\d+}/tags", name="api_title_tags")
