@@ -10,7 +10,7 @@ reader; numpy turns each trun into arrays without a Python loop per sample.
 from __future__ import annotations
 
 import struct
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -155,15 +155,15 @@ def runs_of_moof(data: bytes, moof: Box, init: TrackInit) -> list[Run]:
     return runs
 
 
-Reader = Callable[[int, int], Awaitable[bytes]]  # (start, length) -> bytes of the segment
+Reader = Callable[[int, int], bytes]  # (start, length) -> bytes of the segment
 
 
-async def read_segment_runs(read: Reader, size: int, init: TrackInit) -> list[Run]:
+def read_segment_runs(read: Reader, size: int, init: TrackInit) -> list[Run]:
     """Every run of a segment, reading only its box headers and moofs (never the samples)."""
     runs: list[Run] = []
     pos = 0
     while pos + 8 <= size:
-        head = await read(pos, min(HEAD_BYTES, size - pos))
+        head = read(pos, min(HEAD_BYTES, size - pos))
         at = 0
         while at + 8 <= len(head):
             box_size, kind = struct.unpack_from(">I4s", head, at)
@@ -173,7 +173,7 @@ async def read_segment_runs(read: Reader, size: int, init: TrackInit) -> list[Ru
                 raise BmffError("a box with a bad size")
             if kind == b"moof":
                 if at + box_size > len(head):  # a big moof: read it whole
-                    head = await read(pos + at, box_size)
+                    head = read(pos + at, box_size)
                     pos, at = pos + at, 0
                 moof = Box(b"moof", at, at + 8, at + box_size)
                 for run in runs_of_moof(head, moof, init):

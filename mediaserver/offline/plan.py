@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -25,9 +28,10 @@ from mediaserver.offline.fragments import (
 )
 from mediaserver.offline.mov_text import packed_language, text_track
 from mediaserver.offline.mp4_write import Chunk, Layout, TrackTable, lay_out
-from mediaserver.storage import ObjectInfo, Storage
+from mediaserver.storage import ObjectInfo, ObjectNotFound, Storage
 
 PARALLEL_READS = 64
+SEGMENT_NAME = re.compile(r"seg_[0-9]{5}\.m4s")
 CACHED_LAYOUTS = 8
 
 
@@ -57,44 +61,79 @@ async def _read(storage: Storage, key: str, start: int, length: int) -> bytes:
         return b"".join([chunk async for chunk in stream])
 
 
-async def _segments(storage: Storage, folder: str) -> tuple[bytes, list[ObjectInfo]]:
-    listed = [info async for info in storage.list_prefix(folder)]
-    segments = [info for info in listed if info.key.rsplit("/", 1)[-1].startswith("seg_")]
-    if not segments:
-        raise LadderUnreadable(f"{folder} has no segments")
-    init = await _read(storage, f"{folder}/init.mp4", 0, 1 << 20)
-    return init, segments
+class _Missing(Exception):
+    def __init__(self, start: int, length: int) -> None:
+        self.start, self.length = start, length
 
 
-async def _runs(storage: Storage, info: ObjectInfo, init: TrackInit, gate: asyncio.Semaphore):
-    async def read(start: int, length: int) -> bytes:
-        return await _read(storage, info.key, start, length)
+async def _runs_remote(storage: Storage, info: ObjectInfo, init: TrackInit, gate) -> list[Run]:
+    """A segment's runs from storage without local files: ranged reads, a few KiB each."""
+    held: dict[int, bytes] = {}
+
+    def read(start: int, length: int) -> bytes:
+        for at, data in held.items():
+            if at <= start and start + length <= at + len(data):
+                return data[start - at : start - at + length]
+        raise _Missing(start, length)
 
     async with gate:
-        first = await read(0, min(HEAD_BYTES, info.size))
-
-        async def cached(start: int, length: int) -> bytes:
-            if start + length <= len(first):
-                return first[start : start + length]
-            return await read(start, length)
-
-        return await read_segment_runs(cached, info.size, init)
+        while True:
+            try:
+                return read_segment_runs(read, info.size, init)
+            except _Missing as missing:
+                length = min(max(missing.length, HEAD_BYTES), info.size - missing.start)
+                held[missing.start] = await _read(storage, info.key, missing.start, length)
 
 
-async def _track(storage: Storage, folder: str, kind: str, gate: asyncio.Semaphore) -> TrackTable:
-    init_bytes, segments = await _segments(storage, folder)
+def _runs_local(folder: Path, init: TrackInit) -> list[tuple[str, list[Run]]]:
+    """Every segment's runs, read in this thread from the folder local storage gave for the
+    track's init segment: only the packager's segment names, links never followed."""
+    names = sorted(e.name for e in os.scandir(folder) if SEGMENT_NAME.fullmatch(e.name))
+    found = []
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    for name in names:
+        fd = os.open(folder / name, flags)
+        try:
+            size = os.fstat(fd).st_size
+            found.append((name, read_segment_runs(lambda at, n: os.pread(fd, n, at), size, init)))  # noqa: B023
+        finally:
+            os.close(fd)
+    return found
+
+
+async def _segment_runs(
+    storage: Storage, folder: str
+) -> tuple[TrackInit, list[tuple[str, list[Run]]]]:
+    """The track's init and (segment key, runs) of every segment, in order."""
+    init_key = f"{folder}/init.mp4"
     try:
-        init = read_track_init(init_bytes)
-        found = await asyncio.gather(*(_runs(storage, s, init, gate) for s in segments))
-    except BmffError as exc:
+        local = await storage.local_path(init_key)
+    except ObjectNotFound:
+        raise LadderUnreadable(f"{init_key} is missing") from None
+    if local is not None:
+        init = read_track_init(await asyncio.to_thread(local.read_bytes))
+        found = await asyncio.to_thread(_runs_local, local.parent, init)
+        return init, [(f"{folder}/{name}", runs) for name, runs in found]
+    init = read_track_init(await _read(storage, init_key, 0, 1 << 20))
+    listed = [info async for info in storage.list_prefix(folder)]
+    segments = [i for i in listed if SEGMENT_NAME.fullmatch(i.key.rsplit("/", 1)[-1])]
+    gate = asyncio.Semaphore(PARALLEL_READS)
+    runs = await asyncio.gather(*(_runs_remote(storage, s, init, gate) for s in segments))
+    return init, [(s.key, r) for s, r in zip(segments, runs, strict=True)]
+
+
+async def _track(storage: Storage, folder: str, kind: str) -> TrackTable:
+    try:
+        init, found = await _segment_runs(storage, folder)
+    except (BmffError, OSError) as exc:
         raise LadderUnreadable(f"{folder}: {exc}") from None
     chunks: list[Chunk] = []
     runs: list[Run] = []
-    for info, segment_runs in zip(segments, found, strict=True):
+    for key, segment_runs in found:
         for run in segment_runs:
             length = int(run.sizes.sum())
             start = run.decode_start / init.timescale
-            chunks.append(Chunk(start, len(run.sizes), length, info.key, run.offset))
+            chunks.append(Chunk(start, len(run.sizes), length, key, run.offset))
             runs.append(run)
     if not runs:
         raise LadderUnreadable(f"{folder} holds no samples")
@@ -118,10 +157,9 @@ async def _track(storage: Storage, folder: str, kind: str, gate: asyncio.Semapho
 
 async def build_layout(storage: Storage, rendition: Rendition) -> Layout:
     """The whole file's layout; reads only headers (and the subtitles, which are small)."""
-    gate = asyncio.Semaphore(PARALLEL_READS)
-    wanted = [_track(storage, f"{rendition.prefix}/video/{rendition.rung}", "video", gate)]
+    wanted = [_track(storage, f"{rendition.prefix}/video/{rendition.rung}", "video")]
     if rendition.audio is not None:
-        wanted.append(_track(storage, f"{rendition.prefix}/audio/{rendition.audio}", "audio", gate))
+        wanted.append(_track(storage, f"{rendition.prefix}/audio/{rendition.audio}", "audio"))
     tracks = list(await asyncio.gather(*wanted))
     if rendition.audio is not None and rendition.audio_language:
         tracks[1].language = packed_language(rendition.audio_language)

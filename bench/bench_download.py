@@ -1,0 +1,265 @@
+"""Download of a 2-hour 1080p rung as one MP4: time to first byte and total time of our download
+URL, side by side with `ffmpeg -i <master.m3u8 over HTTP> -c copy out.mp4` on the same ladder,
+both served by the same `mediaserver serve` (subprocess, temp data dir, SQLite).
+
+The ladder is made cheaply and said so: an 8 s 1920x1080 testsrc2 clip (ffmpeg's lavfi) is
+packaged by our own packager (one 1080p rung, one AAC track, 4 s segments); then its first
+video and audio segments are repeated, with their decode times (tfdt, sidx) and sequence
+numbers rewritten, into a 2-hour rung of 1,800 segments each, and published for a movie. The
+bitrate is that of the packaged test pattern (printed), not a film's.
+
+    python bench/bench_download.py              # 2 hours
+    python bench/bench_download.py --hours 0.5
+
+Needs the ffmpeg command (apt-get install -y ffmpeg). Targets: first byte under 1 s, total
+faster than the ffmpeg CLI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import json
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.bench_http import SESSION_COOKIE, running_server, server_env, sign_in  # noqa: E402
+from mediaserver.config_loading import load_settings  # noqa: E402
+from mediaserver.db.catalog_schema import libraries, media_files  # noqa: E402
+from mediaserver.db.engine import create_database  # noqa: E402
+from mediaserver.db.packaging_schema import ladders  # noqa: E402
+from mediaserver.media.ladder.build import build_ladder  # noqa: E402
+from mediaserver.media.ladder.rungs import LadderProfile  # noqa: E402
+from mediaserver.media.packaged.bmff import boxes, find  # noqa: E402
+from mediaserver.offline.fragments import read_track_init  # noqa: E402
+
+SEGMENT_SECONDS = 4.0
+
+
+def make_source(folder: Path) -> Path:
+    source = folder / "source.mkv"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=24",
+         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "8",
+         "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", str(source)],
+        check=True,
+    )  # fmt: skip
+    return source
+
+
+def _segment_ticks(init: bytes, segment: bytes) -> int:
+    info = read_track_init(init)
+    total = 0
+    for moof in (b for b in boxes(segment) if b.kind == b"moof"):
+        trun = find(segment, [b"traf", b"trun"], moof.payload, moof.end)
+        assert trun is not None
+        flags = struct.unpack_from(">I", segment, trun.payload)[0] & 0xFFFFFF
+        count = struct.unpack_from(">I", segment, trun.payload + 4)[0]
+        pos = trun.payload + 8 + (4 if flags & 1 else 0) + (4 if flags & 4 else 0)
+        width = 4 * sum(1 for bit in (0x100, 0x200, 0x400, 0x800) if flags & bit)
+        if flags & 0x100:
+            total += sum(
+                struct.unpack_from(">I", segment, pos + i * width)[0] for i in range(count)
+            )
+        else:
+            total += count * info.defaults[0]
+    return total
+
+
+def _rewrite(segment: bytes, index: int, start: int) -> bytes:
+    """The segment as the index-th one: its decode time and sequence number rewritten."""
+    data = bytearray(segment)
+    for box in boxes(segment):
+        if box.kind == b"sidx":
+            version = data[box.payload]
+            at = box.payload + 12
+            struct.pack_into(">Q" if version else ">I", data, at, start)
+        if box.kind == b"moof":
+            mfhd = find(segment, [b"mfhd"], box.payload, box.end)
+            tfdt = find(segment, [b"traf", b"tfdt"], box.payload, box.end)
+            assert mfhd is not None and tfdt is not None
+            struct.pack_into(">I", data, mfhd.payload + 4, index + 1)
+            version = data[tfdt.payload]
+            struct.pack_into(">Q" if version else ">I", data, tfdt.payload + 4, start)
+    return bytes(data)
+
+
+def long_track(built: Path, folder: str, out: Path, count: int) -> tuple[int, float]:
+    """`count` copies of the folder's first segment as a track; (bytes, seconds per segment)."""
+    init = (built / folder / "init.mp4").read_bytes()
+    first = (built / folder / "seg_00001.m4s").read_bytes()
+    ticks = _segment_ticks(init, first)
+    seconds = ticks / read_track_init(init).timescale
+    target = out / folder
+    target.mkdir(parents=True)
+    (target / "init.mp4").write_bytes(init)
+    lines = ["#EXTM3U", "#EXT-X-VERSION:7", f"#EXT-X-TARGETDURATION:{round(seconds)}",
+             "#EXT-X-MEDIA-SEQUENCE:1", "#EXT-X-PLAYLIST-TYPE:VOD", "#EXT-X-INDEPENDENT-SEGMENTS",
+             '#EXT-X-MAP:URI="init.mp4"']  # fmt: skip
+    for index in range(count):
+        name = f"seg_{index + 1:05d}.m4s"
+        (target / name).write_bytes(_rewrite(first, index, index * ticks))
+        lines += [f"#EXTINF:{seconds:.6f},", name]
+    lines.append("#EXT-X-ENDLIST")
+    (target / "index.m3u8").write_text("\n".join(lines) + "\n")
+    return len(first) * count, seconds
+
+
+async def publish(settings, prefix_dir: Path, rung: dict, audio: dict, seconds: float) -> int:
+    db = create_database(settings.database_url)
+    now = time.time()
+    try:
+        async with db.write() as conn:
+            library = await conn.scalar(
+                libraries.insert()
+                .values(name="Bench", kind="movies", paths=["/bench"], policy="preencode",
+                        created_at=now, updated_at=now)
+                .returning(libraries.c.id)
+            )  # fmt: skip
+            file_id = await conn.scalar(
+                media_files.insert()
+                .values(library_id=library, path="/bench/Long Movie.mkv",
+                        display_path="/bench/Long Movie.mkv", size=1, mtime=now,
+                        first_seen_at=now, last_seen_at=now, duration_seconds=seconds)
+                .returning(media_files.c.id)
+            )  # fmt: skip
+            prefix = f"ladders/{file_id}/v1"
+            await conn.execute(ladders.insert().values(
+                media_file_id=file_id, status="ready", storage_prefix=prefix, rungs=[rung],
+                audio=[audio], subtitles=[], posters=[], duration_seconds=seconds,
+                created_at=now, updated_at=now, published_at=now,
+            ))  # fmt: skip
+    finally:
+        await db.close()
+    target = settings.storage_root / "ladders" / str(file_id) / "v1"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(prefix_dir), str(target))
+    return file_id
+
+
+def request_json(base: str, cookie: str, csrf: str, path: str, body: dict) -> dict:
+    url = urllib.parse.urlsplit(base)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+    headers = {"Cookie": f"{SESSION_COOKIE}={cookie}", "X-CSRF-Token": csrf,
+               "Content-Type": "application/json"}  # fmt: skip
+    conn.request("POST", path, json.dumps(body), headers)
+    resp = conn.getresponse()
+    data = resp.read()
+    if resp.status >= 300:
+        raise RuntimeError(f"{path}: {resp.status} {data[:300]!r}")
+    return json.loads(data)
+
+
+def csrf_token(base: str, cookie: str) -> str:
+    url = urllib.parse.urlsplit(base)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+    conn.request("GET", "/profiles", headers={"Cookie": f"{SESSION_COOKIE}={cookie}"})
+    match = re.search(r'name="csrf_token" value="([^"]+)"', conn.getresponse().read().decode())
+    assert match, "no CSRF token"
+    return match.group(1)
+
+
+def fetch(base: str, path: str, out: Path) -> tuple[float, float, int]:
+    """(seconds to the first body byte, total seconds, bytes) of one GET written to a file."""
+    url = urllib.parse.urlsplit(base)
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=600)
+    conn.request("GET", path)
+    resp = conn.getresponse()
+    assert resp.status == 200, resp.status
+    first = resp.read(1)
+    ttfb = time.perf_counter() - started
+    size = len(first)
+    with out.open("wb") as sink:
+        sink.write(first)
+        while chunk := resp.read(1 << 20):
+            sink.write(chunk)
+            size += len(chunk)
+    return ttfb, time.perf_counter() - started, size
+
+
+def probe(path: Path) -> tuple[float, str]:
+    """(duration in seconds, the first top-level box after ftyp)."""
+    found = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    with path.open("rb") as f:
+        head = f.read(64)
+    size = struct.unpack_from(">I", head, 0)[0]
+    return float(json.loads(found.stdout)["format"]["duration"]), head[size + 4 : size + 8].decode()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--hours", type=float, default=2.0)
+    args = parser.parse_args(argv)
+    if shutil.which("ffmpeg") is None:
+        print("ffmpeg is missing: apt-get install -y ffmpeg", file=sys.stderr)
+        return 2
+    count = round(args.hours * 3600 / SEGMENT_SECONDS)
+    with tempfile.TemporaryDirectory(prefix="bench-download-") as tmp:
+        work = Path(tmp)
+        started = time.perf_counter()
+        built = work / "built"
+        profile = LadderProfile(preset="ultrafast", rungs=("1080p",), segment_seconds=4.0)
+        result = build_ladder(make_source(work), built, profile)
+        rung, track = result.rungs[0], result.audio[0]
+        long = work / "long"
+        video_bytes, seconds = long_track(built, f"video/{rung.name}", long, count)
+        audio_bytes, _ = long_track(built, f"audio/{track.name}", long, count)
+        shutil.copyfile(built / "master.m3u8", long / "master.m3u8")
+        duration = count * seconds
+        print(f"ladder: {count} segments of {seconds:.3f} s ({duration / 3600:.2f} h), "
+              f"1080p rung {video_bytes / 1e6:.0f} MB ({video_bytes * 8 / duration / 1e6:.2f} "
+              f"Mb/s) + audio {audio_bytes / 1e6:.0f} MB, made in "
+              f"{time.perf_counter() - started:.0f} s")  # fmt: skip
+        rung_row = {"name": rung.name, "width": rung.width, "height": rung.height}
+        audio_row = {"name": track.name, "source_index": track.source_index,
+                     "language": track.language, "default": True}  # fmt: skip
+        with running_server(work / "server", "", False) as (base, _proc):
+            port = int(base.rsplit(":", 1)[1])
+            settings = load_settings(environ=server_env(work / "server", port, "", False))
+            file_id = asyncio.run(publish(settings, long, rung_row, audio_row, duration))
+            cookie, _page = sign_in(base)
+            csrf = csrf_token(base, cookie)
+            made = request_json(base, cookie, csrf, "/api/v1/offline/downloads",
+                                {"media_file_id": file_id})  # fmt: skip
+            ours = fetch(base, made["url"], work / "ours.mp4")
+            ours_duration, second_box = probe(work / "ours.mp4")
+            (work / "ours.mp4").unlink()
+            resumed = fetch(base, made["url"], work / "again.mp4")
+            (work / "again.mp4").unlink()
+            played = request_json(base, cookie, csrf, f"/api/v1/playback/{file_id}", {})
+            cli = work / "cli.mp4"
+            began = time.perf_counter()
+            subprocess.run(
+                ["ffmpeg", "-v", "error", "-y", "-i", base + played["url"], "-map", "0:v:0",
+                 "-map", "0:a:0", "-c", "copy", str(cli)],
+                check=True,
+            )  # fmt: skip
+            cli_seconds = time.perf_counter() - began
+            cli_duration, cli_box = probe(cli)
+            cli_size = cli.stat().st_size
+    print(f"{'':34}{'first byte':>12}{'total':>10}{'MB':>8}{'duration':>10}  after ftyp")
+    print(f"{'ours, cold (layout built)':34}{ours[0]:>11.3f}s{ours[1]:>9.2f}s"
+          f"{ours[2] / 1e6:>8.0f}{ours_duration:>9.0f}s  {second_box}")  # fmt: skip
+    print(f"{'ours, again (layout cached)':34}{resumed[0]:>11.3f}s{resumed[1]:>9.2f}s"
+          f"{resumed[2] / 1e6:>8.0f}")  # fmt: skip
+    print(f"{'ffmpeg -i master.m3u8 -c copy':34}{'—':>12}{cli_seconds:>9.2f}s"
+          f"{cli_size / 1e6:>8.0f}{cli_duration:>9.0f}s  {cli_box}")  # fmt: skip
+    print(f"total time, ours / ffmpeg: {ours[1] / cli_seconds:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
