@@ -8,6 +8,9 @@ form field, which the CSRF middleware already checks like any form's.
 
 from __future__ import annotations
 
+import dataclasses
+import time
+
 from aiohttp import web
 
 from mediaserver.accounts import current_user_id, request_profile
@@ -23,7 +26,7 @@ from mediaserver.catalog.api_models import (
     ProgressOut,
 )
 from mediaserver.catalog.browse import may_watch_file
-from mediaserver.catalog.heartbeats import parse_paused, record_heartbeat
+from mediaserver.catalog.heartbeats import heartbeats_key, parse_paused, record_heartbeat
 from mediaserver.catalog.player import player_page
 from mediaserver.errors import BadRequest, NotFound
 from mediaserver.http.api import api
@@ -190,11 +193,19 @@ async def api_play_update(request: web.Request) -> web.Response:
         await record_heartbeat(
             request, profile_id=profile_id, position=position, paused=paused, play_id=play_id
         )
+    buffer = request.app[heartbeats_key]
     if report == plays.PlayReport() and position is not None:
-        # A bare heartbeat changes no totals: no write of its own (it is queued above).
-        play = await plays.get_play(request.app[db_key], play_id, profile_id)
+        # A bare heartbeat changes no totals: no write of its own (it is queued above), and
+        # no read either once this process has seen the play (the owner was checked above).
+        play = buffer.answer(play_id)
+        if play is None:
+            play = await plays.get_play(request.app[db_key], play_id, profile_id)
+            buffer.remember(play_id, play)
+        # What the play will say once the heartbeat is written.
+        play = dataclasses.replace(play, updated_at=max(play.updated_at, time.time()))
     else:
         play = await plays.update_play(request.app[db_key], play_id, profile_id, report)
+        buffer.remember(play_id, play)
     return web.json_response(play.as_json())
 
 

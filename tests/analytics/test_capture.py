@@ -89,3 +89,19 @@ async def test_a_bad_paused_flag_is_a_400(client) -> None:
         client, "PUT", f"/api/v1/plays/{play['id']}", {"position": 5, "paused": "maybe"}, csrf=csrf
     )
     assert resp.status == 400
+
+
+async def test_a_bare_heartbeat_answers_the_plays_latest_totals(client) -> None:
+    catalog, csrf = await signed_in_catalog(client)
+    body = {"media_file_id": catalog.paddington, "method": "ladder"}
+    play = await (await api(client, "POST", "/api/v1/plays", body, csrf=csrf)).json()
+    url = f"/api/v1/plays/{play['id']}"
+    first = await (await api(client, "PUT", url, {"position": 5}, csrf=csrf)).json()
+    assert first["seconds_watched"] == 0
+    report = {"seconds_watched": 42, "rungs": ["720p"], "position": 40}
+    await api(client, "PUT", url, report, csrf=csrf)
+    # Answered without a read: the totals the last report left, not those of the first answer.
+    beat = await (await api(client, "PUT", url, {"position": 50}, csrf=csrf)).json()
+    assert beat["seconds_watched"] == 42 and beat["rungs"] == ["720p"]
+    assert beat["updated_at"] >= first["updated_at"]
+    assert await _heartbeats(client, play["id"]) == [(5.0, False), (40.0, False), (50.0, False)]
