@@ -6,15 +6,21 @@ SQL condition: scanned fine, present, not an extra), and read or set a file's sk
 `markers_of` and `apply_admin_form` (detection writes its own with `set_detected_marker`),
 and find the episode after a file with
 `next_episode_file`; higher domains add home rows with `register_row_source` (filled with
-`cards_by_ids`, which leaves out what the profile may not see) and the titles the player
-offers when a movie ends with `register_watch_next_source`; `setup(app)` registers the
-browse pages, the player page and the catalog API.
+`cards_by_ids` or `ranked_cards`, which leave out what the profile may not see) and the
+titles the player offers when a movie ends with `register_watch_next_source`; `setup(app)`
+registers the browse pages, the player page and the catalog API.
 """
 
 from aiohttp import web
 
 from mediaserver.catalog.api_routes import routes as api_routes
-from mediaserver.catalog.browse import TitleCard, cards_by_ids, may_watch_file, playable_file
+from mediaserver.catalog.browse import (
+    TitleCard,
+    cards_by_ids,
+    may_watch_file,
+    playable_file,
+    ranked_cards,
+)
 from mediaserver.catalog.browse import visible as title_visible
 from mediaserver.catalog.heartbeats import flush_heartbeats, heartbeats_ctx
 from mediaserver.catalog.list_routes import routes as list_routes
@@ -42,6 +48,7 @@ __all__ = [
     "may_watch_file",
     "next_episode_file",
     "playable_file",
+    "ranked_cards",
     "set_detected_marker",
     "register_row_source",
     "register_watch_next_source",

@@ -174,6 +174,20 @@ async def cards_by_ids(
     return [found[i] for i in ids if i in found]
 
 
+async def ranked_cards(
+    conn: AsyncConnection, profile: Profile | None, ranked: sa.Subquery, limit: int
+) -> list[TitleCard]:
+    """Cards of the titles a subquery ranks (columns `title_id`, `rank`), best first, leaving out
+    what the profile may not see: one statement however the ranking was made."""
+    query = (
+        card_select(profile)
+        .join(ranked, ranked.c.title_id == titles.c.id)
+        .order_by(ranked.c.rank)
+        .limit(limit)
+    )
+    return await fetch_cards(conn, query)
+
+
 async def library_count(db: Database) -> int:
     async with db.read() as conn:
         return (await conn.execute(sa.select(sa.func.count()).select_from(libraries))).scalar_one()

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from mediaserver.catalog import register_row_source
+from mediaserver.catalog import register_row_source, register_watch_next_source
 from mediaserver.jobs import add_housekeeping
 from mediaserver.keys import jobs_key
 from mediaserver.recommend.reco import service, training
@@ -28,3 +28,4 @@ def setup(app: web.Application) -> None:
     add_housekeeping(app, "recommendations due", training.retrain_when_due)
     # The built-in "because" row (shared genres and cast) gives way to the model's.
     register_row_source(app, "reco-", service.row_keys, service.load_row, replaces=("because",))
+    register_watch_next_source(app, service.watch_next_ids)

@@ -1,4 +1,4 @@
-"""The recommendations JSON API: a profile's rows, a title's similar titles and watch-next,
+"""The recommendations JSON API: a profile's rows, a title's similar titles,
 Not interested, onboarding picks; and for admins, the last run and Retrain now."""
 
 from __future__ import annotations
@@ -58,16 +58,6 @@ async def api_similar(request: web.Request) -> web.Response:
     """More like this: titles similar in metadata and in who watched them."""
     title_id = await _visible_title(request)
     found = await service.similar_cards(request.app[db_key], request_profile(request), title_id)
-    return json_model(CardsOut(titles=[CardOut.of(c) for c in found]))
-
-
-@routes.get(r"/api/v1/titles/{title_id:\d+}/watch-next", name="api_reco_watch_next")
-@access("profile")
-@api(response=CardsOut)
-async def api_watch_next(request: web.Request) -> web.Response:
-    """What to watch after this title: similar titles not started yet, else top picks."""
-    title_id = await _visible_title(request)
-    found = await service.watch_next(request.app[db_key], request_profile(request), title_id)
     return json_model(CardsOut(titles=[CardOut.of(c) for c in found]))
 
 

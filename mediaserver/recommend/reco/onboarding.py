@@ -28,7 +28,6 @@ async def may_see(db: Database, profile: Profile | None, title_id: int) -> bool:
 
 async def choices(db: Database, profile: Profile) -> list[TitleCard]:
     """Trending titles first, then the best rated, then the newest: all within the cap."""
-    ids = await store.trending(db, profile.id, CHOICES)
     rated = (
         sa.select(titles.c.id)
         .outerjoin(title_ratings, title_ratings.c.title_id == titles.c.id)
@@ -41,6 +40,7 @@ async def choices(db: Database, profile: Profile) -> list[TitleCard]:
         .limit(CHOICES * 2)
     )
     async with db.read() as conn:
+        ids = await store.trending(conn, profile.id, CHOICES)
         ids += [i for i in (await conn.execute(rated)).scalars() if i not in ids]
         return (await cards_by_ids(conn, profile, ids))[:CHOICES]
 

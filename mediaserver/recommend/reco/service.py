@@ -1,7 +1,7 @@
 """Serving: the home rows (Top picks, Because you watched X, Trending now, New for you), More
-like this and Watch next, each read from the precomputed lists by key and narrowed to what the
-profile may see (the catalog's cards leave out anything over its cap or outside its libraries).
-"""
+like this and Watch next, each read from the precomputed lists by key on one connection and
+narrowed to what the profile may see (the catalog's cards leave out anything over its cap or
+outside its libraries)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from dataclasses import replace
 
 import sqlalchemy as sa
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.accounts import Profile
-from mediaserver.catalog import Row, TitleCard, cards_by_ids, title_visible
+from mediaserver.catalog import Row, TitleCard, cards_by_ids, ranked_cards, title_visible
 from mediaserver.db.catalog_schema import episodes, media_files, titles
 from mediaserver.db.engine import Database
 from mediaserver.db.viewer_schema import watch_progress
@@ -26,27 +27,21 @@ ROW_KEYS = ("reco-top", "reco-because", "reco-trending", "reco-new")
 START_HREF = "/recommendations/start"
 
 
-async def cards(db: Database, profile: Profile, ids: list[int], limit: int) -> list[TitleCard]:
-    async with db.read() as conn:
-        return (await cards_by_ids(conn, profile, ids))[:limit]
-
-
 async def top_picks(
-    db: Database, profile: Profile, limit: int = ROW
+    conn: AsyncConnection, profile: Profile, limit: int = ROW
 ) -> tuple[list[TitleCard], bool]:
     """Top picks with why each is there; and whether they are personal (False: popular within
     the profile's cap, for a profile with nothing to go on yet)."""
-    ranked = await store.picks(db, profile.id, "top", FETCH)
-    because = {r.title_id: r.because_name for r in ranked if r.because_name}
-    found = await cards(db, profile, [r.title_id for r in ranked], limit)
-    if not ranked:
-        found = await cards(db, profile, await store.trending(db, profile.id, FETCH), limit)
+    because = await store.because_names(conn, profile.id)
+    found = await ranked_cards(conn, profile, store.picks_ranking(profile.id, "top"), limit)
+    if not found:
+        found = await ranked_cards(conn, profile, store.trending_ranking(profile.id), limit)
     noted = [replace(c, note=f"Because you watched {because[c.id]}") if c.id in because else c
              for c in found]  # fmt: skip
     return noted, bool(because)
 
 
-async def last_watched(db: Database, profile: Profile) -> tuple[int, str] | None:
+async def last_watched(conn: AsyncConnection, profile: Profile) -> tuple[int, str] | None:
     """The title this profile played most recently (the series of an episode)."""
     owner = sa.func.coalesce(media_files.c.title_id, episodes.c.series_id)
     query = (
@@ -60,17 +55,16 @@ async def last_watched(db: Database, profile: Profile) -> tuple[int, str] | None
         .order_by(watch_progress.c.updated_at.desc())
         .limit(1)
     )
-    async with db.read() as conn:
-        row = (await conn.execute(query)).first()
+    row = (await conn.execute(query)).first()
     return (row[0], row[1]) if row else None
 
 
 async def similar_ids(db: Database, profile: Profile | None, title_id: int) -> list[int]:
     """The precomputed list, or for a title added since the last run, content similarity now."""
-    found = await store.similar(db, profile.id if profile else None, title_id, FETCH)
-    if found:
-        return found
     async with db.read() as conn:
+        found = await store.similar(conn, profile.id if profile else None, title_id, FETCH)
+        if found:
+            return found
         metas = await signals.load_titles(conn)
     dismissed = set(await store.not_interested(db, profile.id)) if profile else set()
     ids = [m.id for m in metas]
@@ -85,28 +79,23 @@ async def similar_ids(db: Database, profile: Profile | None, title_id: int) -> l
 async def similar_cards(
     db: Database, profile: Profile, title_id: int, limit: int = SIMILAR
 ) -> list[TitleCard]:
-    return await cards(db, profile, await similar_ids(db, profile, title_id), limit)
-
-
-async def watch_next(
-    db: Database, profile: Profile, title_id: int, limit: int = 6
-) -> list[TitleCard]:
-    """After a title ends: its most similar titles the profile has not started, else top picks."""
+    ids = await similar_ids(db, profile, title_id)
     async with db.read() as conn:
-        started = set(
-            (
-                await conn.execute(
-                    sa.select(watch_progress.c.title_id).where(
-                        watch_progress.c.profile_id == profile.id
-                    )
-                )
-            ).scalars()
+        return (await cards_by_ids(conn, profile, ids))[:limit]
+
+
+async def watch_next_ids(
+    app: web.Application, profile: Profile, title_id: int, limit: int
+) -> list[int]:
+    """The player's post-play offer: similar titles the profile has not started yet."""
+    db = app[db_key]
+    ids = await similar_ids(db, profile, title_id)
+    async with db.read() as conn:
+        started_query = sa.select(watch_progress.c.title_id).where(
+            watch_progress.c.profile_id == profile.id
         )
-    ids = [i for i in await similar_ids(db, profile, title_id) if i not in started]
-    found = await cards(db, profile, ids, limit)
-    if not found:
-        found = (await top_picks(db, profile, limit))[0]
-    return found
+        started = set((await conn.execute(started_query)).scalars())
+    return [i for i in ids if i not in started][: limit * 3]
 
 
 async def row_keys(app: web.Application, profile: Profile) -> list[str]:
@@ -115,32 +104,32 @@ async def row_keys(app: web.Application, profile: Profile) -> list[str]:
 
 async def load_row(app: web.Application, profile: Profile, key: str) -> Row | None:
     """One of this domain's home rows by key; None when it has nothing to show."""
-    db = app[db_key]
+    async with app[db_key].read() as conn:
+        return await _row(conn, profile, key)
+
+
+async def _row(conn: AsyncConnection, profile: Profile, key: str) -> Row | None:
     if key == "reco-top":
-        found, personal = await top_picks(db, profile)
-        if personal:
-            return (
-                Row(key, f"Top picks for {profile.name}", found, dismissible=True)
-                if found
-                else None
-            )
+        found, personal = await top_picks(conn, profile)
         if not found:
             return None
+        if personal:
+            return Row(key, f"Top picks for {profile.name}", found, dismissible=True)
         return Row(key, "Popular here", found, START_HREF, link_text="Pick a few you like",
                    dismissible=True)  # fmt: skip
     if key == "reco-because":
-        seed = await last_watched(db, profile)
+        seed = await last_watched(conn, profile)
         if seed is None:
             return None
-        found = await similar_cards(db, profile, seed[0], ROW)
-        return (
-            Row(key, f"Because you watched {seed[1]}", found, dismissible=True) if found else None
-        )
-    if key == "reco-trending":
-        found = await cards(db, profile, await store.trending(db, profile.id, FETCH), ROW)
-        return Row(key, "Trending now", found, dismissible=True) if found else None
-    if key == "reco-new":
-        ranked = await store.picks(db, profile.id, "new", FETCH)
-        found = await cards(db, profile, [r.title_id for r in ranked], ROW)
-        return Row(key, "New for you", found, dismissible=True) if found else None
-    return None
+        heading = f"Because you watched {seed[1]}"
+        ranked = store.similar_ranking(profile.id, seed[0])
+    elif key == "reco-trending":
+        heading = "Trending now"
+        ranked = store.trending_ranking(profile.id)
+    elif key == "reco-new":
+        heading = "New for you"
+        ranked = store.picks_ranking(profile.id, "new")
+    else:
+        return None
+    found = await ranked_cards(conn, profile, ranked, ROW)
+    return Row(key, heading, found, dismissible=True) if found else None

@@ -98,7 +98,7 @@ def _not_dismissed(profile_id: int, column: sa.ColumnElement[int]) -> sa.ColumnE
     )
 
 
-async def picks(db: Database, profile_id: int, name: str, limit: int) -> list[Ranked]:
+async def picks(conn: AsyncConnection, profile_id: int, name: str, limit: int) -> list[Ranked]:
     """A profile's ranked list by key, less what it has since said it is not interested in."""
     because = titles.alias("because")
     query = (
@@ -112,35 +112,70 @@ async def picks(db: Database, profile_id: int, name: str, limit: int) -> list[Ra
         .order_by(reco_picks.c.rank)
         .limit(limit)
     )
-    async with db.read() as conn:
-        return [Ranked(*row) for row in await conn.execute(query)]
+    return [Ranked(*row) for row in await conn.execute(query)]
 
 
-async def has_picks(db: Database, profile_id: int) -> bool:
-    query = sa.select(reco_picks.c.rank).where(reco_picks.c.profile_id == profile_id).limit(1)
-    async with db.read() as conn:
-        return await conn.scalar(query) is not None
-
-
-async def similar(db: Database, profile_id: int | None, title_id: int, limit: int) -> list[int]:
+async def similar(
+    conn: AsyncConnection, profile_id: int | None, title_id: int, limit: int
+) -> list[int]:
     query = sa.select(reco_similar.c.other_id).where(reco_similar.c.title_id == title_id)
     if profile_id is not None:
         query = query.where(_not_dismissed(profile_id, reco_similar.c.other_id))
-    async with db.read() as conn:
-        return list(
-            (await conn.execute(query.order_by(reco_similar.c.rank).limit(limit))).scalars()
-        )
+    query = query.order_by(reco_similar.c.rank).limit(limit)
+    return list((await conn.execute(query)).scalars())
 
 
-async def trending(db: Database, profile_id: int, limit: int) -> list[int]:
+async def trending(conn: AsyncConnection, profile_id: int, limit: int) -> list[int]:
     query = (
         sa.select(reco_trending.c.title_id)
         .where(_not_dismissed(profile_id, reco_trending.c.title_id))
         .order_by(reco_trending.c.rank)
         .limit(limit)
     )
-    async with db.read() as conn:
-        return list((await conn.execute(query)).scalars())
+    return list((await conn.execute(query)).scalars())
+
+
+async def because_names(conn: AsyncConnection, profile_id: int) -> dict[int, str]:
+    """Title id of each top pick -> the name of the title it is there because of."""
+    because = titles.alias("because")
+    query = (
+        sa.select(reco_picks.c.title_id, because.c.title)
+        .join(because, because.c.id == reco_picks.c.because_title_id)
+        .where(reco_picks.c.profile_id == profile_id, reco_picks.c.list == "top")
+    )
+    return {tid: name for tid, name in await conn.execute(query)}
+
+
+def picks_ranking(profile_id: int, name: str) -> sa.Subquery:
+    """(title_id, rank) of a profile's list, less what it is not interested in."""
+    return (
+        sa.select(reco_picks.c.title_id, reco_picks.c.rank)
+        .where(
+            reco_picks.c.profile_id == profile_id,
+            reco_picks.c.list == name,
+            _not_dismissed(profile_id, reco_picks.c.title_id),
+        )
+        .subquery()
+    )
+
+
+def similar_ranking(profile_id: int, title_id: int) -> sa.Subquery:
+    return (
+        sa.select(reco_similar.c.other_id.label("title_id"), reco_similar.c.rank)
+        .where(
+            reco_similar.c.title_id == title_id,
+            _not_dismissed(profile_id, reco_similar.c.other_id),
+        )
+        .subquery()
+    )
+
+
+def trending_ranking(profile_id: int) -> sa.Subquery:
+    return (
+        sa.select(reco_trending.c.title_id, reco_trending.c.rank)
+        .where(_not_dismissed(profile_id, reco_trending.c.title_id))
+        .subquery()
+    )
 
 
 async def set_not_interested(db: Database, profile_id: int, title_id: int, on: bool) -> None:
