@@ -620,6 +620,12 @@
     load(cfg.start || 0, true);
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  // A pre-roll clip (player-preroll.js), when the account has one, plays before the title.
+  function begin() {
+    const preroll = window.MSPreroll && window.MSPreroll.done;
+    if (preroll) preroll.then(start, start);
+    else start();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", begin);
+  else begin();
 })();
