@@ -46,6 +46,7 @@ POSTGRES_DDL = (
     "title_id INTEGER PRIMARY KEY REFERENCES titles(id) ON DELETE CASCADE, "
     "title TEXT NOT NULL, document TEXT NOT NULL)",
     "CREATE INDEX ix_title_search_document ON title_search USING GIN (document gin_trgm_ops)",
+    "CREATE INDEX ix_title_search_title ON title_search USING GIN (title gin_trgm_ops)",
 )
 
 
@@ -109,42 +110,57 @@ async def corrections(conn: AsyncConnection, term: str) -> list[str]:
     return found[:MAX_CORRECTIONS]
 
 
+def _conditions(
+    dialect: str, column: str, groups: list[list[str]], short: list[str]
+) -> tuple[str, dict[str, object]]:
+    """WHERE text (and its parameters) for: `column` holds one string of each group, and every
+    short string. On SQLite `column` is an FTS5 column filter ("title") or "" for any column."""
+    params: dict[str, object] = {}
+    if dialect == "sqlite":
+        match = " AND ".join("(" + " OR ".join(f'"{s}"' for s in g) + ")" for g in groups)
+        params["q"] = f"{{{column}}} : ({match})" if column else match
+        where = ["title_search MATCH :q"]
+        text = "title" if column else "title || ' ' || people || ' ' || episodes"
+        for i, s in enumerate(short):
+            params[f"s{i}"] = s
+            where.append(f"instr({text}, :s{i}) > 0")
+        return " AND ".join(where), params
+    where = []
+    for gi, g in enumerate(groups):
+        for si, s in enumerate(g):
+            params[f"g{gi}_{si}"] = f"%{s}%"
+        where.append("(" + " OR ".join(f"{column} LIKE :g{gi}_{si}" for si in range(len(g))) + ")")
+    for i, s in enumerate(short):
+        params[f"s{i}"] = f"%{s}%"
+        where.append(f"{column} LIKE :s{i}")
+    return " AND ".join(where), params
+
+
 async def _matching(
     conn: AsyncConnection, groups: list[list[str]], short: list[str], limit: int
 ) -> list[int]:
     """Titles containing, for each group, one of its strings (3+ letters), and every short
-    string; best first."""
-    if conn.dialect.name == "sqlite":
-        match = " AND ".join("(" + " OR ".join(f'"{s}"' for s in g) + ")" for g in groups)
-        extra = "".join(
-            f" AND instr(title || ' ' || people || ' ' || episodes, :s{i}) > 0"
-            for i in range(len(short))
-        )
-        sql = (
-            "SELECT rowid FROM title_search WHERE title_search MATCH :q" + extra +
-            " ORDER BY bm25(title_search, 10.0, 3.0, 3.0, 1.0) LIMIT :limit"
-        )  # fmt: skip
-        params: dict[str, object] = {"q": match, "limit": limit}
-    else:
-        params = {"limit": limit}
-        where, rank = [], []
-        for gi, g in enumerate(groups):
-            alts = []
-            for si, s in enumerate(g):
-                params[f"g{gi}_{si}"] = f"%{s}%"
-                alts.append(f"document LIKE :g{gi}_{si}")
-            where.append("(" + " OR ".join(alts) + ")")
-            rank.append(f"(title LIKE :g{gi}_0)::int")
-        where += [f"document LIKE :s{i}" for i in range(len(short))]
-        params["all"] = " ".join(g[0] for g in groups)
-        sql = (
-            "SELECT title_id FROM title_search WHERE " + " AND ".join(where) +
-            " ORDER BY " + " + ".join(rank) + " DESC, similarity(title, :all) DESC, title_id"
-            " LIMIT :limit"
-        )  # fmt: skip
-    for i, s in enumerate(short):
-        params[f"s{i}"] = s if conn.dialect.name == "sqlite" else f"%{s}%"
-    return [r[0] for r in await conn.execute(sa.text(sql), params)]
+    string. Matches in the title come first (those starting with the first word, then the
+    shortest titles: the closest to what was typed); then matches anywhere else, unranked,
+    which lets the index stop early on a common piece of a word."""
+    dialect = conn.dialect.name
+    key = "rowid" if dialect == "sqlite" else "title_id"
+    starts = "instr(title, :first) = 1" if dialect == "sqlite" else "strpos(title, :first) = 1"
+    where, params = _conditions(dialect, "title", groups, short)
+    params |= {"first": groups[0][0], "limit": limit}
+    sql = (
+        f"SELECT {key} FROM title_search WHERE {where} "
+        f"ORDER BY {starts} DESC, length(title), {key} LIMIT :limit"
+    )
+    ids = [r[0] for r in await conn.execute(sa.text(sql), params)]
+    if len(ids) >= limit:
+        return ids
+    where, params = _conditions(dialect, "" if dialect == "sqlite" else "document", groups, short)
+    params["limit"] = limit
+    sql = f"SELECT {key} FROM title_search WHERE {where} LIMIT :limit"
+    seen = set(ids)
+    rest = [r[0] for r in await conn.execute(sa.text(sql), params) if r[0] not in seen]
+    return ids + rest[: limit - len(ids)]
 
 
 async def _word_starts(conn: AsyncConnection, terms: list[str], limit: int) -> list[int]:
