@@ -97,7 +97,9 @@ def _classify(segment: np.ndarray) -> str:
         return "silence"
     low_energy = float((rms < 0.5 * rms.mean()).mean())
     crossings = (np.abs(np.diff(np.signbit(frames).astype(np.int8), axis=1)).sum(axis=1)) / FRAME
-    zcr_spread = float(crossings.std() / (crossings.mean() + 1e-9))
+    # Only frames with sound in them: the pauses' near-zero rate says nothing of the voice.
+    sounding = crossings[rms > 0.25 * rms.mean()]
+    zcr_spread = float(sounding.std() / (sounding.mean() + 1e-9)) if sounding.size > 1 else 0.0
     return "speech" if low_energy > 0.2 and zcr_spread > 0.4 else "music"
 
 
