@@ -35,6 +35,10 @@ class RefusedURL(ProviderError):
     """A URL (or a redirect) pointed somewhere a provider may not send us."""
 
 
+class AddressRefused(OSError):
+    """Raised by CheckedResolver: the name resolves to an address providers may not use."""
+
+
 class RateLimited(ProviderError):
     def __init__(self, message: str, retry_after: float) -> None:
         super().__init__(message)
@@ -92,7 +96,7 @@ class CheckedResolver(AbstractResolver):
         found = await self.inner.resolve(host, port, family)
         kept = [r for r in found if address_allowed(r["host"], loopback=loopback)]
         if not kept or len(kept) != len(found):
-            raise OSError(f"{host} resolves to an address providers may not use")
+            raise AddressRefused(f"{host} resolves to an address providers may not use")
         return kept
 
     async def close(self) -> None:
@@ -155,14 +159,32 @@ class SafeFetcher:
             except TimeoutError:
                 raise ProviderError(f"no answer within {timeout:g} s") from None
             except aiohttp.ClientConnectorError as exc:
-                if "providers may not use" in str(exc):
-                    raise RefusedURL(f"refused: {exc.os_error}") from None
+                if _refused(exc):
+                    raise RefusedURL(f"refused {origin_host(url)}: not a public address") from None
                 raise ProviderError(f"request failed: {exc}") from None
             except aiohttp.ClientError as exc:
                 raise ProviderError(f"request failed: {exc}") from None
             except OSError as exc:
                 raise RefusedURL(f"refused: {exc}") from None
         raise ProviderError("too many redirects")
+
+
+def origin_host(url: str) -> str:
+    return urlsplit(url).hostname or "?"
+
+
+def _refused(exc: BaseException) -> bool:
+    """Whether CheckedResolver refused the connection (aiohttp wraps its error)."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, AddressRefused) or isinstance(
+            getattr(seen, "os_error", None), AddressRefused
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 async def _read_limited(resp: aiohttp.ClientResponse, limit: int) -> bytes:

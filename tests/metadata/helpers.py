@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
 
 from mediaserver.keys import db_key
-from tests.helpers import api, csrf_from
+from tests.helpers import api, csrf_from, pick_profile, setup_admin
 from tests.library.test_libraries_admin import wait_jobs
 
 JSON = {"Accept": "application/json"}
@@ -33,3 +33,12 @@ async def title_id(client: TestClient, name: str) -> int:
     rows = await query(client, "SELECT id FROM titles WHERE title = :t", t=name)
     assert len(rows) == 1, (name, await query(client, "SELECT title FROM titles"))
     return rows[0][0]
+
+
+async def admin_client(make_app, aiohttp_client, metadata: dict[str, Any]) -> TestClient:
+    """A server with these metadata settings, signed in as the admin with a profile chosen."""
+    client = await aiohttp_client(make_app(library={"watch": False}, metadata=metadata))
+    await setup_admin(client)
+    (profile,) = await query(client, "SELECT id FROM profiles ORDER BY id LIMIT 1")
+    await pick_profile(client, profile[0])
+    return client

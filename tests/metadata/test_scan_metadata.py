@@ -8,19 +8,12 @@ from pathlib import Path
 
 from aiohttp.test_utils import TestClient
 
-from tests.helpers import pick_profile, setup_admin
 from tests.library.scan_helpers import place
-from tests.metadata.helpers import query, scan_library, title_id
+from tests.metadata.helpers import admin_client, query, scan_library, title_id
 
 
 async def _client(make_app, aiohttp_client, fake, **metadata) -> TestClient:
-    client = await aiohttp_client(
-        make_app(library={"watch": False}, metadata=fake.settings(**metadata))
-    )
-    await setup_admin(client)
-    (profile,) = await query(client, "SELECT id FROM profiles ORDER BY id LIMIT 1")
-    await pick_profile(client, profile[0])
-    return client
+    return await admin_client(make_app, aiohttp_client, fake.settings(**metadata))
 
 
 async def test_movie_by_folder_id_gets_details_cast_and_artwork(
