@@ -15,6 +15,6 @@ __all__ = ["ClipSummary", "clips_of_profile", "setup"]
 
 
 def setup(app: web.Application) -> None:
-    """Clip pages, media, API, and the clips still being made (waited for on shutdown)."""
+    """Clip pages, media, API, and the "clips.make" job that makes them."""
     app.router.add_routes([*page_routes, *api_routes])
     app.cleanup_ctx.append(clips_ctx)

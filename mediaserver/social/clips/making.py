@@ -1,6 +1,7 @@
 """Making a clip: the packaged ladder's best rung up to 1080p and its default audio (only the
 segments the range needs are read from storage), or the source file of an on-the-fly title; the
-cut runs in a worker thread, its files go to storage under clips/<id>/."""
+cut runs in a worker thread of a "clips.make" job of the durable queue (so a restart does not lose
+it), its files go to storage under clips/<id>/."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import asyncio
 import logging
 import shutil
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
 
-from mediaserver.keys import db_key, storage_key
+from mediaserver.jobs import JobContext
+from mediaserver.keys import db_key, jobs_key, storage_key
 from mediaserver.media.clips import ClipCutError, cut_clip
 from mediaserver.media.clips.segments import (
     first_frame_time,
@@ -26,7 +29,7 @@ from mediaserver.storage import Storage
 
 log = logging.getLogger(__name__)
 MAX_HEIGHT = 1080
-tasks_key: web.AppKey[set[asyncio.Task]] = web.AppKey("clip_tasks", set)
+MAKE_JOB = "clips.make"
 
 
 async def _joined(storage: Storage, folder: str, start: float, end: float, target: Path) -> Path:
@@ -90,16 +93,29 @@ async def make_clip(app: web.Application, clip: Clip) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def start_making(app: web.Application, clip: Clip) -> asyncio.Task:
-    """Run `make_clip` in the background (its CPU work in a thread, never on the loop)."""
-    task = asyncio.get_running_loop().create_task(make_clip(app, clip))
-    app[tasks_key].add(task)
-    task.add_done_callback(app[tasks_key].discard)
-    return task
+def make_handler(app: web.Application):  # noqa: ANN201 - a jobs Handler
+    """The "clips.make" job: make the clip named in the payload, unless it was deleted or made
+    meanwhile."""
+
+    async def make(ctx: JobContext) -> None:
+        clip = await store.by_id(app[db_key], int(ctx.payload["clip_id"]))
+        if clip is None or clip.status != "queued":
+            return
+        await make_clip(app, clip)
+        await ctx.progress(100, message=f"clip {clip.slug}")
+
+    return make
 
 
-async def clips_ctx(app: web.Application):
-    app[tasks_key] = set()
+async def queue_making(app: web.Application, clip_id: int) -> None:
+    """Queue the clip's making in the durable job queue (a restart resumes it)."""
+    await app[jobs_key].enqueue_once(MAKE_JOB, {"clip_id": clip_id})
+
+
+async def clips_ctx(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx: the "clips.make" handler on the process's job runner; clips left queued
+    without a job (a stop between saving the clip and queueing it) are queued again."""
+    app[jobs_key].register(MAKE_JOB, make_handler(app), lane="light")
+    for clip_id in await store.waiting(app[db_key]):
+        await queue_making(app, clip_id)
     yield
-    for task in list(app[tasks_key]):
-        await asyncio.gather(task, return_exceptions=True)

@@ -50,7 +50,7 @@ async def create(
         "end_seconds": end, "name": clean, "visibility": visibility, "status": "queued",
         "created_at": store.now(),
     })  # fmt: skip
-    making.start_making(app, clip)
+    await making.queue_making(app, clip.id)
     return clip
 
 

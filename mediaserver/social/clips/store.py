@@ -56,6 +56,19 @@ async def by_slug(db: Database, slug: str) -> Clip | None:
     return Clip.of(row) if row is not None else None
 
 
+async def by_id(db: Database, clip_id: int) -> Clip | None:
+    async with db.read() as conn:
+        row = (await conn.execute(_SELECT.where(clips.c.id == clip_id))).first()
+    return Clip.of(row) if row is not None else None
+
+
+async def waiting(db: Database) -> list[int]:
+    """Ids of the clips not made yet."""
+    async with db.read() as conn:
+        query = sa.select(clips.c.id).where(clips.c.status == "queued").order_by(clips.c.id)
+        return list((await conn.execute(query)).scalars())
+
+
 async def finish(db: Database, clip_id: int, **values: Any) -> None:
     async with db.write() as conn:
         await conn.execute(clips.update().where(clips.c.id == clip_id).values(**values))
