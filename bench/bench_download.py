@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import http.client
 import json
+import os
 import re
 import shutil
 import struct
@@ -29,10 +31,20 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.bench_http import SESSION_COOKIE, running_server, server_env, sign_in  # noqa: E402
+from bench.bench_http import (  # noqa: E402
+    PASSWORD,
+    SESSION_COOKIE,
+    USERNAME,
+    free_port,
+    server_env,
+    sign_in,
+    stop,
+    wait_http,
+)
 from mediaserver.config_loading import load_settings  # noqa: E402
 from mediaserver.db.catalog_schema import libraries, media_files  # noqa: E402
 from mediaserver.db.engine import create_database  # noqa: E402
@@ -199,37 +211,84 @@ def probe(path: Path) -> tuple[float, str]:
     return float(json.loads(found.stdout)["format"]["duration"]), head[size + 4 : size + 8].decode()
 
 
+@contextlib.contextmanager
+def serving(workdir: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """`mediaserver serve` on SQLite with an admin made by the CLI; waits up to 3 minutes for
+    it to answer (the machine may be busy with the ladder just written)."""
+    port = free_port()
+    env = server_env(workdir, port, "", False)
+    add = [sys.executable, "-m", "mediaserver", "user", "add", USERNAME, "--admin",
+           "--password-stdin"]  # fmt: skip
+    subprocess.run(add, input=PASSWORD + "\n", text=True, env=env, check=True, capture_output=True)
+    with open(workdir / "server.log", "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "mediaserver", "serve"], env=env,
+                                stdout=log, stderr=log)  # fmt: skip
+        try:
+            wait_http(f"http://127.0.0.1:{port}/health", 180, proc)
+            yield f"http://127.0.0.1:{port}", env
+        finally:
+            stop(proc, "mediaserver")
+
+
+def make_ladder(work: Path, count: int):
+    """The packaged 8 s clip and the long ladder made of it (kept when --workdir is reused)."""
+    built, long = work / "built", work / "long"
+    profile = LadderProfile(preset="ultrafast", rungs=("1080p",), segment_seconds=4.0)
+    if not (built / "master.m3u8").exists():
+        shutil.rmtree(built, ignore_errors=True)
+        build_ladder(make_source(work), built, profile)
+    rung = next((built / "video").iterdir()).name
+    track = next((built / "audio").iterdir()).name
+    if (
+        not (long / "master.m3u8").exists()
+        or len(list((long / "video" / rung).glob("seg_*"))) != count
+    ):
+        shutil.rmtree(long, ignore_errors=True)
+        long_track(built, f"video/{rung}", long, count)
+        long_track(built, f"audio/{track}", long, count)
+        shutil.copyfile(built / "master.m3u8", long / "master.m3u8")
+    return long, rung, track
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--hours", type=float, default=2.0)
+    parser.add_argument(
+        "--workdir",
+        help="keep the made ladder here and reuse it on the next run (default: a "
+        "temporary folder, removed)",
+    )
     args = parser.parse_args(argv)
     if shutil.which("ffmpeg") is None:
         print("ffmpeg is missing: apt-get install -y ffmpeg", file=sys.stderr)
         return 2
     count = round(args.hours * 3600 / SEGMENT_SECONDS)
-    with tempfile.TemporaryDirectory(prefix="bench-download-") as tmp:
-        work = Path(tmp)
+    keep = args.workdir is not None
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="bench-download-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
         started = time.perf_counter()
-        built = work / "built"
-        profile = LadderProfile(preset="ultrafast", rungs=("1080p",), segment_seconds=4.0)
-        result = build_ladder(make_source(work), built, profile)
-        rung, track = result.rungs[0], result.audio[0]
-        long = work / "long"
-        video_bytes, seconds = long_track(built, f"video/{rung.name}", long, count)
-        audio_bytes, _ = long_track(built, f"audio/{track.name}", long, count)
-        shutil.copyfile(built / "master.m3u8", long / "master.m3u8")
-        duration = count * seconds
-        print(f"ladder: {count} segments of {seconds:.3f} s ({duration / 3600:.2f} h), "
-              f"1080p rung {video_bytes / 1e6:.0f} MB ({video_bytes * 8 / duration / 1e6:.2f} "
-              f"Mb/s) + audio {audio_bytes / 1e6:.0f} MB, made in "
-              f"{time.perf_counter() - started:.0f} s")  # fmt: skip
-        rung_row = {"name": rung.name, "width": rung.width, "height": rung.height}
-        audio_row = {"name": track.name, "source_index": track.source_index,
-                     "language": track.language, "default": True}  # fmt: skip
-        with running_server(work / "server", "", False) as (base, _proc):
-            port = int(base.rsplit(":", 1)[1])
-            settings = load_settings(environ=server_env(work / "server", port, "", False))
-            file_id = asyncio.run(publish(settings, long, rung_row, audio_row, duration))
+        long, rung, track = make_ladder(work, count)
+        init = read_track_init((long / "video" / rung / "init.mp4").read_bytes())
+        width, height = init.width >> 16, init.height >> 16
+        video_bytes = sum(f.stat().st_size for f in (long / "video" / rung).glob("seg_*"))
+        audio_bytes = sum(f.stat().st_size for f in (long / "audio" / track).glob("seg_*"))
+        duration = count * SEGMENT_SECONDS
+        print(f"ladder: {count} segments of {SEGMENT_SECONDS:.0f} s ({duration / 3600:.2f} h), "
+              f"{width}x{height} rung {video_bytes / 1e6:.0f} MB "
+              f"({video_bytes * 8 / duration / 1e6:.2f} Mb/s) + audio {audio_bytes / 1e6:.0f} MB, "
+              f"ready in {time.perf_counter() - started:.0f} s")  # fmt: skip
+        rung_row = {"name": rung, "width": width, "height": height}
+        audio_row = {"name": track, "source_index": 1, "default": True}
+        server = work / "server"
+        shutil.rmtree(server, ignore_errors=True)
+        server.mkdir()
+        with serving(server) as (base, env):
+            settings = load_settings(environ=env)
+            staged = work / "publishing"
+            shutil.rmtree(staged, ignore_errors=True)
+            shutil.copytree(long, staged, copy_function=os.link)  # hard links: no copy
+            file_id = asyncio.run(publish(settings, staged, rung_row, audio_row, duration))
             cookie, _page = sign_in(base)
             csrf = csrf_token(base, cookie)
             made = request_json(base, cookie, csrf, "/api/v1/offline/downloads",
@@ -250,6 +309,11 @@ def main(argv: list[str] | None = None) -> int:
             cli_seconds = time.perf_counter() - began
             cli_duration, cli_box = probe(cli)
             cli_size = cli.stat().st_size
+            cli.unlink()
+    finally:
+        shutil.rmtree(work / "server", ignore_errors=True)
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
     print(f"{'':34}{'first byte':>12}{'total':>10}{'MB':>8}{'duration':>10}  after ftyp")
     print(f"{'ours, cold (layout built)':34}{ours[0]:>11.3f}s{ours[1]:>9.2f}s"
           f"{ours[2] / 1e6:>8.0f}{ours_duration:>9.0f}s  {second_box}")  # fmt: skip

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from mediaserver.media.languages import display_name
 
 DownloadKind = Literal["file", "browser"]
 DownloadState = Literal["active", "expired", "revoked"]
@@ -33,6 +36,20 @@ class Download:
     profile_name: str = ""
     user_disabled: bool = False
 
+    @property
+    def audio_label(self) -> str:
+        """The audio track by language ("French"), from the packager's folder name."""
+        match = _AUDIO_FOLDER.fullmatch(self.audio or "")
+        return display_name(match["lang"]) if match else (self.audio or "no audio")
+
+    @property
+    def subtitle_labels(self) -> list[str]:
+        return [display_name(name) for name in self.subtitles]
+
+    @property
+    def size_label(self) -> str:
+        return human_size(self.size)
+
     def state(self, now: float) -> DownloadState:
         if self.revoked_at is not None:
             return "revoked"
@@ -51,6 +68,19 @@ class Download:
             username=m.get("username") or "", profile_name=m.get("profile_name") or "",
             user_disabled=bool(m.get("user_disabled")),
         )  # fmt: skip
+
+
+_AUDIO_FOLDER = re.compile(r"[0-9]+_(?P<lang>[a-z]{2,3})_[0-9]+ch")
+
+
+def human_size(size: int | None) -> str:
+    if not size:
+        return "—"
+    if size < 1_000_000:
+        return f"{max(1, round(size / 1000))} kB"
+    if size < 1_000_000_000:
+        return f"{size / 1_000_000:.1f} MB"
+    return f"{size / 1_000_000_000:.2f} GB"
 
 
 def _title(m: Any) -> str:

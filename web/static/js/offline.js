@@ -35,7 +35,9 @@
   }
 
   function megabytes(bytes) {
-    return bytes ? `${(bytes / 1e6).toFixed(1)} MB` : "—";
+    if (!bytes) return "—";
+    if (bytes < 1e6) return `${Math.max(1, Math.round(bytes / 1e3))} kB`;
+    return bytes < 1e9 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e9).toFixed(2)} GB`;
   }
 
   async function problemText(response) {
