@@ -20,6 +20,7 @@ from mediaserver.billing.plans import seed_plans
 from mediaserver.billing.preroll import preroll_source
 from mediaserver.billing.routes import routes as billing_routes
 from mediaserver.billing.store import apply_due
+from mediaserver.billing.stripe_api import setup_clients
 from mediaserver.http.templating import add_page_context
 from mediaserver.jobs import add_housekeeping
 from mediaserver.keys import config_key, db_key
@@ -41,6 +42,7 @@ async def _apply_due(app: web.Application) -> int:
 def setup(app: web.Application) -> None:
     """Register this domain's routes, cleanup contexts and job handlers."""
     app.router.add_routes([*billing_routes, *admin_routes])
+    setup_clients(app)
     add_limit_source(app, plan_limit_source(app))
     add_preroll_source(app, preroll_source)
     app.middlewares.append(banner_middleware)  # after the accounts' middlewares: who is calling

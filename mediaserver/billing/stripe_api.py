@@ -44,13 +44,28 @@ class SubscriptionState:
     user_id: int | None
 
 
+_clients_key: web.AppKey[dict[tuple[str, str], stripe.StripeClient]] = web.AppKey("stripe_clients")
+
+
+def setup_clients(app: web.Application) -> None:
+    app[_clients_key] = {}  # filled while serving: a dict, since the app is frozen by then
+
+
 def client(app: web.Application) -> stripe.StripeClient:
+    """The Stripe client for the current key and address (kept, so connections are reused;
+    a key changed in Admin > Settings gets a new one)."""
     settings = app[config_key].billing
     key = settings.stripe_secret_key.get_secret_value()
     if not key:
         raise Unavailable("Payments are not set up yet: the Stripe secret key is missing.")
-    base = {"api": settings.stripe_api_base} if settings.stripe_api_base else None
-    return stripe.StripeClient(key, base_addresses=base, max_network_retries=1)  # type: ignore[arg-type]
+    cache = app[_clients_key]
+    found = cache.get((key, settings.stripe_api_base))
+    if found is None:
+        base = {"api": settings.stripe_api_base} if settings.stripe_api_base else None
+        found = stripe.StripeClient(key, base_addresses=base, max_network_retries=1)  # type: ignore[arg-type]
+        cache.clear()
+        cache[(key, settings.stripe_api_base)] = found
+    return found
 
 
 async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
