@@ -22,7 +22,11 @@ from mediaserver.catalog.browse import (
     ranked_cards,
 )
 from mediaserver.catalog.browse import visible as title_visible
-from mediaserver.catalog.heartbeats import flush_heartbeats, heartbeats_ctx
+from mediaserver.catalog.heartbeats import (
+    flush_heartbeats,
+    heartbeats_ctx,
+    register_heartbeat_listener,
+)
 from mediaserver.catalog.list_routes import routes as list_routes
 from mediaserver.catalog.markers import apply_admin_form, markers_of, set_detected_marker
 from mediaserver.catalog.player_routes import routes as player_routes
@@ -50,6 +54,7 @@ __all__ = [
     "playable_file",
     "ranked_cards",
     "set_detected_marker",
+    "register_heartbeat_listener",
     "register_row_source",
     "register_watch_next_source",
     "title_visible",

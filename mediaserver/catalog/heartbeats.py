@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +34,18 @@ OWNERS_CACHED = 50_000
 # A progress save without its play id counts for the profile's latest play of the file, if that
 # play reported within this many seconds.
 OPEN_PLAY_SECONDS = 1800
+
+
+# Told of every accepted heartbeat: (profile id, media file id, position, paused). Higher
+# domains (the active streams list) register with `register_heartbeat_listener`; called inline,
+# so a listener must be a cheap in-memory update.
+HeartbeatListener = Callable[[int, int, float, bool], None]
+heartbeat_listeners_key = web.AppKey("catalog_heartbeat_listeners", list[HeartbeatListener])
+
+
+def register_heartbeat_listener(app: web.Application, listener: HeartbeatListener) -> None:
+    """Hear every player's position reports (who, which file, where, paused or not)."""
+    app.setdefault(heartbeat_listeners_key, []).append(listener)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,4 +262,6 @@ async def record_heartbeat(
     if media_file_id is not None and owner[1] != media_file_id:
         raise BadRequest("That play is of another file.", field="play_id")
     buffer.add(Heartbeat(play_id, time.time(), position, paused))
+    for listener in request.app.get(heartbeat_listeners_key, []):
+        listener(profile_id, owner[1], position, paused)
     return True

@@ -20,6 +20,7 @@ from mediaserver.jobs.model import Job, JobPayloadError, Queued
 from mediaserver.jobs.resources import add_job_resource, jobs_ctx, jobs_settings_changed
 from mediaserver.jobs.routes import routes
 from mediaserver.jobs.runner import Handler, JobRunner
+from mediaserver.jobs.subjects import JobSubject, register_job_subjects
 
 __all__ = [
     "Handler",
@@ -29,6 +30,7 @@ __all__ = [
     "JobEvents",
     "JobPayloadError",
     "JobRunner",
+    "JobSubject",
     "PermanentJobError",
     "Purge",
     "Queued",
@@ -37,6 +39,7 @@ __all__ = [
     "add_job_resource",
     "job_event",
     "jobs_ctx",
+    "register_job_subjects",
     "setup",
 ]
 

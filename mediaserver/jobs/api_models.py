@@ -12,6 +12,12 @@ from mediaserver.jobs.model import STATUSES
 JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
 
+class JobSubjectOut(ApiModel):
+    title: str | None = Field(description="The title (and episode) the job works on.")
+    library: str | None
+    file: str | None = Field(description="The file's path as the library shows it.")
+
+
 class JobOut(ApiModel):
     id: int
     type: str = Field(description="What the job does, e.g. library.scan or media.package.")
@@ -32,6 +38,9 @@ class JobOut(ApiModel):
     started_at: float | None
     finished_at: float | None
     cancel_requested: bool
+    subject: JobSubjectOut | None = Field(
+        default=None, description="What the job works on, where its payload names it."
+    )
 
 
 class JobList(ApiModel):

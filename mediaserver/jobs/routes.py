@@ -18,6 +18,7 @@ from mediaserver.jobs import queue
 from mediaserver.jobs.api_models import JobList, JobOut, JobQuery
 from mediaserver.jobs.events import job_event
 from mediaserver.jobs.model import QUEUED, RUNNING, STATUSES, Job
+from mediaserver.jobs.subjects import JobSubject, describe_jobs
 from mediaserver.keys import db_key, job_events_key, jobs_key
 
 routes = web.RouteTableDef()
@@ -32,8 +33,10 @@ def _status_filter(request: web.Request) -> str | None:
     return read_query(request, JobQuery).status
 
 
-def _job_json(request: web.Request, job: Job) -> dict:
+def _job_json(request: web.Request, job: Job, subject: JobSubject | None = None) -> dict:
+    named = None if subject is None else {"title": subject.title, "library": subject.library}
     return job_event(job, request.app[jobs_key].lost_after) | {
+        "subject": None if named is None else named | {"file": subject.file},
         "payload": job.payload,
         "max_attempts": job.max_attempts,
         "created_at": job.created_at,
@@ -58,6 +61,7 @@ async def jobs_page(request: web.Request) -> web.Response:
             "statuses": STATUSES,
             "worker_types": runner.types,
             "active_page": "jobs",
+            "subjects": await describe_jobs(request.app, jobs),
             **_row_context(request),
         },
         block="job_rows",
@@ -118,7 +122,9 @@ async def _act(request: web.Request, action: str) -> web.StreamResponse:
     if request.path.startswith("/api/"):
         return web.json_response(_job_json(request, job))
     if is_htmx(request):
-        return render(request, "admin/_job_row.html", {"job": job, **_row_context(request)})
+        subjects = await describe_jobs(request.app, [job])
+        context = {"job": job, "subjects": subjects, **_row_context(request)}
+        return render(request, "admin/_job_row.html", context)
     raise web.HTTPSeeOther("/admin/jobs")
 
 
@@ -142,7 +148,8 @@ async def api_list_jobs(request: web.Request) -> web.Response:
     jobs = await queue.list_jobs(
         request.app[db_key], status=_status_filter(request), limit=PAGE_SIZE
     )
-    return web.json_response({"jobs": [_job_json(request, j) for j in jobs]})
+    subjects = await describe_jobs(request.app, jobs)
+    return web.json_response({"jobs": [_job_json(request, j, subjects.get(j.id)) for j in jobs]})
 
 
 @routes.get("/api/v1/jobs/{job_id}", name="api_job")
@@ -153,7 +160,8 @@ async def api_get_job(request: web.Request) -> web.Response:
     job = await queue.get(request.app[db_key], int_path(request, "job_id"))
     if job is None:
         raise NotFound("No such job.")
-    return web.json_response(_job_json(request, job))
+    subject = (await describe_jobs(request.app, [job])).get(job.id)
+    return web.json_response(_job_json(request, job, subject))
 
 
 @routes.post("/api/v1/jobs/{job_id}/cancel", name="api_job_cancel")

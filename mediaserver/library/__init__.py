@@ -11,7 +11,7 @@ import functools
 from aiohttp import web
 
 from mediaserver.http.live_settings import on_settings_change
-from mediaserver.jobs import add_housekeeping, add_job_resource
+from mediaserver.jobs import add_housekeeping, add_job_resource, register_job_subjects
 from mediaserver.library.admin import routes as admin_routes
 from mediaserver.library.api_routes import routes as api_routes
 from mediaserver.library.context import (
@@ -20,6 +20,7 @@ from mediaserver.library.context import (
     on_files_changed,
     scanner_ctx,
 )
+from mediaserver.library.job_subjects import describe as describe_jobs
 from mediaserver.library.jobs import SCAN_JOB, scan_now
 from mediaserver.library.libraries import LibraryKind, LibraryPolicy
 from mediaserver.library.scan.catalog_tags import TagCache, name_key
@@ -57,3 +58,4 @@ def setup(app: web.Application) -> None:
     app.cleanup_ctx.extend([library_ctx, uploads_ctx])
     on_settings_change(app, functools.partial(library_settings_changed, app))
     add_housekeeping(app, "uploads", sweep_uploads)
+    register_job_subjects(app, describe_jobs)  # the jobs page names each job's title and file

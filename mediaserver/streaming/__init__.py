@@ -12,6 +12,7 @@ import functools
 
 from aiohttp import web
 
+from mediaserver.catalog import register_heartbeat_listener
 from mediaserver.http.live_settings import on_settings_change
 from mediaserver.streaming.accounting import setup_media_accounting
 from mediaserver.streaming.active import ActiveStreams
@@ -64,6 +65,7 @@ def setup(app: web.Application) -> None:
     """Playback decisions, media URLs, on-the-fly sessions and the streams admin page."""
     registry = ActiveStreams()
     app[active_streams_key] = registry
+    register_heartbeat_listener(app, registry.heartbeat)  # players' reports keep plays listed
     app[rights_key] = RightsTable()
     setup_media_caches(app)
     setup_media_cors(app)  # CORS on /media/t/

@@ -4,7 +4,12 @@ In-process and in memory: every media response touches it, so it must cost a dic
 a database round trip. A play is registered when the playback decision issues its token, and
 kept until its last token expires (renewals extend it; a paused player that resumes shows up
 again); the admin list
-shows only plays seen in the last ACTIVE_SECONDS. A stopped play id is remembered until its token
+shows only plays seen lately: a player that reports its position (the web player does every
+10 s, playing or paused) is listed until it has been silent for GONE_SECONDS, so a closed tab
+leaves within half a minute; a client that never reports (VLC on a token URL) until its media
+requests have stopped for ACTIVE_SECONDS. One viewer restarting the player on the same device (a
+seek far away, another audio track) replaces its earlier play instead of adding a row. A stopped
+play id is remembered until its token
 expires, so the next request with that token is refused, and it is never renewed.
 
 With several server instances each keeps its own registry (an admin sees the plays of the
@@ -27,7 +32,8 @@ from mediaserver.streaming.tokens import MediaGrant
 
 log = logging.getLogger(__name__)
 
-ACTIVE_SECONDS = 180.0  # unseen this long: no longer listed
+ACTIVE_SECONDS = 180.0  # a client that never reports its position: unseen this long, unlisted
+GONE_SECONDS = 30.0  # a player that reports its position: silent this long, unlisted
 BANDWIDTH_WINDOW = 10  # seconds of bytes the bandwidth figure averages
 MAX_ENTRIES = 10_000  # memory bound: the least recently seen play is forgotten first
 MAX_CLIENT = 300
@@ -56,8 +62,25 @@ class ActiveStream:
     # The signed-in browser or API key that started it: its plays take one stream of the
     # account's limit, however often the player starts again (a seek, another audio track).
     device_key: str = ""
+    # The player's own reports (heartbeats): where it is and whether it is paused.
+    heartbeat_at: float | None = None
+    position: float | None = None
+    paused: bool = False
+    superseded: bool = False  # the same viewer started a newer play on the same device
     bytes_total: int = 0
     window: deque[list[int]] = field(default_factory=deque)  # [second, bytes] buckets
+
+    def viewer(self) -> tuple[int, int, int, str]:
+        """One viewer's play of one file on one device: a new play with the same key replaces
+        this one."""
+        return (self.user_id, self.profile_id, self.media_file_id, self.device_key or self.client)
+
+    def listed(self, now: float) -> bool:
+        if self.superseded:
+            return False
+        if self.heartbeat_at is not None:
+            return max(self.heartbeat_at, self.last_seen) >= now - GONE_SECONDS
+        return self.last_seen >= now - ACTIVE_SECONDS
 
     def bandwidth_bps(self, now: float | None = None) -> int:
         """Bits per second served over the last BANDWIDTH_WINDOW seconds."""
@@ -148,8 +171,29 @@ class ActiveStreams:
             start_seconds=start_seconds,
             device_key=device_key,
         )
+        # The same viewer started the player again: its earlier play is no longer listed (its
+        # token may still fetch a segment or two), but a stop still reaches it.
+        if entry.expires_at > now:
+            for old in self._plays.values():
+                if old.viewer() == entry.viewer():
+                    old.superseded = True
         self._plays[grant.play_id] = entry
         return entry
+
+    def heartbeat(self, profile_id: int, media_file_id: int, position: float, paused: bool) -> None:
+        """A player's position report: its latest play of this file is alive, here, paused or
+        not."""
+        mine = [
+            e
+            for e in self._plays.values()
+            if e.profile_id == profile_id and e.media_file_id == media_file_id
+        ]
+        if not mine:
+            return
+        entry = max(mine, key=lambda e: e.started_at)
+        entry.heartbeat_at = time.time()
+        entry.position = position
+        entry.paused = paused
 
     def touch(self, play_id: str, *, nbytes: int, rung: str | None = None) -> None:
         """A media response of this play: bytes sent, last seen, the rung it came from."""
@@ -190,6 +234,15 @@ class ActiveStreams:
         if entry is None:
             return False
         self._stopped[play_id] = entry.expires_at
+        earlier = [e for e in self._plays.values() if e.superseded and e.viewer() == entry.viewer()]
+        for old in earlier:  # the same viewer's earlier plays on that device stop with it
+            del self._plays[old.play_id]
+            self._stopped[old.play_id] = old.expires_at
+        for stopped in [play_id, *(old.play_id for old in earlier)]:
+            self._tell_stopped(stopped)
+        return True
+
+    def _tell_stopped(self, play_id: str) -> None:
         for callback in self._callbacks:
             try:
                 result = callback(play_id)
@@ -200,13 +253,12 @@ class ActiveStreams:
                 task = asyncio.ensure_future(result)
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
-        return True
 
     def listing(self, now: float | None = None) -> list[ActiveStream]:
         """Plays seen in the last ACTIVE_SECONDS, most recently started first."""
         now = time.time() if now is None else now
         self._prune(now)
-        live = [e for e in self._plays.values() if e.last_seen >= now - ACTIVE_SECONDS]
+        live = [e for e in self._plays.values() if e.listed(now)]
         return sorted(live, key=lambda e: e.started_at, reverse=True)
 
     def _prune(self, now: float) -> None:

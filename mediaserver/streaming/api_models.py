@@ -72,6 +72,10 @@ class ActiveStreamOut(ApiModel):
     bytes_sent: int
     started_at: float
     last_seen_at: float
+    position_seconds: float | None = Field(
+        default=None, description="Where the player last said it was; null before it reported."
+    )
+    paused: bool = Field(default=False, description="The player last said it was paused.")
 
     @classmethod
     def of(cls, entry: ActiveStream, now: float) -> ActiveStreamOut:
@@ -91,7 +95,9 @@ class ActiveStreamOut(ApiModel):
             bandwidth_bps=entry.bandwidth_bps(now),
             bytes_sent=entry.bytes_total,
             started_at=entry.started_at,
-            last_seen_at=entry.last_seen,
+            last_seen_at=max(entry.last_seen, entry.heartbeat_at or 0.0),
+            position_seconds=entry.position,
+            paused=entry.paused,
         )
 
 

@@ -35,16 +35,21 @@ async def _keys_page(
 ) -> web.Response:
     db = request.app[db_key]
     keys, users = await list_api_keys(db), await list_users(db)
+    # Least privilege first: accounts that are not administrators lead the list, and one of them
+    # is the default; with none, the admin must choose (no account is preselected).
+    enabled = sorted((u for u in users if not u.disabled), key=lambda u: u.role == "admin")
+    plain = [u for u in enabled if u.role != "admin"]
+    default = {"name": "", "user_id": plain[0].id if plain else ""}
     return render(
         request,
         "admin/api_keys.html",
         {
             "keys": keys,
-            "users": [u for u in users if not u.disabled],
+            "users": enabled,
             "secret": secret,
             "new_key": new_key,
             "error": error,
-            "values": values or {"name": "", "user_id": current_user_id(request)},
+            "values": values or default,
             "revoked": request.query.get("done") == "revoked",
         },
         status=status,

@@ -29,6 +29,12 @@
     this.url = "/api/v1/progress/" + p.cfg.media_file_id;
     setInterval(() => {
       if (!p.video.paused && p.started) this.save(false);
+      else if (p.started && !p.casting && p.qoe && p.qoe.id != null) {
+        // Paused: nothing to save, but the play is still open (Active streams lists it while
+        // it reports). A bare heartbeat is queued by the server, never a write of its own.
+        const position = Math.round(p.video.currentTime * 10) / 10;
+        post("/api/v1/plays/" + p.qoe.id, p.csrf, "PUT", { position: position, paused: "true" }).catch(() => {});
+      }
     }, 10000);
     p.video.addEventListener("pause", () => this.save(false));
     document.addEventListener("visibilitychange", () => {
