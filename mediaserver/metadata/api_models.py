@@ -9,7 +9,7 @@ from pydantic import Field
 from mediaserver.http.api import ApiModel
 
 
-class MatchOut(ApiModel):
+class ProviderMatchOut(ApiModel):
     title_id: int
     status: Literal["matched", "to_confirm", "unmatched", "failed", "none"] = Field(
         description="none: no provider has looked at the title yet."
@@ -24,16 +24,16 @@ class MatchOut(ApiModel):
     prefer_provider: bool = False
 
 
-class MatchList(ApiModel):
-    matches: list[MatchOut]
+class ProviderMatchList(ApiModel):
+    matches: list[ProviderMatchOut]
 
 
-class SearchQuery(ApiModel):
+class ProviderSearchQuery(ApiModel):
     q: str = Field(min_length=1, max_length=200, description="The name to search for.")
     year: int | None = Field(None, ge=1870, le=2200)
 
 
-class CandidateOut(ApiModel):
+class ProviderCandidateOut(ApiModel):
     provider: str
     provider_id: str
     kind: Literal["movie", "series"]
@@ -44,12 +44,12 @@ class CandidateOut(ApiModel):
     confidence: float
 
 
-class SearchOut(ApiModel):
-    candidates: list[CandidateOut]
+class ProviderSearchOut(ApiModel):
+    candidates: list[ProviderCandidateOut]
     errors: list[str] = Field(description="Providers that could not be asked, and why.")
 
 
-class IdentifyBody(ApiModel):
+class ProviderIdentifyBody(ApiModel):
     provider: str = Field(min_length=1, max_length=32)
     provider_id: str = Field(min_length=1, max_length=64)
     prefer_provider: bool = Field(
@@ -57,12 +57,12 @@ class IdentifyBody(ApiModel):
     )
 
 
-class RefreshOut(ApiModel):
+class MetadataRefreshOut(ApiModel):
     title_id: int
     outcome: str
     message: str = ""
 
 
-class QueuedOut(ApiModel):
+class MetadataQueuedOut(ApiModel):
     titles: int
     jobs: int

@@ -12,24 +12,24 @@ from mediaserver.http.forms import int_path, read_json
 from mediaserver.keys import db_key
 from mediaserver.metadata import identify, store
 from mediaserver.metadata.api_models import (
-    CandidateOut,
-    IdentifyBody,
-    MatchList,
-    MatchOut,
-    QueuedOut,
-    RefreshOut,
-    SearchOut,
-    SearchQuery,
+    MetadataQueuedOut,
+    MetadataRefreshOut,
+    ProviderCandidateOut,
+    ProviderIdentifyBody,
+    ProviderMatchList,
+    ProviderMatchOut,
+    ProviderSearchOut,
+    ProviderSearchQuery,
 )
 from mediaserver.metadata.jobs import queue_refresh
 
 routes = web.RouteTableDef()
 
 
-def _match_out(title_id: int, m: store.MatchRow | None) -> MatchOut:
+def _match_out(title_id: int, m: store.MatchRow | None) -> ProviderMatchOut:
     if m is None:
-        return MatchOut(title_id=title_id, status="none")
-    return MatchOut(
+        return ProviderMatchOut(title_id=title_id, status="none")
+    return ProviderMatchOut(
         title_id=title_id, status=m.status, provider=m.provider, provider_id=m.provider_id,  # type: ignore[arg-type]
         method=m.method, confidence=m.confidence, candidate_title=m.candidate_title,
         candidate_year=m.candidate_year, error=m.error, prefer_provider=m.prefer_provider,
@@ -38,7 +38,7 @@ def _match_out(title_id: int, m: store.MatchRow | None) -> MatchOut:
 
 @routes.get(r"/api/v1/metadata/titles/{title_id:\d+}", name="api_metadata_match")
 @access("admin")
-@api(response=MatchOut)
+@api(response=ProviderMatchOut)
 async def api_match(request: web.Request) -> web.Response:
     """A title's match: provider, id, how it was made and how sure it is."""
     title_id = int_path(request, "title_id")
@@ -48,65 +48,69 @@ async def api_match(request: web.Request) -> web.Response:
 
 @routes.get(r"/api/v1/metadata/titles/{title_id:\d+}/search", name="api_metadata_search")
 @access("admin")
-@api(query=SearchQuery, response=SearchOut)
+@api(query=ProviderSearchQuery, response=ProviderSearchOut)
 async def api_search(request: web.Request) -> web.Response:
     """Search the enabled providers for candidates for this title."""
-    q = read_query(request, SearchQuery)
+    q = read_query(request, ProviderSearchQuery)
     found, errors = await identify.search(request.app, int_path(request, "title_id"), q.q, q.year)
     candidates = [
-        CandidateOut(provider=c.result.provider, provider_id=c.result.provider_id,
+        ProviderCandidateOut(provider=c.result.provider, provider_id=c.result.provider_id,
                      kind=c.result.kind, title=c.result.title, year=c.result.year,
                      original_title=c.result.original_title, overview=c.result.overview,
                      confidence=c.confidence)
         for c in found
     ]  # fmt: skip
-    return json_model(SearchOut(candidates=candidates, errors=errors))
+    return json_model(ProviderSearchOut(candidates=candidates, errors=errors))
 
 
 @routes.post(r"/api/v1/metadata/titles/{title_id:\d+}/identify", name="api_metadata_identify")
 @access("admin")
-@api(body=IdentifyBody, response=RefreshOut)
+@api(body=ProviderIdentifyBody, response=MetadataRefreshOut)
 async def api_identify(request: web.Request) -> web.Response:
     """Match the title to this provider entry and apply it now."""
     title_id = int_path(request, "title_id")
-    body = parse_model(IdentifyBody, await read_json(request))
+    body = parse_model(ProviderIdentifyBody, await read_json(request))
     result = await identify.identify(
         request.app, title_id, body.provider, body.provider_id, body.prefer_provider
     )
     await audit_request(request, "metadata.identify", f"title {title_id}",
                         {"provider": body.provider, "provider_id": body.provider_id})  # fmt: skip
-    return json_model(RefreshOut(title_id=title_id, outcome=result.outcome, message=result.message))
+    return json_model(
+        MetadataRefreshOut(title_id=title_id, outcome=result.outcome, message=result.message)
+    )
 
 
 @routes.post(r"/api/v1/metadata/titles/{title_id:\d+}/refresh", name="api_metadata_refresh")
 @access("admin")
-@api(response=QueuedOut, status=202)
+@api(response=MetadataQueuedOut, status=202)
 async def api_refresh(request: web.Request) -> web.Response:
     """Queue a refresh of this title's metadata and artwork."""
     title_id = int_path(request, "title_id")
     await identify.title_or_404(request.app, title_id)
     jobs = await queue_refresh(request.app, [title_id])
     await audit_request(request, "metadata.refresh", f"title {title_id}")
-    return json_model(QueuedOut(titles=1, jobs=jobs), status=202)
+    return json_model(MetadataQueuedOut(titles=1, jobs=jobs), status=202)
 
 
 @routes.post(r"/api/v1/metadata/libraries/{library_id:\d+}/refresh",
              name="api_metadata_library_refresh")  # fmt: skip
 @access("admin")
-@api(response=QueuedOut, status=202)
+@api(response=MetadataQueuedOut, status=202)
 async def api_refresh_library(request: web.Request) -> web.Response:
     """Queue a refresh of every title in a library."""
     library_id = int_path(request, "library_id")
     ids = await store.titles_of_library(request.app[db_key], library_id)
     jobs = await queue_refresh(request.app, ids)
     await audit_request(request, "metadata.refresh", f"library {library_id}", {"titles": len(ids)})
-    return json_model(QueuedOut(titles=len(ids), jobs=jobs), status=202)
+    return json_model(MetadataQueuedOut(titles=len(ids), jobs=jobs), status=202)
 
 
 @routes.get("/api/v1/metadata/matches", name="api_metadata_matches")
 @access("admin")
-@api(response=MatchList)
+@api(response=ProviderMatchList)
 async def api_matches(request: web.Request) -> web.Response:
     """Matches waiting for an admin to confirm, then those that failed."""
     rows = await store.pending(request.app[db_key], ("to_confirm", "failed"))
-    return json_model(MatchList(matches=[_match_out(p.match.title_id, p.match) for p in rows]))
+    return json_model(
+        ProviderMatchList(matches=[_match_out(p.match.title_id, p.match) for p in rows])
+    )
