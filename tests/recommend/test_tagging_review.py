@@ -150,8 +150,11 @@ async def test_bad_review_input_is_refused_clearly(tagged: Tagged) -> None:
     heat = tagged.forum.heat
     resp = await tagged.alice.api("POST", f"/api/v1/admin/titles/{heat}/tags", {"tag": "!!!"})
     assert resp.status == 400 and "letters or digits" in (await resp.json())["detail"]
-    resp = await tagged.alice.api("PATCH", "/api/v1/admin/tags/999999", {"action": "accept"})
-    assert resp.status == 404
+    for tag_id in (999999, 2**40):
+        resp = await tagged.alice.api("PATCH", f"/api/v1/admin/tags/{tag_id}", {"action": "accept"})
+        assert resp.status == 404
+    body = {"action": "accept", "tag_ids": [2**40]}
+    assert (await tagged.alice.api("POST", "/api/v1/admin/tags/bulk", body)).status == 400
     resp = await tagged.alice.api(
         "PATCH", f"/api/v1/admin/tags/{await tagged.tag_id(heat, 'dark')}", {}
     )

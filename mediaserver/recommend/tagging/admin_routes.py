@@ -13,7 +13,7 @@ from mediaserver.db.audit import audit_request
 from mediaserver.errors import BadRequest
 from mediaserver.http.api import parse_model
 from mediaserver.http.auth import access
-from mediaserver.http.forms import int_path, read_form, read_input, safe_next, text_field
+from mediaserver.http.forms import read_form, read_input, safe_next, text_field
 from mediaserver.http.templating import render
 from mediaserver.keys import config_key
 from mediaserver.recommend.tagging import service
@@ -21,6 +21,7 @@ from mediaserver.recommend.tagging.api_models import TagReviewQuery
 from mediaserver.recommend.tagging.api_routes import MAX_UNANALYSED
 from mediaserver.recommend.tagging.jobs import enqueue_tagging
 from mediaserver.recommend.tagging.records import BulkAction
+from mediaserver.recommend.tagging.service import MAX_ID, path_id
 
 routes = web.RouteTableDef()
 PER_PAGE = 25
@@ -35,13 +36,9 @@ async def _back(request: web.Request, done: str) -> web.Response:
 def _ids(values: list[Any], name: str) -> list[int]:
     out = []
     for value in values:
-        if (
-            not isinstance(value, str)
-            or not value.isascii()
-            or not value.isdigit()
-            or len(value) > 12
-        ):
-            raise BadRequest(f"'{name}' must be whole numbers.", field=name)
+        ok = isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10
+        if not ok or not 1 <= int(value) <= MAX_ID:
+            raise BadRequest(f"'{name}' must be ids (whole numbers).", field=name)
         out.append(int(value))
     return out
 
@@ -77,7 +74,7 @@ async def admin_tagging(request: web.Request) -> web.Response:
 @access("admin")
 async def admin_tag_action(request: web.Request) -> web.Response:
     action: BulkAction = request.match_info["action"]  # type: ignore[assignment]
-    edited = await service.edit_tag(request.app, int_path(request, "tag_id"), status=action)
+    edited = await service.edit_tag(request.app, path_id(request, "tag_id"), status=action)
     await audit_request(request, f"tag.{action}", f"title {edited.title_id}", {"tag": edited.tag})
     return await _back(request, f"title-{edited.title_id}")
 
@@ -87,7 +84,7 @@ async def admin_tag_action(request: web.Request) -> web.Response:
 async def admin_tag_rename(request: web.Request) -> web.Response:
     data = await read_input(request)
     new = text_field(data, "tag", max_length=80)
-    edited = await service.edit_tag(request.app, int_path(request, "tag_id"), rename=new)
+    edited = await service.edit_tag(request.app, path_id(request, "tag_id"), rename=new)
     await audit_request(request, "tag.edit", f"title {edited.title_id}", {"tag": edited.tag})
     raise web.HTTPSeeOther(
         safe_next(data.get("next"), "/admin/tagging") + f"#title-{edited.title_id}"
@@ -98,7 +95,7 @@ async def admin_tag_rename(request: web.Request) -> web.Response:
 @access("admin")
 async def admin_tag_add(request: web.Request) -> web.Response:
     data = await read_input(request)
-    title_id = int_path(request, "title_id")
+    title_id = path_id(request, "title_id")
     added = await service.add_tag(request.app, title_id, text_field(data, "tag", max_length=80))
     await audit_request(request, "tag.add", f"title {title_id}", {"tag": added.tag})
     raise web.HTTPSeeOther(safe_next(data.get("next"), "/admin/tagging") + f"#title-{title_id}")
@@ -107,7 +104,7 @@ async def admin_tag_add(request: web.Request) -> web.Response:
 @routes.post(r"/admin/tagging/titles/{title_id:\d+}/analyse", name="admin_tagging_analyse")
 @access("admin")
 async def admin_title_analyse(request: web.Request) -> web.Response:
-    title_id = int_path(request, "title_id")
+    title_id = path_id(request, "title_id")
     await service.title_review(request.app, title_id)
     await enqueue_tagging(request.app, [title_id])
     await audit_request(request, "tags.analyse", f"title {title_id}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -17,6 +17,8 @@ from mediaserver.recommend.tagging.records import (
 )
 from mediaserver.recommend.tagging.vocabulary import MAX_TAG, TagKind
 
+# Ids as the database holds them (32-bit on PostgreSQL): larger ones are refused, not a 500.
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 TAG_DOC = "Lower-case words joined by hyphens ('Slow burn' is stored as 'slow-burn')."
 
 
@@ -104,8 +106,8 @@ class TagEnvelope(ApiModel):
 
 class TagBulkBody(ApiModel):
     action: BulkAction
-    tag_ids: list[int] = Field(default_factory=list, max_length=1000, description="These tags.")
-    title_ids: list[int] = Field(
+    tag_ids: list[Id] = Field(default_factory=list, max_length=1000, description="These tags.")
+    title_ids: list[Id] = Field(
         default_factory=list, max_length=1000, description="Every open suggestion of these titles."
     )
 
@@ -115,7 +117,7 @@ class TagBulkOut(ApiModel):
 
 
 class TagAnalyseBody(ApiModel):
-    title_ids: list[int] = Field(
+    title_ids: list[Id] = Field(
         default_factory=list, max_length=1000, description="Analyse these titles again."
     )
     unanalysed: bool = Field(False, description="Also every title never analysed.")

@@ -10,7 +10,7 @@ from mediaserver.db.audit import audit_request
 from mediaserver.errors import BadRequest
 from mediaserver.http.api import api, json_model, parse_model, read_query
 from mediaserver.http.auth import access
-from mediaserver.http.forms import int_path, read_json
+from mediaserver.http.forms import read_json
 from mediaserver.recommend.tagging import service
 from mediaserver.recommend.tagging.api_models import (
     TagAddBody,
@@ -29,6 +29,7 @@ from mediaserver.recommend.tagging.api_models import (
     ViewerTagsOut,
 )
 from mediaserver.recommend.tagging.jobs import enqueue_tagging
+from mediaserver.recommend.tagging.service import path_id
 
 routes = web.RouteTableDef()
 MAX_UNANALYSED = 1000
@@ -51,7 +52,7 @@ async def api_review_list(request: web.Request) -> web.Response:
 @api(response=TitleTagsOut)
 async def api_title_tags(request: web.Request) -> web.Response:
     """One title's tags in every status, with the analysis behind them."""
-    found = await service.title_review(request.app, int_path(request, "title_id"))
+    found = await service.title_review(request.app, path_id(request, "title_id"))
     return json_model(TitleTagsOut.of(found))
 
 
@@ -61,7 +62,7 @@ async def api_title_tags(request: web.Request) -> web.Response:
 async def api_add_tag(request: web.Request) -> web.Response:
     """Add an admin's own tag to a title, accepted."""
     body = parse_model(TagAddBody, await read_json(request))
-    title_id = int_path(request, "title_id")
+    title_id = path_id(request, "title_id")
     added = await service.add_tag(request.app, title_id, body.tag)
     await audit_request(request, "tag.add", f"title {title_id}", {"tag": added.tag})
     return json_model(TagEnvelope(tag=TagOut.of(added)), status=201)
@@ -75,7 +76,7 @@ async def api_edit_tag(request: web.Request) -> web.Response:
     body = parse_model(TagEditBody, await read_json(request))
     if body.action is None and body.tag is None:
         raise BadRequest("Give an 'action' or a new 'tag'.", field="action")
-    tag_id = int_path(request, "tag_id")
+    tag_id = path_id(request, "tag_id")
     edited = await service.edit_tag(request.app, tag_id, status=body.action, rename=body.tag)
     await audit_request(
         request, f"tag.{body.action or 'edit'}", f"title {edited.title_id}", {"tag": edited.tag}
@@ -120,7 +121,7 @@ async def api_analyse(request: web.Request) -> web.Response:
 @api(response=ViewerTagsOut)
 async def api_viewer_tags(request: web.Request) -> web.Response:
     """A title's accepted tags (404 for a title the profile does not see)."""
-    title_id = int_path(request, "title_id")
+    title_id = path_id(request, "title_id")
     tags = await service.viewer_tags(request.app, request_profile(request), title_id)
     return json_model(ViewerTagsOut(title_id=title_id, tags=tags))
 

@@ -10,9 +10,9 @@ from aiohttp import web
 
 from mediaserver.accounts import request_profile
 from mediaserver.http.auth import access
-from mediaserver.http.forms import int_path
 from mediaserver.http.templating import render
 from mediaserver.recommend.tagging import service
+from mediaserver.recommend.tagging.service import path_id
 from mediaserver.recommend.tagging.vocabulary import normalise_tag
 
 routes = web.RouteTableDef()
@@ -23,7 +23,7 @@ KIND_NAMES = {"mood": "Moods", "theme": "Themes", "style": "Style", "content": "
 @access("profile")
 async def title_tag_chips(request: web.Request) -> web.Response:
     """The title page's tag chips (an empty fragment when it has none)."""
-    title_id = int_path(request, "title_id")
+    title_id = path_id(request, "title_id")
     tags = await service.viewer_tags(request.app, request_profile(request), title_id)
     return render(request, "recommend/tagging_chips.html", {"tags": tags, "title_id": title_id})
 

@@ -12,6 +12,7 @@ from mediaserver.catalog import title_visible
 from mediaserver.db.catalog_schema import titles
 from mediaserver.db.engine import Database
 from mediaserver.errors import BadRequest, NotFound
+from mediaserver.http.forms import int_path
 from mediaserver.keys import db_key
 from mediaserver.recommend.tagging import store
 from mediaserver.recommend.tagging.records import (
@@ -24,6 +25,15 @@ from mediaserver.recommend.tagging.records import (
 from mediaserver.recommend.tagging.vocabulary import normalise_tag
 
 MAX_BULK = 1000
+MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL
+
+
+def path_id(request: web.Request, name: str) -> int:
+    """An id from the URL; one no row can have is "not found" (never a database error)."""
+    value = int_path(request, name)
+    if value > MAX_ID:
+        raise NotFound("No such item.")
+    return value
 
 
 def checked_tag(raw: str) -> str:
