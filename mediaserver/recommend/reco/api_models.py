@@ -10,7 +10,7 @@ from mediaserver.catalog import Row, TitleCard
 from mediaserver.http.api import ApiModel
 
 
-class CardOut(ApiModel):
+class RecoCardOut(ApiModel):
     id: int
     kind: Literal["movie", "series"]
     title: str
@@ -24,56 +24,56 @@ class CardOut(ApiModel):
     href: str = Field(description="The title page.")
 
     @classmethod
-    def of(cls, card: TitleCard) -> CardOut:
+    def of(cls, card: TitleCard) -> RecoCardOut:
         return cls.model_validate(card.as_json())
 
 
-class RowOut(ApiModel):
+class RecoRowOut(ApiModel):
     key: str = Field(description="reco-top, reco-because, reco-trending or reco-new.")
     heading: str
     href: str | None = Field(description="The onboarding page when the picks are not personal.")
-    titles: list[CardOut]
+    titles: list[RecoCardOut]
 
     @classmethod
-    def of(cls, row: Row) -> RowOut:
+    def of(cls, row: Row) -> RecoRowOut:
         return cls(key=row.key, heading=row.heading, href=row.href,
-                   titles=[CardOut.of(c) for c in row.cards])  # fmt: skip
+                   titles=[RecoCardOut.of(c) for c in row.cards])  # fmt: skip
 
 
 class RecommendationsOut(ApiModel):
-    rows: list[RowOut] = Field(description="Only rows with something to show, in page order.")
+    rows: list[RecoRowOut] = Field(description="Only rows with something to show, in page order.")
     personal: bool = Field(description="False: popular picks, the profile has no signals yet.")
 
 
-class CardsOut(ApiModel):
-    titles: list[CardOut]
+class RecoCardsOut(ApiModel):
+    titles: list[RecoCardOut]
 
 
-class NotInterestedOut(ApiModel):
+class RecoNotInterestedOut(ApiModel):
     title_id: int
     not_interested: bool
 
 
-class NotInterestedListOut(ApiModel):
+class RecoNotInterestedListOut(ApiModel):
     title_ids: list[int] = Field(description="Newest first.")
 
 
-class OnboardingBody(ApiModel):
+class RecoOnboardingBody(ApiModel):
     title_ids: list[int] = Field(min_length=1, max_length=50, description="Titles it likes.")
 
 
-class OnboardingOut(ApiModel):
+class RecoOnboardingOut(ApiModel):
     kept: int = Field(description="How many of the picks this profile may see were kept.")
     job_id: int = Field(description="The training run queued so personal picks follow.")
 
 
-class TrainOut(ApiModel):
+class RecoTrainOut(ApiModel):
     job_id: int
     status: str
     merged: bool = Field(description="True: a run was already waiting; no other was queued.")
 
 
-class RunOut(ApiModel):
+class RecoRunOut(ApiModel):
     finished_at: float | None = Field(description="Unix time of the last run; null: never.")
     profiles: int
     titles: int
