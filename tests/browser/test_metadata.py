@@ -97,6 +97,7 @@ def test_scan_with_providers_then_identify(fake_providers, live_server, browser_
     assert photo.evaluate("i => i.naturalWidth") > 0
     sources = page.evaluate("[...document.images].map(i => i.currentSrc)")
     assert sources and not any(fake_providers.base in s for s in sources)
+    page.set_viewport_size({"width": 1280, "height": 1000})
     shot(page, "metadata-title")
 
     page.goto(f"{base}/titles/{found['The Lighthouse Keepers']['id']}")
@@ -113,9 +114,10 @@ def test_scan_with_providers_then_identify(fake_providers, live_server, browser_
     page.locator("input[name=year]").fill("")  # the 1972 year the wrong match gave it
     page.get_by_role("button", name="Search").click()
     result = page.locator(".identify-result").filter(has_text="2002")
+    expect(result).to_be_visible()
+    shot(page, "metadata-identify")
     result.get_by_role("button", name="Use this").click()
     expect(page.get_by_role("status")).to_contain_text("Match applied")
-    shot(page, "metadata-identify")
     page.goto(f"{base}/titles/{solaris}")
     expect(page.locator(".hero-meta")).to_contain_text("2002")
     expect(page.get_by_text("How far will you go to be with the one you love?")).to_be_visible()
