@@ -65,6 +65,7 @@ async def household(make_app, aiohttp_client) -> Household:
         "room_id": "a" * 12,
         "table": "top_titles",
         "comment_id": "1",
+        "tag_id": "1",
         "action": "hide",
         "kind": "title",
         "subject_id": str(heat),
