@@ -103,11 +103,6 @@ def check_clip_plays(page, link: str) -> None:
 
 @pytest.mark.browser
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="Chromium shows the clip's last frame two frames early (the B-frame delay of the "
-    "ladder) when seeking to the end; the first frame and the duration are exact",
-    strict=False,
-)
 def test_a_clip_made_in_the_player_plays_from_its_link(
     live_server, browser_page, clip_folder
 ) -> None:

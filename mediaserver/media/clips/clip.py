@@ -41,7 +41,10 @@ def _write_mp4(
     cut = cut_video(vin, start, end, origin, max_height, preset)
     astream = ain.streams.audio[0] if ain is not None and ain.streams.audio else None
     encoded = 0
-    with av.open(str(target), "w", format="mp4", options={"movflags": "+faststart"}) as out:
+    # Negative composition offsets: the first frame is presented at 0 with no edit list (Chromium
+    # ignores an edit list's shift, and would show every frame the reorder delay late).
+    mp4_options = {"movflags": "+faststart+negative_cts_offsets"}
+    with av.open(str(target), "w", format="mp4", options=mp4_options) as out:
         if cut is not None:
             ov = out.add_stream_from_template(vs)
             ov.codec_context.extradata = cut.extradata
@@ -59,10 +62,9 @@ def _write_mp4(
         elif astream is not None:
             oa = out.add_stream("aac", rate=48000, layout="stereo")
         queue: list[tuple[float, av.Packet]] = []
-        lead = 0.0  # where the first frame lands: decode times start at zero, never below
+        lead = 0.0  # where the first frame lands: at zero, its decode time below
         if cut is not None:
-            zero = min(p.dts for p in cut.packets)
-            lead = float((cut.first_pts - zero) * cut.time_base)
+            zero = cut.first_pts
             for packet in cut.packets:
                 packet.pts -= zero
                 packet.dts -= zero
