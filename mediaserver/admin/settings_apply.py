@@ -29,7 +29,16 @@ from mediaserver.keys import config_key, db_key
 
 # What applies while the server runs (read per request or per job, or re-read when told);
 # every other setting is saved and used from the next start.
-LIVE_SECTIONS = {"transcoding", "streaming", "jobs", "uploads", "metrics", "logging", "billing"}
+LIVE_SECTIONS = {
+    "transcoding",
+    "streaming",
+    "jobs",
+    "uploads",
+    "metrics",
+    "logging",
+    "billing",
+    "metadata",
+}
 LIVE_KEYS = {
     "watchparty.max_rooms_per_user",
     "watchparty.max_members",
