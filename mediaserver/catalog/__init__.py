@@ -31,6 +31,7 @@ from mediaserver.catalog.list_routes import routes as list_routes
 from mediaserver.catalog.markers import apply_admin_form, markers_of, set_detected_marker
 from mediaserver.catalog.player_routes import routes as player_routes
 from mediaserver.catalog.plays import purge_old_plays
+from mediaserver.catalog.poster_choice import register_play_listener, register_poster_chooser
 from mediaserver.catalog.progress import NextEpisodeFile, next_episode_file
 from mediaserver.catalog.routes import routes as page_routes
 from mediaserver.catalog.row_sources import register_row_source
@@ -52,9 +53,12 @@ __all__ = [
     "may_watch_file",
     "next_episode_file",
     "playable_file",
+    "set_detected_marker",
     "ranked_cards",
     "set_detected_marker",
     "register_heartbeat_listener",
+    "register_play_listener",
+    "register_poster_chooser",
     "register_row_source",
     "register_watch_next_source",
     "title_visible",

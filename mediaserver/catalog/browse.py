@@ -40,6 +40,15 @@ class TitleCard:
     # A line under the title ("S1:E3 · Next up"), and where its play button goes.
     note: str | None = None
     play_href: str | None = None
+    # The poster candidate this profile is shown (a poster test), else the selected poster.
+    poster_image_id: int | None = None
+
+    @property
+    def poster_url(self) -> str | None:
+        if not self.has_poster:
+            return None
+        chosen = f"?c={self.poster_image_id}" if self.poster_image_id else ""
+        return f"/images/titles/{self.id}/poster{chosen}"
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -48,7 +57,7 @@ class TitleCard:
             "title": self.title,
             "year": self.year,
             "maturity_rating": self.maturity_rating,
-            "poster": f"/images/titles/{self.id}/poster" if self.has_poster else None,
+            "poster": self.poster_url,
             "in_my_list": self.in_list,
             "progress": None if self.progress is None else round(self.progress, 4),
             "note": self.note,

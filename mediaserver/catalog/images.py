@@ -69,9 +69,11 @@ async def _find(db: Database, query: sa.Select) -> ImageRef | None:
 
 
 async def title_image(
-    db: Database, profile: Profile | None, title_id: int, kind: str
+    db: Database, profile: Profile | None, title_id: int, kind: str, candidate: int | None = None
 ) -> ImageRef | None:
-    """The selected poster/backdrop of a title this profile may see."""
+    """The selected poster/backdrop of a title this profile may see (or, given `candidate`,
+    that image of the title's, selected or not)."""
+    chosen = images.c.is_selected.is_(True) if candidate is None else images.c.id == candidate
     query = (
         _image_select()
         .join(titles, titles.c.id == images.c.title_id)
@@ -79,7 +81,7 @@ async def title_image(
         .where(
             images.c.title_id == title_id,
             images.c.kind == TITLE_KINDS[kind],
-            images.c.is_selected.is_(True),
+            chosen,
             images.c.season_id.is_(None),
             images.c.episode_id.is_(None),
             visible(profile),

@@ -28,6 +28,7 @@ from mediaserver.catalog.api_models import (
 from mediaserver.catalog.browse import may_watch_file
 from mediaserver.catalog.heartbeats import heartbeats_key, parse_paused, record_heartbeat
 from mediaserver.catalog.player import player_page
+from mediaserver.catalog.poster_choice import play_started
 from mediaserver.errors import BadRequest, NotFound
 from mediaserver.http.api import api
 from mediaserver.http.auth import access
@@ -162,6 +163,7 @@ async def api_play_start(request: web.Request) -> web.Response:
     )
     report = plays.parse_report(data)
     play = await plays.update_play(request.app[db_key], play_id, profile_id, report)
+    await play_started(request.app, profile_id, media_file_id)
     return web.json_response(play.as_json(), status=201)
 
 

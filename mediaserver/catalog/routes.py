@@ -11,6 +11,7 @@ from mediaserver.accounts import request_profile
 from mediaserver.catalog import images, row_sources, rows
 from mediaserver.catalog.browse import library_count
 from mediaserver.catalog.pages import page
+from mediaserver.catalog.poster_choice import with_posters
 from mediaserver.errors import NotFound
 from mediaserver.http.auth import access
 from mediaserver.http.files import send_file, storage_response
@@ -71,6 +72,7 @@ async def genre_page(request: web.Request) -> web.Response:
     profile = request_profile(request)
     name = await rows.genre_name(db, genre_id)
     cards = await rows.genre_cards(db, profile, genre_id, GENRE_PAGE) if name else []
+    cards = await with_posters(request.app, profile, cards)
     if name is None or not cards:
         # A genre with nothing this profile may see looks the same as no genre at all.
         raise NotFound("No such genre.")
@@ -94,8 +96,14 @@ async def _send_image(request: web.Request, ref: images.ImageRef | None) -> web.
 @access("profile")
 async def title_image(request: web.Request) -> web.StreamResponse:
     profile = request_profile(request, required=False)
+    raw = request.query.get("c", "")  # a poster candidate (a poster test's card)
+    candidate = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
     ref = await images.title_image(
-        request.app[db_key], profile, int_path(request, "title_id"), request.match_info["kind"]
+        request.app[db_key],
+        profile,
+        int_path(request, "title_id"),
+        request.match_info["kind"],
+        candidate=candidate if request.match_info["kind"] == "poster" else None,
     )
     return await _send_image(request, ref)
 

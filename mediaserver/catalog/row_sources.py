@@ -4,6 +4,7 @@ ones, without the catalog knowing any of them."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ from aiohttp import web
 
 from mediaserver.accounts import Profile
 from mediaserver.catalog import rows
+from mediaserver.catalog.poster_choice import with_posters
 from mediaserver.keys import db_key
 
 # The keys of the rows a source has for this profile, in order (cheap: no row is filled).
@@ -60,10 +62,15 @@ def is_home_key(app: web.Application, key: str) -> bool:
 
 
 async def load_home_row(app: web.Application, profile: Profile, key: str) -> rows.Row | None:
-    for source in _sources(app):
-        if key.startswith(source.prefix):
-            return await source.load(app, profile, key)
-    return await rows.load_row(app[db_key], profile, key)
+    source = next((s for s in _sources(app) if key.startswith(s.prefix)), None)
+    if source is not None:
+        row = await source.load(app, profile, key)
+    else:
+        row = await rows.load_row(app[db_key], profile, key)
+    if row is None:
+        return None
+    # The posters this profile is shown (poster tests), chosen once for the whole row.
+    return dataclasses.replace(row, cards=await with_posters(app, profile, row.cards))
 
 
 async def filled_home_rows(app: web.Application, profile: Profile) -> list[rows.Row]:

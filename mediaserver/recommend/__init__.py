@@ -5,7 +5,7 @@ Each feature lives in its own sub-package with its own ``setup(app)``; this face
 
 from aiohttp import web
 
-from mediaserver.recommend import intro, reco, tagging
+from mediaserver.recommend import artwork_ab, intro, reco, tagging
 
 __all__ = ["setup"]
 
@@ -15,3 +15,4 @@ def setup(app: web.Application) -> None:
     reco.setup(app)
     tagging.setup(app)
     intro.setup(app)
+    artwork_ab.setup(app)
