@@ -53,7 +53,6 @@ __all__ = [
     "may_watch_file",
     "next_episode_file",
     "playable_file",
-    "set_detected_marker",
     "ranked_cards",
     "set_detected_marker",
     "register_heartbeat_listener",
