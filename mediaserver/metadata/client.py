@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 MAX_JSON = 4 * 1024 * 1024
 MAX_WAIT = 20.0  # a Retry-After up to this is waited out in place; longer ones fail the job
-CONCURRENCY = 4
+CONCURRENCY = 8
 
 
 def retry_after(headers: dict[str, str], default: float = 2.0) -> float:

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 REFRESH_JOB = "metadata.refresh"
 TITLES_PER_JOB = 200
-CONCURRENCY = 4
+CONCURRENCY = 6
 MAX_IDS = 5000
 
 

@@ -13,6 +13,7 @@ from typing import Literal
 from aiohttp import web
 
 from mediaserver.keys import config_key, db_key, storage_key
+from mediaserver.library import name_key
 from mediaserver.metadata import fallback_art, store
 from mediaserver.metadata.apply import Artwork, Fetched, Rules, apply_info
 from mediaserver.metadata.artwork import ImageRefused, store_image
@@ -139,7 +140,13 @@ async def download_art(
     slots = asyncio.Semaphore(IMAGE_CONCURRENCY)
     prefix = f"images/titles/{title_id}/provider"
 
+    have_urls = await store.stored_sources(db, title_id)
+    photos = wanted_photos(info, settings.max_cast)
+    with_photo = await store.people_with_photos(db, [name_key(n) for n in photos])
+
     async def one(url: str, kind: str, put, language: str | None = None, base: str = prefix):
+        if url in have_urls:
+            return  # stored by an earlier refresh; apply keeps what is there
         async with slots:
             try:
                 data = await found.client.get_image(url)
@@ -164,7 +171,9 @@ async def download_art(
             if s.poster_url and s.number in seasons:
                 jobs.append(one(s.poster_url, "poster",
                                 lambda f, n=s.number: art.seasons.__setitem__(n, f)))  # fmt: skip
-    for name, url in wanted_photos(info, settings.max_cast).items():
+    for name, url in photos.items():
+        if name_key(name) in with_photo:
+            continue
         jobs.append(one(url, "profile", lambda f, n=name: art.photos.__setitem__(n, f),
                         base="images/people"))  # fmt: skip
     await asyncio.gather(*jobs)

@@ -9,10 +9,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from mediaserver.db.catalog_schema import episodes, images, media_files, titles
+from mediaserver.db.catalog_schema import episodes, images, media_files, people, seasons, titles
 from mediaserver.db.catalog_schema import libraries as libraries_t
 from mediaserver.db.engine import Database
-from mediaserver.db.providers_schema import metadata_matches, provider_cache, provider_failures
+from mediaserver.db.providers_schema import (
+    metadata_matches,
+    person_photos,
+    provider_cache,
+    provider_failures,
+    provider_images,
+)
 from mediaserver.db.upsert import upsert
 
 MAX_FAILURES = 500
@@ -251,3 +257,32 @@ async def libraries(db: Database) -> list[tuple[int, str]]:
             sa.select(libraries_t.c.id, libraries_t.c.name).order_by(libraries_t.c.name)
         )
         return [(r[0], r[1]) for r in rows]
+
+
+async def stored_sources(db: Database, title_id: int) -> set[str]:
+    """Provider image URLs already stored for this title, its seasons and its episodes."""
+    owned = sa.or_(
+        images.c.title_id == title_id,
+        images.c.season_id.in_(sa.select(seasons.c.id).where(seasons.c.series_id == title_id)),
+        images.c.episode_id.in_(sa.select(episodes.c.id).where(episodes.c.series_id == title_id)),
+    )
+    async with db.read() as conn:
+        rows = await conn.execute(
+            sa.select(provider_images.c.source_url)
+            .join(images, images.c.id == provider_images.c.image_id)
+            .where(owned)
+        )
+        return {r[0] for r in rows}
+
+
+async def people_with_photos(db: Database, keys: list[str]) -> set[str]:
+    """Which of these people (by name key) already have a photo."""
+    if not keys:
+        return set()
+    async with db.read() as conn:
+        rows = await conn.execute(
+            sa.select(people.c.name_key)
+            .join(person_photos, person_photos.c.person_id == people.c.id)
+            .where(people.c.name_key.in_(keys))
+        )
+        return {r[0] for r in rows}
