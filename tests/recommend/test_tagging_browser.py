@@ -82,6 +82,7 @@ def test_scan_suggests_tags_the_admin_accepts_and_title_pages_show(
         page.locator(".tag-review > li h2 a", has_text="Night Shift").click()
         chips = page.locator(".title-tags .tag-chip")
         expect(chips.filter(has_text="strong language")).to_be_visible()
+        shot(page, "tagging-title-chips")
         chips.filter(has_text="dark").click()
         page.wait_for_url(re.compile(r".*/search\?tag=dark$"))
         expect(page.locator("#results")).to_contain_text("Night Shift")

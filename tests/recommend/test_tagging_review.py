@@ -5,6 +5,7 @@ are found by typing them; a kids profile learns nothing of the adult title's tag
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -284,3 +285,17 @@ async def test_claude_adds_tags_and_a_summary_or_falls_back(tagged: Tagged, fake
 
 
 __all__ += ["FakeClaude"]
+
+
+async def test_the_job_runs_an_analysis_queued_on_demand(tagged: Tagged) -> None:
+    heat = tagged.forum.heat
+    before = (await tagged.review(heat))["analysed_at"]
+    resp = await tagged.alice.api("POST", "/api/v1/admin/tags/analyse", {"title_ids": [heat]})
+    assert resp.status == 202
+    for _ in range(100):
+        review = await tagged.review(heat)
+        if review["analysed_at"] > before:
+            break
+        await asyncio.sleep(0.1)
+    assert review["analysed_at"] > before, "the recommend.tag job did not run"
+    assert "dark" in {t["tag"] for t in review["tags"]}
