@@ -195,12 +195,15 @@ async def search_titles(
         elif f.sort == "added" or ranked is None:
             query = query.order_by(titles.c.added_at.desc(), titles.c.id.desc())
         if ranked is not None and f.sort == "relevance":
-            # Ranking came from the full-text index; keep its order after filtering.
-            found = await fetch_cards(conn, query)
-            position = {tid: i for i, tid in enumerate(ranked)}
+            # Ranking came from the index; keep its order after filtering. Only the ids pass
+            # the filters here: the cards (their artwork, progress and list columns) are read
+            # for the one page shown, not for every candidate.
+            kept = set((await conn.execute(query.with_only_columns(titles.c.id))).scalars())
+            page_ids = [tid for tid in ranked if tid in kept][offset : offset + limit + 1]
+            found = await fetch_cards(conn, card_select(profile).where(titles.c.id.in_(page_ids)))
+            position = {tid: i for i, tid in enumerate(page_ids)}
             ordered = sorted(found, key=lambda c: position[c.id])
-            more = len(ordered) > offset + limit
-            return SearchOutcome(ordered[offset : offset + limit], more, fixes, short)
+            return SearchOutcome(ordered[:limit], len(page_ids) > limit, fixes, short)
         cards = await fetch_cards(conn, query.limit(limit + 1).offset(offset))
     return SearchOutcome(cards[:limit], len(cards) > limit, fixes, short)
 
