@@ -85,7 +85,7 @@ def running(workdir: Path, database_url: str, stripe_base: str) -> Iterator[str]
             [sys.executable, "-m", "mediaserver", "serve"], env=env, stdout=log, stderr=log
         )
         try:
-            wait_http(f"http://127.0.0.1:{port}/health", 30, proc)
+            wait_http(f"http://127.0.0.1:{port}/health", 120, proc)
             yield f"http://127.0.0.1:{port}"
         except BaseException:
             print(log_path.read_text(errors="replace")[-4000:], file=sys.stderr)

@@ -5,6 +5,7 @@ account already subscribed (plan changes go through the portal)."""
 from __future__ import annotations
 
 from aiohttp import web
+from yarl import URL
 
 from mediaserver.billing.entitlements import standing
 from mediaserver.billing.plans import get_plan
@@ -12,6 +13,7 @@ from mediaserver.billing.store import PAID
 from mediaserver.billing.stripe_api import checkout_url, portal_url
 from mediaserver.errors import BadRequest, Conflict
 from mediaserver.http.clientinfo import is_https
+from mediaserver.http.security_headers import CONTENT_SECURITY_POLICY
 from mediaserver.keys import config_key, db_key
 
 
@@ -19,6 +21,20 @@ def own_origin(request: web.Request) -> str:
     """Where Stripe sends the user back: the public URL when configured, else this host."""
     public = request.app[config_key].server.public_url.rstrip("/")
     return public or f"{'https' if is_https(request) else 'http'}://{request.host}"
+
+
+STRIPE_PAGES = ("https://checkout.stripe.com", "https://billing.stripe.com")
+
+
+def stripe_forms_policy(request: web.Request) -> dict[str, str]:
+    """The billing page's Content-Security-Policy: its forms may lead on to Stripe's pages
+    (Checkout, the portal), which the site-wide `form-action 'self'` would block mid-redirect."""
+    base = request.app[config_key].billing.stripe_api_base
+    extra = [*STRIPE_PAGES, str(URL(base).origin())] if base else list(STRIPE_PAGES)
+    policy = CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", "form-action 'self' " + " ".join(extra)
+    )
+    return {"Content-Security-Policy": policy}
 
 
 def _require_enabled(app: web.Application) -> None:

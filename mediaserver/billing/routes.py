@@ -16,7 +16,7 @@ from aiohttp import web
 from mediaserver.accounts import get_identity
 from mediaserver.billing import webhooks
 from mediaserver.billing.api_models import BillingOut, CheckoutBody, RedirectOut, WebhookOut
-from mediaserver.billing.checkout import checkout_for, portal_for
+from mediaserver.billing.checkout import checkout_for, portal_for, stripe_forms_policy
 from mediaserver.billing.overview import money, overview
 from mediaserver.errors import DomainError
 from mediaserver.http.api import api, json_model, parse_model
@@ -39,7 +39,7 @@ async def billing_page(request: web.Request) -> web.Response:
     user_id, _ = _user(request)
     view = await overview(request.app, user_id)
     context = {"view": view, "money": money, "done": request.query.get("checkout", "")}
-    return render(request, "billing/billing.html", context)
+    return render(request, "billing/billing.html", context, headers=stripe_forms_policy(request))
 
 
 @routes.post("/billing/checkout", name="billing_checkout")
