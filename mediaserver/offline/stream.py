@@ -1,9 +1,15 @@
 """Sending a laid-out MP4: the head from memory, then each piece copied from storage as it is
-read, for the whole file or one byte range of it (206), so a broken download resumes."""
+read, for the whole file or one byte range of it (206), so a broken download resumes.
+
+Pieces of locally stored segments go out with sendfile (the kernel copies them from the page
+cache to the socket); other storage is read by range and written.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 from aiohttp import web
@@ -12,11 +18,12 @@ from mediaserver.http.files import Unsatisfiable, requested_range, unsatisfiable
 from mediaserver.offline.mp4_write import Layout
 from mediaserver.storage import Storage
 
-WRITE_BYTES = 1 << 20  # gather small pieces into writes of about this size
+# A span of the output: bytes held in memory, or (storage key, offset, length).
+Part = bytes | tuple[str, int, int]
 
 
-async def _span(storage: Storage, layout: Layout, start: int, end: int) -> AsyncIterator[bytes]:
-    """The output's bytes [start, end), in order."""
+def parts(layout: Layout, start: int, end: int) -> Iterator[Part]:
+    """The output's bytes [start, end), in order, as parts."""
     head = layout.head
     if start < len(head):
         yield head[start : min(end, len(head))]
@@ -31,12 +38,31 @@ async def _span(storage: Storage, layout: Layout, start: int, end: int) -> Async
         if piece.key is None:
             yield piece.data[skip : skip + take]
         else:
-            first = piece.offset + skip
-            async with await storage.open_range(piece.key, first, first + take) as stream:
-                async for chunk in stream:
-                    yield chunk
+            yield (piece.key, piece.offset + skip, take)
         start += take
         index += 1
+
+
+def _open(path: Path):
+    return path.open("rb", buffering=0)
+
+
+async def _send_stored(
+    request: web.Request, response: web.StreamResponse, storage: Storage, part: tuple[str, int, int]
+) -> None:
+    key, offset, length = part
+    transport = request.transport
+    local = await storage.local_path(key)
+    if local is not None and transport is not None and not transport.is_closing():
+        handle = await asyncio.to_thread(_open, local)
+        try:
+            await asyncio.get_running_loop().sendfile(transport, handle, offset, length)
+        finally:
+            handle.close()
+        return
+    async with await storage.open_range(key, offset, offset + length) as stream:
+        async for chunk in stream:
+            await response.write(chunk)
 
 
 async def send_layout(
@@ -58,17 +84,11 @@ async def send_layout(
     await response.prepare(request)
     if request.method == "HEAD":
         return response
-    pending: list[bytes] = []
-    pending_size = 0
-    first = True  # the first bytes (the moov) go out at once
-    async for chunk in _span(storage, layout, start, end):
-        pending.append(chunk)
-        pending_size += len(chunk)
-        if pending_size >= WRITE_BYTES or first:
-            first = False
-            await response.write(b"".join(pending))
-            pending, pending_size = [], 0
-    if pending:
-        await response.write(b"".join(pending))
+    await response.write(b"")  # the headers go out now: sendfile writes past aiohttp's writer
+    for part in parts(layout, start, end):
+        if isinstance(part, bytes):
+            await response.write(part)
+        else:
+            await _send_stored(request, response, storage, part)
     await response.write_eof()
     return response
