@@ -91,10 +91,11 @@ async def api_search(request: web.Request) -> web.Response:
 
     q, type, genre, year_from, year_to, runtime_min, runtime_max (minutes), audio, subtitles
     (language codes), rating (repeatable), watched (yes/no), min_stars (1-5: average rating at
-    least), sort (relevance, title, year, added, stars), page. A bad value is a 400 that names
-    it; `next` is the URL of the next page. `q` matches inside words of titles, years, people,
-    episode names and descriptions and forgives one typo (`corrections` says how a word was also
-    read); words under three letters match only the starts of title words (`word_starts_only`).
+    least), tag (an accepted tag: slow-burn), sort (relevance, title, year, added, stars), page.
+    A bad value is a 400 that names it; `next` is the URL of the next page. `q` matches inside
+    words of titles, years, people, episode names and descriptions and forgives one typo
+    (`corrections` says how a word was also read); words under three letters match only the
+    starts of title words (`word_starts_only`).
     """
     profile = request_profile(request, required=False)
     filters = parse_filters(request.query)
