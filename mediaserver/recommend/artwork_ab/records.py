@@ -13,7 +13,7 @@ from mediaserver.recommend.artwork_ab.sampling import ArmStats
 VIEW_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 
-class CandidateOut(ApiModel):
+class PosterCandidate(ApiModel):
     image_id: int
     url: str = Field(description="The candidate's image.")
     impressions: int = Field(description="Cards at least half visible for a second, once a view.")
@@ -24,32 +24,32 @@ class CandidateOut(ApiModel):
     p_best: float = Field(description="Probability that it has the highest play rate.")
 
     @classmethod
-    def of(cls, s: ArmStats, title_id: int) -> CandidateOut:
+    def of(cls, s: ArmStats, title_id: int) -> PosterCandidate:
         return cls(image_id=s.image_id, url=f"/images/titles/{title_id}/poster?c={s.image_id}",
                    impressions=s.impressions, plays=s.plays, rate=s.rate, low=s.low,
                    high=s.high, p_best=s.p_best)  # fmt: skip
 
 
-class PosterTestOut(ApiModel):
+class PosterTest(ApiModel):
     title_id: int
     title: str
     state: Literal["exploring", "won", "pinned"]
     served: int | None = Field(description="The candidate everyone sees (pinned or won).")
-    candidates: list[CandidateOut]
+    candidates: list[PosterCandidate]
 
 
-class PosterTestList(ApiModel):
-    tests: list[PosterTestOut]
+class PosterTests(ApiModel):
+    tests: list[PosterTest]
 
 
-class Seen(ApiModel):
+class PosterSeen(ApiModel):
     title_id: int = Field(ge=1, le=2**53)
     image_id: int = Field(ge=1, le=2**53)
 
 
-class ImpressionsBody(ApiModel):
+class PosterImpressions(ApiModel):
     view_id: str = Field(description="A random id of this page view (8-64 letters, digits, -).")
-    items: list[Seen] = Field(max_length=200)
+    items: list[PosterSeen] = Field(max_length=200)
 
     @field_validator("view_id")
     @classmethod
@@ -59,18 +59,18 @@ class ImpressionsBody(ApiModel):
         return value
 
 
-class Counted(ApiModel):
+class PosterImpressionsCounted(ApiModel):
     counted: int = Field(description="Impressions counted (others were already counted).")
 
 
-class ClickBody(ApiModel):
+class PosterClick(ApiModel):
     title_id: int = Field(ge=1, le=2**53)
     image_id: int = Field(ge=1, le=2**53)
 
 
-class Clicked(ApiModel):
+class PosterClickRecorded(ApiModel):
     recorded: bool = Field(description="False when the title is not under test for you.")
 
 
-class PinBody(ApiModel):
+class PosterPin(ApiModel):
     image_id: int | None = Field(description="The candidate to serve to all; null unpins.")

@@ -15,13 +15,13 @@ from mediaserver.http.forms import int_path, read_input
 from mediaserver.http.templating import render
 from mediaserver.recommend.artwork_ab import service
 from mediaserver.recommend.artwork_ab.records import (
-    ClickBody,
-    Clicked,
-    Counted,
-    ImpressionsBody,
-    PinBody,
-    PosterTestList,
-    PosterTestOut,
+    PosterClick,
+    PosterClickRecorded,
+    PosterImpressions,
+    PosterImpressionsCounted,
+    PosterPin,
+    PosterTest,
+    PosterTests,
 )
 
 routes = web.RouteTableDef()
@@ -29,40 +29,40 @@ routes = web.RouteTableDef()
 
 @routes.post("/api/v1/posters/impressions", name="api_poster_impressions")
 @access("profile")
-@api(body=ImpressionsBody, response=Counted)
+@api(body=PosterImpressions, response=PosterImpressionsCounted)
 async def api_impressions(request: web.Request) -> web.Response:
     """Report poster cards seen (at least half visible for a second) in one page view."""
-    body = parse_model(ImpressionsBody, await read_input(request))
+    body = parse_model(PosterImpressions, await read_input(request))
     items = [(s.title_id, s.image_id) for s in body.items]
     counted = await service.record_impressions(
         request.app, request_profile(request), body.view_id, items
     )
-    return json_model(Counted(counted=counted))
+    return json_model(PosterImpressionsCounted(counted=counted))
 
 
 @routes.post("/api/v1/posters/clicks", name="api_poster_click")
 @access("profile")
-@api(body=ClickBody, response=Clicked)
+@api(body=PosterClick, response=PosterClickRecorded)
 async def api_click(request: web.Request) -> web.Response:
     """Report that a poster card was opened; a play that starts soon after counts for it."""
-    body = parse_model(ClickBody, await read_input(request))
+    body = parse_model(PosterClick, await read_input(request))
     done = await service.record_click(
         request.app, request_profile(request), body.title_id, body.image_id
     )
-    return json_model(Clicked(recorded=done))
+    return json_model(PosterClickRecorded(recorded=done))
 
 
 @routes.get("/api/v1/admin/posters", name="api_poster_tests")
 @access("admin")
-@api(response=PosterTestList)
+@api(response=PosterTests)
 async def api_poster_tests(request: web.Request) -> web.Response:
     """Every title under a poster test, with each candidate's figures."""
-    return json_model(PosterTestList(tests=await service.poster_tests(request.app)))
+    return json_model(PosterTests(tests=await service.poster_tests(request.app)))
 
 
 @routes.get(r"/api/v1/admin/posters/{title_id:\d+}", name="api_poster_test")
 @access("admin")
-@api(response=PosterTestOut)
+@api(response=PosterTest)
 async def api_poster_test(request: web.Request) -> web.Response:
     """One title's poster test: each candidate's rate, 95% interval and probability best."""
     return json_model(await service.poster_test(request.app, int_path(request, "title_id")))
@@ -70,11 +70,11 @@ async def api_poster_test(request: web.Request) -> web.Response:
 
 @routes.put(r"/api/v1/admin/posters/{title_id:\d+}/pin", name="api_poster_pin")
 @access("admin")
-@api(body=PinBody, response=PosterTestOut)
+@api(body=PosterPin, response=PosterTest)
 async def api_poster_pin(request: web.Request) -> web.Response:
     """Pin a candidate (served to everyone from now on), or unpin with null."""
     title_id = int_path(request, "title_id")
-    body = parse_model(PinBody, await read_input(request))
+    body = parse_model(PosterPin, await read_input(request))
     found = await service.pin(request.app, title_id, body.image_id)
     await audit_request(request, "poster.pin", f"title {title_id}", {"image": body.image_id})
     return json_model(found)

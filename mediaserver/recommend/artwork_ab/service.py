@@ -17,7 +17,7 @@ from mediaserver.db.catalog_schema import titles
 from mediaserver.errors import BadRequest, NotFound
 from mediaserver.keys import config_key, db_key
 from mediaserver.recommend.artwork_ab import sampling, store
-from mediaserver.recommend.artwork_ab.records import CandidateOut, PosterTestOut
+from mediaserver.recommend.artwork_ab.records import PosterCandidate, PosterTest
 
 log = logging.getLogger(__name__)
 
@@ -128,20 +128,20 @@ async def decide(app: web.Application, title_ids: list[int]) -> None:
         log.info("poster test of title %s: candidate %s won", title_id, image_id)
 
 
-def _describe(test: store.TitleTest, name: str) -> PosterTestOut:
+def _describe(test: store.TitleTest, name: str) -> PosterTest:
     rng = np.random.default_rng(test.title_id)  # the same page shows the same figures
     figures = sampling.stats(test.arms, rng)
     state = "pinned" if test.pinned is not None else "won" if test.winner else "exploring"
-    return PosterTestOut(
+    return PosterTest(
         title_id=test.title_id,
         title=name,
         state=state,
         served=test.served_to_all,
-        candidates=[CandidateOut.of(f, test.title_id) for f in figures],
+        candidates=[PosterCandidate.of(f, test.title_id) for f in figures],
     )
 
 
-async def poster_tests(app: web.Application, limit: int = 200) -> list[PosterTestOut]:
+async def poster_tests(app: web.Application, limit: int = 200) -> list[PosterTest]:
     """Every title under test, most impressions first (figures computed in a thread)."""
     db = app[db_key]
     found = await store.title_tests(db, None)
@@ -152,7 +152,7 @@ async def poster_tests(app: web.Application, limit: int = 200) -> list[PosterTes
     )
 
 
-async def poster_test(app: web.Application, title_id: int) -> PosterTestOut:
+async def poster_test(app: web.Application, title_id: int) -> PosterTest:
     found = (await store.title_tests(app[db_key], [title_id])).get(title_id)
     if found is None:
         raise NotFound("This title has no poster test (it needs two or more generated posters).")
@@ -160,7 +160,7 @@ async def poster_test(app: web.Application, title_id: int) -> PosterTestOut:
     return await asyncio.to_thread(_describe, found, names.get(title_id, ""))
 
 
-async def pin(app: web.Application, title_id: int, image_id: int | None) -> PosterTestOut:
+async def pin(app: web.Application, title_id: int, image_id: int | None) -> PosterTest:
     """Serve this candidate to everyone (None: unpin; a decided winner stays decided)."""
     test = await poster_test(app, title_id)
     if image_id is not None and image_id not in {c.image_id for c in test.candidates}:

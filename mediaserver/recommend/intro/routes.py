@@ -14,10 +14,10 @@ from mediaserver.http.templating import render
 from mediaserver.keys import db_key
 from mediaserver.recommend.intro import service, store
 from mediaserver.recommend.intro.records import (
-    DetectQueued,
-    EpisodeMarkers,
-    MarkerCorrection,
-    SeasonMarkers,
+    IntroCorrection,
+    IntroDetectQueued,
+    IntroEpisode,
+    IntroSeason,
 )
 
 routes = web.RouteTableDef()
@@ -54,7 +54,7 @@ async def admin_intro_fix(request: web.Request) -> web.Response:
     file_id = int_path(request, "file_id")
     data = await read_input(request)
     data["unlock"] = data.get("unlock") in ("1", "on", "true", True)
-    fix = parse_model(MarkerCorrection, {k: v for k, v in data.items() if k != "csrf_token"})
+    fix = parse_model(IntroCorrection, {k: v for k, v in data.items() if k != "csrf_token"})
     season_id = await service.correct(request.app, file_id, fix)
     await audit_request(request, "intro.fix", f"file {file_id}", fix.model_dump())
     raise web.HTTPSeeOther(f"/admin/intro/seasons/{season_id}?done=saved#file-{file_id}")
@@ -62,7 +62,7 @@ async def admin_intro_fix(request: web.Request) -> web.Response:
 
 @routes.get(r"/api/v1/admin/intro/seasons/{season_id:\d+}", name="api_intro_season")
 @access("admin")
-@api(response=SeasonMarkers)
+@api(response=IntroSeason)
 async def api_intro_season(request: web.Request) -> web.Response:
     """A season's episode files with their skip markers and what detection found."""
     return json_model(await service.season(request.app, int_path(request, "season_id")))
@@ -70,23 +70,23 @@ async def api_intro_season(request: web.Request) -> web.Response:
 
 @routes.post(r"/api/v1/admin/intro/seasons/{season_id:\d+}/detect", name="api_intro_detect")
 @access("admin")
-@api(response=DetectQueued, status=202)
+@api(response=IntroDetectQueued, status=202)
 async def api_intro_detect(request: web.Request) -> web.Response:
     """Queue intro and credits detection for a season."""
     season_id = int_path(request, "season_id")
     job_id = await service.detect(request.app, season_id)
     await audit_request(request, "intro.detect", f"season {season_id}", {"job": job_id})
-    return json_model(DetectQueued(job_id=job_id), status=202)
+    return json_model(IntroDetectQueued(job_id=job_id), status=202)
 
 
 @routes.put(r"/api/v1/admin/intro/files/{file_id:\d+}", name="api_intro_fix")
 @access("admin")
-@api(body=MarkerCorrection, response=EpisodeMarkers)
+@api(body=IntroCorrection, response=IntroEpisode)
 async def api_intro_fix(request: web.Request) -> web.Response:
     """Correct an episode file's intro and credits; corrected kinds are locked against
     detection."""
     file_id = int_path(request, "file_id")
-    fix = parse_model(MarkerCorrection, await read_input(request))
+    fix = parse_model(IntroCorrection, await read_input(request))
     season_id = await service.correct(request.app, file_id, fix)
     await audit_request(request, "intro.fix", f"file {file_id}", fix.model_dump())
     found = await service.season(request.app, season_id or 0)

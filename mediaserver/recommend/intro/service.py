@@ -11,16 +11,16 @@ from mediaserver.errors import NotFound
 from mediaserver.keys import db_key
 from mediaserver.recommend.intro import store
 from mediaserver.recommend.intro.jobs import enqueue_detection
-from mediaserver.recommend.intro.records import MarkerCorrection, SeasonMarkers
+from mediaserver.recommend.intro.records import IntroCorrection, IntroSeason
 
 
-async def season(app: web.Application, season_id: int) -> SeasonMarkers:
+async def season(app: web.Application, season_id: int) -> IntroSeason:
     db = app[db_key]
     name = await store.season_name(db, season_id)
     if name is None:
         raise NotFound("No such season.")
     episodes = await store.season_markers(db, season_id)
-    return SeasonMarkers(season_id=season_id, name=name, episodes=episodes)
+    return IntroSeason(season_id=season_id, name=name, episodes=episodes)
 
 
 async def detect(app: web.Application, season_id: int) -> int:
@@ -29,7 +29,7 @@ async def detect(app: web.Application, season_id: int) -> int:
     return await enqueue_detection(app, season_id)
 
 
-async def correct(app: web.Application, media_file_id: int, fix: MarkerCorrection) -> int | None:
+async def correct(app: web.Application, media_file_id: int, fix: IntroCorrection) -> int | None:
     """Apply an admin's markers to a file and lock the kinds given (or unlock both); returns the
     file's season. 404 for a file that is not an episode."""
     db = app[db_key]

@@ -13,7 +13,7 @@ from mediaserver.db.catalog_schema import episodes, libraries, media_files, seas
 from mediaserver.db.engine import Database
 from mediaserver.db.upsert import upsert
 from mediaserver.recommend.intro.detect import Found
-from mediaserver.recommend.intro.records import EpisodeMarkers, MarkerOut, SeasonSummary
+from mediaserver.recommend.intro.records import IntroEpisode, IntroMarker, SeasonSummary
 from mediaserver.safe_paths import from_db_path
 
 KINDS = ("intro", "credits")
@@ -124,7 +124,7 @@ async def file_season(db: Database, media_file_id: int) -> int | None:
         return await conn.scalar(query)
 
 
-async def season_markers(db: Database, season_id: int) -> list[EpisodeMarkers]:
+async def season_markers(db: Database, season_id: int) -> list[IntroEpisode]:
     """Each episode file of the season with its effective markers and detection state."""
     det = intro_detections
     query = (
@@ -143,15 +143,15 @@ async def season_markers(db: Database, season_id: int) -> list[EpisodeMarkers]:
     for r in rows:
         now = effective.get(r.id)
         out.append(
-            EpisodeMarkers(
+            IntroEpisode(
                 media_file_id=r.id,
                 episode_number=r.episode_number,
                 episode_title=r.title,
                 duration=r.duration_seconds,
-                intro=MarkerOut.of(now.intro if now else None),
-                credits=MarkerOut.of(now.credits if now else None),
-                detected_intro=MarkerOut.span(r.intro_start, r.intro_end),
-                detected_credits=MarkerOut.span(r.credits_start, r.credits_end),
+                intro=IntroMarker.of(now.intro if now else None),
+                credits=IntroMarker.of(now.credits if now else None),
+                detected_intro=IntroMarker.span(r.intro_start, r.intro_end),
+                detected_credits=IntroMarker.span(r.credits_start, r.credits_end),
                 intro_locked=bool(r.intro_locked),
                 credits_locked=bool(r.credits_locked),
                 detected_at=r.detected_at,
