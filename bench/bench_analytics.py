@@ -392,7 +392,15 @@ def bench(backend: str, url: str, args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix=f"bench-analytics-{backend}-") as tmp:
         db_url = url or f"sqlite+aiosqlite:///{tmp}/data/mediaserver.db"
         data = asyncio.run(prepare(backend, db_url, args, now))
-        with running_server(Path(tmp), url, False) as (base, _):
+        # Housekeeping would start deleting the generated raw plays and heartbeats older than
+        # their retention (90 / 30 days) the moment the server starts; a server that had been
+        # running all along would have deleted them bit by bit, so keep them here.
+        keep = str(args.days + 30)
+        extra = {
+            "MEDIASERVER_HOUSEKEEPING__KEEP_PLAYS_DAYS": keep,
+            "MEDIASERVER_ANALYTICS__KEEP_HEARTBEATS_DAYS": keep,
+        }
+        with running_server(Path(tmp), url, False, extra) as (base, _):
             asyncio.run(measure(backend, base, data, args, now))
 
 

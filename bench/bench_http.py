@@ -234,10 +234,10 @@ def sign_in(base: str) -> tuple[str, str]:
 
 @contextlib.contextmanager
 def running_server(
-    workdir: Path, database_url: str, access_log: bool
+    workdir: Path, database_url: str, access_log: bool, extra_env: dict[str, str] | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
-    env = server_env(workdir, port, database_url, access_log)
+    env = server_env(workdir, port, database_url, access_log) | (extra_env or {})
     # The admin comes from the CLI (it also migrates the empty database), as an operator would.
     subprocess.run(
         [
