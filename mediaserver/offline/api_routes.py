@@ -63,7 +63,7 @@ async def api_create(request: web.Request) -> web.Response:
 async def api_downloads(request: web.Request) -> web.Response:
     """My downloads, newest first, with fresh URLs for the active ones."""
     user_id, now = current_user_id(request), time.time()
-    found = await service.mine(request.app, user_id)
+    found = await service.mine(request.app, user_id, request_profile(request, required=False))
     held = await store.held(request.app[db_key], user_id, now)
     limit = service.download_limit(
         request.app, (await effective_limits(request.app, user_id)).max_downloads

@@ -9,6 +9,7 @@ reader; numpy turns each trun into arrays without a Python loop per sample.
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,16 +37,82 @@ class TrackInit:
     defaults: tuple[int, int, int]  # trex: duration, size, flags
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Run:
-    """The samples of one trun: their bytes are [offset, offset + sizes.sum()) of the segment."""
+    """One trun as read: its header and its per-sample table, still raw (`columns` turns the
+    runs of a whole track into arrays at once, which is much faster than one at a time).
+    The samples' bytes are [offset, offset + their sizes) of the segment."""
 
     decode_start: int  # track ticks
     offset: int
+    count: int
+    version: int
+    flags: int
+    first_flags: int | None
+    defaults: tuple[int, int, int]  # duration, size, flags where the table has none
+    table: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Every sample of a list of runs, in order, and each run's byte length."""
+
     durations: np.ndarray
     sizes: np.ndarray
     sync: np.ndarray  # bool
-    cts: np.ndarray  # int64 composition offsets
+    cts: np.ndarray  # composition offsets, signed
+    lengths: np.ndarray  # bytes per run
+
+
+_FIELDS = (0x100, 0x200, 0x400, 0x800)
+
+
+def _layout(run: Run) -> tuple[int, ...]:
+    return (run.version, *(bit for bit in _FIELDS if run.flags & bit))
+
+
+def _batch(runs: list[Run]) -> tuple[np.ndarray, ...]:
+    """Durations, sizes, sample flags and cts of runs that share one table layout."""
+    fields = _layout(runs[0])[1:]
+    counts = np.array([r.count for r in runs], np.int64)
+    total = int(counts.sum())
+    table = np.frombuffer(b"".join(r.table for r in runs), ">u4").reshape(total, len(fields))
+    out = []
+    for i, bit in enumerate(_FIELDS[:3]):
+        if bit in fields:
+            out.append(table[:, fields.index(bit)].astype(np.int64))
+        else:
+            out.append(np.repeat(np.array([r.defaults[i] for r in runs], np.int64), counts))
+    if 0x800 in fields:
+        raw = np.ascontiguousarray(table[:, fields.index(0x800)])
+        out.append((raw.view(">i4") if runs[0].version == 1 else raw).astype(np.int64))
+    else:
+        out.append(np.zeros(total, np.int64))
+    firsts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    for run, first in zip(runs, firsts, strict=True):
+        if run.first_flags is not None and run.count:
+            out[2][first] = run.first_flags
+    return tuple(out)
+
+
+def columns(runs: list[Run]) -> Columns:
+    """The runs' samples as arrays, a few numpy calls per group of runs alike."""
+    groups: list[list[Run]] = []
+    for run in runs:
+        if groups and _layout(groups[-1][-1]) == _layout(run):
+            groups[-1].append(run)
+        else:
+            groups.append([run])
+    parts = [_batch(g) for g in groups if sum(r.count for r in g)]
+    if not parts:
+        empty = np.zeros(0, np.int64)
+        return Columns(empty, empty, empty.astype(bool), empty, np.zeros(len(runs), np.int64))
+    durations, sizes, flags, cts = (np.concatenate([p[i] for p in parts]) for i in range(4))
+    counts = np.array([r.count for r in runs], np.int64)
+    ends = np.cumsum(sizes)
+    bounds = np.cumsum(counts)
+    lengths = np.diff(np.concatenate(([0], np.where(bounds > 0, ends[bounds - 1], 0))))
+    return Columns(durations, sizes, (flags & NON_SYNC) == 0, cts, lengths)
 
 
 def read_track_init(data: bytes) -> TrackInit:
@@ -115,25 +182,11 @@ def _trun(data: bytes, box: Box, moof_start: int, decode: int, defaults) -> Run:
     if flags & 0x004:
         first_flags = struct.unpack_from(">I", data, pos)[0]
         pos += 4
-    fields = [bit for bit in (0x100, 0x200, 0x400, 0x800) if flags & bit]
-    table = np.frombuffer(data, ">u4", count * len(fields), pos).reshape(count, len(fields))
-    column = {bit: table[:, i] for i, bit in enumerate(fields)}
-    duration, size, sample_flags = defaults
-    durations = column.get(0x100, np.full(count, duration, ">u4")).astype(np.int64)
-    sizes = column.get(0x200, np.full(count, size, ">u4")).astype(np.int64)
-    all_flags = column.get(0x400, np.full(count, sample_flags, ">u4")).astype(np.int64)
-    if first_flags is not None and count:
-        all_flags[0] = first_flags
-    raw_cts = column.get(0x800, np.zeros(count, ">u4"))
-    cts = raw_cts.view(">i4") if version == 1 else raw_cts
-    return Run(
-        decode_start=decode,
-        offset=moof_start + offset,
-        durations=durations,
-        sizes=sizes,
-        sync=(all_flags & NON_SYNC) == 0,
-        cts=cts.astype(np.int64),
-    )
+    width = 4 * sum(1 for bit in _FIELDS if flags & bit)
+    if pos + count * width > box.end:
+        raise BmffError("a trun's table overruns its box")
+    table = data[pos : pos + count * width]
+    return Run(decode, moof_start + offset, count, version, flags, first_flags, defaults, table)
 
 
 def runs_of_moof(data: bytes, moof: Box, init: TrackInit) -> list[Run]:
@@ -146,12 +199,12 @@ def runs_of_moof(data: bytes, moof: Box, init: TrackInit) -> list[Run]:
     v = data[tfdt.payload]
     decode = struct.unpack_from(">Q" if v == 1 else ">I", data, tfdt.payload + 4)[0]
     defaults = _tfhd_defaults(data, tfhd, init)
-    runs = []
+    runs: list[Run] = []
     for box in boxes(data, traf.payload, traf.end):
         if box.kind == b"trun":
-            run = _trun(data, box, moof.start, decode, defaults)
-            decode += int(run.durations.sum())
-            runs.append(run)
+            if runs:  # a further trun of this traf starts where the one before ends
+                decode += int(columns(runs[-1:]).durations.sum())
+            runs.append(_trun(data, box, moof.start, decode, defaults))
     return runs
 
 
@@ -186,6 +239,4 @@ def read_segment_runs(read: Reader, size: int, init: TrackInit) -> list[Run]:
 
 
 def _shifted(run: Run, by: int) -> Run:
-    if not by:
-        return run
-    return Run(run.decode_start, run.offset + by, run.durations, run.sizes, run.sync, run.cts)
+    return dataclasses.replace(run, offset=run.offset + by) if by else run

@@ -25,7 +25,7 @@ WORKER = STATIC / "sw-offline.js"
 @access("user")
 async def downloads_page(request: web.Request) -> web.Response:
     user_id, now = current_user_id(request), time.time()
-    found = await service.mine(request.app, user_id)
+    found = await service.mine(request.app, user_id, request_profile(request, required=False))
     limits = await effective_limits(request.app, user_id)
     return render(request, "offline/downloads.html", {
         "downloads": found, "now": now,

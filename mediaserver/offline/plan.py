@@ -16,13 +16,12 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from mediaserver.media.packaged.bmff import BmffError
 from mediaserver.offline.fragments import (
     HEAD_BYTES,
     Run,
     TrackInit,
+    columns,
     read_segment_runs,
     read_track_init,
 )
@@ -127,28 +126,26 @@ async def _track(storage: Storage, folder: str, kind: str) -> TrackTable:
         init, found = await _segment_runs(storage, folder)
     except (BmffError, OSError) as exc:
         raise LadderUnreadable(f"{folder}: {exc}") from None
-    chunks: list[Chunk] = []
-    runs: list[Run] = []
-    for key, segment_runs in found:
-        for run in segment_runs:
-            length = int(run.sizes.sum())
-            start = run.decode_start / init.timescale
-            chunks.append(Chunk(start, len(run.sizes), length, key, run.offset))
-            runs.append(run)
+    runs = [run for _key, segment_runs in found for run in segment_runs]
+    keys = [key for key, segment_runs in found for _run in segment_runs]
     if not runs:
         raise LadderUnreadable(f"{folder} holds no samples")
-    sync = np.concatenate([r.sync for r in runs])
+    table = columns(runs)
+    chunks = [
+        Chunk(run.decode_start / init.timescale, run.count, int(length), key, run.offset)
+        for run, key, length in zip(runs, keys, table.lengths, strict=True)
+    ]
     return TrackTable(
         kind="video" if kind == "video" else "audio",
         timescale=init.timescale,
         sample_entry=init.sample_entry,
         hdlr=init.hdlr,
         language=init.language,
-        durations=np.concatenate([r.durations for r in runs]),
-        sizes=np.concatenate([r.sizes for r in runs]),
+        durations=table.durations,
+        sizes=table.sizes,
         chunks=chunks,
-        sync=None if sync.all() else sync,
-        cts=np.concatenate([r.cts for r in runs]),
+        sync=None if table.sync.all() else table.sync,
+        cts=table.cts,
         media_time=init.media_time,
         width=init.width if kind == "video" else 0,
         height=init.height if kind == "video" else 0,

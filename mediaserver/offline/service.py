@@ -141,8 +141,13 @@ def file_url(app: web.Application, download: Download) -> str:
     return f"/offline/file/{token}/{file_name(download)}"
 
 
-async def mine(app: web.Application, user_id: int) -> list[Download]:
-    return await store.of_user(app[db_key], user_id)
+async def mine(app: web.Application, user_id: int, profile: Profile | None) -> list[Download]:
+    """The account's downloads; a capped (kids) profile sees only its own, so it never learns
+    the names of titles above its cap."""
+    found = await store.of_user(app[db_key], user_id)
+    if profile is not None and profile.max_rating is not None:
+        found = [d for d in found if d.profile_id == profile.id]
+    return found
 
 
 async def own(app: web.Application, user_id: int, download_id: int) -> Download:

@@ -61,12 +61,19 @@ async def test_a_downgraded_account_is_refused_with_its_old_urls(oclient, ladder
 async def test_kids_cap_and_removed_title_end_downloads(oclient, ladder_dir):
     db = oclient.app[db_key]
     file_id = await packaged_movie(oclient, ladder_dir, "Sunny Farm", rating="PG")
+    grown_ups = await packaged_movie(oclient, ladder_dir, "Velvet Noir", rating="R")
+    await make_download(oclient, grown_ups)  # the grown-up's own download
     csrf = await csrf_from(oclient, "/profiles")
     kid = {"name": "Kid", "avatar": "green", "is_kids": True, "max_rating": "PG"}
     resp = await api(oclient, "POST", "/api/v1/profiles", kid, csrf=csrf)
     await pick_profile(oclient, (await resp.json())["id"])
     made = await make_download(oclient, file_id)
     assert (await oclient.get(made["url"], headers={"Range": "bytes=0-9"})).status == 206
+    # The kids profile sees only its own downloads, never the grown-up's title names.
+    page = await (await oclient.get("/downloads")).text()
+    assert "Sunny Farm" in page and "Velvet Noir" not in page
+    listed = await (await oclient.get("/api/v1/offline/downloads")).json()
+    assert [d["title"] for d in listed["downloads"]] == ["Sunny Farm"]
 
     title_id = await _title_of(db, file_id)
     async with db.write() as conn:
