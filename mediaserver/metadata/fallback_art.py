@@ -21,7 +21,6 @@ from mediaserver.db.catalog_schema import episodes, images, media_files
 from mediaserver.keys import db_key, storage_key
 from mediaserver.media.posters import make_poster_candidates
 from mediaserver.media.sniff import MediaRejected, open_media
-from mediaserver.metadata import store
 from mediaserver.metadata.artwork import ImageRefused, store_image
 from mediaserver.safe_paths import from_db_path
 
@@ -73,14 +72,6 @@ def video_still(path: Path) -> bytes | None:
         return (Path(tmp) / name).read_bytes() if name else None
 
 
-def source_picture(path: Path) -> tuple[bytes, str] | None:
-    cover = embedded_cover(path)
-    if cover is not None:
-        return cover, "embedded"
-    still = video_still(path)
-    return (still, "still") if still is not None else None
-
-
 async def _main_file(app: web.Application, title_id: int, kind: str) -> Path | None:
     query = sa.select(media_files.c.path).where(
         media_files.c.status == "ok", media_files.c.removed_at.is_(None),
@@ -102,38 +93,58 @@ async def _main_file(app: web.Application, title_id: int, kind: str) -> Path | N
     return Path(from_db_path(found)) if found else None
 
 
+async def _selected(app: web.Application, title_id: int) -> tuple[str, str] | None:
+    """(source, location) of the title's selected poster, if it has one."""
+    async with app[db_key].read() as conn:
+        row = (
+            await conn.execute(
+                sa.select(images.c.source, images.c.location)
+                .where(
+                    images.c.title_id == title_id, images.c.kind == "poster",
+                    images.c.is_selected.is_(True), images.c.season_id.is_(None),
+                    images.c.episode_id.is_(None),
+                )
+                .limit(1)
+            )
+        ).first()  # fmt: skip
+    return (row[0], row[1]) if row is not None else None
+
+
 async def ensure_poster(app: web.Application, title_id: int, kind: str) -> bool:
-    """Give the title a generated poster when it has none; True when it has one after."""
-    db = app[db_key]
-    if await store.has_poster(db, title_id):
+    """Give the title a poster from its own file when it has none, or only a video still (the
+    file's embedded cover art beats a still, whoever took it); True when it has one after."""
+    selected = await _selected(app, title_id)
+    if selected is not None and (selected[0] != "generated" or "/embedded/" in selected[1]):
         return True
     path = await _main_file(app, title_id, kind)
     if path is None:
+        return selected is not None
+    data = await asyncio.to_thread(embedded_cover, path)
+    how = "embedded"
+    if data is None:
+        if selected is not None:
+            return True  # a still already: no need for another
+        data, how = await asyncio.to_thread(video_still, path), "still"
+    if data is None:
         return False
-    picked = await asyncio.to_thread(source_picture, path)
-    if picked is None:
-        return False
-    data, how = picked
     try:
         stored = await store_image(
             app[storage_key], f"images/titles/{title_id}/{how}", "poster", data
         )
     except ImageRefused as exc:
-        log.info("title %s: %s cover refused: %s", title_id, how, exc)
-        return False
-    async with db.write() as conn:
-        taken = await conn.scalar(
-            sa.select(images.c.id).where(
-                images.c.title_id == title_id, images.c.kind == "poster",
-                images.c.is_selected.is_(True), images.c.season_id.is_(None),
-                images.c.episode_id.is_(None),
-            )
+        log.info("title %s: %s poster refused: %s", title_id, how, exc)
+        return selected is not None
+    async with app[db_key].write() as conn:
+        owner = sa.and_(
+            images.c.title_id == title_id, images.c.kind == "poster",
+            images.c.season_id.is_(None), images.c.episode_id.is_(None),
         )  # fmt: skip
+        await conn.execute(images.update().where(owner).values(is_selected=False))
         await conn.execute(
             images.insert().values(
                 title_id=title_id, kind="poster", source="generated",
                 location=stored.location, width=stored.width, height=stored.height,
-                is_selected=taken is None, created_at=time.time(),
+                is_selected=True, created_at=time.time(),
             )
         )  # fmt: skip
     return True

@@ -37,7 +37,8 @@ async def title_id(client: TestClient, name: str) -> int:
 
 async def admin_client(make_app, aiohttp_client, metadata: dict[str, Any]) -> TestClient:
     """A server with these metadata settings, signed in as the admin with a profile chosen."""
-    client = await aiohttp_client(make_app(library={"watch": False}, metadata=metadata))
+    app = make_app(library={"watch": False}, metadata=metadata) if metadata else make_app()
+    client = await aiohttp_client(app)
     await setup_admin(client)
     (profile,) = await query(client, "SELECT id FROM profiles ORDER BY id LIMIT 1")
     await pick_profile(client, profile[0])
