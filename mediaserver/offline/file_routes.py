@@ -8,6 +8,7 @@ laid out from the ladder and streamed as it is read, moov first; Range gives the
 
 from __future__ import annotations
 
+import asyncio
 import re
 from urllib.parse import quote
 
@@ -18,10 +19,13 @@ from mediaserver.http.auth import access
 from mediaserver.keys import db_key, secret_key, storage_key
 from mediaserver.offline import store, url_tokens
 from mediaserver.offline.keys import layouts_key
+from mediaserver.offline.mp4_write import Layout
 from mediaserver.offline.plan import LadderUnreadable, Rendition
-from mediaserver.offline.rights import refusal
+from mediaserver.offline.records import Download
+from mediaserver.offline.rights import Refusal, refusal
 from mediaserver.offline.service import file_name, published_ladder
 from mediaserver.offline.stream import send_layout
+from mediaserver.packaging import Ladder
 
 routes = web.RouteTableDef()
 FILE_PATH = f"/offline/file/{{token:{url_tokens.TOKEN_PATTERN}}}/{{name:[A-Za-z0-9._-]{{1,120}}}}"
@@ -38,6 +42,40 @@ def attachment(name: str) -> str:
     return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
+def _rendition(ladder: Ladder, download: Download) -> Rendition:
+    audio = next((a for a in ladder.audio if a.name == download.audio), None)
+    subs = tuple(
+        (s.key, s.language) for s in ladder.subtitles if s.key and s.name in download.subtitles
+    )
+    return Rendition(
+        ladder.storage_prefix or "", download.rung, audio.name if audio else None,
+        audio.language if audio else None, subs,
+    )  # fmt: skip
+
+
+def _retrieved(task: asyncio.Future[Layout]) -> None:
+    if not task.cancelled():
+        task.exception()  # a refused request does not wait for the layout: nobody else would
+
+
+async def checked_layout(app: web.Application, download: Download) -> tuple[Rendition, Layout]:
+    """The download's layout, once its rights hold (403/404 otherwise). The layout is read
+    while the rights are asked (both wait on I/O); no byte goes out before both are known."""
+    if download.revoked_at is not None or download.user_disabled:
+        raise Forbidden((await refusal(app, download) or Refusal(403, NO_SUCH)).reason)
+    ladder = await published_ladder(app, download.media_file_id)
+    rendition = _rendition(ladder, download)
+    building = asyncio.ensure_future(app[layouts_key].get(app[storage_key], rendition))
+    building.add_done_callback(_retrieved)
+    refused = await refusal(app, download)
+    if refused is not None:
+        raise (NotFound if refused.status == 404 else Forbidden)(refused.reason)
+    try:
+        return rendition, await building
+    except LadderUnreadable:
+        raise NotFound("This title's packaged files are not available.") from None
+
+
 @routes.get(FILE_PATH, name="offline_file")
 @access("token")  # the signed URL is the credential
 async def offline_file(request: web.Request) -> web.StreamResponse:
@@ -51,22 +89,7 @@ async def offline_file(request: web.Request) -> web.StreamResponse:
     download = await store.get(app[db_key], download_id)
     if download is None or request.match_info["name"] != file_name(download):
         raise NotFound(NO_SUCH)
-    refused = await refusal(app, download)
-    if refused is not None:
-        raise (NotFound if refused.status == 404 else Forbidden)(refused.reason)
-    ladder = await published_ladder(app, download.media_file_id)
-    audio = next((a for a in ladder.audio if a.name == download.audio), None)
-    subs = tuple(
-        (s.key, s.language) for s in ladder.subtitles if s.key and s.name in download.subtitles
-    )
-    rendition = Rendition(
-        ladder.storage_prefix or "", download.rung, audio.name if audio else None,
-        audio.language if audio else None, subs,
-    )  # fmt: skip
-    try:
-        layout = await app[layouts_key].get(app[storage_key], rendition)
-    except LadderUnreadable:
-        raise NotFound("This title's packaged files are not available.") from None
+    rendition, layout = await checked_layout(app, download)
     if download.size != layout.size:
         await store.update(app[db_key], download.id, size=layout.size)
     headers = {

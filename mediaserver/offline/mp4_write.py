@@ -17,6 +17,7 @@ import numpy as np
 MOVIE_TIMESCALE = 1000
 _MATRIX = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
 U32 = 0xFFFF_FFFF
+MOOV_BOUND = 256 << 20
 
 
 def box(kind: bytes, *parts: bytes) -> bytes:
@@ -186,8 +187,8 @@ def lay_out(tracks: list[TrackTable]) -> Layout:
         if large
         else struct.pack(">I4s", data_size + 8, b"mdat")
     )
-    guess = len(FTYP) + len(moov(tracks, False)) + len(mdat_header)
-    wide = guess + data_size > U32
+    # 64-bit chunk offsets once the file may pass 4 GiB (a moov is far below MOOV_BOUND).
+    wide = data_size + MOOV_BOUND > U32
     head_size = len(FTYP) + len(moov(tracks, wide)) + len(mdat_header)
     pieces: list[Piece] = []
     position = head_size

@@ -45,6 +45,7 @@
       say("Choose a saved title on the Downloads page.");
       return;
     }
+    await navigator.serviceWorker.register("/offline-sw.js", { scope: "/" }).catch(() => undefined);
     const registration = await navigator.serviceWorker.ready;
     let entry = await meta(id);
     if (navigator.onLine && entry) {
