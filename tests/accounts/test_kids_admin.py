@@ -70,6 +70,7 @@ async def household(make_app, aiohttp_client) -> Household:
         "kind": "title",
         "subject_id": str(heat),
         "state": "off",
+        "key": "free",
     }
     return Household(client, csrf, adult, kids, created["key"], ids)
 
