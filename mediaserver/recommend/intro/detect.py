@@ -4,7 +4,9 @@ The first minutes of every episode (short of the last minutes, where credits are
 are fingerprinted and compared pairwise; each episode's intro is the stretch its partners agree
 it shares with them (an episode whose partners find nothing, or disagree, has none). The credits
 are found the same way in the last minutes; a shared stretch that runs to within a few seconds
-of the end is taken to the end of the file.
+of the end is taken to the end of the file. An episode whose end shares no sound with the others
+gets its credits from the pictures when its closing keyframes are all dark (black, or light text
+on black).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from mediaserver.recommend.intro.fingerprint import Fingerprint, NoAudio, fingerprint
 from mediaserver.recommend.intro.matching import Span, season_spans
+from mediaserver.recommend.intro.pictures import credits_from_pictures
 
 log = logging.getLogger(__name__)
 END_SLACK = 5.0  # seconds: credits that stop this close to the end run to the end
@@ -111,6 +114,16 @@ def detect_season(episodes: Sequence[Episode], options: Options = Options()) -> 
             _to_end(span, tail.duration if tail else None)
             for span, tail in zip(_spans(tails, options.min_seconds), tails, strict=True)
         ]
+        for i, (episode, tail) in enumerate(zip(episodes, tails, strict=True)):
+            if credits[i] is None and tail is not None and tail.duration:
+                # No credits music shared with the season: dark closing pictures, if any.
+                seen = credits_from_pictures(
+                    episode.path,
+                    tail.duration,
+                    _windows(tail.duration, options)[1],
+                    options.min_seconds,
+                )
+                credits[i] = Span(seen, tail.duration) if seen is not None else None
     return [
         Found(e.media_file_id, intro, credit)
         for e, intro, credit in zip(episodes, intros, credits, strict=True)
