@@ -78,9 +78,10 @@ async def test_without_providers_titles_get_posters_from_their_files(
                audio_tracks=(), subtitle_tracks=(),
                attachments=[("cover.jpg", "image/jpeg", cover.getvalue())])  # fmt: skip
     place(clip, root / "Plain (2002)" / "Plain (2002).mkv")
-    await scan_library(client, root, "movies")
+    place(clip, root / "Shown (2020)" / "Season 01" / "Shown S01E01.mkv")  # a series' first episode
+    await scan_library(client, root, "mixed")
     covered, plain = await title_id(client, "Covered"), await title_id(client, "Plain")
-    for tid in (covered, plain):
+    for tid in (covered, plain, await title_id(client, "Shown")):
         (row,) = await query(client, "SELECT source FROM images WHERE title_id = :i AND "
                              "kind = 'poster' AND is_selected", i=tid)  # fmt: skip
         assert row[0] == "generated"
