@@ -7,8 +7,11 @@ from __future__ import annotations
 import re
 
 from mediaserver.recommend.reco import training
-from tests.catalog.conftest import Browse, browse  # noqa: F401 - the fixture
+from tests.catalog import conftest as catalog_fixtures
+from tests.catalog.conftest import Browse
 from tests.helpers import api
+
+browse = catalog_fixtures.browse  # the catalog's fixture: an admin, a kids profile, a catalog
 
 
 def row_titles(html: str, key: str) -> list[str]:
@@ -59,6 +62,10 @@ async def test_top_picks_because_and_more_like_this(browse: Browse) -> None:
     assert f'hx-get="/titles/{babe}/similar"' in page
     data = await (await b.client.get(f"/api/v1/titles/{made['Heat'][0]}/similar")).json()
     assert {t["title"] for t in data["titles"][:3]} >= {"Casino", "Ronin"}
+    # The player's post-play offer after Heat: similar titles not started (Serpico was).
+    after = await (await b.client.get(f"/api/v1/watch-next/{made['Heat'][1]}")).json()
+    offered = [t["title"] for t in after["titles"]]
+    assert set(offered[:2]) == {"Casino", "Ronin"}
 
 
 async def test_kids_cap_before_ranking_and_not_interested(browse: Browse) -> None:
