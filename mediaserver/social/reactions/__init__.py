@@ -5,11 +5,13 @@ the video. JSON API only; the player's script draws it all."""
 from aiohttp import web
 
 from mediaserver.social.reactions.api_routes import routes as api_routes
+from mediaserver.social.reactions.live import setup_live
 from mediaserver.social.reactions.records import EMOJIS
 
 __all__ = ["EMOJIS", "setup"]
 
 
 def setup(app: web.Application) -> None:
-    """The reactions and moments API."""
+    """The reactions and moments API, and the live stream of moment changes."""
     app.router.add_routes(api_routes)
+    setup_live(app)

@@ -10,7 +10,7 @@ from mediaserver.db.audit import audit_request
 from mediaserver.http.api import api, json_model, parse_model
 from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path, read_json
-from mediaserver.social.reactions import service
+from mediaserver.social.reactions import live, service
 from mediaserver.social.reactions.api_models import (
     MomentCreate,
     MomentList,
@@ -75,6 +75,7 @@ async def api_moment_create(request: web.Request) -> web.Response:
         body.position,
         body.text,
     )
+    live.publish(request.app, found.media_file_id, live.MomentEvent("new", found.id))
     return json_model(MomentOut.of(found), status=201)
 
 
@@ -86,6 +87,7 @@ async def api_moment_delete(request: web.Request) -> web.Response:
     user = get_identity(request).user
     viewer = service.Viewer(request_profile(request), bool(user and user.is_admin))
     gone = await service.delete_moment(request.app, viewer, int_path(request, "moment_id"))
+    live.publish(request.app, gone.media_file_id, live.MomentEvent("delete", gone.id))
     if not gone.mine:
         await audit_request(
             request,

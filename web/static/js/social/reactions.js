@@ -183,5 +183,11 @@
   video.addEventListener("seeked", drawMoments);
   loadStrip();
   loadMoments();
+  // Moments others type appear live: each change makes the list load again.
+  if (window.EventSource) {
+    var live = new EventSource(base + "/moments/events");
+    live.addEventListener("moment", function () { loadMoments(); });
+    window.addEventListener("pagehide", function () { live.close(); });
+  }
   setInterval(function () { if (!document.hidden) { loadStrip(); loadMoments(); } }, 30000);
 })();
