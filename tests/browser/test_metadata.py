@@ -121,4 +121,7 @@ def test_scan_with_providers_then_identify(fake_providers, live_server, browser_
     page.goto(f"{base}/titles/{solaris}")
     expect(page.locator(".hero-meta")).to_contain_text("2002")
     expect(page.get_by_text("How far will you go to be with the one you love?")).to_be_visible()
+    page.goto(f"{base}/admin/metadata")
+    expect(page.get_by_role("heading", name="Provider failures")).to_be_visible()
+    shot(page, "metadata-admin")
     assert not page.console_errors, page.console_errors  # type: ignore[attr-defined]
