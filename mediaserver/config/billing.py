@@ -25,9 +25,6 @@ class BillingSettings(Section):
         description="Signing secret of the Stripe webhook endpoint pointed at /webhooks/stripe "
         "(whsec_...). Webhooks are refused while it is empty.",
     )
-    stripe_publishable_key: str = Field(
-        "", max_length=200, description="Stripe publishable key (pk_...), shown to browsers."
-    )
     stripe_api_base: str = Field(
         "",
         max_length=200,
