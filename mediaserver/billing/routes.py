@@ -18,7 +18,7 @@ from mediaserver.billing import webhooks
 from mediaserver.billing.api_models import BillingOut, CheckoutBody, RedirectOut, WebhookOut
 from mediaserver.billing.checkout import checkout_for, portal_for, stripe_forms_policy
 from mediaserver.billing.overview import money, overview
-from mediaserver.errors import DomainError
+from mediaserver.errors import DomainError, Forbidden
 from mediaserver.http.api import api, json_model, parse_model
 from mediaserver.http.auth import access
 from mediaserver.http.forms import read_input
@@ -31,6 +31,14 @@ def _user(request: web.Request) -> tuple[int, str]:
     user = get_identity(request).user
     assert user is not None  # access("user")
     return user.id, user.username
+
+
+def _grown_up(request: web.Request) -> tuple[int, str]:
+    """The account, when the caller may spend its money (not from a kids profile)."""
+    profile = get_identity(request).profile
+    if profile is not None and profile.is_kids:
+        raise Forbidden("Switch to a grown-up profile to choose or change the plan.")
+    return _user(request)
 
 
 @routes.get("/billing", name="billing_page")
@@ -46,13 +54,13 @@ async def billing_page(request: web.Request) -> web.Response:
 @access("user")
 async def billing_checkout(request: web.Request) -> web.Response:
     body = parse_model(CheckoutBody, await read_input(request))
-    raise web.HTTPSeeOther(await checkout_for(request, *_user(request), body.plan))
+    raise web.HTTPSeeOther(await checkout_for(request, *_grown_up(request), body.plan))
 
 
 @routes.post("/billing/portal", name="billing_portal")
 @access("user")
 async def billing_portal(request: web.Request) -> web.Response:
-    raise web.HTTPSeeOther(await portal_for(request, _user(request)[0]))
+    raise web.HTTPSeeOther(await portal_for(request, _grown_up(request)[0]))
 
 
 @routes.get("/api/v1/billing", name="api_billing")
@@ -69,7 +77,7 @@ async def api_billing(request: web.Request) -> web.Response:
 async def api_billing_checkout(request: web.Request) -> web.Response:
     """Start Stripe Checkout for a subscription to a plan; send the user to the URL."""
     body = parse_model(CheckoutBody, await read_input(request))
-    return json_model(RedirectOut(url=await checkout_for(request, *_user(request), body.plan)))
+    return json_model(RedirectOut(url=await checkout_for(request, *_grown_up(request), body.plan)))
 
 
 @routes.post("/api/v1/billing/portal", name="api_billing_portal")
@@ -77,7 +85,7 @@ async def api_billing_checkout(request: web.Request) -> web.Response:
 @api(response=RedirectOut)
 async def api_billing_portal(request: web.Request) -> web.Response:
     """Open the Stripe customer portal (cards, plan changes, cancelling) for the account."""
-    return json_model(RedirectOut(url=await portal_for(request, _user(request)[0])))
+    return json_model(RedirectOut(url=await portal_for(request, _grown_up(request)[0])))
 
 
 @routes.post("/webhooks/stripe", name="stripe_webhook")

@@ -15,7 +15,7 @@ from mediaserver.db.billing_schema import billing_accounts
 from mediaserver.keys import db_key
 from tests.billing.fake_stripe import FakeStripe
 from tests.billing.helpers import billing, price_for, subscribe, user_client
-from tests.helpers import api, csrf_from, sign_in
+from tests.helpers import api, csrf_from, pick_profile, sign_in
 
 PLAN_FIELDS = {
     "plan": "family",
@@ -129,3 +129,25 @@ async def test_the_admin_edits_plans_and_sees_the_figures(bclient, fake_stripe: 
     new = await price_for(bclient, "basic")
     assert fake_stripe.objects[new]["unit_amount"] == 1099
     assert new == await price_for(bclient, "basic")
+
+
+async def test_a_kids_profile_cannot_spend_the_accounts_money(bclient):
+    csrf, user_id = await user_client(bclient)
+    await sign_in(bclient, "admin", "admin-password-1")
+    admin_csrf = await csrf_from(bclient, "/admin/billing")
+    path = f"/api/v1/admin/billing/users/{user_id}/exempt"
+    resp = await api(bclient, "PUT", path, {"exempt": True}, csrf=admin_csrf)
+    assert resp.status == 200  # exempt: no plan limit on profiles
+    await sign_in(bclient, "alice", "alice-password-1")
+    csrf = await csrf_from(bclient, "/profiles")
+    body = {"name": "Kiddo", "avatar": "teal", "is_kids": True}
+    resp = await api(bclient, "POST", "/api/v1/profiles", body, csrf=csrf)
+    assert resp.status == 201, await resp.text()
+    await pick_profile(bclient, (await resp.json())["id"])
+    for path, payload in (
+        ("/api/v1/billing/checkout", {"plan": "basic"}),
+        ("/api/v1/billing/portal", None),
+    ):
+        resp = await api(bclient, "POST", path, payload, csrf=await csrf_from(bclient, "/billing"))
+        assert resp.status == 403, await resp.text()
+        assert "grown-up" in (await resp.json())["detail"]
