@@ -86,6 +86,12 @@ async def test_mp4_is_faststart_has_the_chosen_tracks_and_every_frame(oclient, l
     assert await again.read() == data and again.headers["ETag"] == resp.headers["ETag"]
     beyond = await oclient.get(made["url"], headers={"Range": f"bytes={len(data)}-"})
     assert beyond.status == 416
+    # A resume that names another version of the file (If-Range) gets the whole file.
+    stale = {"Range": "bytes=10-20", "If-Range": '"not-this-one"'}
+    whole = await oclient.get(made["url"], headers=stale)
+    assert whole.status == 200 and await whole.read() == data
+    head = await oclient.head(made["url"])
+    assert head.status == 200 and int(head.headers["Content-Length"]) == len(data)
 
 
 async def test_default_choice_is_the_best_quality_and_default_audio_without_subtitles(
