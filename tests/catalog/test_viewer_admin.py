@@ -96,7 +96,7 @@ async def test_a_new_api_key_defaults_to_the_least_privilege(browse: Browse) -> 
     )
     assert resp.status == 201
     page = await resp.text()
-    assert 'data-copy="#new-key-secret"' in page and ">Copy</button>" in page
+    assert 'data-copy=".new-key .secret"' in page and ">Copy</button>" in page
     keys = (await (await client.get("/api/v1/api-keys", headers=JSON)).json())["api_keys"]
     assert [k["username"] for k in keys] == ["tv"]
 
