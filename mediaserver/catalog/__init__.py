@@ -7,8 +7,10 @@ SQL condition: scanned fine, present, not an extra), and read or set a file's sk
 and find the episode after a file with
 `next_episode_file`; higher domains add home rows with `register_row_source` (filled with
 `cards_by_ids` or `ranked_cards`, which leave out what the profile may not see) and the
-titles the player offers when a movie ends with `register_watch_next_source`; `setup(app)`
-registers the browse pages, the player page and the catalog API.
+titles the player offers when a movie ends with `register_watch_next_source`, choose each
+card's poster with `register_poster_chooser` and hear of plays as they start with
+`register_play_listener`; `setup(app)` registers the browse pages, the player page and the
+catalog API.
 """
 
 from aiohttp import web
