@@ -70,9 +70,9 @@ def reach_rows(plays, files, per_play: int) -> tuple[list[tuple], list[tuple]]: 
         for i, d, f, p, r in zip(ids, days, file_ids, plays, reached, strict=True)
     ]
     steps = np.arange(per_play) / max(per_play - 1, 1)
-    buckets = np.clip(
-        np.floor(np.outer(reached, steps) * 100 / durations[:, None]), 0, 99
-    ).astype(np.int64)
+    buckets = np.clip(np.floor(np.outer(reached, steps) * 100 / durations[:, None]), 0, 99).astype(
+        np.int64
+    )
     day_index = np.repeat(((days - days.min()) / DAY).astype(np.int64), per_play)
     keys = (day_index * 1_000_000 + np.repeat(file_ids, per_play)) * 100 + buckets.ravel()
     uniq, counts = np.unique(keys, return_counts=True)
