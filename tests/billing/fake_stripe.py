@@ -325,6 +325,8 @@ class FakeStripe:
             status="trialing" if trial else "active",
             user_id=int(user) if user else None,
         )
+        if trial:
+            sub["trial_end"] = int(time.time()) + trial * 86_400
         session.update(status="complete", payment_status="paid", subscription=sub["id"])
         events = [
             self.event("checkout.session.completed", session),

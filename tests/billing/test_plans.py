@@ -151,3 +151,42 @@ async def test_a_kids_profile_cannot_spend_the_accounts_money(bclient):
         resp = await api(bclient, "POST", path, payload, csrf=await csrf_from(bclient, "/billing"))
         assert resp.status == 403, await resp.text()
         assert "grown-up" in (await resp.json())["detail"]
+
+
+async def test_the_admin_pages_forms_save_a_plan_with_a_trial_and_exempt_an_account(
+    bclient, fake_stripe: FakeStripe
+):
+    csrf, user_id = await user_client(bclient)
+    await sign_in(bclient, "admin", "admin-password-1")
+    admin_csrf = await csrf_from(bclient, "/admin/billing")
+    form = {
+        "csrf_token": admin_csrf,
+        "name": "Premium",
+        "price_cents": "1499",
+        "max_height": "0",
+        "max_streams": "4",
+        "max_profiles": "4",
+        "may_download": "on",
+        "max_downloads": "25",
+        "trial_days": "14",
+        "plan": "family",  # not a field of the form: ignored
+    }
+    resp = await bclient.post("/admin/billing/plans/premium", data=form, allow_redirects=False)
+    assert resp.status == 303, await resp.text()
+    resp = await bclient.post("/admin/billing/sync", data={"csrf_token": admin_csrf})
+    assert resp.status == 200 and "checked for 3 plans" in await resp.text()
+    assert sum(o["object"] == "price" for o in fake_stripe.objects.values()) == 3
+    await sign_in(bclient, "alice", "alice-password-1")
+    state = await subscribe(bclient, fake_stripe, await csrf_from(bclient, "/billing"), "premium")
+    assert state["plan"]["key"] == "premium" and state["status"] == "trialing"
+    assert "free trial ends" in state["notice"]
+    await sign_in(bclient, "admin", "admin-password-1")
+    admin_csrf = await csrf_from(bclient, "/admin/billing")
+    resp = await bclient.post(
+        "/admin/billing/exempt",
+        data={"csrf_token": admin_csrf, "username": "alice", "exempt": "on"},
+        allow_redirects=False,
+    )
+    assert resp.status == 303
+    page = await (await bclient.get("/admin/billing")).text()
+    assert "exempt" in page and "trialing" in page
