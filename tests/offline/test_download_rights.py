@@ -13,9 +13,10 @@ from mediaserver.accounts.limits import set_limits
 from mediaserver.db.catalog_schema import media_files, titles
 from mediaserver.keys import db_key, secret_key
 from mediaserver.offline import url_tokens
-from tests.helpers import api, csrf_from, pick_profile
+from tests.helpers import api, csrf_from, pick_profile, setup_with_user
 from tests.offline.conftest import packaged_movie
 from tests.offline.test_download_file import make_download
+from tests.packaging.helpers import sign_in_with_profile
 
 
 async def check_in(client, ids: list[int]) -> list[dict]:
@@ -150,8 +151,6 @@ async def test_downloads_at_once_follow_the_lowest_limit(make_app, aiohttp_clien
 
     add_limit_source(app, plan)
     client = await aiohttp_client(app)
-    from tests.packaging.helpers import sign_in_with_profile
-
     await sign_in_with_profile(client)
     file_id = await packaged_movie(client, ladder_dir, "Harbour Lights")
     first = await make_download(client, file_id)
@@ -170,3 +169,26 @@ async def test_downloads_at_once_follow_the_lowest_limit(make_app, aiohttp_clien
     )
     assert resp.status == 303
     assert (await api(client, "POST", "/api/v1/offline/downloads", body, csrf=csrf)).status == 201
+
+
+async def test_a_free_plan_user_is_refused_with_the_upgrade_hint(
+    make_app, aiohttp_client, ladder_dir
+):
+    """With billing on, a user on the Free plan (no downloads) gets 403 and where to upgrade,
+    from the form, the API and a download URL of the account built by hand."""
+    client = await aiohttp_client(make_app(library={"watch": False}, billing={"enabled": True}))
+    await setup_with_user(client)
+    profiles = (await (await client.get("/api/v1/profiles")).json())["profiles"]
+    await pick_profile(client, profiles[0]["id"])
+    file_id = await packaged_movie(client, ladder_dir, "Harbour Lights")
+    resp = await client.get(f"/api/v1/media/{file_id}/download-options")
+    assert resp.status == 403, await resp.text()
+    detail = (await resp.json())["detail"]
+    assert "may not download" in detail and len(detail) > len("This account may not download.")
+    page = await client.get(f"/downloads/new/{file_id}")
+    assert page.status == 403
+    csrf = await csrf_from(client, "/profiles")
+    body = {"media_file_id": file_id, "kind": "browser"}
+    assert (await api(client, "POST", "/api/v1/offline/downloads", body, csrf=csrf)).status == 403
+    forged = url_tokens.sign(b"not the server's secret", 1, 600)
+    assert (await client.get(f"/offline/file/{forged}/Harbour-Lights-240p.mp4")).status == 404
