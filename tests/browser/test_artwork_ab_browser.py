@@ -10,6 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from mediaserver.db.artwork_ab_schema import intro_detections
+from mediaserver.db.catalog_schema import images
 from mediaserver.db.engine import create_database
 from mediaserver.db.viewer_schema import media_markers
 from tests.browser.test_browse import make_poster
@@ -23,8 +24,6 @@ COLOURS = [(200, 90, 40), (30, 60, 140), (40, 130, 60)]
 async def _seed(server) -> tuple[int, dict[tuple[int, int], int]]:
     """A film with three generated poster candidates (files in storage) and a series whose
     season has detected markers."""
-    from mediaserver.db.catalog_schema import images  # the table the posters live in
-
     db = create_database(server.db_url)
     try:
         cat = Catalog(db)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from mediaserver.db.catalog_schema import libraries, media_files
+from mediaserver.db.catalog_schema import episodes, libraries, media_files
 from mediaserver.jobs import queue
 from mediaserver.keys import db_key
 from mediaserver.recommend.intro.detect import Episode, Options, detect_season
@@ -82,8 +82,6 @@ async def _wait(app, job_id: int) -> None:
 
 
 async def _season_id(b: Browse, file_id: int) -> int:
-    from mediaserver.db.catalog_schema import episodes
-
     query = sa.select(episodes.c.season_id).join(
         media_files, media_files.c.episode_id == episodes.c.id
     )
