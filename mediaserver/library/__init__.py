@@ -24,6 +24,7 @@ from mediaserver.library.job_subjects import describe as describe_jobs
 from mediaserver.library.jobs import SCAN_JOB, scan_now
 from mediaserver.library.libraries import LibraryKind, LibraryPolicy
 from mediaserver.library.scan.catalog_tags import TagCache, name_key
+from mediaserver.library.scan.naming_rules import provider_ids as ids_in_name
 from mediaserver.library.scan.naming_rules import sort_title
 from mediaserver.library.scan.nfo import NfoData, NfoError, map_mpaa, read_nfo
 from mediaserver.library.scan.scanner import FilesChanged, Progress, ScanStats
@@ -40,6 +41,7 @@ __all__ = [
     "NfoError",
     "Progress",
     "ScanStats",
+    "ids_in_name",
     "map_mpaa",
     "name_key",
     "on_files_changed",

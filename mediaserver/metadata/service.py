@@ -61,7 +61,7 @@ async def refresh_title(
             match = Match(previous.provider, previous.provider_id, previous.method or "search",  # type: ignore[arg-type]
                           previous.confidence or 1.0)  # fmt: skip
         else:
-            match = await find(active, title.title, title.year, kind, title.provider_ids)
+            match = await find(active, title.title, title.year, kind, title.known_ids())
         if match is None or match.confidence < settings.min_confidence:
             await store.save_match(db, title_id, status="unmatched", provider=None,
                                    provider_id=None, confidence=match.confidence if match else None,

@@ -20,6 +20,7 @@ from mediaserver.db.providers_schema import (
     provider_images,
 )
 from mediaserver.db.upsert import upsert
+from mediaserver.library import ids_in_name
 
 MAX_FAILURES = 500
 
@@ -33,6 +34,18 @@ class TitleRow:
     year: int | None
     provider_ids: dict[str, str]
     locked: frozenset[str]
+    source_key: str
+
+    def known_ids(self) -> dict[str, str]:
+        """Its ids (NFO and names); a series without any: those in its folder names
+        (`{tvdb-...}`, `[imdbid-...]`), which the scan keeps only from a tvshow.nfo."""
+        if self.provider_ids or self.kind != "series" or not self.source_key.startswith("series:"):
+            return self.provider_ids
+        found: dict[str, str] = {}
+        for part in reversed(self.source_key.removeprefix("series:").split("/")):
+            for k, v in ids_in_name(part)[1].items():
+                found.setdefault(k, v)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,16 +95,16 @@ async def title_row(db: Database, title_id: int) -> TitleRow | None:
         r = (
             await conn.execute(
                 sa.select(titles.c.id, titles.c.library_id, titles.c.kind, titles.c.title,
-                          titles.c.year, titles.c.provider_ids, titles.c.locked_fields)
+                          titles.c.year, titles.c.provider_ids, titles.c.locked_fields,
+                          titles.c.source_key)
                 .where(titles.c.id == title_id, titles.c.removed_at.is_(None))
             )
         ).first()  # fmt: skip
     if r is None:
         return None
     ids = {str(k): str(v) for k, v in (r.provider_ids or {}).items()}
-    return TitleRow(
-        r.id, r.library_id, r.kind, r.title, r.year, ids, frozenset(r.locked_fields or ())
-    )
+    locked = frozenset(r.locked_fields or ())
+    return TitleRow(r.id, r.library_id, r.kind, r.title, r.year, ids, locked, r.source_key)
 
 
 async def match_row(db: Database, title_id: int) -> MatchRow | None:

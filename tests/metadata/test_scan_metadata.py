@@ -70,10 +70,12 @@ async def test_show_from_tvmaze_without_a_key_gets_episode_names_and_stills(
 ) -> None:
     client = await _client(make_app, aiohttp_client, fake, tmdb=False)
     root = tmp_path / "Shows"
+    # Matched by the IMDb id in the folder's name (TVmaze's lookup answers with a redirect).
     for n in (1, 2):
-        place(clip, root / "The Lighthouse Keepers (2019)" / "Season 01" / f"Keepers S01E0{n}.mkv")
+        place(clip, root / "Keepers [imdbid-tt7000001]" / "Season 01" / f"Keepers S01E0{n}.mkv")
     await scan_library(client, root, "shows")
     tid = await title_id(client, "The Lighthouse Keepers")
+    assert any("/tvmaze/lookup/shows?imdb=tt7000001" in r for r in fake.requests)
     eps = await query(client, "SELECT episode_number, title, description, air_date FROM episodes "
                       "WHERE series_id = :i ORDER BY episode_number", i=tid)  # fmt: skip
     assert [tuple(e) for e in eps] == [
@@ -81,7 +83,7 @@ async def test_show_from_tvmaze_without_a_key_gets_episode_names_and_stills(
         (2, "The Storm", "The storm.", "2019-10-08"),
     ]
     (match,) = await query(client, "SELECT * FROM metadata_matches WHERE title_id = :i", i=tid)
-    assert (match.provider, match.airing) == ("tvmaze", True)
+    assert (match.provider, match.method, match.airing) == ("tvmaze", "id", True)
     assert match.next_refresh_at is not None
     (ep1,) = await query(client, "SELECT id FROM episodes WHERE series_id = :i AND "
                          "episode_number = 1", i=tid)  # fmt: skip
