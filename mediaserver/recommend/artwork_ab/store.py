@@ -181,21 +181,17 @@ async def title_of_file(db: Database, media_file_id: int) -> int | None:
 
 async def attribute_play(db: Database, profile_id: int, title_id: int, since: float) -> int | None:
     """Credit a play to the candidate whose card this profile opened since `since` (once per
-    click); returns that candidate."""
+    click); returns that candidate. Most plays follow no such click: those only read."""
+    mine = (clicks.c.profile_id == profile_id, clicks.c.title_id == title_id)
+    query = sa.select(clicks.c.image_id).where(*mine, clicks.c.clicked_at >= since)
+    async with db.read() as conn:
+        if (await conn.execute(query)).first() is None:
+            return None
     async with db.write() as conn:
-        row = (
-            await conn.execute(
-                sa.select(clicks.c.image_id).where(
-                    clicks.c.profile_id == profile_id, clicks.c.title_id == title_id,
-                    clicks.c.clicked_at >= since,
-                )
-            )
-        ).first()  # fmt: skip
+        row = (await conn.execute(query)).first()  # again: a concurrent play may have taken it
         if row is None:
             return None
-        await conn.execute(
-            clicks.delete().where(clicks.c.profile_id == profile_id, clicks.c.title_id == title_id)
-        )
+        await conn.execute(clicks.delete().where(*mine))
         await _bump(conn, title_id, row.image_id, "plays")
         return int(row.image_id)
 
