@@ -32,6 +32,7 @@ from mediaserver.storage import ObjectInfo, ObjectNotFound, Storage
 PARALLEL_READS = 64
 SEGMENT_NAME = re.compile(r"seg_[0-9]{5}\.m4s")
 CACHED_LAYOUTS = 8
+LAYOUT_VERSION = "mp4-layout-1"
 
 
 class LadderUnreadable(Exception):
@@ -50,7 +51,11 @@ class Rendition:
 
     @property
     def etag(self) -> str:
-        parts = [self.prefix, self.rung, self.audio or "-", *(k for k, _ in self.subtitles)]
+        # Everything the bytes depend on, and the writer's version: a change of either is a
+        # new ETag, so a resumed download (If-Range) never mixes two versions.
+        subtitles = [f"{key}:{language}" for key, language in self.subtitles]
+        parts = [LAYOUT_VERSION, self.prefix, self.rung, self.audio or "-"]
+        parts += [self.audio_language or "-", *subtitles]
         digest = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:32]
         return f'"{digest}"'
 
