@@ -10,9 +10,12 @@ import sqlalchemy as sa
 from mediaserver.db.recommend_schema import reco_runs
 from mediaserver.keys import db_key
 from mediaserver.recommend.reco import training
-from tests.catalog.conftest import Browse, browse  # noqa: F401 - the fixture
+from tests.catalog import conftest as catalog_fixtures
+from tests.catalog.conftest import Browse
 from tests.helpers import api
 from tests.library.test_libraries_admin import wait_jobs
+
+browse = catalog_fixtures.browse  # the catalog's fixture: an admin, a kids profile, a catalog
 
 
 async def test_retrain_now_runs_as_a_job_and_shows_on_the_admin_page(browse: Browse) -> None:
