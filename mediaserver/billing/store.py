@@ -36,6 +36,7 @@ class BillingAccount:
     pending_plan_key: str | None = None
     payment_failed_at: float | None = None
     canceled_at: float | None = None
+    updated_at: float | None = None  # None: no row stored yet
 
     def grace_ends(self, grace_days: float) -> float | None:
         """When a failed payment takes the plan away (None: no payment failed)."""
@@ -105,6 +106,8 @@ async def write_account(
     when the plan in force may have shrunk, so media URLs issued under the old plan stop."""
     at = time.time() if now is None else now
     before = await account_in(conn, user_id)
+    if before.updated_at is not None and all(getattr(before, k) == v for k, v in changes.items()):
+        return before  # nothing would change: no write (most redundant events end here)
     values = {**changes, "updated_at": at}
     stmt = dialect_insert(conn, billing_accounts).values(
         user_id=user_id,

@@ -106,21 +106,18 @@ async def handle(app: web.Application, event: dict[str, Any]) -> WebhookResult:
     now = time.time()
     try:
         async with app[db_key].write() as conn:
+            user_id = await _apply(conn, kind, obj, state, now)
+            # The id goes in with the effect, in one commit: a racing delivery of the same
+            # event fails here on the primary key and its effect is rolled back with it.
             await conn.execute(
                 billing_events.insert().values(
                     event_id=event_id,
                     type=kind[:100],
+                    user_id=user_id,
                     created=float(event.get("created") or now),
                     processed_at=now,
                 )
             )
-            user_id = await _apply(conn, kind, obj, state, now)
-            if user_id is not None:
-                await conn.execute(
-                    billing_events.update()
-                    .where(billing_events.c.event_id == event_id)
-                    .values(user_id=user_id)
-                )
     except IntegrityError:  # the same event applied meanwhile by a racing delivery
         if await _seen(app, event_id):
             return WebhookResult(event_id, kind, True, False, None)
