@@ -94,6 +94,7 @@ def test_scan_with_providers_then_identify(fake_providers, live_server, browser_
     expect(cast).to_contain_text("Neo")
     photo = cast.locator("img")
     expect(photo).to_be_visible()
+    photo.evaluate("i => i.decode()")
     assert photo.evaluate("i => i.naturalWidth") > 0
     sources = page.evaluate("[...document.images].map(i => i.currentSrc)")
     assert sources and not any(fake_providers.base in s for s in sources)
@@ -105,6 +106,8 @@ def test_scan_with_providers_then_identify(fake_providers, live_server, browser_
     expect(page.get_by_role("heading", name="The Storm")).to_be_visible()
     still = page.locator(".episode img").first
     expect(still).to_have_attribute("src", re.compile(r"^/images/episodes/\d+/thumb$"))
+    still.scroll_into_view_if_needed()  # it loads lazily
+    still.evaluate("i => i.decode()")  # rejects if the picture cannot be loaded
     assert still.evaluate("i => i.naturalWidth") > 0
 
     # Solaris with no year was taken for the 1972 film; the admin picks the 2002 one.
