@@ -98,16 +98,20 @@ def within_one_edit(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
-async def corrections(conn: AsyncConnection, term: str) -> list[str]:
-    """Known words one edit away from `term` (none for short terms)."""
-    if len(term) < MIN_TYPO_WORD:
-        return []
+async def corrections(conn: AsyncConnection, terms: list[str]) -> dict[str, list[str]]:
+    """For each typed word that is not itself a known word, the known words one edit away (none
+    for short words), in one lookup."""
+    wanted = {t: deletions(t) | {t} for t in terms if len(t) >= MIN_TYPO_WORD}
+    if not wanted:
+        return {}
     v = search_word_variants.c
-    rows = await conn.execute(
-        sa.select(v.word).distinct().where(v.variant.in_(sorted(deletions(term) | {term})))
-    )
-    found = sorted(w for (w,) in rows if w != term and within_one_edit(term, w))
-    return found[:MAX_CORRECTIONS]
+    variants = sorted(set().union(*wanted.values()))
+    rows = await conn.execute(sa.select(v.word).distinct().where(v.variant.in_(variants)))
+    known = {w for (w,) in rows}
+    return {
+        t: [] if t in known else sorted(w for w in known if within_one_edit(t, w))[:MAX_CORRECTIONS]
+        for t in wanted
+    }
 
 
 def _conditions(
@@ -186,11 +190,11 @@ async def find(conn: AsyncConnection, query: str, limit: int = 50) -> SearchMatc
     ids = await _matching(conn, [[t] for t in long], short, limit)
     if len(ids) >= FEW_MATCHES:
         return SearchMatches(ids, {}, False)
-    fixes = {t: await corrections(conn, t) for t in long}
+    fixes = await corrections(conn, long)
     used = {t: ", ".join(f) for t, f in fixes.items() if f}
     if not used:
         return SearchMatches(ids, {}, False)
-    more = await _matching(conn, [[t, *fixes[t]] for t in long], short, limit)
+    more = await _matching(conn, [[t, *fixes.get(t, [])] for t in long], short, limit)
     seen = set(ids)
     return SearchMatches(ids + [i for i in more if i not in seen][: limit - len(ids)], used, False)
 
