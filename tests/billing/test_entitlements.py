@@ -8,6 +8,7 @@ from __future__ import annotations
 import aiohttp
 import sqlalchemy as sa
 
+from mediaserver.accounts.api_keys import create_api_key
 from mediaserver.db.billing_schema import billing_accounts
 from mediaserver.keys import db_key
 from tests.billing.fake_stripe import FakeStripe
@@ -117,3 +118,20 @@ async def test_downloads_and_profiles_are_refused_with_an_upgrade_prompt(bclient
     )
     assert resp.status == 403, await resp.text()
     assert "1 profile" in (await resp.json())["detail"]
+
+
+async def test_the_screen_count_holds_across_a_browser_and_an_api_key(bclient, place, media_dir):
+    """Free allows one screen: with the browser playing, the account's API key is refused."""
+    home, file_id = await _alice_with_movie(bclient, place, media_dir)
+    made = await create_api_key(bclient.server.app[db_key], home.alice_id, "tv", home.alice_id)
+    await play(bclient, file_id)  # the browser
+    profile = await home.alice_profile()
+    bclient.session.cookie_jar.clear()  # the TV: its API key only
+    resp = await bclient.post(
+        f"/api/v1/playback/{file_id}",
+        json={},
+        headers={"Authorization": f"Bearer {made.secret}", "X-Profile-Id": str(profile)},
+    )
+    assert resp.status == 403, await resp.text()
+    refused = await resp.json()
+    assert "1 device at once" in refused["detail"] and len(refused["streams"]) == 1
