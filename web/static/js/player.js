@@ -515,54 +515,15 @@
     }
     $("bigplay").addEventListener("click", userPlay);
     $("play").addEventListener("click", toggle);
-    // A click on the video while a menu is open only closes the menu. Otherwise a mouse click
-    // plays or pauses; a tap shows or hides the controls (as phones do), and two quick taps on
-    // the left or right third seek 10 s.
-    let pointerType = "mouse";
-    let lastTap = 0;
-    let tapTimer = null;
-    video.addEventListener("pointerdown", (e) => (pointerType = e.pointerType || "mouse"));
-    video.addEventListener("click", (e) => {
-      if (UI.Menu.anyOpen()) {
-        e.stopPropagation();
-        UI.Menu.closeAll();
-        return;
-      }
-      if (pointerType !== "touch") {
-        toggle();
-        return;
-      }
-      const rect = video.getBoundingClientRect();
-      const x = (e.clientX - rect.left) / rect.width;
-      const side = x < 1 / 3 ? -10 : x > 2 / 3 ? 10 : 0;
-      const now = performance.now();
-      clearTimeout(tapTimer);
-      if (side && now - lastTap < 350) {
-        lastTap = 0;
-        p.seek(video.currentTime + side);
-        seekFlash(side);
-        return;
-      }
-      lastTap = now;
-      // On a side, wait a moment: a second tap makes it a seek instead.
-      tapTimer = setTimeout(() => {
-        if (root.classList.contains("idle")) poke();
-        else hideControls();
-      }, side ? 350 : 0);
+    // Clicks and taps on the video (player-touch.js): a tap shows or hides the controls.
+    window.MSPlayerTouch.bind(p, {
+      toggle: toggle,
+      show: () => poke(),
+      hide: () => {
+        clearTimeout(idleTimer);
+        root.classList.add("idle");
+      },
     });
-    function hideControls() {
-      clearTimeout(idleTimer);
-      root.classList.add("idle");
-    }
-    let flashTimer = null;
-    function seekFlash(seconds) {
-      const flash = $("seekflash");
-      flash.textContent = (seconds < 0 ? "« " : "") + Math.abs(seconds) + " s" + (seconds > 0 ? " »" : "");
-      flash.dataset.side = seconds < 0 ? "left" : "right";
-      flash.hidden = false;
-      clearTimeout(flashTimer);
-      flashTimer = setTimeout(() => (flash.hidden = true), 700);
-    }
     $("back10").addEventListener("click", () => p.seek(video.currentTime - 10));
     $("fwd10").addEventListener("click", () => p.seek(video.currentTime + 10));
     $("mute").addEventListener("click", () => (video.muted = !video.muted));
