@@ -285,10 +285,10 @@ def main() -> None:
         f"ours: training on {len(test.train.users)} interactions: {train_s:.1f} s wall, "
         f"{train_cpu:.1f} s CPU (all threads; {os.cpu_count()} cores here, load {machine_load()})"
     )
-    p50, p99 = serving_p99(fitted, test.histories, test.nows)
+    p50, p99, cpu_each = serving_p99(fitted, test.histories, test.nows)
     print(
         f"ours: serving a profile's four rows from the database: p50 {p50 * 1000:.2f} ms, "
-        f"p99 {p99 * 1000:.2f} ms (load {machine_load()})"
+        f"p99 {p99 * 1000:.2f} ms, {cpu_each * 1000:.2f} ms CPU each (load {machine_load()})"
     )
 
     if terms is not None:
