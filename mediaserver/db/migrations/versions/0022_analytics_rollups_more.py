@@ -32,8 +32,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_analytics_file_periods")),
     )
     op.create_index(
-        "ix_analytics_file_periods_grain", "analytics_file_periods", ["grain", "period"]
-    )
+        "ix_analytics_file_periods_grain",
+        "analytics_file_periods",
+        ["grain", "period", "title_id", "media_file_id", "library_id", "plays",
+         "seconds_watched", "completed"],
+    )  # fmt: skip
     op.create_table(
         "analytics_rung_periods",
         sa.Column("id", BigId, nullable=False),
