@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -97,8 +97,12 @@ class DownloadList(ApiModel):
     limit: int | None = None
 
 
+# A download id is a database row id: anything outside 1..2^63-1 can name no download.
+DownloadId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
 class CheckInBody(ApiModel):
-    ids: list[int] = Field(max_length=1000, description="The saved downloads to check in.")
+    ids: list[DownloadId] = Field(max_length=1000, description="The saved downloads to check in.")
 
 
 class CheckInOut(ApiModel):
