@@ -35,7 +35,8 @@
   var close = el("button", { type: "button", class: "clip-close", "aria-label": "Close" }, "×");
   [close, el("strong", {}, "Make a clip"), inBtn, outBtn, range, name, vis, make, status, link, copy]
     .forEach(function (n) { panel.appendChild(n); });
-  document.body.appendChild(toggle);
+  // In the player's top bar beside "Watch together", so it hides with the other controls.
+  (document.querySelector(".p-top") || document.body).appendChild(toggle);
   document.body.appendChild(panel);
 
   function show() {
