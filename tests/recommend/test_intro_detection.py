@@ -132,6 +132,7 @@ async def test_detection_sets_markers_and_an_admins_fix_is_locked(
     page = await (await b.client.get(f"/admin/intro/seasons/{season_id}")).text()
     assert "locked" in page and "Synthetic · Season 1" in page
     assert "Synthetic" in await (await b.client.get("/admin/intro")).text()
+    assert "Synthetic · Season 1" in await (await b.client.get("/admin/jobs")).text()
 
 
 async def test_only_admins_reach_intro_pages(browse: Browse) -> None:

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from mediaserver import library
-from mediaserver.jobs import JobContext, JobPayloadError
+from mediaserver.jobs import Job, JobContext, JobPayloadError, JobSubject
 from mediaserver.keys import config_key, db_key, jobs_key
 from mediaserver.recommend.intro import store
 from mediaserver.recommend.intro.detect import Episode, Options, detect_season
@@ -62,6 +62,19 @@ async def run_job(app: web.Application, ctx: JobContext) -> None:
     message = f"intro in {intros}/{len(found)} episodes; {changed} marker(s) changed"
     log.info("season %s: %s", season_id, message)
     await ctx.progress(100, message=message)
+
+
+async def describe_jobs(app: web.Application, jobs: Sequence[Job]) -> dict[int, JobSubject]:
+    """The jobs page's name for detection jobs: the series and season."""
+    wanted = {
+        j.id: j.payload["season_id"]
+        for j in jobs
+        if j.type == INTRO_JOB
+        and isinstance(j.payload, dict)
+        and isinstance(j.payload.get("season_id"), int)
+    }
+    names = await store.season_names(app[db_key], sorted(set(wanted.values())))
+    return {job_id: JobSubject(title=names[s]) for job_id, s in wanted.items() if s in names}
 
 
 async def enqueue_detection(

@@ -196,3 +196,15 @@ async def season_name(db: Database, season_id: int) -> str | None:
     async with db.read() as conn:
         row = (await conn.execute(query)).first()
     return None if row is None else f"{row.title} · Season {row.number}"
+
+
+async def season_names(db: Database, season_ids: list[int]) -> dict[int, str]:
+    """ "Series · Season N" for each existing season among `season_ids`, in one query."""
+    query = (
+        sa.select(seasons.c.id, titles.c.title, seasons.c.number)
+        .join(titles, titles.c.id == seasons.c.series_id)
+        .where(seasons.c.id.in_(season_ids))
+    )
+    async with db.read() as conn:
+        rows = (await conn.execute(query)).all()
+    return {r.id: f"{r.title} · Season {r.number}" for r in rows}
