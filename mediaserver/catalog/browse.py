@@ -4,6 +4,7 @@ shows for a title."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -137,6 +138,10 @@ def selected_art(kind: str) -> sa.Exists:
     )
 
 
+# Built once per profile: building this SELECT (its correlated subqueries and the library
+# condition) costs more CPU than running it. Select objects are immutable (every .where/.join
+# makes a new one) and a changed profile is a different key, so sharing one is safe.
+@functools.lru_cache(maxsize=1024)
 def card_select(profile: Profile | None) -> sa.Select:
     """SELECT of TitleCard columns over the titles this profile may see."""
     has_poster = selected_art("poster")
