@@ -77,14 +77,16 @@ async def totals(db: Database, f: Filters) -> tuple[Any, ...]:
     return plays, seconds, viewers, completed
 
 
-async def top_titles(db: Database, f: Filters, kind: str, limit: int) -> list[tuple[Any, ...]]:
-    """(title id, title, plays, seconds, viewers, completed) of the most watched titles."""
-    seconds = sa.func.sum(P.c.seconds_watched).label("seconds")
+async def top_titles(
+    db: Database, f: Filters, kinds: tuple[str, ...], limit: int
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Per kind, (title id, title, plays, seconds, viewers, completed) of the most watched
+    titles: one pass over the periods for all kinds (a page shows movies and series)."""
     per_title = (
         sa.select(
             P.c.title_id,
             sa.func.sum(P.c.plays).label("plays"),
-            seconds,
+            sa.func.sum(P.c.seconds_watched).label("seconds"),
             sa.func.sum(P.c.completed).label("completed"),
         )
         .where(in_range(P, f.start, f.end), *_library(P, f))
@@ -92,23 +94,26 @@ async def top_titles(db: Database, f: Filters, kind: str, limit: int) -> list[tu
         .subquery()
     )
     t = per_title.c
+    found: dict[str, list[tuple[Any, ...]]] = {kind: [] for kind in kinds}
     async with db.read() as conn:
-        rows = (
-            await conn.execute(
-                sa.select(titles.c.id, titles.c.title, t.plays, t.seconds, t.completed)
-                .join(titles, titles.c.id == t.title_id)
-                .where(titles.c.kind == kind)
-                .order_by(t.seconds.desc(), titles.c.id)
-                .limit(limit)
-            )
-        ).all()
+        rows = await conn.execute(
+            sa.select(titles.c.kind, titles.c.id, titles.c.title, t.plays, t.seconds, t.completed)
+            .join(titles, titles.c.id == t.title_id)
+            .where(titles.c.kind.in_(kinds))
+        )
+        for row in rows:
+            found[row[0]].append(tuple(row[1:]))
+        for listed in found.values():
+            listed.sort(key=lambda r: (-float(r[3] or 0), r[0]))
+            del listed[limit:]
         H = analytics_hourly
+        shown = [r[0] for listed in found.values() for r in listed]
         viewers = dict(
             (
                 await conn.execute(
                     sa.select(H.c.title_id, sa.func.count(sa.distinct(H.c.profile_id)))
                     .where(
-                        H.c.title_id.in_([r[0] for r in rows]),
+                        H.c.title_id.in_(shown),
                         H.c.hour >= f.start,
                         H.c.hour < f.end,
                         *_library(H, f),
@@ -117,7 +122,10 @@ async def top_titles(db: Database, f: Filters, kind: str, limit: int) -> list[tu
                 )
             ).all()
         )
-    return [(r[0], r[1], r[2], r[3], viewers.get(r[0], 0), r[4]) for r in rows]
+    return {
+        kind: [(r[0], r[1], r[2], r[3], viewers.get(r[0], 0), r[4]) for r in listed]
+        for kind, listed in found.items()
+    }
 
 
 async def top_files(db: Database, f: Filters, limit: int) -> list[tuple[int, int, int]]:

@@ -40,17 +40,23 @@ async def _page(request: web.Request, template: str, f: Filters, **context: obje
 @access("admin")
 async def watching_page(request: web.Request) -> web.Response:
     f, db = parse_filters(request.query), request.app[db_key]
-    found = await asyncio.gather(
+    totals, over_time, (top_movies, top_series), heatmap, binges = await asyncio.gather(
         watching.totals(db, f),
         watching.over_time(db, f),
-        watching.top_titles(db, f, "movie"),
-        watching.top_titles(db, f, "series"),
+        watching.top_titles_of(db, f, ("movie", "series")),
         watching.heatmap(db, f),
         watching.binges(db, f),
     )
-    names = ("totals", "over_time", "top_movies", "top_series", "heatmap", "binges")
     return await _page(
-        request, "analytics/watching.html", f, **dict(zip(names, found, strict=True))
+        request,
+        "analytics/watching.html",
+        f,
+        totals=totals,
+        over_time=over_time,
+        top_movies=top_movies,
+        top_series=top_series,
+        heatmap=heatmap,
+        binges=binges,
     )
 
 

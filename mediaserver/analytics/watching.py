@@ -113,10 +113,17 @@ def _totals(row: tuple[Any, ...]) -> dict[str, float]:
 
 async def top_titles(db: Database, f: Filters, kind: str) -> Table:
     """The most watched movies (kind "movie") or series, by hours, with their completion rate."""
-    hours = sa.func.sum(H.c.seconds_watched).label("seconds")
+    return (await top_titles_of(db, f, (kind,)))[0]
+
+
+async def top_titles_of(db: Database, f: Filters, kinds: tuple[str, ...]) -> list[Table]:
+    """top_titles for several kinds, from one pass over the rollups where they allow it."""
     if long_range.usable(f):
-        rows = await long_range.top_titles(db, f, kind, TOP)
-    else:
+        found = await long_range.top_titles(db, f, kinds, TOP)
+        return [_top_table(kind, found[kind]) for kind in kinds]
+    hours = sa.func.sum(H.c.seconds_watched).label("seconds")
+    tables = []
+    for kind in kinds:
         async with db.read() as conn:
             rows = await conn.execute(
                 sa.select(
@@ -133,10 +140,13 @@ async def top_titles(db: Database, f: Filters, kind: str) -> Table:
                 .order_by(hours.desc(), titles.c.id)
                 .limit(TOP)
             )
-            rows = list(rows)
-    name = "top_movies" if kind == "movie" else "top_series"
+            tables.append(_top_table(kind, list(rows)))
+    return tables
+
+
+def _top_table(kind: str, rows: list[Any]) -> Table:
     return Table(
-        name,
+        "top_movies" if kind == "movie" else "top_series",
         "Top movies" if kind == "movie" else "Top series",
         (
             Column("title", "Title"),
