@@ -65,10 +65,30 @@ def episode_audio(
     return np.concatenate(parts).astype(np.float32)
 
 
-def write_audio(path: Path, samples: np.ndarray, rate: int = RATE, codec: str = "aac") -> Path:
-    """Samples as a mono AAC (or PCM in Matroska) audio file."""
+def _grey_video(out: av.container.OutputContainer, video, seconds: float) -> None:
+    """A tiny grey picture a second, so that a library scan takes the file for an episode."""
+    for i in range(int(seconds) + 1):
+        frame = av.VideoFrame.from_ndarray(np.full((36, 64, 3), 90, np.uint8), format="rgb24")
+        frame.pts = i
+        for packet in video.encode(frame):
+            out.mux(packet)
+    for packet in video.encode(None):
+        out.mux(packet)
+
+
+def write_audio(
+    path: Path, samples: np.ndarray, rate: int = RATE, codec: str = "aac", video: bool = False
+) -> Path:
+    """Samples as a mono AAC (or PCM in Matroska) audio file, with a tiny video if asked."""
     with av.open(str(path), "w") as out:
+        pictures = None
+        if video:  # every stream is added before the first packet is written
+            pictures = out.add_stream("libx264", rate=1)
+            pictures.width, pictures.height, pictures.pix_fmt = 64, 36, "yuv420p"
+            pictures.options = {"preset": "ultrafast"}
         stream = out.add_stream(codec, rate=rate, layout="mono")
+        if pictures is not None:
+            _grey_video(out, pictures, len(samples) / rate)
         fmt = "s16" if codec.startswith("pcm") else "fltp"
         step = 1024 * 8
         for i in range(0, len(samples), step):
@@ -91,6 +111,7 @@ def make_season(
     credits_seconds: float = 0.0,
     season_seed: int = 7,
     suffix: str = ".m4a",
+    video: bool = False,
 ) -> list[Path]:
     """One file per plan in `folder`, sharing the intro (and credits) sound."""
     intro = sound(season_seed * 1000 + 11, intro_seconds)
@@ -98,5 +119,5 @@ def make_season(
     paths = []
     for i, plan in enumerate(plans):
         samples = episode_audio(plan, season_seed * 100 + i, intro, credits)
-        paths.append(write_audio(folder / f"e{i + 1:02d}{suffix}", samples))
+        paths.append(write_audio(folder / f"e{i + 1:02d}{suffix}", samples, video=video))
     return paths

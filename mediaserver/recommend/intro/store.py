@@ -60,7 +60,8 @@ async def season_files(db: Database, season_id: int) -> list[SourceFile]:
 
 async def seasons_of_files(db: Database, media_file_ids: list[int]) -> list[int]:
     query = (
-        sa.select(sa.distinct(episodes.c.season_id))
+        sa.select(episodes.c.season_id)
+        .distinct()
         .join(media_files, media_files.c.episode_id == episodes.c.id)
         .where(media_files.c.id.in_(media_file_ids), media_files.c.extra_kind.is_(None))
     )
