@@ -131,7 +131,8 @@ async def enqueue_tagging(app: web.Application, title_ids: Iterable[int]) -> lis
 async def titles_of_files(app: web.Application, media_file_ids: list[int]) -> list[int]:
     owner = sa.func.coalesce(media_files.c.title_id, episodes.c.series_id)
     query = (
-        sa.select(sa.distinct(owner))
+        sa.select(owner)
+        .distinct()
         .select_from(media_files.outerjoin(episodes, episodes.c.id == media_files.c.episode_id))
         .where(
             media_files.c.id.in_(media_file_ids),
