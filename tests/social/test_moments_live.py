@@ -19,7 +19,7 @@ async def _next_event(resp) -> dict:
 
 
 async def test_a_moment_typed_by_one_viewer_reaches_another_live(party: Party) -> None:  # noqa: F811
-    url = f"/api/v1/media/{party.movie}/moments/events"
+    url = f"/media/{party.movie}/moments/events"
     async with party.bob.client.get(url) as stream:
         assert stream.status == 200 and stream.content_type == "text/event-stream"
         made = await post(party.alice, party.movie, 12.0, "Look at this")
@@ -33,5 +33,5 @@ async def test_a_moment_typed_by_one_viewer_reaches_another_live(party: Party) -
 
 async def test_a_kids_profile_cannot_listen_to_an_adult_titles_moments(party: Party) -> None:  # noqa: F811
     await pick_profile(party.bob.client, party.bob_kids_id)
-    resp = await party.bob.client.get(f"/api/v1/media/{party.movie}/moments/events")
+    resp = await party.bob.client.get(f"/media/{party.movie}/moments/events")
     assert resp.status == 404

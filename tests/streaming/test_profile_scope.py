@@ -24,7 +24,7 @@ _PARAM = re.compile(r"\{([A-Za-z_]+)\}")
 # what the grown-up made of it (a room, a clip, a comment, a moment, a review).
 NAMING = {
     "title_id", "media_file_id", "play_id", "token",
-    "room_id", "slug", "comment_id", "moment_id", "review_id",
+    "room_id", "slug", "comment_id", "moment_id", "review_id", "title_ids",
 }  # fmt: skip
 
 
@@ -91,6 +91,8 @@ async def household(make_app, aiohttp_client, place, media_dir) -> Household:
         "text": "hello", "value": 4, "spoiler": False, "emoji": "👍", "reason": "spam",
         "public": False, "hours": 1, "single_use": False, "user_ids": [me["user"]["id"]],
         "profile_id": kids,  # the kid's own profile page
+        "image_id": 1, "view_id": "v" * 16, "ids": [1], "download_id": 1, "items": [],
+        "title_ids": [title_id],
     }  # fmt: skip
     h.values |= await _grown_up_social(client, grown_up, title_id, file_id)
     return h

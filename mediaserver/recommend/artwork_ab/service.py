@@ -85,7 +85,12 @@ async def record_impressions(
 async def record_click(
     app: web.Application, profile: Profile, title_id: int, image_id: int
 ) -> bool:
-    """A card of a title under test was opened (or its play button pressed)."""
+    """A card of a title under test was opened (or its play button pressed). A title the
+    profile may not see is not found, like everywhere else."""
+    async with app[db_key].read() as conn:
+        query = sa.select(titles.c.id).where(titles.c.id == title_id, title_visible(profile))
+        if (await conn.execute(query)).scalar() is None:
+            raise NotFound("No such title.")
     if not await _valid_items(app, profile, [(title_id, image_id)]):
         return False
     await store.record_click(app[db_key], profile.id, title_id, image_id)

@@ -11,7 +11,7 @@ from mediaserver.catalog import TitleCard, cards_by_ids, title_visible
 from mediaserver.db.catalog_schema import titles
 from mediaserver.db.engine import Database
 from mediaserver.db.social_ratings_schema import title_ratings
-from mediaserver.errors import BadRequest
+from mediaserver.errors import NotFound
 from mediaserver.jobs import Queued
 from mediaserver.keys import db_key
 from mediaserver.recommend.reco import store, training
@@ -53,7 +53,7 @@ async def pick(app: web.Application, profile: Profile, title_ids: list[int]) -> 
     async with db.read() as conn:
         allowed = set((await conn.execute(query)).scalars())
     kept = [t for t in wanted if t in allowed]
-    if not kept:
-        raise BadRequest("None of those titles can be picked.")
+    if not kept:  # not found, like any title the profile may not see
+        raise NotFound("None of those titles can be found.")
     await store.add_liked(db, profile.id, kept)
     return len(kept), await training.queue_training(app)

@@ -39,7 +39,7 @@ def publish(app: web.Application, media_file_id: int, event: MomentEvent) -> Non
         hub.publish(media_file_id, event)  # type: ignore[arg-type]  # any event with as_dict
 
 
-@routes.get(r"/api/v1/media/{media_file_id:\d{1,12}}/moments/events", name="api_moment_events")
+@routes.get(r"/media/{media_file_id:\d{1,12}}/moments/events", name="moment_events")
 @access("profile")
 async def moment_events(request: web.Request) -> web.StreamResponse:
     """text/event-stream of the file's moment changes: `moment` events, JSON {kind, id}."""

@@ -185,7 +185,7 @@
   loadMoments();
   // Moments others type appear live: each change makes the list load again.
   if (window.EventSource) {
-    var live = new EventSource(base + "/moments/events");
+    var live = new EventSource("/media/" + encodeURIComponent(fileId) + "/moments/events");
     live.addEventListener("moment", function () { loadMoments(); });
     window.addEventListener("pagehide", function () { live.close(); });
   }
