@@ -86,7 +86,9 @@ async def make_clip(app: web.Application, clip: Clip) -> None:
         await store.finish(app[db_key], clip.id, status="ready", storage_prefix=prefix,
                            duration_seconds=result.duration, width=result.width,
                            height=result.height, ready_at=store.now())  # fmt: skip
-    except (ClipCutError, OSError) as exc:
+    # PyAV reports unreadable media as ValueError subclasses (InvalidDataError): the clip has
+    # failed for good, and saying so beats a job that retries and leaves it "queued".
+    except (ClipCutError, OSError, ValueError) as exc:
         log.warning("clip %s could not be made: %s", clip.slug, exc)
         await store.finish(app[db_key], clip.id, status="failed", error=str(exc)[:500])
     finally:
