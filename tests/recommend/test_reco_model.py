@@ -79,3 +79,21 @@ def test_content_similarity_for_a_title_nobody_played() -> None:
     assert [i for i, _ in content.similar_to(matrix, 0, 2)] == [1, 4]
     assert content.similar_to(matrix, 2, 1)[0][0] == 3
     assert content.words("The Bear's journey, and a heist!") == ["bear", "journey", "heist"]
+
+
+def test_content_scores_follow_the_newest_history_and_its_era() -> None:
+    docs = [["genre:crime"], ["genre:family"], ["genre:crime"], ["genre:family"], ["genre:crime"]]
+    years = np.array([1950.0, 2015.0, 1952.0, 2016.0, 2014.0])
+    fitted = model.fit(
+        model.Interactions(*(np.zeros(0, dtype=np.int64),) * 3, 0, len(docs)),
+        model.Params(content_decay=3.0, year_weight=1.0, year_scale=5.0, content_weight=1.0),
+        content.term_matrix(docs),
+        years,
+    )
+    # Watched a family film, then (newest) an old crime film: crime films rank first, and
+    # among them the one from the same era.
+    scores = fitted.content_scores([np.array([1, 0])])[0]
+    assert scores[2] > scores[4] > scores[3]
+    # The other way round: family films first, the recent crime film above the old one.
+    scores = fitted.content_scores([np.array([0, 1])])[0]
+    assert scores[3] > scores[4] > scores[2]

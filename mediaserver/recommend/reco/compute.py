@@ -21,6 +21,9 @@ PARAMS = model.Params(
     pop_weight=0.15,
     pop_half_life_days=90.0,
     content_weight=0.1,
+    content_decay=3.0,
+    year_weight=1.0,
+    year_scale=10.0,
 )
 COLLAB_IN_SIMILAR = 0.5  # how much co-watching adds to content in More like this
 SIMILAR_CHUNK = 512
@@ -93,7 +96,8 @@ def run(inputs: Inputs) -> Precomputed:
     index = {int(tid): i for i, tid in enumerate(ids)}
     data = _interactions(inputs, index)
     terms = content.term_matrix([t.terms for t in inputs.titles])
-    fitted = model.fit(data, PARAMS, terms)
+    years = np.array([np.nan if t.year is None else float(t.year) for t in inputs.titles])
+    fitted = model.fit(data, PARAMS, terms, years)
     pop = fitted.popularity_at(inputs.now)
     added = np.array([t.added_at for t in inputs.titles])
     # Newer titles first among equals (a server with no plays yet still has an order).

@@ -119,3 +119,48 @@ def similar_to(matrix: sp.csr_matrix, row: int, top: int) -> list[tuple[int, flo
     idx = np.argpartition(-sims, min(top, len(sims) - 1))[:top]
     idx = idx[np.argsort(-sims[idx])]
     return [(int(i), float(sims[i])) for i in idx if sims[i] > 0]
+
+
+def history_scores(
+    matrix: sp.csr_matrix,
+    years: np.ndarray | None,
+    histories: Sequence[np.ndarray],
+    decay: float,
+    year_weight: float,
+    year_scale: float,
+) -> np.ndarray:
+    """Content-only scores (users x items) from each history (item rows, oldest first).
+
+    Cosine to the history with weight exp(-decay * rank from the newest), scaled so each user's
+    best is 1, plus `year_weight` times exp(-|year - the recent items' weighted mean year| /
+    `year_scale`): what someone watches next is close in taste and in era to what they watched
+    last. `years` holds each item's release year, NaN where unknown (no year term for it).
+    """
+    n_users, n_items = len(histories), matrix.shape[0]
+    rows, cols, vals, centres = [], [], [], np.full(n_users, np.nan)
+    for u, hist in enumerate(histories):
+        if len(hist) == 0:
+            continue
+        w = np.exp(-decay * np.arange(len(hist))[::-1])
+        rows.append(np.full(len(hist), u))
+        cols.append(hist)
+        vals.append(w)
+        if years is not None:
+            known = ~np.isnan(years[hist])
+            if known.any() and w[known].sum() > 0:
+                centres[u] = float((w[known] * years[hist][known]).sum() / w[known].sum())
+    scores = np.zeros((n_users, n_items))
+    if not rows:
+        return scores
+    weighted = sp.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(n_users, n_items),
+    )
+    scores = ((weighted @ matrix) @ matrix.T).toarray()
+    top = np.abs(scores).max(axis=1, keepdims=True)
+    top[top == 0] = 1.0
+    scores /= top
+    if years is not None and year_weight:
+        near = np.exp(-np.abs(years[None, :] - centres[:, None]) / year_scale)
+        scores += year_weight * np.nan_to_num(near, nan=0.0)
+    return scores

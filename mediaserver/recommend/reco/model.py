@@ -20,6 +20,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.sparse as sp
 
+from mediaserver.recommend.reco import content as content_sim
+
 DAY = 86400.0
 
 
@@ -50,6 +52,9 @@ class Params:
     pop_weight: float = 0.1
     pop_half_life_days: float = 90.0
     content_weight: float = 0.0
+    content_decay: float = 1.0  # content reads the history by exp(-decay * rank from the newest)
+    year_weight: float = 1.0  # release-year closeness to the recent history, within content
+    year_scale: float = 5.0  # years
 
 
 @dataclass(slots=True)
@@ -63,6 +68,7 @@ class Model:
     item_of_time: np.ndarray
     item_strength: np.ndarray
     content: sp.csr_matrix | None = None  # n_items x terms, rows L2-normalised
+    years: np.ndarray | None = None  # release year per item, NaN where unknown
 
     def popularity_at(self, now: float) -> np.ndarray:
         """Each item's interactions up to `now`, decayed by age (half-life in the params)."""
@@ -111,11 +117,18 @@ class Model:
             )
             scores += p.transition_weight * _row_unit((recent @ self.transitions).toarray())
         if p.content_weight and self.content is not None:
-            profile = weighted @ self.content
-            scores += p.content_weight * _row_unit((profile @ self.content.T).toarray())
+            scores += p.content_weight * _row_unit(self.content_scores(histories))
         if p.pop_weight:
             scores += p.pop_weight * self._pop_rows(nows, pop)
         return scores
+
+    def content_scores(self, histories: list[np.ndarray]) -> np.ndarray:
+        """Content-only scores: similarity to the newest history items and their era."""
+        assert self.content is not None
+        p = self.params
+        return content_sim.history_scores(
+            self.content, self.years, histories, p.content_decay, p.year_weight, p.year_scale
+        )
 
     def _pop_rows(self, nows: np.ndarray, pop: np.ndarray | None) -> np.ndarray:
         if pop is not None:
@@ -216,7 +229,12 @@ def user_item_matrix(data: Interactions, binary: bool = True) -> sp.csr_matrix:
     return m
 
 
-def fit(data: Interactions, params: Params, content: sp.csr_matrix | None = None) -> Model:
+def fit(
+    data: Interactions,
+    params: Params,
+    content: sp.csr_matrix | None = None,
+    years: np.ndarray | None = None,
+) -> Model:
     """Train on all of `data` (CPU-bound: run it in a thread or a job, never on the loop)."""
     matrix = user_item_matrix(data)
     keep, b = fit_ease(matrix, params.l2, params.min_item_count)
@@ -232,6 +250,7 @@ def fit(data: Interactions, params: Params, content: sp.csr_matrix | None = None
         item_of_time=data.items[order],
         item_strength=data.strengths()[order],
         content=content,
+        years=years,
     )
 
 

@@ -147,18 +147,21 @@ class TitleMeta:
     id: int
     added_at: float
     terms: list[str]
+    year: int | None = None
 
 
 async def load_titles(conn: AsyncConnection) -> list[TitleMeta]:
     """Every title still present, with its metadata as fielded terms for content similarity."""
     terms: dict[int, list[str]] = defaultdict(list)
     added: dict[int, float] = {}
+    released: dict[int, int] = {}
     query = sa.select(
         titles.c.id, titles.c.added_at, titles.c.year, titles.c.description, titles.c.tagline
     ).where(titles.c.removed_at.is_(None))
     for tid, at, year, description, tagline in await conn.execute(query):
         added[tid] = at
         if year:
+            released[tid] = year
             terms[tid].append(f"decade:{year // 10 * 10}")
         terms[tid] += [f"word:{w}" for w in words(f"{description} {tagline or ''}")]
     names = sa.select(title_genres.c.title_id, genres.c.name).join(
@@ -177,7 +180,10 @@ async def load_titles(conn: AsyncConnection) -> list[TitleMeta]:
     sets = sa.select(title_collections.c.title_id, title_collections.c.collection_id)
     for tid, collection in await conn.execute(sets):
         terms[tid].append(f"collection:{collection}")
-    return [TitleMeta(tid, at, terms.get(tid, [])) for tid, at in sorted(added.items())]
+    return [
+        TitleMeta(tid, at, terms.get(tid, []), released.get(tid))
+        for tid, at in sorted(added.items())
+    ]
 
 
 async def any_signal(db: Database) -> bool:
