@@ -4,6 +4,7 @@ The token (no cookie is read) names the download and expires; the download's row
 rights behind it are checked on every request, so an old URL of a user whose plan, profile or
 title changed is refused (403, or 404 where the title is no longer theirs to see). The MP4 is
 laid out from the ladder and streamed as it is read, moov first; Range gives the same bytes.
+A title without a ladder gets its MP4 made from the source file (source_serving).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from mediaserver.offline.mp4_write import Layout
 from mediaserver.offline.plan import LadderUnreadable, Rendition
 from mediaserver.offline.records import Download
 from mediaserver.offline.rights import Refusal, refusal
-from mediaserver.offline.service import file_name, published_ladder
+from mediaserver.offline.service import file_name, has_ladder, published_ladder
+from mediaserver.offline.source_serving import send_source_mp4
 from mediaserver.offline.stream import send_layout
 from mediaserver.packaging import Ladder
 
@@ -89,12 +91,14 @@ async def offline_file(request: web.Request) -> web.StreamResponse:
     download = await store.get(app[db_key], download_id)
     if download is None or request.match_info["name"] != file_name(download):
         raise NotFound(NO_SUCH)
-    rendition, layout = await checked_layout(app, download)
-    if download.size != layout.size:
-        await store.update(app[db_key], download.id, size=layout.size)
     headers = {
         "Content-Type": "video/mp4",
         "Cache-Control": "private, no-transform",
         "Content-Disposition": attachment(download.title + f" {download.height}p.mp4"),
     }
+    if not await has_ladder(app, download.media_file_id):
+        return await send_source_mp4(request, download, headers)
+    rendition, layout = await checked_layout(app, download)
+    if download.size != layout.size:
+        await store.update(app[db_key], download.id, size=layout.size)
     return await send_layout(request, app[storage_key], layout, rendition.etag, headers)

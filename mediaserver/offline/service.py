@@ -10,11 +10,12 @@ from typing import Literal
 
 from aiohttp import web
 
-from mediaserver.accounts import Profile
+from mediaserver.accounts import EffectiveLimits, Profile
 from mediaserver.errors import BadRequest, Forbidden, NotFound
 from mediaserver.keys import config_key, db_key, secret_key
+from mediaserver.media.ladder.rungs import RUNGS
 from mediaserver.media.languages import display_name
-from mediaserver.offline import store, url_tokens
+from mediaserver.offline import source_offer, store, url_tokens
 from mediaserver.offline.records import (
     Download,
     DownloadKind,
@@ -23,6 +24,7 @@ from mediaserver.offline.records import (
     TrackChoice,
 )
 from mediaserver.offline.rights import TOO_HIGH, may_offer, refusal, with_hint
+from mediaserver.offline.source_mp4 import SOURCE_RUNG
 from mediaserver.packaging import Ladder, get_ladder
 
 NO_LADDER = "This title has no packaged version yet, so it cannot be downloaded."
@@ -37,14 +39,22 @@ async def published_ladder(app: web.Application, media_file_id: int) -> Ladder:
     return ladder
 
 
+async def has_ladder(app: web.Application, media_file_id: int) -> bool:
+    ladder = await get_ladder(app[db_key], media_file_id)
+    return ladder is not None and ladder.published and bool(ladder.rungs)
+
+
 def _label(language: str | None, title: str | None) -> str:
     return title or display_name(language)
 
 
 async def options(app: web.Application, profile: Profile, media_file_id: int) -> DownloadOptions:
-    """The Download form's choices for this file; 404 (not visible, not packaged), 403."""
+    """The Download form's choices for this file: from its published ladder, or from its source
+    file when it has none; 404 (not visible, no file), 403."""
     limits = await may_offer(app, profile, media_file_id)
-    ladder = await published_ladder(app, media_file_id)
+    ladder = await get_ladder(app[db_key], media_file_id)
+    if ladder is None or not ladder.published or not ladder.rungs:
+        return await _source_options(app, profile, media_file_id, limits)
     rungs = [r for r in ladder.rungs if not limits.max_height or r.height <= limits.max_height]
     if not rungs:
         raise Forbidden(with_hint(TOO_HIGH, limits))
@@ -75,6 +85,21 @@ async def options(app: web.Application, profile: Profile, media_file_id: int) ->
     )
 
 
+async def _source_options(
+    app: web.Application, profile: Profile, media_file_id: int, limits: EffectiveLimits
+) -> DownloadOptions:
+    file = await source_offer.source_file(app, media_file_id)
+    qualities = source_offer.qualities(file, limits.max_height)
+    if not qualities:
+        raise Forbidden(with_hint(TOO_HIGH, limits))
+    held = await store.held(app[db_key], profile.user_id, time.time())
+    return DownloadOptions(
+        media_file_id=media_file_id, title=file.title, qualities=qualities,
+        audio=source_offer.audio_choices(file), subtitles=(), held=held,
+        limit=download_limit(app, limits.max_downloads), duration_seconds=file.duration_seconds,
+    )  # fmt: skip
+
+
 def download_limit(app: web.Application, account_limit: int) -> int:
     server = app[config_key].offline.max_saved_titles
     return min(server, account_limit) if account_limit else server
@@ -94,11 +119,13 @@ async def create(
     """Make a download of this rendition (the best allowed quality and default audio when not
     chosen); 403 past "downloads at once"."""
     offer = await options(app, profile, media_file_id)
-    ladder = await published_ladder(app, media_file_id)
+    ladder = await get_ladder(app[db_key], media_file_id)
     quality = offer.qualities[0] if choice.rung is None else _pick_rung(ladder, offer, choice.rung)
     audio = choice.audio
     if audio is None and offer.audio:
-        audio = next((a.name for a in ladder.audio if a.default), offer.audio[0].name)
+        # a source's tracks are listed default first; a ladder marks its default rendition
+        found = (a.name for a in ladder.audio if a.default) if ladder else iter(())
+        audio = next(found, offer.audio[0].name)
     if audio is not None and audio not in {a.name for a in offer.audio}:
         raise BadRequest(f"This title has no audio track {audio!r}.", field="audio")
     known = {s.name for s in offer.subtitles}
@@ -120,11 +147,12 @@ async def create(
     })  # fmt: skip
 
 
-def _pick_rung(ladder: Ladder, offer: DownloadOptions, rung: str) -> QualityChoice:
+def _pick_rung(ladder: Ladder | None, offer: DownloadOptions, rung: str) -> QualityChoice:
     found = next((q for q in offer.qualities if q.rung == rung), None)
     if found is not None:
         return found
-    if any(r.name == rung for r in ladder.rungs):
+    names = {r.name for r in ladder.rungs} if ladder else {*RUNGS, SOURCE_RUNG}
+    if rung in names:
         raise Forbidden(TOO_HIGH)
     raise BadRequest(f"This title has no quality {rung!r}.", field="rung")
 

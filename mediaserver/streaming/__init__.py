@@ -4,7 +4,8 @@ registry, the admin's streams page and the account's own streams page (to stop o
 stream on only so many devices at once). Other domains use none of it directly: `setup(app)`
 registers the routes, the registry, the media caches and response signals, the rights generations
 media URLs are checked against (kept fresh from the database), and the on-the-fly service's
-cleanup context. The metrics read `streaming_stats(app)`; a higher domain that shows a clip
+cleanup context. Offline downloads read a title's source with `load_playable` and
+`original_path`. The metrics read `streaming_stats(app)`; a higher domain that shows a clip
 before titles registers it with `add_preroll_source(app, fn)`.
 """
 
@@ -18,6 +19,7 @@ from mediaserver.streaming.accounting import setup_media_accounting
 from mediaserver.streaming.active import ActiveStreams
 from mediaserver.streaming.admin_routes import routes as admin_routes
 from mediaserver.streaming.cors import setup_media_cors
+from mediaserver.streaming.direct import original_path
 from mediaserver.streaming.download_routes import routes as download_routes
 from mediaserver.streaming.keys import active_streams_key
 from mediaserver.streaming.live_routes import routes as live_routes
@@ -45,9 +47,13 @@ from mediaserver.streaming.rights import (
 from mediaserver.streaming.routes import routes as playback_routes
 from mediaserver.streaming.settings_change import streaming_settings_changed
 from mediaserver.streaming.stats import StreamingStats, streaming_stats
+from mediaserver.streaming.store import PlayableFile, load_playable
 
 __all__ = [
     "ActivePlay",
+    "PlayableFile",
+    "load_playable",
+    "original_path",
     "LiveSessionInfo",
     "StreamingStats",
     "active_plays",

@@ -71,7 +71,14 @@
       if (!made.ok) throw new Error(await problemText(made));
       const download = await made.json();
       say(status, "Saving for offline…");
-      const media = await fetch(download.url, { credentials: "omit" });
+      let media = await fetch(download.url, { credentials: "omit" });
+      while (media.status === 202) {
+        // made from the title's file first: the server says when to ask again
+        const wait = Number(media.headers.get("Retry-After")) || 5;
+        say(status, "Preparing the file for offline… (this can take a few minutes)");
+        await new Promise((done) => setTimeout(done, wait * 1000));
+        media = await fetch(download.url, { credentials: "omit" });
+      }
       if (!media.ok) throw new Error(await problemText(media));
       const size = Number(media.headers.get("Content-Length")) || 0;
       const cache = await caches.open(MEDIA);

@@ -1,0 +1,192 @@
+"""Downloads of titles without a published ladder, made from the source file: a remux (no
+re-encode) when its video and audio fit MP4 and its height is within the account's quality,
+otherwise an H.264 + AAC encode at the chosen rung's height. The MP4 (moov first) is written
+once into the cache folder under a name made of the file, the choice and the source's size and
+mtime, so every request (every range) gets the same bytes; it is made in a worker thread, and
+requests that come while it is being made share that one making."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+from mediaserver.media.ladder.rungs import RUNGS, even
+from mediaserver.media.live.audio import add_aac_stream, output_rate
+
+# Codecs the mp4 muxer takes as they are and players commonly decode from MP4.
+MP4_VIDEO = frozenset({"h264", "hevc"})
+MP4_AUDIO = frozenset({"aac", "mp3", "ac3", "eac3"})
+SOURCE_RUNG = "source"
+PRESET = "veryfast"
+FOLDER = "offline-source"
+
+
+@dataclass(frozen=True, slots=True)
+class SourcePlan:
+    """One MP4 to make from a source: copied as it is, or encoded to `height`."""
+
+    path: str
+    video_index: int
+    audio_index: int | None
+    audio_language: str | None
+    remux: bool
+    height: int
+    bitrate: int  # bits per second for an encode, 0 for a remux
+    key: str  # names the cached file
+
+
+def audio_name(index: int, language: str | None, channels: int | None) -> str:
+    """Named like a ladder's audio folder ("1_fre_2ch"), so the Downloads page reads its
+    language the same way."""
+    return f"{index}_{language or 'und'}_{channels or 2}ch"
+
+
+def fits_mp4(video_codec: str, audio_codec: str | None) -> bool:
+    return video_codec in MP4_VIDEO and (audio_codec is None or audio_codec in MP4_AUDIO)
+
+
+def rung_heights(source_height: int, max_height: int) -> list[tuple[str, int]]:
+    """(rung name, height) offered from a source, highest first: the source itself (remuxed,
+    or encoded at its own height when its codecs do not fit MP4) when within max_height, then
+    every standard rung below it and within max_height."""
+    cap = max_height or source_height
+    found = [(SOURCE_RUNG, source_height)] if source_height <= cap else []
+    lower = [(s.name, s.height) for s in RUNGS.values() if s.height < source_height]
+    return found + [rung for rung in lower if rung[1] <= cap]
+
+
+def plan(
+    file_id: int, path: str, size: int, mtime: float, video: tuple[int, str, int],
+    audio: tuple[int, str, str | None] | None, rung: str, height: int,
+) -> SourcePlan:  # fmt: skip
+    """What to make for this choice; `video` is (index, codec, height), `audio` (index, codec,
+    language) or None."""
+    remux = rung == SOURCE_RUNG and fits_mp4(video[1], audio[1] if audio else None)
+    spec = RUNGS.get(rung) or min(RUNGS.values(), key=lambda s: abs(s.height - height))
+    bitrate = 0 if remux else spec.h264_kbps * 1000
+    text = f"{file_id}|{size}|{mtime!r}|{video[0]}|{audio[0] if audio else '-'}|{rung}|{height}"
+    key = hashlib.sha256(f"v1|{text}|{remux}|{bitrate}".encode()).hexdigest()[:32]
+    return SourcePlan(
+        path, video[0], audio[0] if audio else None, audio[2] if audio else None, remux,
+        height, bitrate, key,
+    )  # fmt: skip
+
+
+def _remux(plan: SourcePlan, target: str) -> None:
+    with (
+        av.open(plan.path) as source,
+        av.open(target, "w", format="mp4", options={"movflags": "+faststart"}) as out,
+    ):
+        chosen = [source.streams[plan.video_index]]
+        if plan.audio_index is not None:
+            chosen.append(source.streams[plan.audio_index])
+        mapping = {s.index: out.add_stream_from_template(s) for s in chosen}
+        if plan.audio_index is not None and plan.audio_language:
+            mapping[plan.audio_index].metadata["language"] = plan.audio_language
+        for packet in source.demux(chosen):
+            if packet.dts is None:  # the demuxer's flush packets
+                continue
+            packet.stream = mapping[packet.stream.index]
+            out.mux(packet)
+
+
+def _encode(plan: SourcePlan, target: str) -> None:
+    with (
+        av.open(plan.path) as source,
+        av.open(target, "w", format="mp4", options={"movflags": "+faststart"}) as out,
+    ):
+        vin = source.streams[plan.video_index]
+        height = even(min(plan.height, vin.codec_context.height))
+        width = even(vin.codec_context.width * height / vin.codec_context.height)
+        rate = vin.average_rate or Fraction(30)
+        limits = {"maxrate": str(plan.bitrate * 3 // 2), "bufsize": str(plan.bitrate * 2)}
+        vout = out.add_stream("libx264", rate=rate, options={"preset": PRESET, **limits})
+        vout.width, vout.height, vout.pix_fmt = width, height, "yuv420p"
+        vout.bit_rate = plan.bitrate
+        chosen = [vin]
+        aout = resampler = None
+        if plan.audio_index is not None:
+            ain = source.streams[plan.audio_index]
+            chosen.append(ain)
+            aout = add_aac_stream(out, output_rate(ain.codec_context.sample_rate))
+            if plan.audio_language:
+                aout.metadata["language"] = plan.audio_language
+            resampler = av.AudioResampler(format="fltp", layout="stereo", rate=aout.rate)
+        for packet in source.demux(chosen):
+            for frame in packet.decode():
+                if isinstance(frame, av.VideoFrame):
+                    picture = frame.reformat(width=width, height=height, format="yuv420p")
+                    picture.pts, picture.time_base = frame.pts, frame.time_base
+                    out.mux(vout.encode(picture))
+                elif aout is not None and resampler is not None:
+                    frame.pts = None  # timed by the encoder from the sample count
+                    for part in resampler.resample(frame):
+                        out.mux(aout.encode(part))
+        out.mux(vout.encode(None))
+        if aout is not None and resampler is not None:
+            for part in resampler.resample(None):
+                out.mux(aout.encode(part))
+            out.mux(aout.encode(None))
+
+
+def make(plan: SourcePlan, target: Path) -> None:
+    """Write the MP4 at `target` (through a temporary name, so a half-made file is never
+    served)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f"{target.name}.{os.getpid()}.part")
+    try:
+        (_remux if plan.remux else _encode)(plan, str(partial))
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _retrieved(task: asyncio.Task[None]) -> None:
+    if not task.cancelled():
+        task.exception()  # reported to the next request of the file, not as "never retrieved"
+
+
+class SourceMaker:
+    """The MP4s being made now, one making per cached file however many requests ask."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.folder = Path(cache_dir) / FOLDER
+        self._making: dict[str, asyncio.Task[None]] = {}
+
+    def target(self, plan: SourcePlan) -> Path:
+        return self.folder / f"{plan.key}.mp4"
+
+    def ready(self, plan: SourcePlan) -> Path | None:
+        """The made file, or None after starting (or joining) its making; a failed making
+        raises RuntimeError with the reason (the next request tries again)."""
+        target = self.target(plan)
+        if target.is_file():
+            return target
+        task = self._making.get(plan.key)
+        if task is not None and task.done():
+            del self._making[plan.key]
+            error = task.exception()
+            if error is not None:
+                raise RuntimeError(str(error) or type(error).__name__)
+            return target if target.is_file() else None
+        if task is None:
+            task = asyncio.create_task(asyncio.to_thread(make, plan, target))
+            task.add_done_callback(_retrieved)
+            self._making[plan.key] = task
+        return None
+
+    async def wait(self, plan: SourcePlan) -> None:
+        """Until the file's making ends (tests, and callers that would rather wait)."""
+        task = self._making.get(plan.key)
+        if task is not None:
+            await asyncio.wait([task])
+
+    async def close(self) -> None:
+        for task in self._making.values():
+            await asyncio.wait([task])
