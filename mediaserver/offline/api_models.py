@@ -37,6 +37,11 @@ class DownloadOptionsOut(ApiModel):
     held: int = Field(description="Downloads the account holds now.")
     limit: int = Field(description="Downloads the account may hold at once.")
     duration_seconds: float | None
+    from_source: bool = Field(
+        False,
+        description="No packaged version: the MP4 is made from the title's file when its URL is "
+        "first fetched (202 with Retry-After until it is ready).",
+    )
 
     @classmethod
     def of(cls, o: DownloadOptions) -> DownloadOptionsOut:
@@ -47,6 +52,7 @@ class DownloadOptionsOut(ApiModel):
             audio=[_track(a) for a in o.audio],
             subtitles=[_track(s) for s in o.subtitles],
             held=o.held, limit=o.limit, duration_seconds=o.duration_seconds,
+            from_source=o.from_source,
         )  # fmt: skip
 
 

@@ -96,7 +96,7 @@ async def offline_file(request: web.Request) -> web.StreamResponse:
         "Cache-Control": "private, no-transform",
         "Content-Disposition": attachment(download.title + f" {download.height}p.mp4"),
     }
-    if not await has_ladder(app, download.media_file_id):
+    if not await has_ladder(app, download.media_file_id, download.rung):
         return await send_source_mp4(request, download, headers)
     rendition, layout = await checked_layout(app, download)
     if download.size != layout.size:

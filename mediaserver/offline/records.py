@@ -118,3 +118,4 @@ class DownloadOptions:
     held: int
     limit: int
     duration_seconds: float | None
+    from_source: bool = False  # no published ladder: made from the file when first asked for

@@ -39,9 +39,11 @@ async def published_ladder(app: web.Application, media_file_id: int) -> Ladder:
     return ladder
 
 
-async def has_ladder(app: web.Application, media_file_id: int) -> bool:
+async def has_ladder(app: web.Application, media_file_id: int, rung: str) -> bool:
+    """Whether the file's published ladder has this rung (a download made from the source
+    before a ladder was published keeps coming from the source)."""
     ladder = await get_ladder(app[db_key], media_file_id)
-    return ladder is not None and ladder.published and bool(ladder.rungs)
+    return ladder is not None and ladder.published and any(r.name == rung for r in ladder.rungs)
 
 
 def _label(language: str | None, title: str | None) -> str:
@@ -97,6 +99,7 @@ async def _source_options(
         media_file_id=media_file_id, title=file.title, qualities=qualities,
         audio=source_offer.audio_choices(file), subtitles=(), held=held,
         limit=download_limit(app, limits.max_downloads), duration_seconds=file.duration_seconds,
+        from_source=True,
     )  # fmt: skip
 
 

@@ -79,7 +79,7 @@ async def test_remux_from_the_source_is_faststart_with_the_chosen_audio(oclient,
     ]  # fmt: skip
     assert [a["language"] for a in offer["audio"]] == ["eng", "fre"]
     page = await (await oclient.get(f"/downloads/new/{file_id}")).text()
-    assert "French" in page and "no packaged version" not in page
+    assert "French" in page and 'id="from-source"' in page and offer["from_source"] is True
     french = next(a["name"] for a in offer["audio"] if a["language"] == "fre")
     made = await make_download(oclient, file_id, audio=french)
     oclient.session.cookie_jar.clear()  # the signed URL is the credential
