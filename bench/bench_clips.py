@@ -80,17 +80,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="small title, short clip")
+    parser.add_argument("--work", type=Path, help="keep the title here and reuse it next time")
     args = parser.parse_args()
     seconds, size, start, length = (12, "320x240", 3.3, 3.0) if args.quick else (
         80, "1920x1080", 31.3, 30.0)  # fmt: skip
     end = start + length
     with tempfile.TemporaryDirectory(prefix="bench-clips-") as tmp:
-        work = Path(tmp)
+        work = args.work or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         source = work / "source.mkv"
         made = time.perf_counter()
-        make_source(source, seconds, size)
         rung = "360p" if args.quick else "1080p"
-        build_ladder(source, work / "ladder", LadderProfile(preset="veryfast", rungs=(rung,)))
+        if not (work / "ladder" / "master.m3u8").exists():
+            make_source(source, seconds, size)
+            build_ladder(source, work / "ladder", LadderProfile(preset="veryfast", rungs=(rung,)))
         print(f"title: {seconds} s {size} 24 fps H.264 + AAC, packaged as one {rung} rung "
               f"(4 s segments, 2 s GOPs) in {time.perf_counter() - made:.0f} s; "
               f"clip {start:.1f} .. {end:.1f} s")  # fmt: skip

@@ -124,21 +124,23 @@ def _write_hls(mp4: Path, folder: Path) -> tuple[str, ...]:
     return tuple(sorted(p.name for p in folder.iterdir()))
 
 
-def _write_poster(mp4: Path, target: Path) -> float:
-    """The clip's first frame as a JPEG; returns the clip's duration read back."""
+def _save_poster(frame: av.VideoFrame, target: Path) -> None:
+    image = frame.to_image()
+    if image.width > POSTER_WIDTH:
+        image = image.resize((POSTER_WIDTH, round(image.height * POSTER_WIDTH / image.width)))
+    image.save(target, "JPEG", quality=85)
+
+
+def _write_poster(mp4: Path, target: Path, first: av.VideoFrame | None) -> float:
+    """The clip's first frame as a JPEG (the one the cut decoded already, when it did); returns
+    the clip's duration read back."""
     with av.open(str(mp4)) as src:
-        stream = src.streams.video[0]
         duration = float(src.duration / av.time_base) if src.duration else 0.0
-        for frame in src.decode(stream):
-            image = frame.to_image()
-            if image.width > POSTER_WIDTH:
-                image = image.resize(
-                    (POSTER_WIDTH, round(image.height * POSTER_WIDTH / image.width))
-                )
-            image.save(target, "JPEG", quality=85)
-            break
-        else:
-            raise ClipCutError("the clip has no frame to show")
+        if first is None:
+            first = next(src.decode(src.streams.video[0]), None)
+            if first is None:
+                raise ClipCutError("the clip has no frame to show")
+    _save_poster(first, target)
     return duration
 
 
@@ -151,7 +153,7 @@ def cut_clip(
     audio: Path | None = None,
     origin: float | None = None,
     max_height: int = 1080,
-    preset: str = "superfast",
+    preset: str = "ultrafast",
 ) -> ClipResult:
     """Cut [start, end) seconds of `video` (times from `origin`; None: the video's first
     timestamp) into `out_dir`. `audio`: a separate file to take the sound from (a packaged
@@ -176,7 +178,7 @@ def cut_clip(
                 if ain is not vin:
                     ain.close()
         files = _write_hls(mp4, out_dir / "hls")
-        duration = _write_poster(mp4, out_dir / POSTER_NAME)
+        duration = _write_poster(mp4, out_dir / POSTER_NAME, cut.first_frame if cut else None)
     except (av.error.FFmpegError, OSError) as exc:
         raise ClipCutError(f"the clip could not be made: {exc}") from None
     return ClipResult(

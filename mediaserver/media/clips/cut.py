@@ -12,6 +12,7 @@ when it is AAC, else re-encoded to AAC (audio.py).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -132,6 +133,7 @@ def _frames(
     """Decode `packets` (a fresh decoder: each piece starts at a keyframe) and yield the frames
     whose time lies in [lo, hi)."""
     decoder = av.CodecContext.create(stream.codec_context.name, "r")
+    decoder.thread_type = "AUTO"  # frame threads: the edge GOPs are the slow part of a cut
     if stream.codec_context.extradata:
         decoder.extradata = stream.codec_context.extradata
     tb = stream.time_base
@@ -149,14 +151,17 @@ class _Piece:
     packets: list[av.Packet]
     encoded: int
     sets: h264.ParameterSets | None
+    first: av.VideoFrame | None = None  # the piece's first frame, already decoded (the poster)
 
 
 def _reencode(stream, packets, origin, bounds, size, ident, preset, delay, length) -> _Piece:
     encoder = _Encoder(size[0], size[1], stream.time_base, stream.average_rate, ident, preset)
     out: list[av.Packet] = []
-    count = 0
+    count, first = 0, None
     for frame, _t in _frames(stream, packets, origin, *bounds):
         frame.time_base = stream.time_base
+        if first is None:
+            first = frame.reformat(format="rgb24")  # before the encoder may reuse its buffers
         out += encoder.encode(frame)
         count += 1
     out += encoder.encode(None)
@@ -168,9 +173,7 @@ def _reencode(stream, packets, origin, bounds, size, ident, preset, delay, lengt
         sample.pts, sample.dts = packet.pts, packet.pts - delay
         sample.time_base, sample.is_keyframe = stream.time_base, packet.is_keyframe
         converted.append(sample)
-    sets = encoder.sets()
-
-    return _Piece(converted, count, sets)
+    return _Piece(converted, count, encoder.sets(), first)
 
 
 def _unused_ids(sets: h264.ParameterSets) -> list[int]:
@@ -186,6 +189,14 @@ class VideoCut:
     first_pts: int  # the clip's first frame, to shift everything to zero
     copied: int
     encoded: int
+    first_frame: av.VideoFrame  # the clip's first frame, decoded (RGB)
+
+
+def _first_frame(stream, packet: av.Packet) -> av.VideoFrame:
+    """The frame of a keyframe packet (the poster when the clip starts on a keyframe)."""
+    return next(_frames(stream, [packet], 0.0, float("-inf"), float("inf")))[0].reformat(
+        format="rgb24"
+    )
 
 
 def cut_video(
@@ -206,31 +217,21 @@ def cut_video(
     size = (stream.width, stream.height)
     ids = _unused_ids(sets)
     copy_end = video.stop if hi == len(video.packets) else video.times[hi]
-    delay = middle[0].pts - middle[0].dts
-    head = _reencode(
-        stream,
-        video.packets[_gop_start(video, start) : lo],
-        origin,
-        (start, video.times[lo]),
-        size,
-        ids[0],
-        preset,
-        delay,
-        sets.length_size,
-    )
-    if hi < len(video.packets):
-        delay = video.packets[hi].pts - video.packets[hi].dts
-    tail = _reencode(
-        stream,
-        video.packets[hi:],
-        origin,
-        (copy_end, end),
-        size,
-        ids[1],
-        preset,
-        delay,
-        sets.length_size,
-    )
+    head_delay = middle[0].pts - middle[0].dts
+    after = video.packets[hi] if hi < len(video.packets) else middle[0]
+    tail_delay = after.pts - after.dts
+    # The two edges are independent: re-encode them side by side (PyAV lets go of the GIL while
+    # FFmpeg decodes and encodes).
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="clip-edge") as pool:
+        head_job = pool.submit(
+            _reencode, stream, video.packets[_gop_start(video, start) : lo], origin,
+            (start, video.times[lo]), size, ids[0], preset, head_delay, sets.length_size,
+        )  # fmt: skip
+        tail_job = pool.submit(
+            _reencode, stream, video.packets[hi:], origin, (copy_end, end), size, ids[1],
+            preset, tail_delay, sets.length_size,
+        )  # fmt: skip
+        head, tail = head_job.result(), tail_job.result()
     pieces = [p.sets for p in (head, tail) if p.sets is not None]
     merged = h264.ParameterSets(
         sets.sps + tuple(n for p in pieces for n in p.sps),
@@ -244,6 +245,7 @@ def cut_video(
         min(p.pts for p in (head.packets or middle)),
         len(middle),
         head.encoded + tail.encoded,
+        head.first or _first_frame(stream, middle[0]),
     )
 
 

@@ -51,18 +51,19 @@ async def _inputs(app: web.Application, clip: Clip, work: Path) -> Inputs:
         rungs = sorted(ladder.rungs, key=lambda r: r.height)
         rung = ([r for r in rungs if r.height <= MAX_HEIGHT] or rungs[:1])[-1]
         storage, prefix = app[storage_key], ladder.storage_prefix
-        video = await _joined(
-            storage, f"{prefix}/video/{rung.name}", clip.start, clip.end, work / "video.mp4"
-        )
-        # The title's 0:00 is the rung's first frame (see first_frame_time).
-        await _joined(storage, f"{prefix}/video/{rung.name}", 0.0, 0.001, work / "first.mp4")
-        origin = await asyncio.to_thread(first_frame_time, work / "first.mp4")
-        audio = None
+        video_folder = f"{prefix}/video/{rung.name}"
+        reads = [
+            _joined(storage, video_folder, clip.start, clip.end, work / "video.mp4"),
+            # The title's 0:00 is the rung's first frame (see first_frame_time).
+            _joined(storage, video_folder, 0.0, 0.001, work / "first.mp4"),
+        ]
         if ladder.audio:
             track = next((a for a in ladder.audio if a.default), ladder.audio[0])
-            audio = await _joined(
-                storage, f"{prefix}/audio/{track.name}", clip.start, clip.end, work / "audio.mp4"
-            )
+            audio_folder = f"{prefix}/audio/{track.name}"
+            reads.append(_joined(storage, audio_folder, clip.start, clip.end, work / "audio.mp4"))
+        video, first, *audio_read = await asyncio.gather(*reads)
+        origin = await asyncio.to_thread(first_frame_time, first)
+        audio = audio_read[0] if audio_read else None
         return video, audio, origin
     facts = await store.file_facts(app[db_key], clip.media_file_id)
     return Path(facts.path), None, None
@@ -79,10 +80,13 @@ async def make_clip(app: web.Application, clip: Clip) -> None:
         )  # fmt: skip
         prefix = f"clips/{clip.id}"
         storage = app[storage_key]
-        await storage.put_file(f"{prefix}/clip.mp4", result.mp4)
-        await storage.put_file(f"{prefix}/poster.jpg", result.poster)
-        for name in result.hls_files:
-            await storage.put_file(f"{prefix}/hls/{name}", result.playlist.parent / name)
+        # The playlist and its segments first (what the page plays), all copies side by side.
+        await asyncio.gather(
+            *(storage.put_file(f"{prefix}/hls/{name}", result.playlist.parent / name)
+              for name in result.hls_files),
+            storage.put_file(f"{prefix}/poster.jpg", result.poster),
+            storage.put_file(f"{prefix}/clip.mp4", result.mp4),
+        )  # fmt: skip
         await store.finish(app[db_key], clip.id, status="ready", storage_prefix=prefix,
                            duration_seconds=result.duration, width=result.width,
                            height=result.height, ready_at=store.now())  # fmt: skip
