@@ -97,7 +97,8 @@ async def _source_options(
     held = await store.held(app[db_key], profile.user_id, time.time())
     return DownloadOptions(
         media_file_id=media_file_id, title=file.title, qualities=qualities,
-        audio=source_offer.audio_choices(file), subtitles=(), held=held,
+        audio=source_offer.audio_choices(file), subtitles=source_offer.subtitle_choices(file),
+        held=held,
         limit=download_limit(app, limits.max_downloads), duration_seconds=file.duration_seconds,
         from_source=True,
     )  # fmt: skip

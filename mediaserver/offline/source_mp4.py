@@ -28,6 +28,14 @@ FOLDER = "offline-source"
 
 
 @dataclass(frozen=True, slots=True)
+class SubtitleCues:
+    """A soft subtitle track for the MP4: (start ms, end ms, plain text) cues."""
+
+    language: str | None
+    cues: tuple[tuple[int, int, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class SourcePlan:
     """One MP4 to make from a source: copied as it is, or encoded to `height`."""
 
@@ -39,6 +47,7 @@ class SourcePlan:
     height: int
     bitrate: int  # bits per second for an encode, 0 for a remux
     key: str  # names the cached file
+    subtitles: tuple[SubtitleCues, ...] = ()
 
 
 def audio_name(index: int, language: str | None, channels: int | None) -> str:
@@ -64,6 +73,7 @@ def rung_heights(source_height: int, max_height: int) -> list[tuple[str, int]]:
 def plan(
     file_id: int, path: str, size: int, mtime: float, video: tuple[int, str, int],
     audio: tuple[int, str, str | None] | None, rung: str, height: int,
+    subtitles: tuple[SubtitleCues, ...] = (),
 ) -> SourcePlan:  # fmt: skip
     """What to make for this choice; `video` is (index, codec, height), `audio` (index, codec,
     language) or None."""
@@ -71,11 +81,49 @@ def plan(
     spec = RUNGS.get(rung) or min(RUNGS.values(), key=lambda s: abs(s.height - height))
     bitrate = 0 if remux else spec.h264_kbps * 1000
     text = f"{file_id}|{size}|{mtime!r}|{video[0]}|{audio[0] if audio else '-'}|{rung}|{height}"
-    key = hashlib.sha256(f"v1|{text}|{remux}|{bitrate}".encode()).hexdigest()[:32]
+    key = hashlib.sha256(f"v1|{text}|{remux}|{bitrate}|{subtitles!r}".encode()).hexdigest()[:32]
     return SourcePlan(
         path, video[0], audio[0] if audio else None, audio[2] if audio else None, remux,
-        height, bitrate, key,
+        height, bitrate, key, subtitles,
     )  # fmt: skip
+
+
+# The mov_text encoder needs an ASS header to open; the styles are the player's defaults.
+_ASS_HEADER = "\n".join((
+    "[Script Info]", "ScriptType: v4.00+", "PlayResX: 384", "PlayResY: 288", "",
+    "[V4+ Styles]",
+    "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, "
+    "BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, "
+    "BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
+    "Style: Default,Arial,16,&Hffffff,&Hffffff,&H0,&H0,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,0",
+    "", "[Events]",
+    "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text", "",
+)).encode()  # fmt: skip
+_MS = Fraction(1, 1000)
+
+
+def _add_text_tracks(out: av.container.OutputContainer, plan: SourcePlan) -> list:
+    """mov_text streams for the plan's subtitles, each with its cues as packets to mux."""
+    tracks = []
+    for track in plan.subtitles:
+        stream = out.add_stream("mov_text")
+        stream.codec_context.subtitle_header = _ASS_HEADER
+        stream.codec_context.time_base = stream.time_base = _MS
+        if track.language:
+            stream.metadata["language"] = track.language
+        tracks.append((stream, track.cues))
+    return tracks
+
+
+def _mux_text(out: av.container.OutputContainer, tracks: list) -> None:
+    for stream, cues in tracks:
+        for start, end, text in cues:
+            data = text.encode("utf-8")[:65535]
+            packet = av.Packet(len(data).to_bytes(2, "big") + data)  # a 3GPP text sample
+            packet.stream, packet.time_base = stream, _MS
+            packet.pts = packet.dts = start
+            packet.duration = end - start
+            out.mux(packet)
 
 
 def _remux(plan: SourcePlan, target: str) -> None:
@@ -89,11 +137,13 @@ def _remux(plan: SourcePlan, target: str) -> None:
         mapping = {s.index: out.add_stream_from_template(s) for s in chosen}
         if plan.audio_index is not None and plan.audio_language:
             mapping[plan.audio_index].metadata["language"] = plan.audio_language
+        text = _add_text_tracks(out, plan)
         for packet in source.demux(chosen):
             if packet.dts is None:  # the demuxer's flush packets
                 continue
             packet.stream = mapping[packet.stream.index]
             out.mux(packet)
+        _mux_text(out, text)
 
 
 def _encode(plan: SourcePlan, target: str) -> None:
@@ -118,6 +168,7 @@ def _encode(plan: SourcePlan, target: str) -> None:
             if plan.audio_language:
                 aout.metadata["language"] = plan.audio_language
             resampler = av.AudioResampler(format="fltp", layout="stereo", rate=aout.rate)
+        text = _add_text_tracks(out, plan)
         for packet in source.demux(chosen):
             for frame in packet.decode():
                 if isinstance(frame, av.VideoFrame):
@@ -133,6 +184,7 @@ def _encode(plan: SourcePlan, target: str) -> None:
             for part in resampler.resample(None):
                 out.mux(aout.encode(part))
             out.mux(aout.encode(None))
+        _mux_text(out, text)
 
 
 def make(plan: SourcePlan, target: Path) -> None:

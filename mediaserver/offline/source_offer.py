@@ -4,19 +4,23 @@ makes a download's MP4 from it."""
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from mediaserver.errors import NotFound
 from mediaserver.keys import config_key, db_key
 from mediaserver.media.languages import display_name
+from mediaserver.offline.mov_text import parse_cues
 from mediaserver.offline.records import Download, QualityChoice, TrackChoice
 from mediaserver.offline.source_mp4 import (
     SourcePlan,
+    SubtitleCues,
     audio_name,
     plan,
     rung_heights,
 )
-from mediaserver.streaming import PlayableFile, load_playable, original_path
+from mediaserver.streaming import PlayableFile, load_playable, original_path, subtitle_vtt
 
 NO_SOURCE = "This title's file is not available, so it cannot be downloaded."
 
@@ -53,6 +57,39 @@ def audio_choices(file: PlayableFile) -> tuple[TrackChoice, ...]:
     )
 
 
+def subtitle_name(track_id: int) -> str:
+    return f"text{track_id}"
+
+
+def subtitle_choices(file: PlayableFile) -> tuple[TrackChoice, ...]:
+    """The source's text subtitle tracks (embedded or sidecar); picture subtitles cannot be
+    soft subtitles in MP4."""
+    return tuple(
+        TrackChoice(
+            subtitle_name(t.id),
+            t.language,
+            display_name(t.language)
+            + (" (forced)" if t.forced else "")
+            + (" SDH" if t.sdh else ""),
+        )
+        for t in file.subtitles
+        if not t.bitmap
+    )
+
+
+async def _cues(
+    app: web.Application, file: PlayableFile, chosen: tuple[str, ...]
+) -> tuple[SubtitleCues, ...]:
+    found = []
+    for track in file.subtitles:
+        if track.bitmap or subtitle_name(track.id) not in chosen:
+            continue
+        path = await subtitle_vtt(app, file, track)
+        text = await asyncio.to_thread(path.read_text, "utf-8", "replace")
+        found.append(SubtitleCues(track.language, tuple(parse_cues(text))))
+    return tuple(found)
+
+
 async def source_plan(app: web.Application, download: Download) -> SourcePlan:
     """How this download's MP4 is made from the source (404 when the source is gone)."""
     file = await source_file(app, download.media_file_id)
@@ -65,5 +102,5 @@ async def source_plan(app: web.Application, download: Download) -> SourcePlan:
     return plan(
         file.media_file_id, path, file.size, file.mtime, (video.index, video.codec, video.height),
         (audio.index, audio.codec, audio.language) if audio else None, download.rung,
-        download.height,
+        download.height, await _cues(app, file, download.subtitles),
     )  # fmt: skip

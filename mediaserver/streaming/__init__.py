@@ -4,9 +4,9 @@ registry, the admin's streams page and the account's own streams page (to stop o
 stream on only so many devices at once). Other domains use none of it directly: `setup(app)`
 registers the routes, the registry, the media caches and response signals, the rights generations
 media URLs are checked against (kept fresh from the database), and the on-the-fly service's
-cleanup context. Offline downloads read a title's source with `load_playable` and
-`original_path`. The metrics read `streaming_stats(app)`; a higher domain that shows a clip
-before titles registers it with `add_preroll_source(app, fn)`.
+cleanup context. Offline downloads read a title's source with `load_playable`,
+`original_path` and `subtitle_vtt`. The metrics read `streaming_stats(app)`; a higher domain
+that shows a clip before titles registers it with `add_preroll_source(app, fn)`.
 """
 
 import functools
@@ -24,7 +24,7 @@ from mediaserver.streaming.download_routes import routes as download_routes
 from mediaserver.streaming.keys import active_streams_key
 from mediaserver.streaming.live_routes import routes as live_routes
 from mediaserver.streaming.live_service import live_sessions_ctx
-from mediaserver.streaming.media_cache import setup_media_caches
+from mediaserver.streaming.media_cache import setup_media_caches, subtitle_vtt
 from mediaserver.streaming.media_routes import routes as media_routes
 from mediaserver.streaming.my_streams_routes import routes as my_streams_routes
 from mediaserver.streaming.overview import (
@@ -64,6 +64,7 @@ __all__ = [
     "rights_changed",
     "setup",
     "streaming_stats",
+    "subtitle_vtt",
 ]
 
 

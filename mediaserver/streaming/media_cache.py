@@ -21,7 +21,7 @@ from mediaserver.keys import config_key, db_key, storage_key
 from mediaserver.packaging import get_ladder
 from mediaserver.streaming.direct import SubtitleCache
 from mediaserver.streaming.playlist_rewrite import capped
-from mediaserver.streaming.store import PlayableFile, load_playable
+from mediaserver.streaming.store import PlayableFile, SubtitleTrack, load_playable
 
 LADDER_TTL = 10.0  # seconds a ladder's prefix and rungs are cached
 FILE_TTL = 30.0
@@ -68,6 +68,11 @@ def setup_media_caches(app: web.Application) -> None:
     app[subtitle_cache_key] = SubtitleCache(app[config_key].paths.cache_dir)
     app[_local_paths] = {}
     app[_playlists] = {}
+
+
+async def subtitle_vtt(app: web.Application, file: PlayableFile, track: SubtitleTrack) -> Path:
+    """A text subtitle track of the file as WebVTT, made once into the cache folder."""
+    return await app[subtitle_cache_key].vtt(file, track)
 
 
 async def ladder_view(app: web.Application, media_file_id: int) -> LadderView | None:

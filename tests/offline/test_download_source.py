@@ -25,12 +25,13 @@ from tests.streaming.test_rights_revocation import add_title
 
 @pytest.fixture(scope="session")
 def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """2 s clips: H.264/AAC 480p in MKV with English and French audio; VP8/Opus in WebM."""
+    """2 s clips: H.264/AAC 480p in MKV with English and French audio and German text
+    subtitles; VP8/Opus in WebM."""
     folder = tmp_path_factory.mktemp("offline-sources")
     return {
         "mkv": make_video(
             folder / "film.mkv", seconds=2, width=640, height=480, fps=24,
-            audio_tracks=(("eng", 2), ("fre", 2)), subtitle_tracks=(),
+            audio_tracks=(("eng", 2), ("fre", 2)), subtitle_tracks=(("ger", False),),
         ),
         "webm": make_video(
             folder / "film.webm", seconds=2, width=320, height=240, fps=24,
@@ -81,7 +82,9 @@ async def test_remux_from_the_source_is_faststart_with_the_chosen_audio(oclient,
     page = await (await oclient.get(f"/downloads/new/{file_id}")).text()
     assert "French" in page and 'id="from-source"' in page and offer["from_source"] is True
     french = next(a["name"] for a in offer["audio"] if a["language"] == "fre")
-    made = await make_download(oclient, file_id, audio=french)
+    [german] = offer["subtitles"]
+    assert german["label"] == "German"
+    made = await make_download(oclient, file_id, audio=french, subtitles=[german["name"]])
     oclient.session.cookie_jar.clear()  # the signed URL is the credential
     first = await oclient.get(made["url"])
     assert first.status == 202 and "being made" in (await first.json())["message"]
@@ -92,6 +95,11 @@ async def test_remux_from_the_source_is_faststart_with_the_chosen_audio(oclient,
     video, languages, frames = opened(data)
     assert (video.codec_context.name, video.codec_context.height) == ("h264", 480)
     assert languages == ["fre"] and frames == 48
+    with av.open(io.BytesIO(data)) as mp4:
+        [text] = mp4.streams.subtitles
+        assert text.codec_context.name == "mov_text" and text.metadata["language"] == "ger"
+        samples = [bytes(p) for p in mp4.demux(text) if p.size > 2]
+        assert samples == [b"\x00\x09Hello ger", b"\x00\x11Second line (ger)"]
     again = await oclient.get(made["url"], headers={"Range": "bytes=1000-1999"})
     assert again.status == 206 and await again.read() == data[1000:2000]
     assert (await oclient.get(made["url"])).headers["ETag"] == resp.headers["ETag"]
