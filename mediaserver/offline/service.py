@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from mediaserver.keys import config_key, db_key, secret_key
 from mediaserver.media.ladder.rungs import RUNGS
 from mediaserver.media.languages import display_name
 from mediaserver.offline import source_offer, store, url_tokens
+from mediaserver.offline.keys import source_maker_key
 from mediaserver.offline.records import (
     Download,
     DownloadKind,
@@ -242,6 +244,9 @@ async def revoke(app: web.Application, download_id: int) -> Download:
 
 
 async def purge_old(app: web.Application) -> int:
-    """Housekeeping: downloads revoked or overdue longer than keep_revoked_days."""
+    """Housekeeping: downloads revoked or overdue longer than keep_revoked_days, and MP4s made
+    from sources longer ago than that."""
     days = app[config_key].offline.keep_revoked_days
-    return await store.purge(app[db_key], time.time() - days * 86400)
+    before = time.time() - days * 86400
+    files = await asyncio.to_thread(app[source_maker_key].sweep, before)
+    return await store.purge(app[db_key], before) + files

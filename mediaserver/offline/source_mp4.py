@@ -233,6 +233,24 @@ class SourceMaker:
             self._making[plan.key] = task
         return None
 
+    @property
+    def busy(self) -> int:
+        """How many MP4s are being made now."""
+        return sum(1 for task in self._making.values() if not task.done())
+
+    def sweep(self, older_than: float) -> int:
+        """Delete made files (and leftovers of a crash) last written before `older_than`. A
+        download asked for again is made again; its ETag differs, so no resumed range mixes
+        the two files."""
+        gone = 0
+        for path in self.folder.glob("*.mp4*") if self.folder.is_dir() else ():
+            key = path.name.split(".", 1)[0]
+            if key in self._making or path.stat().st_mtime >= older_than:
+                continue
+            path.unlink(missing_ok=True)
+            gone += 1
+        return gone
+
     async def wait(self, plan: SourcePlan) -> None:
         """Until the file's making ends (tests, and callers that would rather wait)."""
         task = self._making.get(plan.key)

@@ -16,6 +16,7 @@ from mediaserver.accounts import EffectiveLimits
 from mediaserver.accounts.limits import set_limits
 from mediaserver.db.catalog_schema import titles
 from mediaserver.keys import db_key
+from mediaserver.offline.keys import source_maker_key
 from tests.helpers import api, csrf_from, pick_profile
 from tests.media_factory import make_video
 from tests.offline.test_download_file import make_download, top_boxes
@@ -86,8 +87,10 @@ async def test_remux_from_the_source_is_faststart_with_the_chosen_audio(oclient,
     assert german["label"] == "German"
     made = await make_download(oclient, file_id, audio=french, subtitles=[german["name"]])
     oclient.session.cookie_jar.clear()  # the signed URL is the credential
-    first = await oclient.get(made["url"])
-    assert first.status == 202 and "being made" in (await first.json())["message"]
+    first, second = await asyncio.gather(oclient.get(made["url"]), oclient.get(made["url"]))
+    assert first.status == second.status == 202
+    assert "being made" in (await first.json())["message"]
+    assert oclient.app[source_maker_key].busy == 1  # both requests wait on one making
     resp = await fetch_made(oclient, made["url"])
     assert resp.status == 200 and resp.headers["Content-Type"] == "video/mp4"
     data = await resp.read()
@@ -131,6 +134,9 @@ async def test_a_source_whose_codecs_do_not_fit_mp4_is_encoded(oclient, sources,
     assert (video.codec_context.name, video.codec_context.height) == ("h264", 240)
     with av.open(io.BytesIO(data)) as mp4:
         assert mp4.streams.audio[0].codec_context.name == "aac"
+    # Housekeeping deletes made files after a while; the next request makes it again.
+    assert oclient.app[source_maker_key].sweep(time.time() + 1) == 1
+    assert (await oclient.get(made["url"])).status == 202
 
 
 async def test_rights_are_checked_for_source_downloads(oclient, sources, tmp_path):
