@@ -193,13 +193,19 @@ async def ranked_cards(
 ) -> list[TitleCard]:
     """Cards of the titles a subquery ranks (columns `title_id`, `rank`), best first, leaving out
     what the profile may not see: one statement however the ranking was made."""
-    query = (
+    return await fetch_cards(conn, _ranked_select(profile, ranked, limit))
+
+
+# Cached like card_select: callers that keep their ranking subqueries (a profile's precomputed
+# lists) skip rebuilding the join; a fresh subquery is a new key and simply misses.
+@functools.lru_cache(maxsize=1024)
+def _ranked_select(profile: Profile | None, ranked: sa.Subquery, limit: int) -> sa.Select:
+    return (
         card_select(profile)
         .join(ranked, ranked.c.title_id == titles.c.id)
         .order_by(ranked.c.rank)
         .limit(limit)
     )
-    return await fetch_cards(conn, query)
 
 
 async def library_count(db: Database) -> int:

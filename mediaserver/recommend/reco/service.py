@@ -6,6 +6,7 @@ outside its libraries)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import replace
 
 import sqlalchemy as sa
@@ -43,8 +44,15 @@ async def top_picks(
 
 async def last_watched(conn: AsyncConnection, profile: Profile) -> tuple[int, str] | None:
     """The title this profile played most recently (the series of an episode)."""
+    row = (await conn.execute(_last_watched_query(profile))).first()
+    return (row[0], row[1]) if row else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _last_watched_query(profile: Profile) -> sa.Select:
+    """Built once per profile (values are bound parameters; a changed profile is a new key)."""
     owner = sa.func.coalesce(media_files.c.title_id, episodes.c.series_id)
-    query = (
+    return (
         sa.select(titles.c.id, titles.c.title)
         .select_from(
             watch_progress.join(media_files, media_files.c.id == watch_progress.c.media_file_id)
@@ -55,8 +63,6 @@ async def last_watched(conn: AsyncConnection, profile: Profile) -> tuple[int, st
         .order_by(watch_progress.c.updated_at.desc())
         .limit(1)
     )
-    row = (await conn.execute(query)).first()
-    return (row[0], row[1]) if row else None
 
 
 async def similar_ids(db: Database, profile: Profile | None, title_id: int) -> list[int]:

@@ -3,6 +3,7 @@ key (what serving a row costs), "not interested" and onboarding likes."""
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 
@@ -137,15 +138,23 @@ async def trending(conn: AsyncConnection, profile_id: int, limit: int) -> list[i
 
 async def because_names(conn: AsyncConnection, profile_id: int) -> dict[int, str]:
     """Title id of each top pick -> the name of the title it is there because of."""
+    return {tid: name for tid, name in await conn.execute(_because_query(profile_id))}
+
+
+@functools.lru_cache(maxsize=1024)
+def _because_query(profile_id: int) -> sa.Select:
     because = titles.alias("because")
-    query = (
+    return (
         sa.select(reco_picks.c.title_id, because.c.title)
         .join(because, because.c.id == reco_picks.c.because_title_id)
         .where(reco_picks.c.profile_id == profile_id, reco_picks.c.list == "top")
     )
-    return {tid: name for tid, name in await conn.execute(query)}
 
 
+# The ranking subqueries are built once per key: building one (and its column collection, which
+# the join reads) costs more CPU than running the row's statement. Subqueries are immutable and
+# carry their values as bound parameters, so a shared one is safe.
+@functools.lru_cache(maxsize=2048)
 def picks_ranking(profile_id: int, name: str) -> sa.Subquery:
     """(title_id, rank) of a profile's list, less what it is not interested in."""
     return (
@@ -159,6 +168,7 @@ def picks_ranking(profile_id: int, name: str) -> sa.Subquery:
     )
 
 
+@functools.lru_cache(maxsize=2048)
 def similar_ranking(profile_id: int, title_id: int) -> sa.Subquery:
     return (
         sa.select(reco_similar.c.other_id.label("title_id"), reco_similar.c.rank)
@@ -170,6 +180,7 @@ def similar_ranking(profile_id: int, title_id: int) -> sa.Subquery:
     )
 
 
+@functools.lru_cache(maxsize=1024)
 def trending_ranking(profile_id: int) -> sa.Subquery:
     return (
         sa.select(reco_trending.c.title_id, reco_trending.c.rank)
