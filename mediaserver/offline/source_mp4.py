@@ -8,6 +8,7 @@ requests that come while it is being made share that one making."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
@@ -199,44 +200,43 @@ def make(plan: SourcePlan, target: Path) -> None:
         partial.unlink(missing_ok=True)
 
 
-def _retrieved(task: asyncio.Task[None]) -> None:
-    if not task.cancelled():
-        task.exception()  # reported to the next request of the file, not as "never retrieved"
-
-
 class SourceMaker:
     """The MP4s being made now, one making per cached file however many requests ask."""
 
     def __init__(self, cache_dir: Path) -> None:
         self.folder = Path(cache_dir) / FOLDER
         self._making: dict[str, asyncio.Task[None]] = {}
+        self._failed: dict[str, str] = {}  # told to the next request, which may try again
 
     def target(self, plan: SourcePlan) -> Path:
         return self.folder / f"{plan.key}.mp4"
 
     def ready(self, plan: SourcePlan) -> Path | None:
         """The made file, or None after starting (or joining) its making; a failed making
-        raises RuntimeError with the reason (the next request tries again)."""
+        raises RuntimeError with the reason once (the request after tries again)."""
         target = self.target(plan)
+        if plan.key in self._making:
+            return None
         if target.is_file():
             return target
-        task = self._making.get(plan.key)
-        if task is not None and task.done():
-            del self._making[plan.key]
-            error = task.exception()
-            if error is not None:
-                raise RuntimeError(str(error) or type(error).__name__)
-            return target if target.is_file() else None
-        if task is None:
-            task = asyncio.create_task(asyncio.to_thread(make, plan, target))
-            task.add_done_callback(_retrieved)
-            self._making[plan.key] = task
+        failed = self._failed.pop(plan.key, None)
+        if failed is not None:
+            raise RuntimeError(failed)
+        task = asyncio.create_task(asyncio.to_thread(make, plan, target))
+        task.add_done_callback(functools.partial(self._done, plan.key))
+        self._making[plan.key] = task
         return None
+
+    def _done(self, key: str, task: asyncio.Task[None]) -> None:
+        del self._making[key]
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            self._failed[key] = str(error) or type(error).__name__
 
     @property
     def busy(self) -> int:
         """How many MP4s are being made now."""
-        return sum(1 for task in self._making.values() if not task.done())
+        return len(self._making)
 
     def sweep(self, older_than: float) -> int:
         """Delete made files (and leftovers of a crash) last written before `older_than`. A
@@ -251,12 +251,6 @@ class SourceMaker:
             gone += 1
         return gone
 
-    async def wait(self, plan: SourcePlan) -> None:
-        """Until the file's making ends (tests, and callers that would rather wait)."""
-        task = self._making.get(plan.key)
-        if task is not None:
-            await asyncio.wait([task])
-
     async def close(self) -> None:
-        for task in self._making.values():
-            await asyncio.wait([task])
+        if self._making:
+            await asyncio.wait(list(self._making.values()))
