@@ -3,6 +3,7 @@ segments, and a JPEG poster of its first frame."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -177,8 +178,13 @@ def cut_clip(
             finally:
                 if ain is not vin:
                     ain.close()
-        files = _write_hls(mp4, out_dir / "hls")
-        duration = _write_poster(mp4, out_dir / POSTER_NAME, cut.first_frame if cut else None)
+        # The poster (scaling and JPEG encoding let go of the GIL) while the HLS is remuxed.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip-poster") as pool:
+            poster = pool.submit(
+                _write_poster, mp4, out_dir / POSTER_NAME, cut.first_frame if cut else None
+            )
+            files = _write_hls(mp4, out_dir / "hls")
+            duration = poster.result()
     except (av.error.FFmpegError, OSError) as exc:
         raise ClipCutError(f"the clip could not be made: {exc}") from None
     return ClipResult(
