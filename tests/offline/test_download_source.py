@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import threading
 import time
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from mediaserver.accounts import EffectiveLimits
 from mediaserver.accounts.limits import set_limits
 from mediaserver.db.catalog_schema import titles
 from mediaserver.keys import db_key
+from mediaserver.offline import source_mp4
 from mediaserver.offline.keys import source_maker_key
 from tests.helpers import api, csrf_from, pick_profile
 from tests.media_factory import make_video
@@ -73,7 +75,10 @@ def opened(data: bytes) -> tuple[av.video.stream.VideoStream, list[str | None], 
         return video, languages, frames
 
 
-async def test_remux_from_the_source_is_faststart_with_the_chosen_audio(oclient, sources, tmp_path):
+async def test_remux_from_the_source_is_faststart_with_the_chosen_audio(
+    oclient, sources, tmp_path, monkeypatch
+):
+    real_make = source_mp4.make
     file_id = await source_movie(oclient, sources, tmp_path, "mkv")
     offer = await (await oclient.get(f"/api/v1/media/{file_id}/download-options")).json()
     assert [(q["rung"], q["height"]) for q in offer["qualities"]] == [
@@ -87,13 +92,24 @@ async def test_remux_from_the_source_is_faststart_with_the_chosen_audio(oclient,
     assert german["label"] == "German"
     made = await make_download(oclient, file_id, audio=french, subtitles=[german["name"]])
     oclient.session.cookie_jar.clear()  # the signed URL is the credential
+    # Requests while it is being made get 202 and share one making (held until both asked).
+    release, calls = threading.Event(), []
+
+    def held_make(*args):
+        calls.append(args)
+        release.wait(30)
+        real_make(*args)
+
+    monkeypatch.setattr(source_mp4, "make", held_make)
     first, second = await asyncio.gather(oclient.get(made["url"]), oclient.get(made["url"]))
     assert first.status == second.status == 202
     assert "being made" in (await first.json())["message"]
-    assert oclient.app[source_maker_key].busy == 1  # both requests wait on one making
+    assert oclient.app[source_maker_key].busy == 1
+    release.set()
     resp = await fetch_made(oclient, made["url"])
     assert resp.status == 200 and resp.headers["Content-Type"] == "video/mp4"
     data = await resp.read()
+    assert len(calls) == 1
     assert top_boxes(data).index(b"moov") < top_boxes(data).index(b"mdat")
     video, languages, frames = opened(data)
     assert (video.codec_context.name, video.codec_context.height) == ("h264", 480)
