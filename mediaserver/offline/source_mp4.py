@@ -20,8 +20,9 @@ import av
 from mediaserver.media.ladder.rungs import RUNGS, even
 from mediaserver.media.live.audio import add_aac_stream, output_rate
 
-# Codecs the mp4 muxer takes as they are and players commonly decode from MP4.
-MP4_VIDEO = frozenset({"h264", "hevc"})
+# Codecs copied into the MP4 as they are. HEVC is encoded to H.264 instead: copied from MKV
+# with PyAV 18 its MP4 decoded to no frames at all in our checks.
+MP4_VIDEO = frozenset({"h264"})
 MP4_AUDIO = frozenset({"aac", "mp3", "ac3", "eac3"})
 SOURCE_RUNG = "source"
 PRESET = "veryfast"
