@@ -20,9 +20,8 @@ import av
 from mediaserver.media.ladder.rungs import RUNGS, even
 from mediaserver.media.live.audio import add_aac_stream, output_rate
 
-# Codecs copied into the MP4 as they are. HEVC is encoded to H.264 instead: copied from MKV
-# with PyAV 18 its MP4 decoded to no frames at all in our checks.
-MP4_VIDEO = frozenset({"h264"})
+# Codecs copied into the MP4 as they are and players commonly decode from MP4.
+MP4_VIDEO = frozenset({"h264", "hevc"})
 MP4_AUDIO = frozenset({"aac", "mp3", "ac3", "eac3"})
 SOURCE_RUNG = "source"
 PRESET = "veryfast"
@@ -140,11 +139,35 @@ def _remux(plan: SourcePlan, target: str) -> None:
         if plan.audio_index is not None and plan.audio_language:
             mapping[plan.audio_index].metadata["language"] = plan.audio_language
         text = _add_text_tracks(out, plan)
+        # Matroska stores no decode times: with B-frames the first packets come without one,
+        # and the mp4 muxer needs them. They are given times just before the first known one.
+        pending: dict[int, list[av.Packet]] = {s.index: [] for s in chosen}
+        last: dict[int, int] = {}
         for packet in source.demux(chosen):
-            if packet.dts is None:  # the demuxer's flush packets
+            if packet.size == 0:  # the demuxer's flush packets
                 continue
-            packet.stream = mapping[packet.stream.index]
+            index = packet.stream.index
+            packet.stream = mapping[index]
+            if packet.dts is None and index not in last:
+                pending[index].append(packet)
+                continue
+            if packet.dts is None:
+                packet.dts = last[index] + 1
+                if packet.pts is not None and packet.dts > packet.pts:
+                    packet.pts = packet.dts
+            step = packet.duration or 1
+            for n, early in enumerate(reversed(pending[index]), start=1):
+                early.dts = packet.dts - n * step
+                if early.pts is None or early.pts < early.dts:
+                    early.pts = early.dts
+            for early in pending[index]:
+                out.mux(early)
+            pending[index] = []
+            last[index] = packet.dts
             out.mux(packet)
+        for early in (p for waiting in pending.values() for p in waiting):
+            early.dts = early.pts  # a stream without any decode time: presentation order
+            out.mux(early)
         _mux_text(out, text)
 
 

@@ -177,3 +177,21 @@ async def test_rights_are_checked_for_source_downloads(oclient, sources, tmp_pat
         rated = titles.update().where(titles.c.title == f"Film {file_id}")
         await conn.execute(rated.values(maturity_rating="R"))
     assert (await oclient.get(made["url"])).status == 404  # over the kids cap now
+
+
+def test_remux_keeps_every_frame_of_a_source_with_b_frames(tmp_path):
+    """Matroska gives the first packets of a B-frame stream no decode time; none is lost."""
+    source = make_video(
+        tmp_path / "hevc.mkv", seconds=1, width=160, height=120, video_codec="libx265",
+        subtitle_tracks=(),
+    )  # fmt: skip
+    with av.open(str(source)) as probe:
+        assert any(p.dts is None and p.size for p in probe.demux(video=0))
+    plan = source_mp4.plan(1, str(source), 1, 1.0, (0, "hevc", 120), (1, "aac", "eng"),
+                           "source", 120)  # fmt: skip
+    assert plan.remux
+    made = tmp_path / "out.mp4"
+    source_mp4.make(plan, made)
+    with av.open(str(made)) as mp4:
+        assert mp4.streams.video[0].codec_context.name == "hevc"
+        assert sum(1 for _ in mp4.decode(video=0)) == 24
