@@ -152,7 +152,10 @@ async def test_a_source_whose_codecs_do_not_fit_mp4_is_encoded(oclient, sources,
         assert mp4.streams.audio[0].codec_context.name == "aac"
     # Housekeeping deletes made files after a while; the next request makes it again.
     assert oclient.app[source_maker_key].sweep(time.time() + 1) == 1
-    assert (await oclient.get(made["url"])).status == 202
+    page = await oclient.get(made["url"], headers={"Accept": "text/html"})
+    assert page.status == 202 and page.headers["Content-Type"].startswith("text/html")
+    text = await page.text()
+    assert 'http-equiv=refresh content="5"' in text and "Preparing Film" in text
 
 
 async def test_rights_are_checked_for_source_downloads(oclient, sources, tmp_path):
