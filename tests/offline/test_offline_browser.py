@@ -103,3 +103,30 @@ def test_saved_title_plays_offline_and_mp4_plays_in_video(live_server, browser_p
     page.goto(base + player_path)
     expect(page.locator("#offline-message")).to_contain_text("not saved in this browser")
     assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_title_without_ladder_is_saved_from_its_source(live_server, browser_page, movie_folder):  # noqa: F811
+    """An on-the-fly library: the title page offers the download, the form says the file is
+    made first, and Save for offline waits through the 202s until the made MP4 is saved."""
+    page = browser_page
+    base = live_server.url
+    sign_up(page, live_server)
+    page.locator("button.profile-tile").first.click()
+    page.wait_for_url(re.compile(r".*/$"))
+    add_library(page, base, movie_folder, policy="on_the_fly")
+    title_id = None
+    for _ in range(120):
+        found = page.request.get(base + "/api/v1/search?q=Tide").json()["titles"]
+        if found:
+            title_id = found[0]["id"]
+            break
+        page.wait_for_timeout(500)
+    assert title_id is not None, "the title was not scanned in time"
+    page.goto(f"{base}/titles/{title_id}")
+    page.get_by_role("link", name=re.compile("Download for offline")).click()
+    expect(page.locator("#from-source")).to_be_visible()
+    shot(page, "offline-download-form-source")
+    page.get_by_role("button", name="Save for offline").click()
+    expect(page.locator("#play-offline")).to_be_visible(timeout=60000)
+    page.locator("#play-offline").click()
+    play_muted(page, "#offline-video")
