@@ -44,7 +44,7 @@ class Download:
 
     @property
     def subtitle_labels(self) -> list[str]:
-        return [display_name(name) for name in self.subtitles]
+        return [display_name(name.split(".", 1)[0]) for name in self.subtitles]
 
     @property
     def size_label(self) -> str:

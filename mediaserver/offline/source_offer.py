@@ -57,8 +57,9 @@ def audio_choices(file: PlayableFile) -> tuple[TrackChoice, ...]:
     )
 
 
-def subtitle_name(track_id: int) -> str:
-    return f"text{track_id}"
+def subtitle_name(track_id: int, language: str | None) -> str:
+    """"ger.12": the language first, so the Downloads page names it like a ladder's "ger"."""
+    return f"{language or 'und'}.{track_id}"
 
 
 def subtitle_choices(file: PlayableFile) -> tuple[TrackChoice, ...]:
@@ -66,7 +67,7 @@ def subtitle_choices(file: PlayableFile) -> tuple[TrackChoice, ...]:
     soft subtitles in MP4."""
     return tuple(
         TrackChoice(
-            subtitle_name(t.id),
+            subtitle_name(t.id, t.language),
             t.language,
             display_name(t.language)
             + (" (forced)" if t.forced else "")
@@ -82,7 +83,7 @@ async def _cues(
 ) -> tuple[SubtitleCues, ...]:
     found = []
     for track in file.subtitles:
-        if track.bitmap or subtitle_name(track.id) not in chosen:
+        if track.bitmap or subtitle_name(track.id, track.language) not in chosen:
             continue
         path = await subtitle_vtt(app, file, track)
         text = await asyncio.to_thread(path.read_text, "utf-8", "replace")

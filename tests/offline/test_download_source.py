@@ -90,6 +90,7 @@ async def test_remux_from_the_source_is_faststart_with_the_chosen_audio(
     french = next(a["name"] for a in offer["audio"] if a["language"] == "fre")
     [german] = offer["subtitles"]
     assert german["label"] == "German"
+    assert german["name"].startswith("ger.")
     made = await make_download(oclient, file_id, audio=french, subtitles=[german["name"]])
     oclient.session.cookie_jar.clear()  # the signed URL is the credential
     # Requests while it is being made get 202 and share one making (held until both asked).
