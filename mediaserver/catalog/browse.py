@@ -189,11 +189,17 @@ async def cards_by_ids(
 
 
 async def ranked_cards(
-    conn: AsyncConnection, profile: Profile | None, ranked: sa.Subquery, limit: int
+    conn: AsyncConnection,
+    profile: Profile | None,
+    ranked: sa.Subquery,
+    limit: int,
+    params: dict[str, int] | None = None,
 ) -> list[TitleCard]:
     """Cards of the titles a subquery ranks (columns `title_id`, `rank`), best first, leaving out
-    what the profile may not see: one statement however the ranking was made."""
-    return await fetch_cards(conn, _ranked_select(profile, ranked, limit))
+    what the profile may not see: one statement however the ranking was made. `params` gives
+    the values of the subquery's named bind parameters, if it has any."""
+    rows = await conn.execute(_ranked_select(profile, ranked, limit), params or {})
+    return [card_from_row(r) for r in rows.all()]
 
 
 # Cached like card_select: callers that keep their ranking subqueries (a profile's precomputed

@@ -34,9 +34,10 @@ async def top_picks(
     """Top picks with why each is there; and whether they are personal (False: popular within
     the profile's cap, for a profile with nothing to go on yet)."""
     because = await store.because_names(conn, profile.id)
-    found = await ranked_cards(conn, profile, store.picks_ranking(profile.id, "top"), limit)
+    who = {store.PROFILE: profile.id}
+    found = await ranked_cards(conn, profile, store.picks_ranking("top"), limit, who)
     if not found:
-        found = await ranked_cards(conn, profile, store.trending_ranking(profile.id), limit)
+        found = await ranked_cards(conn, profile, store.trending_ranking(), limit, who)
     noted = [replace(c, note=f"Because you watched {because[c.id]}") if c.id in because else c
              for c in found]  # fmt: skip
     return noted, bool(because)
@@ -123,19 +124,21 @@ async def _row(conn: AsyncConnection, profile: Profile, key: str) -> Row | None:
             return Row(key, f"Top picks for {profile.name}", found, dismissible=True)
         return Row(key, "Popular here", found, START_HREF, link_text="Pick a few you like",
                    dismissible=True)  # fmt: skip
+    params = {store.PROFILE: profile.id}
     if key == "reco-because":
         seed = await last_watched(conn, profile)
         if seed is None:
             return None
         heading = f"Because you watched {seed[1]}"
-        ranked = store.similar_ranking(profile.id, seed[0])
+        params[store.SEED] = seed[0]
+        ranked = store.similar_ranking()
     elif key == "reco-trending":
         heading = "Trending now"
-        ranked = store.trending_ranking(profile.id)
+        ranked = store.trending_ranking()
     elif key == "reco-new":
         heading = "New for you"
-        ranked = store.picks_ranking(profile.id, "new")
+        ranked = store.picks_ranking("new")
     else:
         return None
-    found = await ranked_cards(conn, profile, ranked, ROW)
+    found = await ranked_cards(conn, profile, ranked, ROW, params)
     return Row(key, heading, found, dismissible=True) if found else None

@@ -88,7 +88,9 @@ async def last_run(db: Database) -> Run | None:
     return Run(*row) if row else None
 
 
-def _not_dismissed(profile_id: int, column: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+def _not_dismissed(
+    profile_id: int | sa.BindParameter[int], column: sa.ColumnElement[int]
+) -> sa.ColumnElement[bool]:
     return ~(
         sa.select(reco_not_interested.c.title_id)
         .where(
@@ -151,40 +153,49 @@ def _because_query(profile_id: int) -> sa.Select:
     )
 
 
-# The ranking subqueries are built once per key: building one (and its column collection, which
-# the join reads) costs more CPU than running the row's statement. Subqueries are immutable and
-# carry their values as bound parameters, so a shared one is safe.
-@functools.lru_cache(maxsize=2048)
-def picks_ranking(profile_id: int, name: str) -> sa.Subquery:
-    """(title_id, rank) of a profile's list, less what it is not interested in."""
+# The ranking subqueries are built once for the server, the profile and the seed title left as
+# named parameters (PROFILE, SEED) given at execution: building a subquery and its column
+# collection costs more CPU than running the row's statement.
+PROFILE, SEED = "reco_profile_id", "reco_seed_id"
+
+
+def _profile() -> sa.BindParameter[int]:
+    return sa.bindparam(PROFILE, type_=sa.Integer)
+
+
+@functools.cache
+def picks_ranking(name: str) -> sa.Subquery:
+    """(title_id, rank) of a profile's list (PROFILE), less what it is not interested in."""
     return (
         sa.select(reco_picks.c.title_id, reco_picks.c.rank)
         .where(
-            reco_picks.c.profile_id == profile_id,
+            reco_picks.c.profile_id == _profile(),
             reco_picks.c.list == name,
-            _not_dismissed(profile_id, reco_picks.c.title_id),
+            _not_dismissed(_profile(), reco_picks.c.title_id),
         )
         .subquery()
     )
 
 
-@functools.lru_cache(maxsize=2048)
-def similar_ranking(profile_id: int, title_id: int) -> sa.Subquery:
+@functools.cache
+def similar_ranking() -> sa.Subquery:
+    """(title_id, rank) of the titles like SEED, less what PROFILE is not interested in."""
     return (
         sa.select(reco_similar.c.other_id.label("title_id"), reco_similar.c.rank)
         .where(
-            reco_similar.c.title_id == title_id,
-            _not_dismissed(profile_id, reco_similar.c.other_id),
+            reco_similar.c.title_id == sa.bindparam(SEED, type_=sa.Integer),
+            _not_dismissed(_profile(), reco_similar.c.other_id),
         )
         .subquery()
     )
 
 
-@functools.lru_cache(maxsize=1024)
-def trending_ranking(profile_id: int) -> sa.Subquery:
+@functools.cache
+def trending_ranking() -> sa.Subquery:
+    """(title_id, rank) of the trending list, less what PROFILE is not interested in."""
     return (
         sa.select(reco_trending.c.title_id, reco_trending.c.rank)
-        .where(_not_dismissed(profile_id, reco_trending.c.title_id))
+        .where(_not_dismissed(_profile(), reco_trending.c.title_id))
         .subquery()
     )
 
