@@ -140,16 +140,17 @@ async def trending(conn: AsyncConnection, profile_id: int, limit: int) -> list[i
 
 async def because_names(conn: AsyncConnection, profile_id: int) -> dict[int, str]:
     """Title id of each top pick -> the name of the title it is there because of."""
-    return {tid: name for tid, name in await conn.execute(_because_query(profile_id))}
+    rows = await conn.execute(_because_query(), {PROFILE: profile_id})
+    return {tid: name for tid, name in rows}
 
 
-@functools.lru_cache(maxsize=1024)
-def _because_query(profile_id: int) -> sa.Select:
+@functools.cache
+def _because_query() -> sa.Select:
     because = titles.alias("because")
     return (
         sa.select(reco_picks.c.title_id, because.c.title)
         .join(because, because.c.id == reco_picks.c.because_title_id)
-        .where(reco_picks.c.profile_id == profile_id, reco_picks.c.list == "top")
+        .where(reco_picks.c.profile_id == _profile(), reco_picks.c.list == "top")
     )
 
 
