@@ -41,9 +41,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.path.is_relative_to(BROWSER_TESTS) or item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.browser)
-            # Under pytest-xdist (--dist loadgroup) every browser test runs on one worker: two
-            # Chromiums side by side on two cores would starve the timing-sensitive room tests.
-            item.add_marker(pytest.mark.xdist_group("browser"))
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("backend") == "postgres":
             item.add_marker(pytest.mark.postgres)
