@@ -48,6 +48,8 @@ def fake_providers(tmp_path: Path):
     yield fake
     asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
     loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
+    loop.close()  # its self-pipe sockets would otherwise be reported by a later test
     thread.join(5)
 
 
