@@ -65,7 +65,8 @@ def wait_until(page, script: str, timeout_ms: int = 20000) -> None:
 def start_playing(page) -> None:
     """Press Play if the browser refused to autoplay, then wait for the picture to move."""
     wait_until(
-        page, "() => ['ready', 'playing'].includes(document.getElementById('player').dataset.state)"
+        # `?.`: right after a click the old page (without #player) may still be the document.
+        page, "() => ['ready', 'playing'].includes(document.getElementById('player')?.dataset.state)"
     )
     if page.locator("#bigplay").is_visible():
         page.locator("#bigplay").click()
