@@ -66,7 +66,8 @@ def start_playing(page) -> None:
     """Press Play if the browser refused to autoplay, then wait for the picture to move."""
     wait_until(
         # `?.`: right after a click the old page (without #player) may still be the document.
-        page, "() => ['ready', 'playing'].includes(document.getElementById('player')?.dataset.state)"
+        page,
+        "() => ['ready', 'playing'].includes(document.getElementById('player')?.dataset.state)",
     )
     if page.locator("#bigplay").is_visible():
         page.locator("#bigplay").click()
