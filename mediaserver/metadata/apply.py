@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.db import search_index
 from mediaserver.db.catalog_schema import episodes, images, people, seasons, titles
+from mediaserver.db.image_owner_lock import lock_image_owner
 from mediaserver.db.providers_schema import (
     person_photos,
     provider_images,
@@ -156,6 +157,9 @@ async def _add_image(
     conn: AsyncConnection, fetched: Fetched, kind: str, now: float, **owner: int
 ) -> None:
     """Add a stored provider image, selected unless the owner has its own (local/upload)."""
+    await lock_image_owner(
+        conn, title_id=owner.get("title_id"), episode_id=owner.get("episode_id")
+    )
     where = [getattr(images.c, k) == v for k, v in owner.items()]
     if "title_id" in owner:
         where += [images.c.season_id.is_(None), images.c.episode_id.is_(None)]

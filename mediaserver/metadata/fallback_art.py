@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from aiohttp import web
 
 from mediaserver.db.catalog_schema import episodes, images, media_files
+from mediaserver.db.image_owner_lock import lock_image_owner
 from mediaserver.keys import db_key, storage_key
 from mediaserver.media.posters import make_poster_candidates
 from mediaserver.media.sniff import MediaRejected, open_media
@@ -135,10 +136,18 @@ async def ensure_poster(app: web.Application, title_id: int, kind: str) -> bool:
         log.info("title %s: %s poster refused: %s", title_id, how, exc)
         return selected is not None
     async with app[db_key].write() as conn:
+        await lock_image_owner(conn, title_id=title_id)
         owner = sa.and_(
             images.c.title_id == title_id, images.c.kind == "poster",
             images.c.season_id.is_(None), images.c.episode_id.is_(None),
         )  # fmt: skip
+        # Looked at again under the lock: a provider's or the admin's poster chosen meanwhile
+        # wins over this one, and a still never replaces any poster chosen meanwhile.
+        chosen_now = await conn.scalar(
+            sa.select(images.c.source).where(owner, images.c.is_selected.is_(True)).limit(1)
+        )
+        if chosen_now is not None and (chosen_now != "generated" or how == "still"):
+            return True
         await conn.execute(images.update().where(owner).values(is_selected=False))
         await conn.execute(
             images.insert().values(

@@ -24,6 +24,7 @@ from mediaserver.db.catalog_schema import (
     titles,
 )
 from mediaserver.db.engine import Database
+from mediaserver.db.image_owner_lock import lock_image_owner
 from mediaserver.db.packaging_schema import ladders
 from mediaserver.db.schema import jobs
 from mediaserver.db.upsert import dialect_insert
@@ -175,6 +176,7 @@ async def _replace_generated_images(
 ) -> None:
     """Generated candidates of this file replace its earlier ones; the best is selected unless
     the owner already has a selected poster that is not generated (a local file, an upload)."""
+    await lock_image_owner(conn, title_id=source.title_id, episode_id=source.episode_id)
     if source.episode_id is not None:
         owner, kind = {"episode_id": source.episode_id}, "thumb"
         owner_col = images.c.episode_id == source.episode_id
