@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import av
@@ -21,6 +22,18 @@ from mediaserver.media.sniff import error_words
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class SourceTrackFacts:
+    """What the playlists need to know of a rendition's source track, copied while the source
+    is open (its stream objects point into memory that closing the container frees)."""
+
+    language: str | None
+    title: object
+    default: bool
+    channels: int
+    position: int
+
+
 class AudioTracks:
     def __init__(
         self, streams: list[av.audio.stream.AudioStream], out_dir: Path, profile: LadderProfile
@@ -29,7 +42,7 @@ class AudioTracks:
         self.out_dir = out_dir
         self.profile = profile
         self.outputs: dict[int, list[tuple[str, AudioRendition]]] = {}  # by stream index
-        self.meta: dict[str, dict] = {}  # by rendition name
+        self.meta: dict[str, SourceTrackFacts] = {}  # by rendition name
         self.dropped: set[int] = set()  # streams left out: they do not decode
 
     def encode(self, stream: av.audio.stream.AudioStream, frame: av.AudioFrame, at) -> None:
@@ -71,11 +84,13 @@ class AudioTracks:
                     f"the audio encoder for track {position} could not be started: {why}"
                 ) from None
             outputs.append((name, output))
-            self.meta[name] = {
-                "stream": stream,
-                "channels": 6 if suffix == "6ch" else 2,
-                "position": position,
-            }
+            self.meta[name] = SourceTrackFacts(
+                language=stream.language or stream.metadata.get("language"),
+                title=stream.metadata.get("title"),
+                default=bool(stream.disposition & av.stream.Disposition.default),
+                channels=6 if suffix == "6ch" else 2,
+                position=position,
+            )
 
     def can_drop(self, stream: av.stream.Stream, has_video: bool) -> bool:
         """An audio track that will not decode is left out when the title has something else."""

@@ -22,8 +22,6 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import av
-
 from mediaserver.media.ladder.errors import LadderCancelled, LadderError
 from mediaserver.media.ladder.pipeline import Pipeline, Progress
 from mediaserver.media.ladder.rungs import LadderProfile
@@ -100,14 +98,13 @@ def _read_tracks(pipeline: Pipeline, out_dir: Path) -> tuple[list[Track], list[T
             track = read_back("audio", name, output.folder, out_dir)
             if track is None:
                 continue
-            meta = pipeline.tracks.meta[name]
-            stream = meta["stream"]
-            track.language = stream.language or stream.metadata.get("language")
-            track.title = _title(stream.metadata.get("title"))
-            track.channels = meta["channels"]
-            track.sample_rate = output.stream.codec_context.sample_rate
-            track.source_index = meta["position"]
-            track.default = bool(stream.disposition & av.stream.Disposition.default)
+            facts = pipeline.tracks.meta[name]
+            track.language = facts.language
+            track.title = _title(facts.title)
+            track.channels = facts.channels
+            track.sample_rate = output.sample_rate
+            track.source_index = facts.position
+            track.default = facts.default
             audio.append(track)
     return video, audio
 

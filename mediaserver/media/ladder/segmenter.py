@@ -214,6 +214,7 @@ class AudioRendition:
         except BaseException:
             self.container.close()
             raise
+        self.sample_rate = out_rate  # kept: the stream is freed when the container closes
         self.next_pts: int | None = None
         self.source_rate = 0
 
