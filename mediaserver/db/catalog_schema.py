@@ -298,6 +298,9 @@ images = sa.Table(
     sa.Column("height", sa.Integer, nullable=True),
     sa.Column("is_selected", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", sa.Float, nullable=False),
+    # ISO 639-1 code of the text on a provider's image ("fr"); NULL: no text, or not known.
+    # `is_selected` is the title's default; a profile may see another image in its language.
+    sa.Column("language", sa.String(12), nullable=True),
 )
 sa.Index("ix_images_title", images.c.title_id)
 

@@ -40,6 +40,8 @@ profiles = sa.Table(
     sa.Column("max_rating", sa.String(16), nullable=True),
     sa.Column("pin_hash", sa.String(255), nullable=True),
     sa.Column("created_at", sa.Float, nullable=False),
+    # ISO 639-1 code ("fr") of the artwork this profile prefers; NULL: the server's language.
+    sa.Column("language", sa.String(12), nullable=True),
     sa.UniqueConstraint("user_id", "name", name="uq_profiles_user_name"),
 )
 sa.Index("ix_profiles_user_id", profiles.c.user_id)
