@@ -12,6 +12,7 @@ whole prefixes.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat as st_mode
 from collections.abc import AsyncIterable, AsyncIterator, Callable
@@ -34,6 +35,9 @@ from .local_paths import make_parents, no_links, object_info, storage_error
 from .local_trees import delete_tree, publish_tree
 
 TEMP_DIR = ".tmp"
+# A tree replaced by publish_prefix is removed this long after the swap, so that a reader that
+# opened it just before (a listing, a copy to a mirror) still finds it whole.
+OLD_TREE_GRACE_SECONDS = 5.0
 WRITE_BUFFER = 1024 * 1024  # put_stream gathers small chunks up to this before a write syscall
 
 
@@ -52,6 +56,8 @@ class LocalStorage:
         if self.tmp_dir.is_symlink():
             raise StorageError(f"{self.tmp_dir} must be a directory, not a symbolic link")
         self.tmp_dir.mkdir(exist_ok=True)
+        self.old_tree_grace_seconds = OLD_TREE_GRACE_SECONDS
+        self._old_trees: dict[Path, asyncio.Task[None]] = {}
 
     def __repr__(self) -> str:
         return f"LocalStorage({str(self.root)!r})"
@@ -277,9 +283,18 @@ class LocalStorage:
         staging = validate_prefix(staging_prefix)
         final = validate_prefix(final_prefix)
         try:
-            await run_blocking(publish_tree, self.root, self.tmp_dir, staging, final)
+            old = await run_blocking(publish_tree, self.root, self.tmp_dir, staging, final)
         except OSError as exc:
             raise storage_error(exc, "publish", final) from exc
+        if old is not None:
+            self._old_trees[old] = asyncio.create_task(self._remove_later(old))
+
+    async def _remove_later(self, old: Path) -> None:
+        try:
+            await asyncio.sleep(self.old_tree_grace_seconds)
+            await run_blocking(_fs.remove_tree, old)
+        finally:
+            self._old_trees.pop(old, None)
 
     # -- housekeeping --------------------------------------------------------------------------
 
@@ -291,4 +306,10 @@ class LocalStorage:
         return vfs.f_bavail * vfs.f_frsize
 
     async def close(self) -> None:
-        return None
+        """Remove the replaced trees still waiting for their grace period, now."""
+        pending = dict(self._old_trees)
+        for task in pending.values():
+            task.cancel()
+        await asyncio.gather(*pending.values(), return_exceptions=True)
+        for old in pending:
+            await run_blocking(_fs.remove_tree, old)

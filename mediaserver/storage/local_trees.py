@@ -33,8 +33,9 @@ def delete_tree(root: Path, tmp_dir: Path, prefix: str) -> int:
     return _fs.remove_tree(trash)
 
 
-def publish_tree(root: Path, tmp_dir: Path, staging: str, final: str) -> None:
-    """`LocalStorage.publish_prefix`'s work, blocking (run it in a thread)."""
+def publish_tree(root: Path, tmp_dir: Path, staging: str, final: str) -> Path | None:
+    """`LocalStorage.publish_prefix`'s work, blocking (run it in a thread). Returns the previous
+    tree, moved into `tmp_dir`, for the caller to remove (None when there was none)."""
     if is_within(staging, final) or is_within(final, staging) or staging == final:
         raise InvalidKey(f"cannot publish {staging!r} to {final!r}: the prefixes overlap")
     src = key_to_path(root, staging)
@@ -69,5 +70,4 @@ def publish_tree(root: Path, tmp_dir: Path, staging: str, final: str) -> None:
             raise
     _fs.fsync_dir(dst.parent)
     _fs.fsync_dir(src.parent)
-    if old.exists():
-        _fs.remove_tree(old)
+    return old if old.exists() else None

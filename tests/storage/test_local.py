@@ -553,7 +553,24 @@ async def test_publish_prefix_replaces_older_tree(
     expected = sorted([f"ladders/7/{k}" for k in _tree(2)] + ["ladders/7/extra.vtt"])
     assert await keys(store, "ladders/7") == expected  # nothing of version 1 is left
     assert await keys(store, "staging") == []
+    # The replaced tree waits out a short grace for readers that opened it; close ends it.
+    assert len(temp_files(store)) == 1
+    await store.close()
     assert temp_files(store) == []
+
+
+async def test_replaced_tree_is_removed_after_its_grace(store: LocalStorage) -> None:
+    store.old_tree_grace_seconds = 0.05
+    for version in (1, 2):
+        await _stage(store, f"staging/{version}", version)
+        await store.publish_prefix(f"staging/{version}", "ladders/8")
+    assert len(temp_files(store)) == 1
+    for _ in range(200):
+        if not temp_files(store):
+            break
+        await asyncio.sleep(0.05)
+    assert temp_files(store) == []
+    assert await keys(store, "ladders/8") == sorted(f"ladders/8/{k}" for k in _tree(2))
 
 
 async def test_publish_prefix_errors(store: LocalStorage) -> None:
