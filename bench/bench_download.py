@@ -52,7 +52,7 @@ from mediaserver.db.packaging_schema import ladders  # noqa: E402
 from mediaserver.media.ladder.build import build_ladder  # noqa: E402
 from mediaserver.media.ladder.rungs import LadderProfile  # noqa: E402
 from mediaserver.media.packaged.bmff import boxes, find  # noqa: E402
-from mediaserver.offline.fragments import read_track_init  # noqa: E402
+from mediaserver.offline.fragments import columns, read_segment_runs, read_track_init  # noqa: E402
 
 SEGMENT_SECONDS = 4.0
 
@@ -69,22 +69,10 @@ def make_source(folder: Path) -> Path:
 
 
 def _segment_ticks(init: bytes, segment: bytes) -> int:
-    info = read_track_init(init)
-    total = 0
-    for moof in (b for b in boxes(segment) if b.kind == b"moof"):
-        trun = find(segment, [b"traf", b"trun"], moof.payload, moof.end)
-        assert trun is not None
-        flags = struct.unpack_from(">I", segment, trun.payload)[0] & 0xFFFFFF
-        count = struct.unpack_from(">I", segment, trun.payload + 4)[0]
-        pos = trun.payload + 8 + (4 if flags & 1 else 0) + (4 if flags & 4 else 0)
-        width = 4 * sum(1 for bit in (0x100, 0x200, 0x400, 0x800) if flags & bit)
-        if flags & 0x100:
-            total += sum(
-                struct.unpack_from(">I", segment, pos + i * width)[0] for i in range(count)
-            )
-        else:
-            total += count * info.defaults[0]
-    return total
+    runs = read_segment_runs(
+        lambda at, n: segment[at : at + n], len(segment), read_track_init(init)
+    )
+    return int(columns(runs).durations.sum())
 
 
 def _rewrite(segment: bytes, index: int, start: int) -> bytes:

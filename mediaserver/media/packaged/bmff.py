@@ -3,59 +3,31 @@
 Only our own output is parsed (init segments and media segments written by FFmpeg's muxer), so this
 is a small reader, not a general demuxer: track timescale, the codec string for HLS CODECS / DASH
 @codecs (from avcC / hvcC / esds, i.e. from the real encoded stream), sample durations and sizes
-per fragment, and where the first (key) frame's bytes are for I-frame playlists.
+per fragment (the runs are read by fragments.py, the one trun parser), and where the first (key)
+frame's bytes are for I-frame playlists.
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-NON_SYNC = 0x0001_0000  # sample_is_non_sync_sample in ISO BMFF sample flags
+from mediaserver.media.packaged.boxes import BmffError, boxes, find
+from mediaserver.media.packaged.fragments import Run, columns, read_fragment
 
-
-class BmffError(ValueError):
-    """Our own output is not what we expected (a bug or a disk problem, not bad input)."""
-
-
-@dataclass(frozen=True)
-class Box:
-    kind: bytes
-    start: int  # offset of the box header in the buffer
-    payload: int  # offset of the payload
-    end: int
-
-
-def boxes(data: bytes, start: int = 0, end: int | None = None) -> Iterator[Box]:
-    end = len(data) if end is None else end
-    pos = start
-    while pos + 8 <= end:
-        size, kind = struct.unpack_from(">I4s", data, pos)
-        header = 8
-        if size == 1:
-            size = struct.unpack_from(">Q", data, pos + 8)[0]
-            header = 16
-        elif size == 0:
-            size = end - pos
-        if size < header or pos + size > end:
-            raise BmffError(f"box {kind!r} at {pos} overruns its parent")
-        yield Box(kind, pos, pos + header, pos + size)
-        pos += size
-
-
-def find(data: bytes, path: list[bytes], start: int = 0, end: int | None = None) -> Box | None:
-    """First box along a path of nested box types, e.g. [b"moov", b"trak", b"mdia", b"mdhd"]."""
-    for box in boxes(data, start, end):
-        if box.kind == path[0]:
-            if len(path) == 1:
-                return box
-            found = find(data, path[1:], box.payload, box.end)
-            if found is not None:
-                return found
-    return None
+# BmffError, boxes and find live in boxes.py; the ladder build and the offline download import
+# them from here as well.
+__all__ = [
+    "BmffError",
+    "InitInfo",
+    "SegmentInfo",
+    "boxes",
+    "find",
+    "read_init",
+    "read_segment",
+]
 
 
 @dataclass(frozen=True)
@@ -174,93 +146,34 @@ class SegmentInfo:
     fragment_starts: list[int] = field(default_factory=list)
 
 
-def _trun_samples(data: bytes, box: Box, defaults: tuple[int, int, int]):
-    """(data_offset or None, [(duration, size, flags), ...]) of one trun."""
-    flags = struct.unpack_from(">I", data, box.payload)[0] & 0xFFFFFF
-    count = struct.unpack_from(">I", data, box.payload + 4)[0]
-    pos = box.payload + 8
-    data_offset = None
-    if flags & 0x001:
-        data_offset = struct.unpack_from(">i", data, pos)[0]
-        pos += 4
-    first_flags = None
-    if flags & 0x004:
-        first_flags = struct.unpack_from(">I", data, pos)[0]
-        pos += 4
-    duration, size, sample_flags = defaults
-    samples = []
-    for index in range(count):
-        this_duration, this_size, this_flags = duration, size, sample_flags
-        if flags & 0x100:
-            this_duration = struct.unpack_from(">I", data, pos)[0]
-            pos += 4
-        if flags & 0x200:
-            this_size = struct.unpack_from(">I", data, pos)[0]
-            pos += 4
-        if flags & 0x400:
-            this_flags = struct.unpack_from(">I", data, pos)[0]
-            pos += 4
-        if flags & 0x800:
-            pos += 4
-        if index == 0 and first_flags is not None:
-            this_flags = first_flags
-        samples.append((this_duration, this_size, this_flags))
-    return data_offset, samples
-
-
-def _traf_defaults(data: bytes, tfhd: Box, init: InitInfo) -> tuple[int, int, int]:
-    flags = struct.unpack_from(">I", data, tfhd.payload)[0] & 0xFFFFFF
-    pos = tfhd.payload + 8
-    duration, size, sample_flags = init.default_duration, init.default_size, init.default_flags
-    pos += 8 if flags & 0x01 else 0
-    pos += 4 if flags & 0x02 else 0
-    if flags & 0x08:
-        duration = struct.unpack_from(">I", data, pos)[0]
-        pos += 4
-    if flags & 0x10:
-        size = struct.unpack_from(">I", data, pos)[0]
-        pos += 4
-    if flags & 0x20:
-        sample_flags = struct.unpack_from(">I", data, pos)[0]
-    return duration, size, sample_flags
-
-
 def read_segment(path: Path, init: InitInfo, uri: str) -> SegmentInfo:
     data = path.read_bytes()
-    start: int | None = None
-    duration = 0
-    count = 0
-    first: tuple[int, int, bool] | None = None  # (moof offset, end of first sample, key)
-    fragment_starts = []
+    trex = (init.default_duration, init.default_size, init.default_flags)
+    fragment_starts: list[int] = []
+    runs: list[Run] = []
+    first: tuple[int, Run] | None = None  # (moof offset, the first run with samples)
     for moof in (box for box in boxes(data) if box.kind == b"moof"):
-        traf = find(data, [b"traf"], moof.payload, moof.end)
-        tfhd = find(data, [b"tfhd"], traf.payload, traf.end) if traf else None
-        tfdt = find(data, [b"tfdt"], traf.payload, traf.end) if traf else None
-        if traf is None or tfhd is None or tfdt is None:
-            raise BmffError(f"{uri}: a fragment without traf/tfhd/tfdt")
-        version = data[tfdt.payload]
-        decode_time = struct.unpack_from(">Q" if version == 1 else ">I", data, tfdt.payload + 4)[0]
-        fragment_starts.append(decode_time)
-        start = decode_time if start is None else start
-        defaults = _traf_defaults(data, tfhd, init)
-        for trun in (box for box in boxes(data, traf.payload, traf.end) if box.kind == b"trun"):
-            data_offset, samples = _trun_samples(data, trun, defaults)
-            duration += sum(sample[0] for sample in samples)
-            count += len(samples)
-            if first is None and samples:
-                sample_start = moof.start + (data_offset or 0)
-                key = not samples[0][2] & NON_SYNC
-                first = (moof.start, sample_start + samples[0][1], key)
-    if start is None or first is None:
+        try:
+            fragment = read_fragment(data, moof, trex)
+        except BmffError as exc:
+            raise BmffError(f"{uri}: {exc}") from None
+        fragment_starts.append(fragment.decode_start)
+        runs += fragment.runs
+        if first is None:
+            first = next(((moof.start, run) for run in fragment.runs if run.count), None)
+    if not fragment_starts or first is None:
         raise BmffError(f"{uri} holds no samples")
+    samples = columns(runs)
+    moof_start, run = first
+    head = columns([run])
     return SegmentInfo(
         uri=uri,
-        start=start,
-        duration=duration,
+        start=fragment_starts[0],
+        duration=int(samples.durations.sum()),
         size=len(data),
-        first_sample_key=first[2],
-        iframe_offset=first[0],
-        iframe_length=first[1] - first[0],
-        sample_count=count,
+        first_sample_key=bool(head.sync[0]),
+        iframe_offset=moof_start,
+        iframe_length=run.offset + int(head.sizes[0]) - moof_start,
+        sample_count=len(samples.durations),
         fragment_starts=fragment_starts,
     )
