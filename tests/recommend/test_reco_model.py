@@ -1,5 +1,6 @@
 """The model on small synthetic data where the right answer is known: it beats popularity, its
-recency reading follows a change of taste, content similarity finds the title nobody played."""
+recency reading follows a change of taste, content similarity finds the title nobody played
+(a sequel by its title, a closer title over one crowded with tags, a recent release)."""
 
 from __future__ import annotations
 
@@ -97,3 +98,40 @@ def test_content_scores_follow_the_newest_history_and_its_era() -> None:
     # The other way round: family films first, the recent crime film above the old one.
     scores = fitted.content_scores([np.array([0, 1])])[0]
     assert scores[3] > scores[4] > scores[2]
+
+
+def test_more_like_this_finds_the_sequel_by_its_title_words() -> None:
+    docs = [
+        ["genre:animation", "genre:comedy", "title:shrek"],
+        ["genre:animation", "genre:comedy", "title:madagascar"],
+        ["genre:animation", "genre:comedy", "title:shrek", "title:third"],
+        ["genre:crime", "title:heat"],
+    ]
+    matrix = content.term_matrix(docs)
+    assert [i for i, _ in content.similar_to(matrix, 0, 2)] == [2, 1]
+
+
+def test_a_title_with_many_tags_does_not_drown_a_closer_one() -> None:
+    """Each field is normalised on its own: sharing genres and the one tag counts for more than
+    sharing the tag among thirty others."""
+    crowded = ["genre:family", "tag:heist", *(f"tag:t{i}" for i in range(30))]
+    docs = [["genre:crime", "tag:heist"], crowded, ["genre:crime", "tag:heist", "tag:bank"]]
+    matrix = content.term_matrix(docs)
+    assert [i for i, _ in content.similar_to(matrix, 0, 2)] == [2, 1]
+
+
+def test_content_scores_favour_titles_out_about_a_year_before_now() -> None:
+    docs = [["genre:drama"], ["genre:drama"], ["genre:drama"], ["genre:drama"]]
+    years = np.array([2000.0, 1990.0, 2019.0, 2005.0])
+    fitted = model.fit(
+        model.Interactions(*(np.zeros(0, dtype=np.int64),) * 3, 0, len(docs)),
+        model.Params(content_decay=0.6, year_weight=0.0, release_weight=0.2, release_scale=2.0),
+        content.term_matrix(docs),
+        years,
+    )
+    now_2020 = np.array([(2020.5 - 1970.0) * 365.2425 * model.DAY])
+    scores = fitted.content_scores([np.array([0])], now_2020)[0]
+    assert scores[2] > scores[3] > scores[1]
+    # Without the time (or without a history) there is nothing to favour.
+    assert len(set(fitted.content_scores([np.array([0])])[0][1:])) == 1
+    assert not fitted.content_scores([np.array([], dtype=np.int64)], now_2020).any()

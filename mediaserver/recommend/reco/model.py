@@ -52,9 +52,12 @@ class Params:
     pop_weight: float = 0.1
     pop_half_life_days: float = 90.0
     content_weight: float = 0.0
-    content_decay: float = 1.0  # content reads the history by exp(-decay * rank from the newest)
-    year_weight: float = 1.0  # release-year closeness to the recent history, within content
-    year_scale: float = 5.0  # years
+    # Content's own knobs, tuned on MovieLens for content alone (bench/recommend_eval.py).
+    content_decay: float = 0.6  # content reads the history by exp(-decay * rank from the newest)
+    year_weight: float = 0.3  # release-year closeness to the recent history, within content
+    year_scale: float = 10.0  # years
+    release_weight: float = 0.2  # titles released about a year before now, within content
+    release_scale: float = 2.0  # years
 
 
 @dataclass(slots=True)
@@ -67,7 +70,7 @@ class Model:
     item_times: np.ndarray  # per event, sorted, for popularity at a time
     item_of_time: np.ndarray
     item_strength: np.ndarray
-    content: sp.csr_matrix | None = None  # n_items x terms, rows L2-normalised
+    content: sp.csr_matrix | None = None  # n_items x terms (content.term_matrix)
     years: np.ndarray | None = None  # release year per item, NaN where unknown
 
     def popularity_at(self, now: float) -> np.ndarray:
@@ -117,17 +120,28 @@ class Model:
             )
             scores += p.transition_weight * _row_unit((recent @ self.transitions).toarray())
         if p.content_weight and self.content is not None:
-            scores += p.content_weight * _row_unit(self.content_scores(histories))
+            scores += p.content_weight * _row_unit(self.content_scores(histories, nows))
         if p.pop_weight:
             scores += p.pop_weight * self._pop_rows(nows, pop)
         return scores
 
-    def content_scores(self, histories: list[np.ndarray]) -> np.ndarray:
-        """Content-only scores: similarity to the newest history items and their era."""
+    def content_scores(
+        self, histories: list[np.ndarray], nows: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Content-only scores: similarity to the newest history items and their era, and (given
+        each user's time) how recently each title came out."""
         assert self.content is not None
         p = self.params
         return content_sim.history_scores(
-            self.content, self.years, histories, p.content_decay, p.year_weight, p.year_scale
+            self.content,
+            self.years,
+            histories,
+            p.content_decay,
+            p.year_weight,
+            p.year_scale,
+            nows,
+            p.release_weight,
+            p.release_scale,
         )
 
     def _pop_rows(self, nows: np.ndarray, pop: np.ndarray | None) -> np.ndarray:

@@ -156,13 +156,20 @@ async def load_titles(conn: AsyncConnection) -> list[TitleMeta]:
     added: dict[int, float] = {}
     released: dict[int, int] = {}
     query = sa.select(
-        titles.c.id, titles.c.added_at, titles.c.year, titles.c.description, titles.c.tagline
+        titles.c.id,
+        titles.c.added_at,
+        titles.c.year,
+        titles.c.title,
+        titles.c.description,
+        titles.c.tagline,
     ).where(titles.c.removed_at.is_(None))
-    for tid, at, year, description, tagline in await conn.execute(query):
+    for tid, at, year, name, description, tagline in await conn.execute(query):
         added[tid] = at
         if year:
             released[tid] = year
             terms[tid].append(f"decade:{year // 10 * 10}")
+        # Title words find a franchise that no collection groups ("Shrek", "Shrek the Third").
+        terms[tid] += [f"title:{w}" for w in words(name)]
         terms[tid] += [f"word:{w}" for w in words(f"{description} {tagline or ''}")]
     names = sa.select(title_genres.c.title_id, genres.c.name).join(
         genres, genres.c.id == title_genres.c.genre_id
@@ -176,7 +183,8 @@ async def load_titles(conn: AsyncConnection) -> list[TitleMeta]:
         title_tags.c.status == "accepted"
     )
     for tid, tag in await conn.execute(tagged):
-        terms[tid].append(f"keyword:{tag}")
+        # The tag itself, and its words ("dark comedy" also matches "comedy").
+        terms[tid] += [f"keyword:{tag}", *(f"keyword:{w}" for w in words(tag) if w != tag)]
     sets = sa.select(title_collections.c.title_id, title_collections.c.collection_id)
     for tid, collection in await conn.execute(sets):
         terms[tid].append(f"collection:{collection}")
