@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pydantic import Field
 
 from mediaserver.config.base import Section
@@ -42,3 +44,16 @@ class OfflineSettings(Section):
         le=3650,
         description="Revoked and expired downloads are listed this long, then purged.",
     )
+    max_source_encodes: int = Field(
+        0,
+        ge=0,
+        le=256,
+        description="Downloads encoded from a source file at once (titles without a ladder whose "
+        "file does not fit MP4 or is above the chosen quality); others are queued and told so. "
+        "0: one per two CPU cores. Copies without re-encoding are never queued.",
+    )
+
+    @property
+    def source_encodes_at_once(self) -> int:
+        """max_source_encodes, with 0 resolved for this machine."""
+        return self.max_source_encodes or max(1, (os.cpu_count() or 2) // 2)

@@ -1,6 +1,7 @@
 """Offline: downloads as single MP4 files made from a title's packaged ladder (faststart,
 chosen quality, audio and soft subtitles, streamed as they are laid out, resumable with
-Range; made from the source file when a title has no ladder) behind signed, expiring URLs
+Range; made from the source file when a title has no ladder, streamed as it is made, at most
+`offline.max_source_encodes` encodes at once) behind signed, expiring URLs
 whose rights are checked on every request; titles saved in the browser (a service worker and
 Cache Storage) that check in every few days and are deleted when the right to them ends;
 the Downloads page and the admin's list with Revoke.
@@ -21,7 +22,7 @@ from mediaserver.offline.keys import layouts_key, source_maker_key
 from mediaserver.offline.page_routes import routes as page_routes
 from mediaserver.offline.plan import LayoutCache
 from mediaserver.offline.service import purge_old
-from mediaserver.offline.source_mp4 import SourceMaker
+from mediaserver.offline.source_maker import SourceMaker
 
 __all__ = ["setup"]
 
@@ -29,7 +30,8 @@ __all__ = ["setup"]
 def setup(app: web.Application) -> None:
     """Register the download pages, API, file URLs, admin page and housekeeping."""
     app[layouts_key] = LayoutCache()
-    maker = SourceMaker(app[config_key].paths.cache_dir)
+    config = app[config_key]
+    maker = SourceMaker(config.paths.cache_dir, config.offline.source_encodes_at_once)
     app[source_maker_key] = maker
 
     async def close(app: web.Application) -> None:

@@ -1,31 +1,25 @@
 """Downloads of titles without a published ladder, made from the source file: a remux (no
 re-encode) when its video and audio fit MP4 and its height is within the account's quality,
-otherwise an H.264 + AAC encode at the chosen rung's height. The MP4 (moov first) is written
-once into the cache folder under a name made of the file, the choice and the source's size and
-mtime, so every request (every range) gets the same bytes; it is made in a worker thread, and
-requests that come while it is being made share that one making."""
+otherwise an H.264 + AAC encode at the chosen rung's height. This module decides which (the
+plan, whose key names the cached file) and holds what both makings share: the soft subtitle
+tracks and the source's packets made fit for the MP4 muxer. source_remux and source_encode
+write the file, source_maker runs them."""
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import hashlib
-import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 
 import av
 
-from mediaserver.media.ladder.rungs import RUNGS, even
-from mediaserver.media.live.audio import add_aac_stream, output_rate
+from mediaserver.media.ladder.rungs import RUNGS
 
 # Codecs copied into the MP4 as they are and players commonly decode from MP4.
 MP4_VIDEO = frozenset({"h264", "hevc"})
 MP4_AUDIO = frozenset({"aac", "mp3", "ac3", "eac3"})
 SOURCE_RUNG = "source"
-PRESET = "veryfast"
-FOLDER = "offline-source"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +76,7 @@ def plan(
     spec = RUNGS.get(rung) or min(RUNGS.values(), key=lambda s: abs(s.height - height))
     bitrate = 0 if remux else spec.h264_kbps * 1000
     text = f"{file_id}|{size}|{mtime!r}|{video[0]}|{audio[0] if audio else '-'}|{rung}|{height}"
-    key = hashlib.sha256(f"v1|{text}|{remux}|{bitrate}|{subtitles!r}".encode()).hexdigest()[:32]
+    key = hashlib.sha256(f"v2|{text}|{remux}|{bitrate}|{subtitles!r}".encode()).hexdigest()[:32]
     return SourcePlan(
         path, video[0], audio[0] if audio else None, audio[2] if audio else None, remux,
         height, bitrate, key, subtitles,
@@ -103,7 +97,7 @@ _ASS_HEADER = "\n".join((
 _MS = Fraction(1, 1000)
 
 
-def _add_text_tracks(out: av.container.OutputContainer, plan: SourcePlan) -> list:
+def add_text_tracks(out: av.container.OutputContainer, plan: SourcePlan) -> list:
     """mov_text streams for the plan's subtitles, each with its cues as packets to mux."""
     tracks = []
     for track in plan.subtitles:
@@ -116,7 +110,7 @@ def _add_text_tracks(out: av.container.OutputContainer, plan: SourcePlan) -> lis
     return tracks
 
 
-def _mux_text(out: av.container.OutputContainer, tracks: list) -> None:
+def mux_text(out: av.container.OutputContainer, tracks: list) -> None:
     for stream, cues in tracks:
         for start, end, text in cues:
             data = text.encode("utf-8")[:65535]
@@ -127,154 +121,36 @@ def _mux_text(out: av.container.OutputContainer, tracks: list) -> None:
             out.mux(packet)
 
 
-def _remux(plan: SourcePlan, target: str) -> None:
-    with (
-        av.open(plan.path) as source,
-        av.open(target, "w", format="mp4", options={"movflags": "+faststart"}) as out,
-    ):
-        chosen = [source.streams[plan.video_index]]
-        if plan.audio_index is not None:
-            chosen.append(source.streams[plan.audio_index])
-        mapping = {s.index: out.add_stream_from_template(s) for s in chosen}
-        if plan.audio_index is not None and plan.audio_language:
-            mapping[plan.audio_index].metadata["language"] = plan.audio_language
-        text = _add_text_tracks(out, plan)
-        # Matroska stores no decode times: with B-frames the first packets come without one,
-        # and the mp4 muxer needs them. They are given times just before the first known one.
-        pending: dict[int, list[av.Packet]] = {s.index: [] for s in chosen}
-        last: dict[int, int] = {}
-        for packet in source.demux(chosen):
-            if packet.size == 0:  # the demuxer's flush packets
-                continue
-            index = packet.stream.index
-            packet.stream = mapping[index]
-            if packet.dts is None and index not in last:
-                pending[index].append(packet)
-                continue
-            if packet.dts is None:
-                packet.dts = last[index] + 1
-                if packet.pts is not None and packet.dts > packet.pts:
-                    packet.pts = packet.dts
-            step = packet.duration or 1
-            for n, early in enumerate(reversed(pending[index]), start=1):
-                early.dts = packet.dts - n * step
-                if early.pts is None or early.pts < early.dts:
-                    early.pts = early.dts
-            for early in pending[index]:
-                out.mux(early)
-            pending[index] = []
-            last[index] = packet.dts
-            out.mux(packet)
-        for early in (p for waiting in pending.values() for p in waiting):
-            early.dts = early.pts  # a stream without any decode time: presentation order
-            out.mux(early)
-        _mux_text(out, text)
+def remux_packets(
+    source: av.container.InputContainer, chosen: list, mapping: dict[int, av.stream.Stream]
+) -> Iterator[av.Packet]:
+    """The chosen streams' packets, moved to their output streams, each with a decode time.
 
-
-def _encode(plan: SourcePlan, target: str) -> None:
-    with (
-        av.open(plan.path) as source,
-        av.open(target, "w", format="mp4", options={"movflags": "+faststart"}) as out,
-    ):
-        vin = source.streams[plan.video_index]
-        height = even(min(plan.height, vin.codec_context.height))
-        width = even(vin.codec_context.width * height / vin.codec_context.height)
-        rate = vin.average_rate or Fraction(30)
-        limits = {"maxrate": str(plan.bitrate * 3 // 2), "bufsize": str(plan.bitrate * 2)}
-        vout = out.add_stream("libx264", rate=rate, options={"preset": PRESET, **limits})
-        vout.width, vout.height, vout.pix_fmt = width, height, "yuv420p"
-        vout.bit_rate = plan.bitrate
-        chosen = [vin]
-        aout = resampler = None
-        if plan.audio_index is not None:
-            ain = source.streams[plan.audio_index]
-            chosen.append(ain)
-            aout = add_aac_stream(out, output_rate(ain.codec_context.sample_rate))
-            if plan.audio_language:
-                aout.metadata["language"] = plan.audio_language
-            resampler = av.AudioResampler(format="fltp", layout="stereo", rate=aout.rate)
-        text = _add_text_tracks(out, plan)
-        for packet in source.demux(chosen):
-            for frame in packet.decode():
-                if isinstance(frame, av.VideoFrame):
-                    picture = frame.reformat(width=width, height=height, format="yuv420p")
-                    picture.pts, picture.time_base = frame.pts, frame.time_base
-                    out.mux(vout.encode(picture))
-                elif aout is not None and resampler is not None:
-                    frame.pts = None  # timed by the encoder from the sample count
-                    for part in resampler.resample(frame):
-                        out.mux(aout.encode(part))
-        out.mux(vout.encode(None))
-        if aout is not None and resampler is not None:
-            for part in resampler.resample(None):
-                out.mux(aout.encode(part))
-            out.mux(aout.encode(None))
-        _mux_text(out, text)
-
-
-def make(plan: SourcePlan, target: Path) -> None:
-    """Write the MP4 at `target` (through a temporary name, so a half-made file is never
-    served)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f"{target.name}.{os.getpid()}.part")
-    try:
-        (_remux if plan.remux else _encode)(plan, str(partial))
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-class SourceMaker:
-    """The MP4s being made now, one making per cached file however many requests ask."""
-
-    def __init__(self, cache_dir: Path) -> None:
-        self.folder = Path(cache_dir) / FOLDER
-        self._making: dict[str, asyncio.Task[None]] = {}
-        self._failed: dict[str, str] = {}  # told to the next request, which may try again
-
-    def target(self, plan: SourcePlan) -> Path:
-        return self.folder / f"{plan.key}.mp4"
-
-    def ready(self, plan: SourcePlan) -> Path | None:
-        """The made file, or None after starting (or joining) its making; a failed making
-        raises RuntimeError with the reason once (the request after tries again)."""
-        target = self.target(plan)
-        if plan.key in self._making:
-            return None
-        if target.is_file():
-            return target
-        failed = self._failed.pop(plan.key, None)
-        if failed is not None:
-            raise RuntimeError(failed)
-        task = asyncio.create_task(asyncio.to_thread(make, plan, target))
-        task.add_done_callback(functools.partial(self._done, plan.key))
-        self._making[plan.key] = task
-        return None
-
-    def _done(self, key: str, task: asyncio.Task[None]) -> None:
-        del self._making[key]
-        error = None if task.cancelled() else task.exception()
-        if error is not None:
-            self._failed[key] = str(error) or type(error).__name__
-
-    @property
-    def busy(self) -> int:
-        """How many MP4s are being made now."""
-        return len(self._making)
-
-    def sweep(self, older_than: float) -> int:
-        """Delete made files (and leftovers of a crash) last written before `older_than`. A
-        download asked for again is made again; its ETag differs, so no resumed range mixes
-        the two files."""
-        gone = 0
-        for path in self.folder.glob("*.mp4*") if self.folder.is_dir() else ():
-            key = path.name.split(".", 1)[0]
-            if key in self._making or path.stat().st_mtime >= older_than:
-                continue
-            path.unlink(missing_ok=True)
-            gone += 1
-        return gone
-
-    async def close(self) -> None:
-        if self._making:
-            await asyncio.wait(list(self._making.values()))
+    Matroska stores no decode times: with B-frames the first packets come without one, and the
+    mp4 muxer needs them. They are given times just before the first known one."""
+    pending: dict[int, list[av.Packet]] = {s.index: [] for s in chosen}
+    last: dict[int, int] = {}
+    for packet in source.demux(chosen):
+        if packet.size == 0:  # the demuxer's flush packets
+            continue
+        index = packet.stream.index
+        packet.stream = mapping[index]
+        if packet.dts is None and index not in last:
+            pending[index].append(packet)
+            continue
+        if packet.dts is None:
+            packet.dts = last[index] + 1
+            if packet.pts is not None and packet.dts > packet.pts:
+                packet.pts = packet.dts
+        step = packet.duration or 1
+        for n, early in enumerate(reversed(pending[index]), start=1):
+            early.dts = packet.dts - n * step
+            if early.pts is None or early.pts < early.dts:
+                early.pts = early.dts
+        yield from pending[index]
+        pending[index] = []
+        last[index] = packet.dts
+        yield packet
+    for early in (p for waiting in pending.values() for p in waiting):
+        early.dts = early.pts  # a stream without any decode time: presentation order
+        yield early

@@ -1,6 +1,8 @@
 """A title without a published ladder downloads from its source file: remuxed (no re-encode)
-when its codecs fit MP4 and its height is allowed, encoded to H.264/AAC otherwise; 202 while
-the file is being made, then the same bytes for every range; rights checked every time."""
+when its codecs fit MP4 and its height is allowed, encoded to H.264/AAC otherwise; streamed
+while the file is being made (moov first for a remux, a fragmented MP4 for an encode), then the
+same bytes for every range; encodes beyond the server's limit are queued (202); rights checked
+every time."""
 
 from __future__ import annotations
 
@@ -17,8 +19,9 @@ from mediaserver.accounts import EffectiveLimits
 from mediaserver.accounts.limits import set_limits
 from mediaserver.db.catalog_schema import titles
 from mediaserver.keys import db_key
-from mediaserver.offline import source_mp4
+from mediaserver.offline import source_encode, source_mp4, source_remux
 from mediaserver.offline.keys import source_maker_key
+from mediaserver.offline.source_maker import SourceFile, make
 from tests.helpers import api, csrf_from, pick_profile
 from tests.media_factory import make_video
 from tests.offline.test_download_file import make_download, top_boxes
@@ -55,15 +58,36 @@ async def source_movie(client, sources, tmp_path: Path, kind: str, rating: str =
 
 
 async def fetch_made(client, url: str, **headers: str):
-    """GET the URL until the MP4 is made (202 meanwhile, with Retry-After)."""
+    """GET the URL until its encode has a slot (202 "queued" meanwhile, with Retry-After)."""
     for _ in range(600):
         resp = await client.get(url, headers=headers)
         if resp.status != 202:
             return resp
         assert int(resp.headers["Retry-After"]) > 0
-        assert (await resp.json())["status"] == "making"
+        assert (await resp.json())["status"] == "queued"
         await asyncio.sleep(0.1)
     raise AssertionError("the MP4 was never made")
+
+
+def held(monkeypatch, module, name: str, after_bytes: int) -> threading.Event:
+    """Hold the making in `module.name` once it has written `after_bytes` bytes, until the
+    returned event is set."""
+    release, real = threading.Event(), getattr(module, name)
+
+    def holding(plan, write, *rest):
+        written = 0
+
+        def slow_write(data: bytes) -> None:
+            nonlocal written
+            if written >= after_bytes:
+                assert release.wait(30)
+            write(data)
+            written += len(data)
+
+        real(plan, slow_write, *rest)
+
+    monkeypatch.setattr(module, name, holding)
+    return release
 
 
 def opened(data: bytes) -> tuple[av.video.stream.VideoStream, list[str | None], int]:
@@ -78,7 +102,6 @@ def opened(data: bytes) -> tuple[av.video.stream.VideoStream, list[str | None], 
 async def test_remux_from_the_source_is_faststart_with_the_chosen_audio(
     oclient, sources, tmp_path, monkeypatch
 ):
-    real_make = source_mp4.make
     file_id = await source_movie(oclient, sources, tmp_path, "mkv")
     offer = await (await oclient.get(f"/api/v1/media/{file_id}/download-options")).json()
     assert [(q["rung"], q["height"]) for q in offer["qualities"]] == [
@@ -93,24 +116,28 @@ async def test_remux_from_the_source_is_faststart_with_the_chosen_audio(
     assert german["name"].startswith("ger.")
     made = await make_download(oclient, file_id, audio=french, subtitles=[german["name"]])
     oclient.session.cookie_jar.clear()  # the signed URL is the credential
-    # Requests while it is being made get 202 and share one making (held until both asked).
-    release, calls = threading.Event(), []
-
-    def held_make(*args):
-        calls.append(args)
-        release.wait(30)
-        real_make(*args)
-
-    monkeypatch.setattr(source_mp4, "make", held_make)
+    # The download starts while the file is being made: the moov first (its size is known
+    # from the source's packets before any sample is copied), the rest as it is copied.
+    release = held(monkeypatch, source_remux, "remux", after_bytes=1)
     first, second = await asyncio.gather(oclient.get(made["url"]), oclient.get(made["url"]))
-    assert first.status == second.status == 202
-    assert "being made" in (await first.json())["message"]
-    assert oclient.app[source_maker_key].busy == 1
+    assert first.status == second.status == 200 and first.headers["Content-Type"] == "video/mp4"
+    assert oclient.app[source_maker_key].busy == 1  # one making for both requests
+    size = int(first.headers["Content-Length"])
+    start = await first.content.readexactly(64)
+    assert top_boxes(start)[:2] == [b"ftyp", b"moov"]  # the index before any sample
+    assert oclient.app[source_maker_key].busy == 1  # still being made
+    ranged = asyncio.ensure_future(
+        oclient.get(made["url"], headers={"Range": f"bytes={size - 100}-"})
+    )  # bytes not written yet: the answer waits for them
     release.set()
-    resp = await fetch_made(oclient, made["url"])
-    assert resp.status == 200 and resp.headers["Content-Type"] == "video/mp4"
-    data = await resp.read()
-    assert len(calls) == 1
+    data = start + await first.read()
+    assert len(data) == size and await second.read() == data
+    tail = await ranged
+    assert tail.status == 206 and await tail.read() == data[-100:]
+    assert tail.headers["Content-Range"] == f"bytes {size - 100}-{size - 1}/{size}"
+    resp = await oclient.get(made["url"])
+    assert resp.status == 200 and await resp.read() == data
+    assert resp.headers["ETag"] == first.headers["ETag"] == tail.headers["ETag"]
     assert top_boxes(data).index(b"moov") < top_boxes(data).index(b"mdat")
     video, languages, frames = opened(data)
     assert (video.codec_context.name, video.codec_context.height) == ("h264", 480)
@@ -122,7 +149,13 @@ async def test_remux_from_the_source_is_faststart_with_the_chosen_audio(
         assert samples == [b"\x00\x09Hello ger", b"\x00\x11Second line (ger)"]
     again = await oclient.get(made["url"], headers={"Range": "bytes=1000-1999"})
     assert again.status == 206 and await again.read() == data[1000:2000]
-    assert (await oclient.get(made["url"])).headers["ETag"] == resp.headers["ETag"]
+    # Housekeeping deletes made files; a copy made again is the same bytes (same ETag), so a
+    # download resumed across it still fits.
+    assert oclient.app[source_maker_key].sweep(time.time() + 1) == 1
+    again = await oclient.get(
+        made["url"], headers={"Range": "bytes=1000-1999", "If-Range": resp.headers["ETag"]}
+    )
+    assert again.status == 206 and await again.read() == data[1000:2000]
 
 
 async def test_a_source_above_the_allowed_quality_is_encoded_down(oclient, sources, tmp_path):
@@ -151,12 +184,42 @@ async def test_a_source_whose_codecs_do_not_fit_mp4_is_encoded(oclient, sources,
     assert (video.codec_context.name, video.codec_context.height) == ("h264", 240)
     with av.open(io.BytesIO(data)) as mp4:
         assert mp4.streams.audio[0].codec_context.name == "aac"
-    # Housekeeping deletes made files after a while; the next request makes it again.
-    assert oclient.app[source_maker_key].sweep(time.time() + 1) == 1
-    page = await oclient.get(made["url"], headers={"Accept": "text/html"})
-    assert page.status == 202 and page.headers["Content-Type"].startswith("text/html")
-    text = await page.text()
-    assert 'http-equiv=refresh content="5"' in text and "Preparing Film" in text
+
+
+async def test_an_encode_streams_as_it_is_made_and_others_wait_their_turn(
+    oclient, sources, tmp_path, monkeypatch
+):
+    oclient.app[source_maker_key].max_encodes = 1
+    first_id = await source_movie(oclient, sources, tmp_path, "webm")
+    second_id = await source_movie(oclient, sources, tmp_path, "webm")
+    first = await make_download(oclient, first_id)
+    second = await make_download(oclient, second_id)
+    release = held(monkeypatch, source_encode, "encode", after_bytes=1)
+    resp = await oclient.get(first["url"])
+    # The encode's first bytes (a fragmented MP4's ftyp and moov) arrive while it runs.
+    assert resp.status == 200 and "Content-Length" not in resp.headers
+    start = await resp.content.readexactly(16)
+    assert start[4:8] == b"ftyp"
+    # A range whose end is not written yet waits for it, then is answered exactly.
+    ranged = asyncio.ensure_future(oclient.get(first["url"], headers={"Range": "bytes=100-"}))
+    # Only one encode at a time here: the second download is queued, and says so.
+    queued = await oclient.get(second["url"])
+    assert queued.status == 202 and int(queued.headers["Retry-After"]) > 0
+    body = await queued.json()
+    assert body["status"] == "queued" and body["position"] == 1 and "queued" in body["message"]
+    page = await oclient.get(second["url"], headers={"Accept": "text/html"})
+    assert page.status == 202 and "Queued: Film" in await page.text()
+    release.set()
+    data = start + await resp.read()
+    tail = await ranged
+    assert tail.status == 206 and await tail.read() == data[100:]
+    assert tail.headers["Content-Range"] == f"bytes 100-{len(data) - 1}/{len(data)}"
+    assert "moof" in [b.decode() for b in top_boxes(data)]
+    video, _languages, frames = opened(data)
+    assert video.codec_context.height == 240 and frames >= 46
+    # When the first encode ends, the queued one is made without being asked again.
+    made = await fetch_made(oclient, second["url"])
+    assert made.status == 200 and opened(await made.read())[2] >= 46
 
 
 async def test_rights_are_checked_for_source_downloads(oclient, sources, tmp_path):
@@ -194,8 +257,8 @@ def test_remux_keeps_every_frame_of_a_source_with_b_frames(tmp_path):
     plan = source_mp4.plan(1, str(source), 1, 1.0, (0, "hevc", 120), (1, "aac", "eng"),
                            "source", 120)  # fmt: skip
     assert plan.remux
-    made = tmp_path / "out.mp4"
-    source_mp4.make(plan, made)
-    with av.open(str(made)) as mp4:
+    target = tmp_path / "out.mp4"
+    make(plan, SourceFile(plan.key, "out", target, tmp_path / "out.part", plan.remux))
+    with av.open(str(target)) as mp4:
         assert mp4.streams.video[0].codec_context.name == "hevc"
         assert sum(1 for _ in mp4.decode(video=0)) == 24

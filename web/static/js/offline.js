@@ -73,16 +73,18 @@
       say(status, "Saving for offline…");
       let media = await fetch(download.url, { credentials: "omit" });
       while (media.status === 202) {
-        // made from the title's file first: the server says when to ask again
+        // queued behind other downloads made from their files: the server says when to ask again
         const wait = Number(media.headers.get("Retry-After")) || 5;
-        say(status, "Preparing the file for offline… (this can take a few minutes)");
+        say(status, "Queued: other downloads are being made first; it starts by itself…");
         await new Promise((done) => setTimeout(done, wait * 1000));
         media = await fetch(download.url, { credentials: "omit" });
       }
       if (!media.ok) throw new Error(await problemText(media));
-      const size = Number(media.headers.get("Content-Length")) || 0;
       const cache = await caches.open(MEDIA);
       await cache.put(`/offline/saved/${download.id}.mp4`, media);
+      // a file encoded as it downloads comes without a length: measured once it is saved
+      const size = Number(media.headers.get("Content-Length")) ||
+        (await (await cache.match(`/offline/saved/${download.id}.mp4`)).blob()).size;
       const meta = {
         id: download.id, title: download.title, height: download.height, size,
         expires_at: download.expires_at, checked_in_at: download.checked_in_at,
