@@ -87,7 +87,7 @@ async def ready(who: Browser, slug: str) -> dict:
         resp = await who.client.get(f"/api/v1/clips/{slug}")
         assert resp.status == 200, await resp.text()
         clip = await resp.json()
-        if clip["status"] != "queued":
+        if clip["status"] not in ("queued", "playable"):
             assert clip["status"] == "ready", clip
             return clip
         await asyncio.sleep(0.05)
@@ -132,6 +132,31 @@ async def test_a_clip_of_a_packaged_title_starts_and_ends_on_the_chosen_frames(
         assert tag in html
     poster = await movie.alice.client.get(clip["poster_url"])
     assert poster.status == 200 and (await poster.read())[:2] == b"\xff\xd8"
+
+
+async def test_a_playable_clip_plays_its_playlist_before_its_mp4_is_there(
+    movie: Party, tmp_path: Path
+) -> None:
+    """Between its playlist and its MP4 being stored, a clip plays (HLS and poster) and its page
+    offers the download only once the MP4 is in."""
+    await _publish(movie, tmp_path / "movie.mkv", tmp_path / "ladder")
+    made = await create(movie.alice, movie.movie, 2.5, 9.25)
+    done = await ready(movie.alice, made["id"])
+    async with movie.alice.client.app[db_key].write() as conn:  # as before the MP4 was stored
+        await conn.execute(clips.update().where(clips.c.slug == made["id"])
+                           .values(status="playable"))  # fmt: skip
+    clip = await (await movie.alice.client.get(f"/api/v1/clips/{made['id']}")).json()
+    assert clip["status"] == "playable" and clip["mp4_url"] is None
+    assert (await movie.alice.client.get(clip["hls_url"])).status == 200
+    assert (await movie.alice.client.get(clip["poster_url"])).status == 200
+    mp4 = clip["hls_url"].replace("hls/index.m3u8", "clip.mp4")
+    assert (await movie.alice.client.get(mp4)).status == 404
+    html = await (await movie.alice.client.get(f"/c/{made['id']}")).text()
+    assert 'id="clip-video"' in html and "data-mp4" not in html
+    assert re.search(r'id="clip-download"[^>]* hidden', html)
+    listed = await (await movie.alice.client.get(f"/api/v1/titles/{clip['title_id']}/clips")).json()
+    assert [c["id"] for c in listed["clips"]] == [made["id"]]
+    assert done["mp4_url"] is not None
 
 
 async def test_a_clip_of_an_on_the_fly_title_is_cut_from_the_source(movie: Party) -> None:

@@ -1,7 +1,25 @@
 """Clips: a range of a video cut on exact frames (GOPs inside the range copied, only the cut
-edges re-encoded) into an MP4, a small HLS playlist and a poster JPEG. Plain PyAV on paths."""
+edges re-encoded) into a small HLS playlist and a poster JPEG (playable from then on), then an
+MP4 from the same packets. Plain PyAV on paths."""
 
-from mediaserver.media.clips.clip import MP4_NAME, PLAYLIST, POSTER_NAME, ClipResult, cut_clip
+from mediaserver.media.clips.clip import (
+    MP4_NAME,
+    POSTER_NAME,
+    ClipResult,
+    PlayableClip,
+    cut_clip,
+    start_clip,
+)
 from mediaserver.media.clips.cut import ClipCutError
+from mediaserver.media.clips.mux import PLAYLIST
 
-__all__ = ["MP4_NAME", "PLAYLIST", "POSTER_NAME", "ClipCutError", "ClipResult", "cut_clip"]
+__all__ = [
+    "MP4_NAME",
+    "PLAYLIST",
+    "POSTER_NAME",
+    "ClipCutError",
+    "ClipResult",
+    "PlayableClip",
+    "cut_clip",
+    "start_clip",
+]

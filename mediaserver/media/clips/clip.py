@@ -1,5 +1,6 @@
-"""`cut_clip`: one MP4 (index first) of a range of a video, its own small HLS playlist with fMP4
-segments, and a JPEG poster of its first frame."""
+"""A clip of a range of a video: `start_clip` writes what plays it (its own small HLS playlist
+with fMP4 segments, and a JPEG poster of its first frame) and hands back a `PlayableClip` that
+then writes the MP4 download from the same packets; `cut_clip` does both at once."""
 
 from __future__ import annotations
 
@@ -9,13 +10,12 @@ from pathlib import Path
 
 import av
 
-from mediaserver.media.clips import audio as clip_audio
-from mediaserver.media.clips.cut import ClipCutError, VideoCut, cut_video, frames_in_range
+from mediaserver.media.clips.cut import ClipCutError, VideoCut, cut_video
+from mediaserver.media.clips.mux import PLAYLIST, ClipPackets, encode_mp4, remux_hls
+from mediaserver.media.clips.segments import playlist_segments
 
 MP4_NAME = "clip.mp4"
-PLAYLIST = "index.m3u8"
 POSTER_NAME = "poster.jpg"
-HLS_SEGMENT_SECONDS = 4
 POSTER_WIDTH = 1280
 
 
@@ -35,94 +35,35 @@ class ClipResult:
     audio_copied: bool
 
 
-def _write_mp4(
-    vin, ain, start: float, end: float, origin: float, target: Path, max_height: int, preset: str
-) -> tuple[VideoCut | None, int, bool, tuple[int, int]]:
-    vs = vin.streams.video[0]
-    cut = cut_video(vin, start, end, origin, max_height, preset)
-    astream = ain.streams.audio[0] if ain is not None and ain.streams.audio else None
-    encoded = 0
-    # Negative composition offsets: the first frame is presented at 0 with no edit list (Chromium
-    # ignores an edit list's shift, and would show every frame the reorder delay late).
-    mp4_options = {"movflags": "+faststart+negative_cts_offsets"}
-    with av.open(str(target), "w", format="mp4", options=mp4_options) as out:
-        if cut is not None:
-            ov = out.add_stream_from_template(vs)
-            ov.codec_context.extradata = cut.extradata
-            size = (vs.width, vs.height)
-        else:
-            height = min(max_height, vs.height) // 2 * 2
-            size = (max(2, round(vs.width * height / vs.height / 2) * 2), height)
-            ov = out.add_stream("libx264", rate=vs.average_rate or 24)
-            ov.width, ov.height, ov.pix_fmt = size[0], size[1], "yuv420p"
-            ov.options = {"preset": preset, "crf": "20"}
-        copied_audio = astream is not None and astream.codec_context.name == "aac"
-        oa = None
-        if copied_audio:
-            oa = out.add_stream_from_template(astream)
-        elif astream is not None:
-            oa = out.add_stream("aac", rate=48000, layout="stereo")
-        queue: list[tuple[float, av.Packet]] = []
-        lead = 0.0  # where the first frame lands: at zero, its decode time below
-        if cut is not None:
-            zero = cut.first_pts
-            for packet in cut.packets:
-                packet.pts -= zero
-                packet.dts -= zero
-                packet.stream = ov
-                queue.append((float(packet.dts * cut.time_base), packet))
-        else:
-            for frame in frames_in_range(vin, vs, origin, start, end):
-                frame = frame.reformat(width=size[0], height=size[1], format="yuv420p")
-                frame.pts, frame.time_base = encoded, 1 / ov.codec_context.framerate
-                encoded += 1
-                queue += [(float(p.dts * p.time_base), p) for p in ov.encode(frame)]
-            queue += [(float(p.dts * p.time_base), p) for p in ov.encode(None)]
-            if not encoded:
-                raise ClipCutError("no frame of the video lies in the chosen range")
-        if copied_audio:
-            # Audio starts with the first frame (every player maps both to the clip's zero).
-            shift = round((start + origin - lead) / astream.time_base)
-            for packet in clip_audio.copy_packets(ain, astream, origin, start, end):
-                packet.pts -= shift
-                packet.dts -= shift
-                packet.stream = oa
-                queue.append((float(packet.dts * astream.time_base), packet))
-        elif oa is not None:
-            for packet in clip_audio.encode_range(
-                ain, astream, oa, origin, start, end, round(lead * oa.codec_context.rate)
-            ):
-                queue.append((float(packet.dts * packet.time_base), packet))
-        for _t, packet in sorted(queue, key=lambda item: item[0]):
-            out.mux(packet)
-    return cut, encoded, copied_audio, size
+class PlayableClip:
+    """A clip whose HLS playlist and poster are written (`result` names them; its MP4 is not
+    there until `write_mp4`). Holds the source open until `close`."""
 
+    def __init__(self, result: ClipResult, packets: ClipPackets | None, inputs: list) -> None:
+        self.result = result
+        self._packets = packets  # None: the MP4 was written first (the slower path)
+        self._inputs = inputs
 
-def _write_hls(mp4: Path, folder: Path) -> tuple[str, ...]:
-    """The MP4's packets remuxed into fMP4 segments and a VOD playlist (no re-encoding)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    options = {
-        "hls_segment_type": "fmp4",
-        "hls_time": str(HLS_SEGMENT_SECONDS),
-        "hls_playlist_type": "vod",
-        "hls_fmp4_init_filename": "init.mp4",
-        "hls_segment_filename": str(folder / "seg_%05d.m4s"),
-    }
-    with (
-        av.open(str(mp4)) as src,
-        av.open(str(folder / PLAYLIST), "w", format="hls", options=options) as out,
-    ):
-        streams = {
-            s.index: out.add_stream_from_template(s)
-            for s in src.streams
-            if s.type in ("video", "audio")
-        }
-        for packet in src.demux(*[src.streams[i] for i in streams]):
-            if packet.dts is None:
-                continue
-            packet.stream = streams[packet.stream.index]
-            out.mux(packet)
-    return tuple(sorted(p.name for p in folder.iterdir()))
+    def write_mp4(self) -> Path:
+        """The MP4 download, index first, from the packets the playlist holds."""
+        if self._packets is not None:
+            try:
+                self._packets.write_mp4(self.result.mp4)
+            except (av.error.FFmpegError, OSError) as exc:
+                raise ClipCutError(f"the clip's MP4 could not be made: {exc}") from None
+            self._packets = None
+        return self.result.mp4
+
+    def close(self) -> None:
+        for container in self._inputs:
+            container.close()
+        self._inputs = []
+
+    def __enter__(self) -> PlayableClip:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 def _save_poster(frame: av.VideoFrame, target: Path) -> None:
@@ -132,20 +73,45 @@ def _save_poster(frame: av.VideoFrame, target: Path) -> None:
     image.save(target, "JPEG", quality=85)
 
 
-def _write_poster(mp4: Path, target: Path, first: av.VideoFrame | None) -> float:
-    """The clip's first frame as a JPEG (the one the cut decoded already, when it did); returns
-    the clip's duration read back."""
+def _poster_of_mp4(mp4: Path, target: Path) -> float:
+    """The MP4's first frame as a JPEG; returns the clip's duration read back."""
     with av.open(str(mp4)) as src:
         duration = float(src.duration / av.time_base) if src.duration else 0.0
+        first = next(src.decode(src.streams.video[0]), None)
         if first is None:
-            first = next(src.decode(src.streams.video[0]), None)
-            if first is None:
-                raise ClipCutError("the clip has no frame to show")
+            raise ClipCutError("the clip has no frame to show")
     _save_poster(first, target)
     return duration
 
 
-def cut_clip(
+def _playlist_seconds(playlist: Path) -> float:
+    return sum(s.duration for s in playlist_segments(playlist.read_text()))
+
+
+def _fast(cut: VideoCut, vin, ain, span: tuple[float, float, float], out_dir: Path) -> tuple:
+    """HLS straight from the cut's packets, the poster (the frame the cut decoded) beside it."""
+    start, end, origin = span
+    astream = ain.streams.audio[0] if ain is not None and ain.streams.audio else None
+    packets = ClipPackets.of(cut, vin.streams.video[0], ain, astream, start, end, origin)
+    # JPEG scaling and encoding let go of the GIL: the poster is made while the HLS is muxed.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip-poster") as pool:
+        poster = pool.submit(_save_poster, cut.first_frame, out_dir / POSTER_NAME)
+        files = packets.write_hls(out_dir / "hls")
+        poster.result()
+    return packets, files, _playlist_seconds(out_dir / "hls" / PLAYLIST), astream is not None
+
+
+def _slow(vin, ain, cut: VideoCut | None, span, out_dir: Path, sizing) -> tuple:
+    """The MP4 first (audio or video encoded), then its HLS remux and poster."""
+    encoded, copied_audio, size = encode_mp4(vin, ain, cut, span, out_dir / MP4_NAME, sizing)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip-poster") as pool:
+        poster = pool.submit(_poster_of_mp4, out_dir / MP4_NAME, out_dir / POSTER_NAME)
+        files = remux_hls(out_dir / MP4_NAME, out_dir / "hls")
+        duration = poster.result()
+    return encoded, copied_audio, size, files, duration
+
+
+def start_clip(
     video: Path,
     start: float,
     end: float,
@@ -155,40 +121,49 @@ def cut_clip(
     origin: float | None = None,
     max_height: int = 1080,
     preset: str = "ultrafast",
-) -> ClipResult:
+) -> PlayableClip:
     """Cut [start, end) seconds of `video` (times from `origin`; None: the video's first
-    timestamp) into `out_dir`. `audio`: a separate file to take the sound from (a packaged
-    ladder's audio rendition); None: the video file's first audio stream."""
+    timestamp) into `out_dir`, as far as playing it needs. `audio`: a separate file to take the
+    sound from (a packaged ladder's audio rendition); None: the video file's first audio
+    stream."""
     if not end > start >= 0:
         raise ClipCutError("the clip must end after it starts")
     out_dir.mkdir(parents=True, exist_ok=True)
-    mp4 = out_dir / MP4_NAME
+    inputs: list = []
     try:
-        with av.open(str(video)) as vin:
-            if not vin.streams.video:
-                raise ClipCutError("the source has no video")
-            vs = vin.streams.video[0]
-            if origin is None:
-                origin = float(vs.start_time * vs.time_base) if vs.start_time is not None else 0.0
-            ain = av.open(str(audio)) if audio is not None else vin
-            try:
-                cut, encoded, copied_audio, size = _write_mp4(
-                    vin, ain, start, end, origin, mp4, max_height, preset
-                )
-            finally:
-                if ain is not vin:
-                    ain.close()
-        # The poster (scaling and JPEG encoding let go of the GIL) while the HLS is remuxed.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip-poster") as pool:
-            poster = pool.submit(
-                _write_poster, mp4, out_dir / POSTER_NAME, cut.first_frame if cut else None
+        vin = av.open(str(video))
+        inputs.append(vin)
+        if not vin.streams.video:
+            raise ClipCutError("the source has no video")
+        vs = vin.streams.video[0]
+        if origin is None:
+            origin = float(vs.start_time * vs.time_base) if vs.start_time is not None else 0.0
+        ain = vin
+        if audio is not None:
+            ain = av.open(str(audio))
+            inputs.append(ain)
+        span = (start, end, origin)
+        cut = cut_video(vin, start, end, origin, max_height, preset)
+        astream = ain.streams.audio[0] if ain.streams.audio else None
+        packets = None
+        if cut is not None and (astream is None or astream.codec_context.name == "aac"):
+            packets, files, duration, copied_audio = _fast(cut, vin, ain, span, out_dir)
+            size, encoded = (vs.width, vs.height), cut.encoded
+        else:
+            encoded, copied_audio, size, files, duration = _slow(
+                vin, ain, cut, span, out_dir, (max_height, preset)
             )
-            files = _write_hls(mp4, out_dir / "hls")
-            duration = poster.result()
+            encoded = cut.encoded if cut else encoded
     except (av.error.FFmpegError, OSError) as exc:
+        for container in inputs:
+            container.close()
         raise ClipCutError(f"the clip could not be made: {exc}") from None
-    return ClipResult(
-        mp4=mp4,
+    except BaseException:
+        for container in inputs:
+            container.close()
+        raise
+    result = ClipResult(
+        mp4=out_dir / MP4_NAME,
         playlist=out_dir / "hls" / PLAYLIST,
         poster=out_dir / POSTER_NAME,
         hls_files=files,
@@ -196,6 +171,14 @@ def cut_clip(
         width=size[0],
         height=size[1],
         copied_packets=cut.copied if cut else 0,
-        encoded_frames=(cut.encoded if cut else encoded),
+        encoded_frames=encoded,
         audio_copied=copied_audio,
     )
+    return PlayableClip(result, packets, inputs)
+
+
+def cut_clip(video: Path, start: float, end: float, out_dir: Path, **options) -> ClipResult:
+    """`start_clip` and the MP4 at once (the same keyword options)."""
+    with start_clip(video, start, end, out_dir, **options) as playable:
+        playable.write_mp4()
+        return playable.result

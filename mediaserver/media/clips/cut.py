@@ -137,7 +137,19 @@ def _frames(
     if stream.codec_context.extradata:
         decoder.extradata = stream.codec_context.extradata
     tb = stream.time_base
+    # Packets after the last one shown before `hi` (in decode order) only show later frames,
+    # and nothing before them refers to them: they need no decoding.
+    shown = [i for i, p in enumerate(packets) if float(p.pts * tb) - origin < hi - EPSILON]
+    packets = packets[: shown[-1] + 1] if shown else []
+    # Until the first packet shown at `lo` or later, a frame no other refers to (most
+    # B-frames) is never shown: the decoder skips it.
+    skipping = lo != float("-inf")
+    if skipping:
+        decoder.skip_frame = "NONREF"
     for packet in [*packets, None]:
+        if skipping and (packet is None or float(packet.pts * tb) - origin >= lo - EPSILON):
+            decoder.skip_frame = "DEFAULT"
+            skipping = False
         for frame in decoder.decode(packet):
             if frame.pts is None:
                 continue

@@ -26,23 +26,26 @@ class ClipOut(ApiModel):
     start: float
     end: float
     visibility: Literal["users", "public"]
-    status: Literal["queued", "ready", "failed"]
+    status: Literal["queued", "playable", "ready", "failed"] = Field(
+        description="playable: the HLS playlist and poster play; ready: the MP4 too."
+    )
     error: str | None
     page_url: str
     mp4_url: str | None = Field(description="Signed, expiring; set once ready.")
-    hls_url: str | None
+    hls_url: str | None = Field(description="Signed, expiring; set once playable.")
     poster_url: str | None
 
     @classmethod
     def of(cls, clip: Clip, media_base: str | None) -> ClipOut:
         ready = clip.status == "ready" and media_base is not None
+        plays = clip.status in ("playable", "ready") and media_base is not None
         return cls(
             id=clip.slug, name=clip.name, media_file_id=clip.media_file_id,
             title_id=clip.title_id, start=clip.start, end=clip.end, visibility=clip.visibility,
             status=clip.status, error=clip.error, page_url=f"/c/{clip.slug}",
             mp4_url=f"{media_base}clip.mp4" if ready else None,
-            hls_url=f"{media_base}hls/index.m3u8" if ready else None,
-            poster_url=f"{media_base}poster.jpg" if ready else None,
+            hls_url=f"{media_base}hls/index.m3u8" if plays else None,
+            poster_url=f"{media_base}poster.jpg" if plays else None,
         )  # fmt: skip
 
 

@@ -1,7 +1,9 @@
 """Making a clip: the packaged ladder's best rung up to 1080p and its default audio (only the
 segments the range needs are read from storage), or the source file of an on-the-fly title; the
 cut runs in a worker thread of a "clips.make" job of the durable queue (so a restart does not lose
-it), its files go to storage under clips/<id>/."""
+it), its files go to storage under clips/<id>/. The clip is "playable" as soon as its HLS
+playlist and poster are stored; the job then writes the MP4 download from the same packets and
+marks it "ready"."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from aiohttp import web
 
 from mediaserver.jobs import JobContext
 from mediaserver.keys import db_key, jobs_key, storage_key
-from mediaserver.media.clips import ClipCutError, cut_clip
+from mediaserver.media.clips import ClipCutError, PlayableClip, start_clip
 from mediaserver.media.clips.segments import (
     first_frame_time,
     playlist_segments,
@@ -30,6 +32,9 @@ from mediaserver.storage import Storage
 log = logging.getLogger(__name__)
 MAX_HEIGHT = 1080
 MAKE_JOB = "clips.make"
+ORIGINS = 64  # ladders whose first-frame time is remembered
+# A ladder's first-frame time never changes once published: read once, not per clip.
+origins_key: web.AppKey[dict[str, float]] = web.AppKey("clip_origins", dict)
 
 
 async def _joined(storage: Storage, folder: str, start: float, end: float, target: Path) -> Path:
@@ -52,60 +57,74 @@ async def _inputs(app: web.Application, clip: Clip, work: Path) -> Inputs:
         rung = ([r for r in rungs if r.height <= MAX_HEIGHT] or rungs[:1])[-1]
         storage, prefix = app[storage_key], ladder.storage_prefix
         video_folder = f"{prefix}/video/{rung.name}"
-        reads = [
-            _joined(storage, video_folder, clip.start, clip.end, work / "video.mp4"),
-            # The title's 0:00 is the rung's first frame (see first_frame_time).
-            _joined(storage, video_folder, 0.0, 0.001, work / "first.mp4"),
-        ]
+        reads = [_joined(storage, video_folder, clip.start, clip.end, work / "video.mp4")]
         if ladder.audio:
             track = next((a for a in ladder.audio if a.default), ladder.audio[0])
             audio_folder = f"{prefix}/audio/{track.name}"
             reads.append(_joined(storage, audio_folder, clip.start, clip.end, work / "audio.mp4"))
-        video, first, *audio_read = await asyncio.gather(*reads)
-        origin = await asyncio.to_thread(first_frame_time, first)
-        audio = audio_read[0] if audio_read else None
-        return video, audio, origin
+        origins = app[origins_key]
+        if video_folder not in origins:
+            # The title's 0:00 is the rung's first frame (see first_frame_time).
+            reads.append(_joined(storage, video_folder, 0.0, 0.001, work / "first.mp4"))
+        video, *others = await asyncio.gather(*reads)
+        if video_folder not in origins:
+            if len(origins) >= ORIGINS:
+                origins.pop(next(iter(origins)))
+            origins[video_folder] = await asyncio.to_thread(first_frame_time, others.pop())
+        audio = others[0] if others else None
+        return video, audio, origins[video_folder]
     facts = await store.file_facts(app[db_key], clip.media_file_id)
     return Path(facts.path), None, None
 
 
+async def _store_playable(app: web.Application, clip: Clip, playable: PlayableClip) -> str:
+    """The playlist, its segments and the poster to storage, side by side; the clip playable."""
+    result, prefix = playable.result, f"clips/{clip.id}"
+    storage = app[storage_key]
+    await asyncio.gather(
+        *(storage.put_file(f"{prefix}/hls/{name}", result.playlist.parent / name)
+          for name in result.hls_files),
+        storage.put_file(f"{prefix}/poster.jpg", result.poster),
+    )  # fmt: skip
+    await store.finish(app[db_key], clip.id, status="playable", storage_prefix=prefix,
+                       duration_seconds=result.duration, width=result.width,
+                       height=result.height)  # fmt: skip
+    return prefix
+
+
 async def make_clip(app: web.Application, clip: Clip) -> None:
-    """Cut the clip, store its files and mark it ready (or failed, with the reason)."""
+    """Cut the clip, store what plays it (playable), then its MP4 (ready); or mark it failed,
+    with the reason."""
     work = Path(tempfile.mkdtemp(prefix="clip-"))
+    playable: PlayableClip | None = None
     try:
         video, audio, origin = await _inputs(app, clip, work)
-        result = await asyncio.to_thread(
-            cut_clip, video, clip.start, clip.end, work / "out", audio=audio, origin=origin,
+        playable = await asyncio.to_thread(
+            start_clip, video, clip.start, clip.end, work / "out", audio=audio, origin=origin,
             max_height=MAX_HEIGHT,
         )  # fmt: skip
-        prefix = f"clips/{clip.id}"
-        storage = app[storage_key]
-        # The playlist and its segments first (what the page plays), all copies side by side.
-        await asyncio.gather(
-            *(storage.put_file(f"{prefix}/hls/{name}", result.playlist.parent / name)
-              for name in result.hls_files),
-            storage.put_file(f"{prefix}/poster.jpg", result.poster),
-            storage.put_file(f"{prefix}/clip.mp4", result.mp4),
-        )  # fmt: skip
-        await store.finish(app[db_key], clip.id, status="ready", storage_prefix=prefix,
-                           duration_seconds=result.duration, width=result.width,
-                           height=result.height, ready_at=store.now())  # fmt: skip
+        prefix = await _store_playable(app, clip, playable)
+        mp4 = await asyncio.to_thread(playable.write_mp4)
+        await app[storage_key].put_file(f"{prefix}/clip.mp4", mp4)
+        await store.finish(app[db_key], clip.id, status="ready", ready_at=store.now())
     # PyAV reports unreadable media as ValueError subclasses (InvalidDataError): the clip has
     # failed for good, and saying so beats a job that retries and leaves it "queued".
     except (ClipCutError, OSError, ValueError) as exc:
         log.warning("clip %s could not be made: %s", clip.slug, exc)
         await store.finish(app[db_key], clip.id, status="failed", error=str(exc)[:500])
     finally:
+        if playable is not None:
+            playable.close()
         shutil.rmtree(work, ignore_errors=True)
 
 
 def make_handler(app: web.Application):  # noqa: ANN201 - a jobs Handler
     """The "clips.make" job: make the clip named in the payload, unless it was deleted or made
-    meanwhile."""
+    meanwhile (a clip left playable by a stop before its MP4 is made again)."""
 
     async def make(ctx: JobContext) -> None:
         clip = await store.by_id(app[db_key], int(ctx.payload["clip_id"]))
-        if clip is None or clip.status != "queued":
+        if clip is None or clip.status not in store.UNFINISHED:
             return
         await make_clip(app, clip)
         await ctx.progress(100, message=f"clip {clip.slug}")
@@ -121,6 +140,7 @@ async def queue_making(app: web.Application, clip_id: int) -> None:
 async def clips_ctx(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: the "clips.make" handler on the process's job runner; clips left queued
     without a job (a stop between saving the clip and queueing it) are queued again."""
+    app[origins_key] = {}
     app[jobs_key].register(MAKE_JOB, make_handler(app), lane="light")
     for clip_id in await store.waiting(app[db_key]):
         await queue_making(app, clip_id)

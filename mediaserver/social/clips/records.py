@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 Visibility = Literal["users", "public"]
-ClipStatus = Literal["queued", "ready", "failed"]
+# playable: its HLS playlist and poster are stored, its MP4 download not yet.
+ClipStatus = Literal["queued", "playable", "ready", "failed"]
 
 
 @dataclass(frozen=True, slots=True)

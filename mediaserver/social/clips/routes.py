@@ -51,7 +51,7 @@ async def clip_media(request: web.Request) -> web.Response:
         request.app[secret_key], m["slug"], m["expires"], m["sig"]
     ):
         raise NotFound(service.GONE)
-    clip = await service.open_media(request.app, m["slug"])
+    clip = await service.open_media(request.app, m["slug"], m["name"])
     stream = await request.app[storage_key].open_range(f"{clip.storage_prefix}/{m['name']}")
     body = await stream.read_all()
     # Range support: browsers seek in an MP4 by asking for byte ranges.

@@ -12,6 +12,7 @@ from mediaserver.accounts import Profile, get_profile
 from mediaserver.catalog import may_watch_file
 from mediaserver.errors import NotFound
 from mediaserver.keys import config_key, db_key, storage_key
+from mediaserver.media.clips import MP4_NAME
 from mediaserver.social.clips import making, rules, store
 from mediaserver.social.clips.records import Clip, ClipSummary, Visibility
 
@@ -81,11 +82,13 @@ async def open_clip(app: web.Application, viewer: Viewer, slug: str) -> Clip:
     raise NotFound(GONE)
 
 
-async def open_media(app: web.Application, slug: str) -> Clip:
-    """The clip behind a signed media URL: ready, and its title still watchable by its owner
-    (and still public when the URL was signed for an anonymous visitor)."""
+async def open_media(app: web.Application, slug: str, name: str) -> Clip:
+    """The clip behind a signed media URL: playable (ready, for its MP4), and its title still
+    watchable by its owner (and still public when the URL was signed for an anonymous
+    visitor)."""
     clip = await store.by_slug(app[db_key], slug)
-    if clip is None or clip.status != "ready" or not await _owner_may_watch(app, clip):
+    made = store.PLAYABLE if name != MP4_NAME else ("ready",)
+    if clip is None or clip.status not in made or not await _owner_may_watch(app, clip):
         raise NotFound(GONE)
     return clip
 

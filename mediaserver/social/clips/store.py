@@ -15,6 +15,9 @@ from mediaserver.db.schema import profiles
 from mediaserver.db.social_clips_schema import clips
 from mediaserver.social.clips.records import Clip
 
+UNFINISHED = ("queued", "playable")  # the making job has work left
+PLAYABLE = ("playable", "ready")  # its HLS playlist and poster are stored
+
 _SELECT = (
     sa.select(clips, profiles.c.name.label("owner_name"), titles.c.title.label("title"))
     .outerjoin(profiles, profiles.c.id == clips.c.profile_id)
@@ -63,9 +66,9 @@ async def by_id(db: Database, clip_id: int) -> Clip | None:
 
 
 async def waiting(db: Database) -> list[int]:
-    """Ids of the clips not made yet."""
+    """Ids of the clips not made yet (or still without their MP4)."""
     async with db.read() as conn:
-        query = sa.select(clips.c.id).where(clips.c.status == "queued").order_by(clips.c.id)
+        query = sa.select(clips.c.id).where(clips.c.status.in_(UNFINISHED)).order_by(clips.c.id)
         return list((await conn.execute(query)).scalars())
 
 
@@ -80,7 +83,7 @@ async def delete(db: Database, clip_id: int) -> None:
 
 
 async def listed(db: Database, *where: sa.ColumnElement[bool], limit: int = 100) -> list[Clip]:
-    query = _SELECT.where(clips.c.status == "ready", *where).order_by(clips.c.id.desc())
+    query = _SELECT.where(clips.c.status.in_(PLAYABLE), *where).order_by(clips.c.id.desc())
     async with db.read() as conn:
         return [Clip.of(r) for r in (await conn.execute(query.limit(limit))).all()]
 
