@@ -1,12 +1,15 @@
 """Moments appear live: a player listening to a file's moment stream hears of one another viewer
-types (and of its deletion) at once, and a kids profile cannot listen to an adult title's."""
+types (and of its deletion) at once, on the same server or, on PostgreSQL, on another server
+sharing the database; and a kids profile cannot listen to an adult title's."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 
-from tests.helpers import pick_profile
+import pytest
+
+from tests.helpers import pick_profile, sign_in
 from tests.social.test_reactions_moments import post
 from tests.watchparty.conftest import Party, party  # noqa: F401  (fixture)
 
@@ -23,6 +26,30 @@ async def test_a_moment_typed_by_one_viewer_reaches_another_live(party: Party) -
     async with party.bob.client.get(url) as stream:
         assert stream.status == 200 and stream.content_type == "text/event-stream"
         made = await post(party.alice, party.movie, 12.0, "Look at this")
+        event = await asyncio.wait_for(_next_event(stream), 5)
+        assert event == {"kind": "new", "id": made["id"]}
+        resp = await party.alice.api("DELETE", f"/api/v1/moments/{made['id']}")
+        assert resp.status == 204
+        event = await asyncio.wait_for(_next_event(stream), 5)
+        assert event == {"kind": "delete", "id": made["id"]}
+
+
+async def test_a_moment_typed_on_one_server_reaches_a_viewer_on_another(
+    party: Party,  # noqa: F811
+    make_app,
+    aiohttp_client,
+    backend: str,
+) -> None:
+    """Two server processes on one PostgreSQL database (a load balancer sends alice to one, bob
+    to the other): bob hears alice's moment and its deletion without waiting for a reload."""
+    if backend != "postgres":
+        pytest.skip("several servers share a PostgreSQL database; SQLite has one server")
+    other = await aiohttp_client(make_app(library={"watch": False}))
+    await sign_in(other, "bob", "bob-password-1")
+    await pick_profile(other, party.bob.profile_id)
+    async with other.get(f"/media/{party.movie}/moments/events") as stream:
+        assert stream.status == 200
+        made = await post(party.alice, party.movie, 30.0, "Across the servers")
         event = await asyncio.wait_for(_next_event(stream), 5)
         assert event == {"kind": "new", "id": made["id"]}
         resp = await party.alice.api("DELETE", f"/api/v1/moments/{made['id']}")
