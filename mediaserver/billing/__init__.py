@@ -16,6 +16,7 @@ from mediaserver.accounts import add_limit_source
 from mediaserver.billing.admin_routes import routes as admin_routes
 from mediaserver.billing.banner import banner_context, banner_middleware
 from mediaserver.billing.entitlements import plan_limit_source
+from mediaserver.billing.invoice_preview import setup_previews
 from mediaserver.billing.plans import seed_plans
 from mediaserver.billing.preroll import preroll_source
 from mediaserver.billing.routes import routes as billing_routes
@@ -43,6 +44,7 @@ def setup(app: web.Application) -> None:
     """Register this domain's routes, cleanup contexts and job handlers."""
     app.router.add_routes([*billing_routes, *admin_routes])
     setup_clients(app)
+    setup_previews(app)
     add_limit_source(app, plan_limit_source(app))
     add_preroll_source(app, preroll_source)
     app.middlewares.append(banner_middleware)  # after the accounts' middlewares: who is calling

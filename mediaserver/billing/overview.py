@@ -1,5 +1,6 @@
 """What the billing page and GET /api/v1/billing show one account: its plan in force, the
-plans to choose from, the next invoice, past invoices and any notice (grace, downgrade, trial)."""
+plans to choose from, the next invoice (Stripe's preview of it), past invoices and any notice
+(grace, downgrade, trial)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from aiohttp import web
 
 from mediaserver.billing.entitlements import Standing, standing
+from mediaserver.billing.invoice_preview import NextInvoice, next_invoice
 from mediaserver.billing.plans import Plan, list_plans
 from mediaserver.db.billing_schema import billing_invoices
 from mediaserver.keys import config_key, db_key
@@ -23,13 +25,6 @@ class InvoiceRow:
     currency: str
     hosted_url: str | None
     created: float
-
-
-@dataclass(frozen=True, slots=True)
-class NextInvoice:
-    amount_cents: int
-    currency: str
-    due: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,17 +58,6 @@ async def invoices_of(app: web.Application, user_id: int, limit: int = 24) -> li
     ]
 
 
-def _next_invoice(state: Standing, plans: list[Plan], currency: str) -> NextInvoice | None:
-    account = state.account
-    if account.status not in ("active", "trialing", "past_due") or not account.current_period_end:
-        return None
-    key = account.pending_plan_key or account.plan_key
-    plan = next((p for p in plans if p.key == key), None)
-    if plan is None or plan.free:
-        return None
-    return NextInvoice(plan.price_cents, currency, account.current_period_end)
-
-
 def _notice(state: Standing, plans: list[Plan]) -> str:
     account, names = state.account, {p.key: p.name for p in plans}
     if state.lapsed:
@@ -101,7 +85,7 @@ async def overview(app: web.Application, user_id: int) -> Overview:
         standing=state,
         plans=plans,
         invoices=await invoices_of(app, user_id),
-        next_invoice=_next_invoice(state, plans, settings.currency),
+        next_invoice=await next_invoice(app, state.account) if settings.enabled else None,
         notice=_notice(state, plans) if state.covered else "",
     )
 

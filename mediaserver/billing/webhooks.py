@@ -21,6 +21,7 @@ from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 
 from mediaserver.billing import effects
+from mediaserver.billing.invoice_preview import forget_preview
 from mediaserver.billing.stripe_api import SubscriptionState, read_subscription
 from mediaserver.db.billing_schema import billing_events
 from mediaserver.errors import BadRequest, Unavailable
@@ -122,6 +123,8 @@ async def handle(app: web.Application, event: dict[str, Any]) -> WebhookResult:
         if await _seen(app, event_id):
             return WebhookResult(event_id, kind, True, False, None)
         raise
+    if sub_id:
+        forget_preview(app, sub_id)
     return WebhookResult(event_id, kind, False, user_id is not None, user_id)
 
 
