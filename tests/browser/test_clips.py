@@ -147,6 +147,13 @@ def test_a_clip_made_in_the_player_plays_from_its_link(
         viewer = signed_in.new_page()
         check_clip_plays(viewer, link)
         expect(viewer.locator("h1")).to_have_text("The <b>counter</b> bit")
+        expect(viewer.locator("#clip-download")).to_be_visible(timeout=30000)
+        # The HLS playlist (what the page plays before the MP4 is written, or where the MP4
+        # fails) shows the same frames.
+        hls = signed_in.new_page()
+        hls.route("**/clip.mp4", lambda route: route.abort())
+        check_clip_plays(hls, link)
+        assert hls.evaluate("() => document.getElementById('clip-video').src.startsWith('blob:')")
         shot(viewer, "clip-page")
     finally:
         signed_in.close()

@@ -27,6 +27,9 @@ def hls_options(folder: Path) -> dict[str, str]:
         "hls_playlist_type": "vod",
         "hls_fmp4_init_filename": "init.mp4",
         "hls_segment_filename": str(folder / "seg_%05d.m4s"),
+        # As in the MP4: hls.js places samples by their decode times and Chromium's MSE
+        # ignores the edit list, so the first frame must be presented at its decode time.
+        "hls_segment_options": "movflags=+negative_cts_offsets",
     }
 
 
@@ -42,6 +45,16 @@ class _Sample:
     time_base: Fraction
 
 
+def _fill_durations(packets: list[av.Packet]) -> None:
+    """Each video packet's duration, to the next frame shown (the last: as the one before).
+    The HLS muxer adds these up for each segment's EXTINF; a re-encoded packet has none, and
+    a playlist that says the clip is shorter than it is cuts it short in hls.js."""
+    shown = sorted(packets, key=lambda p: p.pts)
+    gaps = [b.pts - a.pts for a, b in zip(shown, shown[1:], strict=False)]
+    for packet, gap in zip(shown, [*gaps, gaps[-1] if gaps else 1], strict=True):
+        packet.duration = gap
+
+
 class ClipPackets:
     """The clip's video (copied GOPs and re-encoded edges) and copied AAC packets, in decode
     order, with the source streams they came from (kept open until `close`)."""
@@ -55,6 +68,7 @@ class ClipPackets:
         """The cut's video shifted so its first frame is at 0, and the AAC packets of the range
         shifted alike (every player maps both to the clip's zero)."""
         samples: list[tuple[float, _Sample]] = []
+        _fill_durations(cut.packets)
         for packet in cut.packets:
             packet.pts -= cut.first_pts
             packet.dts -= cut.first_pts
