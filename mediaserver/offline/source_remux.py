@@ -115,21 +115,40 @@ def _mdat_header(payload: int) -> bytes:
     return struct.pack(">I4s", payload + 8, b"mdat")
 
 
+def _overlay(buffer: bytearray, base: int, position: int, data: bytes) -> None:
+    """Write `data` (at `position` of the file) into `buffer`, which holds the file from `base`."""
+    skip = max(0, base - position)
+    if skip >= len(data):
+        return
+    at = position + skip - base
+    if len(buffer) < at:
+        buffer.extend(bytes(at - len(buffer)))
+    buffer[at : at + len(data) - skip] = data[skip:]
+
+
 class _Index:
-    """What the first pass keeps: the start of the file and everything written after a seek."""
+    """What the first pass keeps: the start of the file, and what the muxer writes once it has
+    seeked (the moov after the samples, written in pieces whose sizes are patched afterwards)."""
 
     def __init__(self) -> None:
         self.start = bytearray()
-        self.late: dict[int, bytes] = {}
+        self.late = bytearray()
+        self.late_at: int | None = None
 
     def keep(self, position: int, data: bytes, seeked: bool) -> None:
         if position < HEAD_KEPT:
-            end = min(HEAD_KEPT, position + len(data))
-            if len(self.start) < end:
-                self.start.extend(bytes(end - len(self.start)))
-            self.start[position:end] = data[: end - position]
-        if seeked:
-            self.late[position] = data
+            _overlay(self.start, 0, position, data[: HEAD_KEPT - position])
+        if not seeked or position + len(data) <= HEAD_KEPT:
+            return
+        if self.late_at is None:
+            self.late_at = position
+        _overlay(self.late, self.late_at, position, data)
+
+    def _bytes(self, at: int, length: int) -> bytes:
+        late_at = self.late_at if self.late_at is not None else HEAD_KEPT
+        early = bytes(self.start[at:late_at]) if at < late_at else b""
+        rest = bytes(self.late[max(0, at - late_at) : max(0, at + length - late_at)])
+        return (early + rest)[:length]
 
     def head(self) -> tuple[bytes, int, int]:
         """The faststart file's head (ftyp, moov, mdat header), the first pass's payload start
@@ -157,15 +176,13 @@ class _Index:
 
     def _read(self, at: int) -> bytes:
         """The box the muxer wrote at `at` (the moov, after the samples)."""
-        written = sorted(self.late.items())
-        data = b"".join(chunk for position, chunk in written if position >= at)
-        first = next((position for position, _ in written if position >= at), None)
-        if first != at:
-            raise RemuxError("the moov was not written where the mdat ends")
-        kind, _header, length = _box_at(data, 0)
+        kind, _header, length = _box_at(self._bytes(at, 16).ljust(16, b"\0"), 0)
         if kind != b"moov":
             raise RemuxError(f"expected the moov after the samples, found {kind!r}")
-        return data[:length]
+        data = self._bytes(at, length)
+        if len(data) != length:
+            raise RemuxError("the moov was not written whole")
+        return data
 
 
 def index(plan: SourcePlan) -> tuple[bytes, int, int]:

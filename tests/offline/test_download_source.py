@@ -262,3 +262,26 @@ def test_remux_keeps_every_frame_of_a_source_with_b_frames(tmp_path):
     with av.open(str(target)) as mp4:
         assert mp4.streams.video[0].codec_context.name == "hevc"
         assert sum(1 for _ in mp4.decode(video=0)) == 24
+
+
+def test_remux_of_a_longer_source_keeps_every_sample(tmp_path):
+    """Two minutes of samples: the moov is written in many pieces whose sizes the muxer patches
+    afterwards; the streamed copy has every video and audio sample of the source."""
+    source = make_video(
+        tmp_path / "long.mkv", seconds=120, width=160, height=120, fps=24, subtitle_tracks=()
+    )
+    with av.open(str(source)) as probe:
+        counts = [sum(1 for p in probe.demux(s) if p.size) for s in (0, 1)]
+    plan = source_mp4.plan(1, str(source), 1, 1.0, (0, "h264", 120), (1, "aac", "eng"),
+                           "source", 120)  # fmt: skip
+    target = tmp_path / "out.mp4"
+    made = SourceFile(plan.key, "out", target, tmp_path / "out.part", plan.remux)
+    make(plan, made)
+    data = target.read_bytes()
+    assert made.size == len(data) and top_boxes(data)[:3] == [b"ftyp", b"moov", b"mdat"]
+    moov = data.index(b"mdat") - 4 - data.index(b"moov") + 4
+    assert moov > 1 << 15 and len(data) > source_remux.HEAD_KEPT  # written in many pieces
+    with av.open(io.BytesIO(data)) as mp4:
+        assert [sum(1 for p in mp4.demux(s) if p.size) for s in (0, 1)] == counts
+    with av.open(io.BytesIO(data)) as mp4:
+        assert sum(1 for _ in mp4.decode(video=0)) == 120 * 24
