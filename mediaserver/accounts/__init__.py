@@ -1,8 +1,10 @@
 """Accounts: users, their profiles (with the maturity cap a kids profile carries), signed-in
 device sessions, API keys, and who is calling each request. Other domains read the caller with
 `get_identity(request)` (or `current_user_id`), the profile the request acts as with
-`request_profile(request)` (a `Profile`; its `max_rating` caps what it may watch) and the
-rating scale `RATINGS`, lowest first; the admin dashboard reads `account_counts`; the command
+`request_profile(request)` (a `Profile`; its `max_rating` caps what it may watch, its `language`
+names the artwork it sees first) and the
+rating scale `RATINGS`, lowest first; metadata asks `profile_languages` which artwork
+languages profiles chose; the admin dashboard reads `account_counts`; the command
 line reads the first-run `setup_code`.
 `setup(app)` installs the identifying and CSRF middlewares, the sign-in, first-run, profile and
 account pages and API, the admin's users and API keys pages and API, the login limiter, and
@@ -37,7 +39,13 @@ from mediaserver.accounts.limits import (
     may_download,
 )
 from mediaserver.accounts.page_context import identity_context
-from mediaserver.accounts.profiles import RATINGS, Profile, get_profile, list_profiles
+from mediaserver.accounts.profiles import (
+    RATINGS,
+    Profile,
+    get_profile,
+    list_profiles,
+    profile_languages,
+)
 from mediaserver.accounts.ratelimit import (
     LoginLimiter,
     limiter_settings_changed,
@@ -85,6 +93,7 @@ __all__ = [
     "get_profile",
     "library_condition",
     "list_profiles",
+    "profile_languages",
     "list_users",
     "may_download",
     "request_profile",

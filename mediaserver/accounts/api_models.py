@@ -8,14 +8,22 @@ see stay as they were; the body models here describe what those handlers accept.
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Literal
 
 from pydantic import Field
 
 from mediaserver.accounts.api_keys import ApiKey, NewApiKey
-from mediaserver.accounts.profiles import Avatar, Profile, Rating
+from mediaserver.accounts.profiles import LANGUAGES, Avatar, Profile, Rating
 from mediaserver.accounts.sessions import DeviceSession
 from mediaserver.accounts.users import Role, User
 from mediaserver.http.api import ApiModel
+
+# A known ISO 639-1 code, or "" for the server's language (built from the list profiles.py checks).
+ProfileLanguage = Literal[("", *sorted(LANGUAGES))]  # type: ignore[valid-type]
+LANGUAGE_HELP = (
+    "ISO 639-1 code of the language whose posters and logos this profile sees first "
+    '(e.g. "fr"); null or "": the server\'s language.'
+)
 
 # ----- answers -----
 
@@ -45,6 +53,7 @@ class ProfileOut(ApiModel):
     max_rating: Rating | None = Field(description="The highest rating this profile may watch.")
     has_pin: bool
     created_at: float = Field(description="Unix time.")
+    language: str | None = Field(description=LANGUAGE_HELP)
 
     @classmethod
     def of(cls, profile: Profile) -> ProfileOut:
@@ -119,6 +128,7 @@ class ProfileCreateBody(ApiModel):
         default=None, description="Null or absent: no cap (a kids profile gets PG)."
     )
     pin: str | None = Field(default=None, pattern="^[0-9]{4}$", description="4 digits.")
+    language: ProfileLanguage | None = Field(default=None, description=LANGUAGE_HELP)
 
 
 class ProfileUpdateBody(ApiModel):
@@ -132,6 +142,9 @@ class ProfileUpdateBody(ApiModel):
         default=None, pattern="^[0-9]{4}$", description="4 digits; null removes the PIN."
     )
     clear_pin: bool = False
+    language: ProfileLanguage | None = Field(
+        default=None, description=LANGUAGE_HELP + " Absent: unchanged."
+    )
 
 
 class UserCreateBody(ApiModel):

@@ -48,6 +48,7 @@ class ProfileFields:
     max_rating: str
     pin: str | None
     clear_pin: bool
+    language: str = ""  # empty: the server's language
 
     @property
     def changes_pin(self) -> bool:
@@ -63,6 +64,9 @@ def profile_fields(data: dict[str, Any], existing: Profile | None = None) -> Pro
     rating = (existing.max_rating or "") if existing else ""
     if "max_rating" in data and data["max_rating"] is None:  # JSON null: no cap
         data = {**data, "max_rating": ""}
+    if "language" in data and data["language"] is None:  # JSON null: the server's language
+        data = {**data, "language": ""}
+    language = (existing.language or "") if existing else ""
     return ProfileFields(
         name=text_field(data, "name", default=existing.name if existing else "", max_length=200),
         avatar=text_field(
@@ -74,6 +78,7 @@ def profile_fields(data: dict[str, Any], existing: Profile | None = None) -> Pro
         max_rating=text_field(data, "max_rating", default=rating, max_length=16),
         pin=text_field(data, "pin", max_length=16).strip() or None,
         clear_pin=bool_field(data, "clear_pin") or ("pin" in data and data["pin"] is None),
+        language=text_field(data, "language", default=language, max_length=32),
     )
 
 
@@ -89,6 +94,7 @@ def typed_values(data: dict[str, Any], existing: Profile | None) -> dict[str, An
         "avatar": typed("avatar", existing.avatar if existing else AVATARS[0]),
         "is_kids": bool_field(data, "is_kids"),
         "max_rating": typed("max_rating", ""),
+        "language": typed("language", ""),
     }
 
 
@@ -179,6 +185,7 @@ async def create_from_input(request: web.Request, data: dict[str, Any]) -> Profi
         max_rating=fields.max_rating,
         pin=fields.pin,
         limit=limit,
+        language=fields.language,
     )
 
 
@@ -200,6 +207,7 @@ async def update_from_input(request: web.Request, profile_id: int, data: dict[st
         max_rating=fields.max_rating,
         pin=fields.pin,
         clear_pin=fields.clear_pin,
+        language=fields.language,
     )
 
 

@@ -15,6 +15,7 @@ from mediaserver.db.engine import Database
 from mediaserver.db.rights import bump
 from mediaserver.db.schema import profiles
 from mediaserver.errors import BadRequest, Conflict, NotFound
+from mediaserver.media.languages import language_names
 
 # Built-in avatars (colours of the generated badge); a profile picks one by name.
 Avatar = Literal["blue", "red", "green", "yellow", "purple", "orange", "teal", "pink"]
@@ -24,6 +25,8 @@ Rating = Literal["G", "TV-Y", "TV-Y7", "PG", "TV-PG", "PG-13", "TV-14", "R", "TV
 RATINGS: tuple[Rating, ...] = get_args(Rating)
 KIDS_DEFAULT_RATING: Rating = "PG"
 PIN_RE = re.compile(r"[0-9]{4}")  # ASCII digits only; \d would also accept "１２３４"
+# Languages a profile may prefer for artwork: ISO 639-1 code -> English name, by name.
+LANGUAGES: dict[str, str] = language_names()
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,8 @@ class Profile:
     max_rating: Rating | None
     has_pin: bool
     created_at: float
+    # ISO 639-1 code of the artwork (posters, logos) it sees first; None: the server's language.
+    language: str | None = None
 
 
 def profile_from_row(row: sa.Row) -> Profile:
@@ -54,6 +59,7 @@ def profile_from_row(row: sa.Row) -> Profile:
         m[profiles.c.max_rating],
         m[profiles.c.pin_hash] is not None,
         m[profiles.c.created_at],
+        m[profiles.c.language],
     )
 
 
@@ -78,6 +84,20 @@ def check_rating(rating: str | None) -> Rating | None:
             f"Maturity rating must be one of: {', '.join(RATINGS)}.", field="max_rating"
         )
     return cast(Rating, rating)
+
+
+def check_language(language: str | None) -> str | None:
+    """A known ISO 639-1 code, lower-cased ("FR" -> "fr"); empty or None: the server's."""
+    if language is None or not language.strip():
+        return None
+    code = language.strip().lower()
+    if code not in LANGUAGES:
+        raise BadRequest(
+            f"Unknown language {language.strip()[:20]!r}: choose a two-letter code such as en, "
+            "fr or de, or leave it empty for the server's language.",
+            field="language",
+        )
+    return code
 
 
 def check_pin(pin: str) -> str:
@@ -121,8 +141,10 @@ async def create_profile(
     max_rating: str | None,
     pin: str | None,
     limit: int,
+    language: str | None = None,
 ) -> Profile:
     name, checked_avatar, rating = clean_name(name), check_avatar(avatar), check_rating(max_rating)
+    checked_language = check_language(language)
     if is_kids and rating is None:
         rating = KIDS_DEFAULT_RATING
     pin_hash = await hash_secret(check_pin(pin)) if pin else None
@@ -147,6 +169,7 @@ async def create_profile(
                     max_rating=rating,
                     pin_hash=pin_hash,
                     created_at=now,
+                    language=checked_language,
                 )
             )
         except IntegrityError:
@@ -160,6 +183,7 @@ async def create_profile(
         rating,
         pin_hash is not None,
         now,
+        checked_language,
     )
 
 
@@ -174,6 +198,7 @@ async def update_profile(
     max_rating: str | None,
     pin: str | None,
     clear_pin: bool = False,
+    language: str | None = None,
 ) -> Profile:
     """Change a profile. `pin=None` keeps the current PIN unless `clear_pin`. Making it kids or
     changing its rating cap refuses the media URLs it was handed, so a title it may no longer
@@ -184,6 +209,7 @@ async def update_profile(
         "avatar": check_avatar(avatar),
         "is_kids": is_kids,
         "max_rating": check_rating(max_rating) or (KIDS_DEFAULT_RATING if is_kids else None),
+        "language": check_language(language),
     }
     if pin:
         values["pin_hash"] = await hash_secret(check_pin(pin))
@@ -222,6 +248,19 @@ async def delete_profile(db: Database, user_id: int, profile_id: int) -> None:
         if count <= 1:
             raise Conflict("An account needs at least one profile.")
         await bump(conn, "profile", [profile_id])
+
+
+async def profile_languages(db: Database) -> list[str]:
+    """The artwork languages profiles chose (each once, most common first)."""
+    count = sa.func.count()
+    async with db.read() as conn:
+        rows = await conn.execute(
+            sa.select(profiles.c.language, count)
+            .where(profiles.c.language.is_not(None))
+            .group_by(profiles.c.language)
+            .order_by(count.desc(), profiles.c.language)
+        )
+        return [r[0] for r in rows]
 
 
 async def check_profile_pin(db: Database, user_id: int, profile_id: int, pin: str) -> bool:

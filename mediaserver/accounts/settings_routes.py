@@ -21,6 +21,7 @@ from mediaserver.accounts.profile_input import (
 )
 from mediaserver.accounts.profiles import (
     AVATARS,
+    LANGUAGES,
     RATINGS,
     Profile,
     get_profile,
@@ -74,6 +75,7 @@ def _form_context(
         "error": error,
         "avatars": AVATARS,
         "ratings": RATINGS,
+        "languages": LANGUAGES,
     }
 
 
@@ -96,7 +98,7 @@ async def profiles_page(request: web.Request) -> web.Response:
 @access("user")
 async def profile_new_page(request: web.Request) -> web.Response:
     guard_kids(request)
-    values = {"name": "", "avatar": AVATARS[1], "is_kids": False, "max_rating": ""}
+    values = {"name": "", "avatar": AVATARS[1], "is_kids": False, "max_rating": "", "language": ""}
     return render(request, "accounts/profile_form.html", _form_context(None, values))
 
 
@@ -130,6 +132,7 @@ async def profile_edit_page(request: web.Request) -> web.Response:
         "avatar": profile.avatar,
         "is_kids": profile.is_kids,
         "max_rating": profile.max_rating or "",
+        "language": profile.language or "",
     }
     return render(request, "accounts/profile_form.html", _form_context(profile, values))
 

@@ -8,7 +8,8 @@ and find the episode after a file with
 `next_episode_file`; higher domains add home rows with `register_row_source` (filled with
 `cards_by_ids` or `ranked_cards`, which leave out what the profile may not see) and the
 titles the player offers when a movie ends with `register_watch_next_source`, choose each
-card's poster with `register_poster_chooser` and hear of plays as they start with
+card's poster with `register_poster_chooser` (without one, titles, seasons and logos show the
+art in the profile's language first, then the server's) and hear of plays as they start with
 `register_play_listener`; `setup(app)` registers the browse pages, the player page and the
 catalog API.
 """
@@ -16,6 +17,7 @@ catalog API.
 from aiohttp import web
 
 from mediaserver.catalog.api_routes import routes as api_routes
+from mediaserver.catalog.art_language import art_context
 from mediaserver.catalog.browse import (
     TitleCard,
     cards_by_ids,
@@ -42,6 +44,7 @@ from mediaserver.catalog.search_routes import routes as search_routes
 from mediaserver.catalog.title_routes import routes as title_routes
 from mediaserver.catalog.watch_next import register_watch_next_source
 from mediaserver.catalog.watch_next import routes as watch_next_routes
+from mediaserver.http.templating import add_page_context
 from mediaserver.jobs import add_housekeeping
 
 __all__ = [
@@ -82,4 +85,5 @@ def setup(app: web.Application) -> None:
         ]
     )
     add_housekeeping(app, "old plays", purge_old_plays)
+    add_page_context(app, art_context)  # `art_q`: artwork URLs in the profile's language
     app.cleanup_ctx.append(heartbeats_ctx)  # players' position reports, written in batches

@@ -63,6 +63,7 @@ class SeasonSummaryOut(ApiModel):
     number: int = Field(description="0 for specials.")
     name: str
     episodes: int
+    poster: str | None = Field(description="The season's poster, in the profile's language.")
 
 
 class PlayOfferOut(ApiModel):
@@ -92,6 +93,7 @@ class CatalogTitleOut(ApiModel):
     community_rating: float | None
     runtime_seconds: float | None
     backdrop: str | None
+    logo: str | None = Field(description="The title's logo (its name drawn), if there is one.")
     genres: list[Genre]
     cast: list[CastMember]
     directors: list[str]
@@ -110,6 +112,7 @@ class EpisodeOut(ApiModel):
     runtime_seconds: float | None
     media_file_id: int | None
     thumbnail: str | None
+    air_date: str | None = Field(description="YYYY-MM-DD; may be in the future.")
     position_seconds: float | None
     watched: bool
 

@@ -1,6 +1,10 @@
-"""Artwork for browse pages: a title's selected poster or backdrop, an episode's thumbnail.
+"""Artwork for browse pages: a title's poster, backdrop or logo in the profile's language, a
+season's poster, an episode's thumbnail.
 
-Each image is found by owner and kind (never by a path from the request). Local artwork is read
+Each image is found by owner and kind (never by a path from the request). A title's own art (a
+file beside the media, an admin's upload) is shown to everyone; otherwise the image in the
+first of the wanted languages there is (the profile's, then the server's), then one without
+text, then the selected one, whatever its language. Local artwork is read
 only when it still resolves inside one of its library's roots (its folders and upload folder);
 uploaded and generated images are storage keys.
 """
@@ -8,6 +12,7 @@ uploaded and generated images are storage keys.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -16,14 +21,15 @@ import sqlalchemy as sa
 
 from mediaserver.accounts import Profile
 from mediaserver.catalog.browse import visible
-from mediaserver.db.catalog_schema import episodes, images, libraries, titles
+from mediaserver.db.catalog_schema import episodes, images, libraries, seasons, titles
 from mediaserver.db.engine import Database
 from mediaserver.safe_paths import file_inside, library_roots
 
 CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
                  ".webp": "image/webp", ".tbn": "image/jpeg"}  # fmt: skip
-TITLE_KINDS = {"poster": "poster", "backdrop": "fanart"}
-ImageSource = Literal["local", "upload", "generated"]
+TITLE_KINDS = {"poster": "poster", "backdrop": "fanart", "logo": "logo"}
+ImageSource = Literal["local", "upload", "generated", "provider"]
+OWN_ART = ("local", "upload")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +65,28 @@ def _image_select() -> sa.Select:
     )
 
 
-async def _find(db: Database, query: sa.Select) -> ImageRef | None:
+def by_language(languages: Sequence[str]) -> tuple[sa.ColumnElement, ...]:
+    """ORDER BY among one owner's images of one kind: its own selected art first, then the
+    wanted languages in order, no text, any other; the selected one, then the newest, first."""
+    own = sa.and_(images.c.is_selected.is_(True), images.c.source.in_(OWN_ART))
+    wanted = [(images.c.language == lang, n) for n, lang in enumerate(languages)]
+    language = sa.case(
+        *wanted, (images.c.language.is_(None), len(languages)), else_=len(languages) + 1
+    )
+    return (sa.case((own, 0), else_=1), language, sa.case((images.c.is_selected, 0), else_=1))
+
+
+def shown_to_profiles() -> sa.ColumnElement[bool]:
+    """The images a profile may be shown: the selected one and the providers' others (kept for
+    the profiles whose language they are in)."""
+    return sa.or_(images.c.is_selected.is_(True), images.c.source == "provider")
+
+
+async def _find(
+    db: Database, query: sa.Select, order: Sequence[sa.ColumnElement] = ()
+) -> ImageRef | None:
     async with db.read() as conn:
-        row = (await conn.execute(query.order_by(images.c.id.desc()).limit(1))).first()
+        row = (await conn.execute(query.order_by(*order, images.c.id.desc()).limit(1))).first()
     if row is None:
         return None
     paths = row.paths if isinstance(row.paths, list) else []
@@ -69,11 +94,16 @@ async def _find(db: Database, query: sa.Select) -> ImageRef | None:
 
 
 async def title_image(
-    db: Database, profile: Profile | None, title_id: int, kind: str, candidate: int | None = None
+    db: Database,
+    profile: Profile | None,
+    title_id: int,
+    kind: str,
+    candidate: int | None = None,
+    languages: Sequence[str] = (),
 ) -> ImageRef | None:
-    """The selected poster/backdrop of a title this profile may see (or, given `candidate`,
-    that image of the title's, selected or not)."""
-    chosen = images.c.is_selected.is_(True) if candidate is None else images.c.id == candidate
+    """The poster/backdrop/logo of a title this profile may see, in the first of `languages`
+    it comes in (or, given `candidate`, that image of the title's, selected or not)."""
+    chosen = shown_to_profiles() if candidate is None else images.c.id == candidate
     query = (
         _image_select()
         .join(titles, titles.c.id == images.c.title_id)
@@ -87,7 +117,27 @@ async def title_image(
             visible(profile),
         )
     )
-    return await _find(db, query)
+    return await _find(db, query, by_language(languages) if candidate is None else ())
+
+
+async def season_poster(
+    db: Database, profile: Profile | None, season_id: int, languages: Sequence[str] = ()
+) -> ImageRef | None:
+    """The poster of a season whose series this profile may see."""
+    query = (
+        _image_select()
+        .join(seasons, seasons.c.id == images.c.season_id)
+        .join(titles, titles.c.id == seasons.c.series_id)
+        .join(libraries, libraries.c.id == titles.c.library_id)
+        .where(
+            images.c.season_id == season_id,
+            images.c.kind == "poster",
+            images.c.episode_id.is_(None),
+            shown_to_profiles(),
+            visible(profile),
+        )
+    )
+    return await _find(db, query, by_language(languages))
 
 
 async def episode_thumb(db: Database, profile: Profile | None, episode_id: int) -> ImageRef | None:

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from mediaserver.accounts import request_profile
 from mediaserver.catalog import images, row_sources, rows
+from mediaserver.catalog.art_language import wanted_languages
 from mediaserver.catalog.browse import library_count
 from mediaserver.catalog.pages import page
 from mediaserver.catalog.poster_choice import with_posters
@@ -92,7 +93,7 @@ async def _send_image(request: web.Request, ref: images.ImageRef | None) -> web.
     return await storage_response(request, storage, ref.location, ref.content_type, IMAGE_CACHE)
 
 
-@routes.get("/images/titles/{title_id}/{kind:poster|backdrop}", name="title_image")
+@routes.get("/images/titles/{title_id}/{kind:poster|backdrop|logo}", name="title_image")
 @access("profile")
 async def title_image(request: web.Request) -> web.StreamResponse:
     profile = request_profile(request, required=False)
@@ -104,6 +105,17 @@ async def title_image(request: web.Request) -> web.StreamResponse:
         int_path(request, "title_id"),
         request.match_info["kind"],
         candidate=candidate if request.match_info["kind"] == "poster" else None,
+        languages=wanted_languages(request),
+    )
+    return await _send_image(request, ref)
+
+
+@routes.get("/images/seasons/{season_id}/poster", name="season_image")
+@access("profile")
+async def season_image(request: web.Request) -> web.StreamResponse:
+    profile = request_profile(request, required=False)
+    ref = await images.season_poster(
+        request.app[db_key], profile, int_path(request, "season_id"), wanted_languages(request)
     )
     return await _send_image(request, ref)
 

@@ -48,10 +48,25 @@ def _episode_thumb() -> sa.Exists:
     )
 
 
+def _season_poster() -> sa.Exists:
+    return (
+        sa.select(images.c.id)
+        .where(
+            images.c.season_id == seasons.c.id,
+            images.c.kind == "poster",
+            images.c.episode_id.is_(None),
+            images.c.is_selected.is_(True),
+        )
+        .exists()
+    )
+
+
 async def _season_list(conn: AsyncConnection, series_id: int) -> list[SeasonSummary]:
     count = sa.func.count(episodes.c.id)
     query = (
-        sa.select(seasons.c.number, seasons.c.title, count)
+        sa.select(
+            seasons.c.number, seasons.c.title, count, seasons.c.id, _season_poster().label("art")
+        )
         .join(episodes, episodes.c.season_id == seasons.c.id)
         .where(
             seasons.c.series_id == series_id,
@@ -62,7 +77,9 @@ async def _season_list(conn: AsyncConnection, series_id: int) -> list[SeasonSumm
         .order_by((seasons.c.number == 0), seasons.c.number)
     )
     return [
-        SeasonSummary(r[0], r[1] or ("Specials" if r[0] == 0 else f"Season {r[0]}"), r[2])
+        SeasonSummary(
+            r[0], r[1] or ("Specials" if r[0] == 0 else f"Season {r[0]}"), r[2], r[3], bool(r[4])
+        )
         for r in (await conn.execute(query)).all()
     ]
 
@@ -99,6 +116,7 @@ async def title_details(db: Database, profile: Profile | None, title_id: int) ->
         titles.c.community_rating,
         titles.c.runtime_seconds,
         selected_art("fanart").label("has_backdrop"),
+        selected_art("logo").label("has_logo"),
     )
     async with db.read() as conn:
         row = (await conn.execute(query.where(titles.c.id == title_id))).first()
@@ -130,6 +148,7 @@ async def title_details(db: Database, profile: Profile | None, title_id: int) ->
         community_rating=row.community_rating,
         runtime_seconds=runtime,
         has_backdrop=bool(row.has_backdrop),
+        has_logo=bool(row.has_logo),
         genres=genre_list,
         cast=cast,
         directors=directors,
@@ -157,6 +176,7 @@ async def season_episodes(
             episodes.c.runtime_seconds.label("runtime"),
             main_file,
             _episode_thumb().label("has_thumb"),
+            episodes.c.air_date,
         )
         .where(
             episodes.c.series_id == series_id,
@@ -192,12 +212,13 @@ async def season_episodes(
             number_end=r[3],
             title=r[4],
             description=r[5] or "",
-            runtime_seconds=r[9],
+            runtime_seconds=r[10],
             media_file_id=r[7],
             has_thumb=bool(r[8]),
-            position=r[10],
-            duration=r[11],
-            watched=bool(r[12]),
+            air_date=r[9],
+            position=r[11],
+            duration=r[12],
+            watched=bool(r[13]),
         )
         for r in rows
     ]

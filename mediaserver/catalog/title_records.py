@@ -4,6 +4,7 @@ offer) and one season's episodes with a profile's progress."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date
 
 from mediaserver.catalog.browse import Genre, TitleCard
 from mediaserver.catalog.continue_watching import is_started
@@ -23,6 +24,26 @@ class SeasonSummary:
     number: int  # 0: specials
     name: str
     episodes: int
+    id: int = 0
+    has_poster: bool = False
+
+    @property
+    def poster_url(self) -> str | None:
+        return f"/images/seasons/{self.id}/poster" if self.has_poster else None
+
+    def as_json(self) -> dict[str, object]:
+        return {"number": self.number, "name": self.name, "episodes": self.episodes,
+                "poster": self.poster_url}  # fmt: skip
+
+
+def air_label(air_date: str | None, today: date | None = None) -> str | None:
+    """ "3 Mar 2021", or "Airs 3 Mar 2021" for a date still to come; None when unknown."""
+    try:
+        day = date.fromisoformat(air_date or "")
+    except ValueError:
+        return None
+    text = f"{day.day} {day.strftime('%b %Y')}"
+    return f"Airs {text}" if day > (today or date.today()) else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +60,12 @@ class Episode:
     position: float | None
     duration: float | None
     watched: bool
+    air_date: str | None = None  # YYYY-MM-DD
+
+    @property
+    def aired(self) -> str | None:
+        """When it aired ("3 Mar 2021"), or "Airs ..." when that is still to come."""
+        return air_label(self.air_date)
 
     @property
     def progress(self) -> float | None:
@@ -63,6 +90,7 @@ class Episode:
             "runtime_seconds": self.runtime_seconds,
             "media_file_id": self.media_file_id,
             "thumbnail": f"/images/episodes/{self.id}/thumb" if self.has_thumb else None,
+            "air_date": self.air_date,
             "position_seconds": self.position,
             "watched": self.watched,
         }
@@ -84,6 +112,7 @@ class TitleDetails:
     subtitles: list[Language]
     offer: PlayOffer | None
     seasons: list[SeasonSummary] = field(default_factory=list)
+    has_logo: bool = False
 
     def season_to_open(self, requested: int | None) -> int | None:
         """The season whose episodes a series page lists: the one asked for (NotFound if the
@@ -106,11 +135,12 @@ class TitleDetails:
             "community_rating": self.community_rating,
             "runtime_seconds": self.runtime_seconds,
             "backdrop": f"/images/titles/{self.card.id}/backdrop" if self.has_backdrop else None,
+            "logo": f"/images/titles/{self.card.id}/logo" if self.has_logo else None,
             "genres": [asdict(g) for g in self.genres],
             "cast": [asdict(c) for c in self.cast],
             "directors": self.directors,
             "audio_languages": [asdict(a) for a in self.audio],
             "subtitle_languages": [asdict(s) for s in self.subtitles],
             "play": self.offer.as_json() if self.offer else None,
-            "seasons": [asdict(s) for s in self.seasons],
+            "seasons": [s.as_json() for s in self.seasons],
         }

@@ -94,3 +94,8 @@ def display_name(code: str | None) -> str:
     if tag is None:
         return "Unknown"
     return _NAMES.get(tag.split("-")[0], tag)
+
+
+def language_names() -> dict[str, str]:
+    """The two-letter (ISO 639-1) codes this table knows, with their English names, by name."""
+    return dict(sorted(_NAMES.items(), key=lambda kv: kv[1]))

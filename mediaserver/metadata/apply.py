@@ -37,11 +37,21 @@ class Fetched:
     language: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class TitleArt:
+    """A title's poster, fanart or logo; `selected` for the server language's choice (the
+    others are there for profiles with another language)."""
+
+    kind: str
+    fetched: Fetched
+    selected: bool = True
+
+
 @dataclass(slots=True)
 class Artwork:
     """Images already checked and stored, by what they belong to."""
 
-    title: dict[str, Fetched] = field(default_factory=dict)  # poster, fanart, logo
+    title: list[TitleArt] = field(default_factory=list)
     seasons: dict[int, Fetched] = field(default_factory=dict)
     stills: dict[tuple[int, int], Fetched] = field(default_factory=dict)
     photos: dict[str, Fetched] = field(default_factory=dict)  # by person name
@@ -127,8 +137,8 @@ async def apply_info(
                 collection_id=info.collection[0][:64], name=info.collection[1][:500],
             )
         )  # fmt: skip
-    for kind, fetched in art.title.items():
-        await _add_image(conn, fetched, kind, now, title_id=title_id)
+    for item in sorted(art.title, key=lambda a: (a.kind, not a.selected)):
+        await _add_image(conn, item.fetched, item.kind, now, item.selected, title_id=title_id)
     written: dict[str, Any] = {k: v for k, v in changes.items() if k != "provider_ids"}
     if current.kind == "series":
         written["episodes"] = await _episodes(conn, title_id, info, art, rules, now)
@@ -154,12 +164,16 @@ async def _photos(conn: AsyncConnection, art: Artwork, now: float) -> None:
 
 
 async def _add_image(
-    conn: AsyncConnection, fetched: Fetched, kind: str, now: float, **owner: int
+    conn: AsyncConnection,
+    fetched: Fetched,
+    kind: str,
+    now: float,
+    select: bool = True,
+    **owner: int,
 ) -> None:
-    """Add a stored provider image, selected unless the owner has its own (local/upload)."""
-    await lock_image_owner(
-        conn, title_id=owner.get("title_id"), episode_id=owner.get("episode_id")
-    )
+    """Add a stored provider image, selected (when `select`) unless the owner has its own
+    (local/upload); one not selected waits for the profiles whose language it is in."""
+    await lock_image_owner(conn, title_id=owner.get("title_id"), episode_id=owner.get("episode_id"))
     where = [getattr(images.c, k) == v for k, v in owner.items()]
     if "title_id" in owner:
         where += [images.c.season_id.is_(None), images.c.episode_id.is_(None)]
@@ -172,14 +186,16 @@ async def _add_image(
     if any(r.location == fetched.image.location for r in existing):
         return
     own = any(r.source in OWN_ART and r.is_selected for r in existing)
-    if not own:
+    selected = select and not own
+    if selected:
         await conn.execute(images.update().where(same_kind).values(is_selected=False))
+    language = (fetched.language or "").split("-")[0].lower()[:12] or None
     image_id = (
         await conn.execute(
             images.insert()
             .values(kind=kind, source="provider", location=fetched.image.location,
                     width=fetched.image.width, height=fetched.image.height,
-                    is_selected=not own, created_at=now, **owner)
+                    is_selected=selected, created_at=now, language=language, **owner)
             .returning(images.c.id)
         )
     ).scalar_one()  # fmt: skip

@@ -1,31 +1,71 @@
-"""Which provider images to download: per kind the best one in the wanted language (backdrops
-without text first), and only stills of episodes the library has."""
+"""Which provider images to download: per kind the best one for each wanted language (the
+server's, then each profile's), backdrops without text first, and only stills of episodes the
+library has."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from mediaserver.metadata.records import ImageRef, TitleInfo
 
+TITLE_ART = ("poster", "fanart", "logo")
 
-def _rank(image: ImageRef, language: str) -> tuple[int, float, int]:
-    lang = (image.language or "").lower()
-    want = language.split("-")[0].lower()
-    if image.kind == "fanart":
-        order = 0 if not lang else 1 if lang == want else 2
+
+@dataclass(frozen=True, slots=True)
+class Chosen:
+    """One image to store for the title; `selected` for the server language's choice (the
+    default everyone sees unless their profile's language has its own)."""
+
+    kind: str
+    ref: ImageRef
+    selected: bool
+
+
+def primary(language: str | None) -> str:
+    """'pt-BR' -> 'pt'; '' for none."""
+    return (language or "").split("-")[0].lower()
+
+
+def _rank(image: ImageRef, chain: list[str]) -> tuple[int, float, int]:
+    """Wanted languages in order, then no text, then English, then the rest; a backdrop without
+    text before any (text on a backdrop clashes with the title drawn over it)."""
+    lang = primary(image.language)
+    if lang in chain:
+        order = chain.index(lang)
+    elif not lang:
+        order = len(chain)
     else:
-        order = 0 if lang == want else 1 if not lang else 2 if lang == "en" else 3
+        order = len(chain) + (1 if lang == "en" else 2)
+    if image.kind == "fanart":
+        order = 0 if not lang else order + 1
     return order, -image.score, -(image.width or 0)
 
 
-def best_images(info: TitleInfo, language: str) -> dict[str, ImageRef]:
-    """poster, fanart and logo: the best of each kind there is."""
-    chosen: dict[str, ImageRef] = {}
-    for kind in ("poster", "fanart", "logo"):
+def title_art(info: TitleInfo, server: str, profiles: Iterable[str]) -> list[Chosen]:
+    """The server language's best poster, backdrop and logo (selected), and for each profile
+    language the best for it (its language, then the server's), each image once."""
+    server_lang = primary(server)
+    others = [p for p in dict.fromkeys(primary(x) for x in profiles) if p and p != server_lang]
+    chains = [[server_lang]] + [[p, server_lang] for p in others]
+    out: list[Chosen] = []
+    seen: set[str] = set()
+    for kind in TITLE_ART:
         found = [i for i in info.images if i.kind == kind]
-        if found:
-            chosen[kind] = min(found, key=lambda i: _rank(i, language))
-    return chosen
+        for n, chain in enumerate(chains):
+            if not found:
+                break
+            best = min(found, key=lambda i, c=chain: _rank(i, c))
+            if best.url not in seen:
+                seen.add(best.url)
+                out.append(Chosen(kind, best, selected=n == 0))
+    return out
+
+
+def image_languages(server: str, profiles: Iterable[str]) -> list[str]:
+    """The languages to ask a provider for images in: the profiles', the server's, English."""
+    wanted = [primary(p) for p in profiles] + [primary(server), "en"]
+    return [lang for lang in dict.fromkeys(wanted) if lang]
 
 
 def wanted_stills(info: TitleInfo, have: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:

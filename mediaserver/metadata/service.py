@@ -12,15 +12,16 @@ from typing import Literal
 
 from aiohttp import web
 
+from mediaserver.accounts import profile_languages
 from mediaserver.keys import config_key, db_key, storage_key
 from mediaserver.library import name_key
 from mediaserver.metadata import fallback_art, store
-from mediaserver.metadata.apply import Artwork, Fetched, Rules, apply_info
+from mediaserver.metadata.apply import Artwork, Fetched, Rules, TitleArt, apply_info
 from mediaserver.metadata.artwork import ImageRefused, store_image
 from mediaserver.metadata.fetch import ProviderError, RateLimited
 from mediaserver.metadata.local_nfo import nfo_fields
 from mediaserver.metadata.matching import Match, find
-from mediaserver.metadata.pick import best_images, wanted_photos, wanted_stills
+from mediaserver.metadata.pick import image_languages, title_art, wanted_photos, wanted_stills
 from mediaserver.metadata.records import TitleInfo
 from mediaserver.metadata.registry import Active, providers_key
 
@@ -100,7 +101,16 @@ async def apply_match(
     if found is None:
         raise ProviderError(f"the provider {match.provider} is not enabled")
     kind = "series" if title.kind == "series" else "movie"
-    info = await found.provider.details(found.client, match.provider_id, kind, settings.language)
+    # Artwork in every language a profile chose, besides the server's.
+    languages = await profile_languages(db)
+    extra = (
+        {"image_languages": tuple(image_languages(settings.language, languages))}
+        if getattr(found.provider, "multilingual_images", False)
+        else {}
+    )
+    info = await found.provider.details(
+        found.client, match.provider_id, kind, settings.language, **extra
+    )
     if info is None:
         raise ProviderError(f"{found.provider.label} has no {kind} {match.provider_id}")
     previous = await store.match_row(db, title_id)
@@ -111,7 +121,7 @@ async def apply_match(
     )
     rules = Rules(title.locked, await nfo_fields(db, title_id, title.kind), prefer,
                   previous.written if previous else {})  # fmt: skip
-    art = await download_art(app, found, title_id, info)
+    art = await download_art(app, found, title_id, info, languages)
     async with db.write() as conn:
         written = await apply_info(
             conn, title_id, info, rules, art,
@@ -125,15 +135,20 @@ async def apply_match(
         airing=info.airing,
         next_refresh_at=now + settings.airing_refresh_days * 86400 if info.airing else None,
     )  # fmt: skip
-    if "poster" not in art.title:
+    if not any(a.kind == "poster" for a in art.title):
         await fallback_art.ensure_poster(app, title_id, title.kind)
     return RefreshResult(title_id, "matched")
 
 
 async def download_art(
-    app: web.Application, found: Active, title_id: int, info: TitleInfo
+    app: web.Application,
+    found: Active,
+    title_id: int,
+    info: TitleInfo,
+    languages: list[str] | tuple[str, ...] = (),
 ) -> Artwork:
-    """Every wanted image, fetched and checked; one that fails is recorded and skipped."""
+    """Every wanted image (the title's art for the server's and these profile languages),
+    fetched and checked; one that fails is recorded and skipped."""
     settings = app[config_key].metadata
     storage, db = app[storage_key], app[db_key]
     art = Artwork()
@@ -159,9 +174,10 @@ async def download_art(
         put(Fetched(stored, url, language))
 
     jobs = [
-        one(ref.url, kind, lambda f, k=kind: art.title.__setitem__(k, f), ref.language)
-        for kind, ref in best_images(info, settings.language).items()
-    ]
+        one(c.ref.url, c.kind,
+            lambda f, c=c: art.title.append(TitleArt(c.kind, f, c.selected)), c.ref.language)
+        for c in title_art(info, settings.language, languages)
+    ]  # fmt: skip
     if info.kind == "series":
         have = await store.episode_numbers(db, title_id)
         for key, url in wanted_stills(info, have).items():

@@ -103,5 +103,5 @@ async def test_cards_show_poster_or_a_typographic_placeholder(browse: Browse) ->
     with_poster, _ = await browse.cat.movie("Poster Film", poster="images/x.jpg")
     await browse.cat.movie("Plain Film")
     html = await (await browse.client.get("/")).text()
-    assert f'src="/images/titles/{with_poster}/poster"' in html
+    assert f'src="/images/titles/{with_poster}/poster?l=en"' in html
     assert '<span class="tc-ph-name">Plain Film</span>' in html

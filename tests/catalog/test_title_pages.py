@@ -59,7 +59,7 @@ async def test_series_page_seasons_episodes_and_progress(browse: Browse) -> None
     assert 'value="100"' in page and 'value="25"' in page  # per-episode progress
     assert "20m" in page  # runtime from the file
     # Episodes without their own thumbnail show the series poster in a 16:9 box.
-    assert f'class="from-poster" src="/images/titles/{show}/poster"' in page
+    assert f'class="from-poster" src="/images/titles/{show}/poster?l=en"' in page
 
     part = await b.client.get(f"/titles/{show}/seasons/2", headers={"HX-Request": "true"})
     text = await part.text()
@@ -99,7 +99,7 @@ async def test_api_title_details(browse: Browse) -> None:
     show, eps = await browse.cat.series("Lost", season_count=1, per_season=2, subs=("spa",))
     data = await (await browse.client.get(f"/api/v1/catalog/titles/{show}")).json()
     assert data["title"] == "Lost" and data["kind"] == "series"
-    assert data["seasons"] == [{"number": 1, "name": "Season 1", "episodes": 2}]
+    assert data["seasons"] == [{"number": 1, "name": "Season 1", "episodes": 2, "poster": None}]
     assert data["subtitle_languages"] == [{"code": "es", "name": "Spanish"}]
     assert data["play"]["media_file_id"] == eps[(1, 1)]
     season = await (await browse.client.get(f"/api/v1/catalog/titles/{show}/seasons/1")).json()

@@ -1,39 +1,33 @@
 """Local fakes of the TMDB v3 and TVmaze APIs on loopback, answering in their documented request
-and response shapes (search, find, details with append_to_response, seasons; search, lookup
-with its redirect, shows with embedded episodes and cast, images), with knobs for delays, 429s
-with Retry-After, malformed answers and hostile images."""
+and response shapes (search, find, details with append_to_response and images only in the
+languages include_image_language names, seasons; search, lookup with its redirect, shows with
+embedded episodes and cast, images), with knobs for delays, 429s with Retry-After, malformed
+answers and hostile images. Pictures are flat colours (`color_of` their name); logos and posters
+in a language carry their name or language drawn on them, for screenshots."""
 
 from __future__ import annotations
 
 import asyncio
-import io
-import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from PIL import Image
+
+from tests.metadata.fake_images import bomb_png, color_of, labelled, language_of, png
+
+__all__ = ["API_KEY", "FakeProviders", "bomb_png", "png"]
 
 API_KEY = "test-key"
 ADA = {"medium": "/img/ada.png", "original": "/img/ada.png"}
 
 
-def png(width: int, height: int, color: tuple[int, int, int]) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), color).save(out, "PNG")
-    return out.getvalue()
-
-
-def bomb_png(side: int = 30_000) -> bytes:
-    """A tiny PNG whose header claims side x side pixels (a decompression bomb)."""
-    raw = zlib.compress(b"\x00" * (side // 8 + 1) * 16, 9)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (len(data).to_bytes(4, "big") + kind + data
-                + zlib.crc32(kind + data).to_bytes(4, "big"))  # fmt: skip
-
-    header = side.to_bytes(4, "big") * 2 + bytes([1, 0, 0, 0, 0])
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+def by_image_language(item: dict[str, Any], wanted: str | None) -> dict[str, Any]:
+    """TMDB's include_image_language: only images in the languages named ("null": no text)."""
+    if wanted is None or "images" not in item:
+        return item
+    langs = {None if w == "null" else w for w in wanted.split(",")}
+    pics = {k: [i for i in v if i.get("iso_639_1") in langs] for k, v in item["images"].items()}
+    return {**item, "images": pics}
 
 
 def _movie(mid: int, title: str, year: int, **extra: Any) -> dict[str, Any]:
@@ -74,15 +68,19 @@ def default_movies() -> dict[int, dict[str, Any]]:
         },
         images={
             "posters": [
-                {"file_path": "/matrix-poster-de.png", "iso_639_1": "de", "width": 60,
-                 "height": 90, "vote_average": 9.0},
-                {"file_path": "/matrix-poster-en.png", "iso_639_1": "en", "width": 60,
-                 "height": 90, "vote_average": 5.0},
+                {"file_path": "/matrix-poster-de.png", "iso_639_1": "de", "width": 200,
+                 "height": 300, "vote_average": 9.0},
+                {"file_path": "/matrix-poster-en.png", "iso_639_1": "en", "width": 200,
+                 "height": 300, "vote_average": 5.0},
+                {"file_path": "/matrix-poster-fr.png", "iso_639_1": "fr", "width": 200,
+                 "height": 300, "vote_average": 4.0},
             ],
             "backdrops": [{"file_path": "/matrix-backdrop.png", "iso_639_1": None,
                            "width": 160, "height": 90, "vote_average": 5.0}],
-            "logos": [{"file_path": "/matrix-logo.png", "iso_639_1": "en", "width": 80,
-                       "height": 30, "vote_average": 5.0}],
+            "logos": [{"file_path": "/matrix-logo.png", "iso_639_1": "en", "width": 480,
+                       "height": 120, "vote_average": 5.0},
+                      {"file_path": "/la-matrice-logo-fr.png", "iso_639_1": "fr", "width": 480,
+                       "height": 120, "vote_average": 5.0}],
         },
         release_dates={"results": [
             {"iso_3166_1": "DE", "release_dates": [{"certification": "16", "type": 3}]},
@@ -109,7 +107,9 @@ def default_tv() -> dict[int, dict[str, Any]]:
             "poster_path": "/keepers-poster.png", "backdrop_path": "/keepers-backdrop.png",
             "credits": {"cast": [{"id": 1, "name": "Ada Stone", "character": "Keeper",
                                   "order": 0, "profile_path": "/ada.png"}], "crew": []},
-            "images": {"posters": [], "backdrops": [], "logos": []},
+            "images": {"posters": [], "backdrops": [], "logos": [
+                {"file_path": "/lighthouse-keepers-logo.png", "iso_639_1": "en", "width": 480,
+                 "height": 120, "vote_average": 5.0}]},
             "content_ratings": {"results": [{"iso_3166_1": "US", "rating": "TV-14"}]},
             "external_ids": {"imdb_id": "tt7000001", "tvdb_id": 360001},
             "seasons": [{"season_number": 1, "name": "Season One", "overview": "",
@@ -273,12 +273,17 @@ class FakeProviders:
 
     async def tmdb_movie(self, request: web.Request) -> web.Response:
         movie = self.movies.get(int(request.match_info["id"]))
-        return web.json_response(movie) if movie else self._not_found()
+        if movie is None:
+            return self._not_found()
+        return web.json_response(
+            by_image_language(movie, request.query.get("include_image_language"))
+        )
 
     async def tmdb_tv(self, request: web.Request) -> web.Response:
         show = self.tv.get(int(request.match_info["id"]))
         if show is None:
             return self._not_found()
+        show = by_image_language(show, request.query.get("include_image_language"))
         return web.json_response({k: v for k, v in show.items() if not k.startswith("_")})
 
     async def tmdb_season(self, request: web.Request) -> web.Response:
@@ -294,10 +299,20 @@ class FakeProviders:
         if name in self.images:
             status, body, headers = self.images[name]
             return web.Response(status=status, body=body, headers=headers)
-        seed = sum(name.encode())
-        color = (seed * 7 % 256, seed * 13 % 256, seed * 29 % 256)
-        size = (160, 90) if "backdrop" in name or name.startswith(("keepers-1", "ep")) else (60, 90)
-        return web.Response(body=png(*size, color), content_type="image/png")
+        color = color_of(name)
+        if "logo" in name:
+            label = name.split("-logo")[0].replace("-", " ").title()
+            body = labelled(480, 120, color, label, logo=True)
+        elif "poster" in name and language_of(name):
+            body = labelled(200, 300, color, str(language_of(name)).upper())
+        else:
+            size = (
+                (160, 90)
+                if "backdrop" in name or name.startswith(("keepers-1", "ep"))
+                else (60, 90)
+            )
+            body = png(*size, color)
+        return web.Response(body=body, content_type="image/png")
 
     # -- TVmaze -----------------------------------------------------------------------------
 

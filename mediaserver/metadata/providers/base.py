@@ -43,7 +43,10 @@ class MetadataProvider(Protocol):
     async def details(
         self, client: ProviderClient, provider_id: str, kind: TitleKind, language: str
     ) -> TitleInfo | None:
-        """Everything about one title (None when the provider no longer has it)."""
+        """Everything about one title (None when the provider no longer has it). A provider
+        whose artwork comes in several languages sets `multilingual_images = True` and takes an
+        `image_languages` keyword too: the ISO 639-1 codes of the images wanted, best first
+        (the profiles' languages, the server's); each ImageRef says its own `language`."""
         ...
 
 

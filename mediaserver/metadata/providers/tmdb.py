@@ -42,6 +42,7 @@ class TmdbProvider:
     label = "TMDB"
     kinds: tuple[TitleKind, ...] = ("movie", "series")
     secret_params = frozenset({"api_key"})
+    multilingual_images = True  # details() takes image_languages
 
     def __init__(self, settings: MetadataSettings) -> None:
         self.api = settings.tmdb_api_url.rstrip("/")
@@ -108,11 +109,19 @@ class TmdbProvider:
         return results
 
     async def details(
-        self, client: ProviderClient, provider_id: str, kind: TitleKind, language: str
+        self,
+        client: ProviderClient,
+        provider_id: str,
+        kind: TitleKind,
+        language: str,
+        image_languages: tuple[str, ...] = (),
     ) -> TitleInfo | None:
+        """Details in `language`; posters, backdrops and logos in each of `image_languages`
+        (default: `language` and English) and without text."""
         if not provider_id.isdigit():
             return None
-        langs = f"{language.split('-')[0]},en,null"
+        wanted = image_languages or (language.split("-")[0], "en")
+        langs = ",".join([*dict.fromkeys(wanted), "null"])
         if kind == "movie":
             append = "credits,images,release_dates,keywords"
             url = f"{self.api}/movie/{provider_id}"
