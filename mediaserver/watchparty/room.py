@@ -1,5 +1,5 @@
 """A live room: the playback state every member follows, its members and their states, chat,
-and the rules for commands, buffering waits and reconnects.
+and the rules for commands and reconnects (the buffering wait is buffering_wait.py).
 
 The server's clock is the reference. A command does not take effect when it arrives but at a
 scheduled server time a little in the future (`lead_ms`), so that every member, having received
@@ -18,6 +18,7 @@ from typing import Any
 from mediaserver.accounts import Profile
 from mediaserver.db.engine import Database
 from mediaserver.watchparty import store
+from mediaserver.watchparty.buffering_wait import BufferingWait
 from mediaserver.watchparty.bus import RoomBus
 from mediaserver.watchparty.connection import Link
 from mediaserver.watchparty.live_member import LiveMember, dumps, now_ms
@@ -31,11 +32,6 @@ from mediaserver.watchparty.saver import Saver, SeekCoalescer
 
 MIN_LEAD_MS = 150.0
 MAX_LEAD_MS = 1000.0
-# Buffering right after a command starts (members seeking to it) is expected: only buffering
-# that lasts past this makes the room wait.
-SETTLE_MS = 1500.0
-# A member whose reported position is this close to the room's counts as in step.
-IN_STEP_SECONDS = 1.0
 # After a change of title, members reload their player: the room waits at least this long.
 LOAD_WAIT_SECONDS = 10.0
 # Member list changes this close together go out as one list: after a play or pause every
@@ -58,12 +54,9 @@ class LiveRoom:
         self.bus = bus
         self.members = {m.id: LiveMember(m) for m in members}
         self.chat: deque[ChatRecord] = deque(chat, maxlen=store.CHAT_KEPT)
-        self.waiting: set[int] = set()
+        self.wait = BufferingWait(self)
         self.ended = False
         self.empty_since: float | None = time.time()
-        self._load_since_ms: float | None = None
-        self._wait_timer: asyncio.TimerHandle | None = None
-        self._settle_timer: asyncio.TimerHandle | None = None
         self._members_timer: asyncio.TimerHandle | None = None
         self._seeks = SeekCoalescer(self._apply_seek)
         self._saver = Saver(db)
@@ -103,7 +96,7 @@ class LiveRoom:
             "control": r.control,
             "host_member_id": self.host_member_id,
             "buffer_wait_seconds": r.buffer_wait_seconds,
-            "waiting_for": sorted(self.waiting),
+            "waiting_for": sorted(self.wait.waiting),
         }
 
     def members_wire(self) -> list[dict[str, Any]]:
@@ -164,8 +157,7 @@ class LiveRoom:
         live.links.discard(link)
         if not live.links:
             live.state = "disconnected"
-            if live.record.id in self.waiting and self._load_since_ms is None:
-                self._stop_waiting_for(live.record.id)
+            self.wait.member_left(live.record.id)
         if not self.connected():
             self.empty_since = time.time()
         if not self.ended:
@@ -185,8 +177,14 @@ class LiveRoom:
         rtts = [m.rtt_ms for m in self.members.values() if m.links]
         return min(max(2.0 * max(rtts, default=0.0), MIN_LEAD_MS), MAX_LEAD_MS)
 
-    def _schedule(self, *, playing: bool | None = None, position: float | None = None,
-                  rate: float | None = None, lead: float | None = None) -> None:
+    def schedule(
+        self,
+        *,
+        playing: bool | None = None,
+        position: float | None = None,
+        rate: float | None = None,
+        lead: float | None = None,
+    ) -> None:
         at = now_ms() + (self.lead_ms() if lead is None else lead)
         s = self.state
         self.state = PlaybackState(
@@ -197,21 +195,21 @@ class LiveRoom:
             seq=s.seq + 1,
         )
         self.publish_state()
-        self._arm_settle()
+        self.wait.arm_settle()
 
     def intends_to_play(self) -> bool:
-        return self.state.playing or bool(self.waiting)
+        return self.state.playing or bool(self.wait.waiting)
 
     def play(self) -> None:
-        self._clear_wait()
-        self._schedule(playing=True)
+        self.wait.clear()
+        self.schedule(playing=True)
 
     def pause(self) -> None:
-        self._clear_wait()
-        self._schedule(playing=False)
+        self.wait.clear()
+        self.schedule(playing=False)
 
     def set_rate(self, rate: float) -> None:
-        self._schedule(rate=rate)
+        self.schedule(rate=rate)
 
     def seek(self, position: float) -> None:
         """Seek; seeks close together collapse into the latest (`SeekCoalescer`)."""
@@ -224,107 +222,26 @@ class LiveRoom:
         if self.ended:
             return
         playing = self.intends_to_play()
-        self._clear_wait()
-        self._schedule(playing=playing, position=position)
+        self.wait.clear()
+        self.schedule(playing=playing, position=position)
 
     def change_title(self, record: RoomRecord) -> None:
         """Move the room to another file (the next episode): from its start, all together."""
         was_playing = self.intends_to_play()
-        self._clear_wait()
+        self.wait.clear()
         self.record = record
         self.state = PlaybackState(False, 0.0, now_ms(), self.state.rate, self.state.seq + 1)
         if was_playing:
             # Members reload their player for the new file; play once they all report
             # ready, or after the wait, whichever is first.
-            self._load_since_ms = now_ms()
-            self.waiting = {m.record.id for m in self.members.values() if m.links}
-            self._arm_wait(max(record.buffer_wait_seconds, LOAD_WAIT_SECONDS))
+            self.wait.for_loading(max(record.buffer_wait_seconds, LOAD_WAIT_SECONDS))
         self.publish_state()
 
-    # ----- member states and the buffering wait -----
+    # ----- member states -----
 
     def report(self, live: LiveMember, link: Link, state: str, position: float) -> None:
-        """A member's own state. Buffering after being in step makes a playing room wait."""
-        t = now_ms()
-        previous, live.state, live.position = live.state, state, position
-        expected = self.state.position_at(t)
-        if state in ("watching", "paused"):
-            same_play = (state == "watching") == self.state.playing or t < self.state.at_ms
-            live.in_step = same_play and abs(position - expected) <= IN_STEP_SECONDS
-        if state == "buffering":
-            live.wants_wait = previous == "watching" and live.in_step
-            if live.wants_wait and self.state.playing:
-                self._consider_waiting()
-        else:
-            live.wants_wait = False
-            loading = self._load_since_ms is not None
-            if live.record.id in self.waiting and (
-                not loading or link.attached_ms >= (self._load_since_ms or 0.0)
-            ):
-                self._stop_waiting_for(live.record.id)
-        if previous != state:
-            self.publish_members()
-
-    def _consider_waiting(self) -> None:
-        if not self.state.playing or self.record.buffer_wait_seconds <= 0:
-            return
-        settled_at = self.state.at_ms + SETTLE_MS
-        if now_ms() < settled_at:
-            self._arm_settle()
-            return
-        stalled = {
-            m.record.id
-            for m in self.members.values()
-            if m.links and m.wants_wait and m.state == "buffering"
-        }
-        if stalled:
-            self.waiting = stalled
-            self._schedule(playing=False)
-            self._arm_wait(self.record.buffer_wait_seconds)
-
-    def _arm_settle(self) -> None:
-        if self._settle_timer is not None:
-            self._settle_timer.cancel()
-        delay = max(0.0, self.state.at_ms + SETTLE_MS - now_ms()) / 1000.0
-        self._settle_timer = asyncio.get_running_loop().call_later(delay, self._settled)
-
-    def _settled(self) -> None:
-        self._settle_timer = None
-        if not self.ended and not self.waiting:
-            self._consider_waiting()
-
-    def _arm_wait(self, seconds: float) -> None:
-        if self._wait_timer is not None:
-            self._wait_timer.cancel()
-        self._wait_timer = asyncio.get_running_loop().call_later(seconds, self._wait_over)
-
-    def _wait_over(self) -> None:
-        """Nobody waits longer than the room allows: play on; the late ones catch up."""
-        self._wait_timer = None
-        if self.ended or not self.waiting:
-            return
-        for member_id in self.waiting:
-            live = self.members.get(member_id)
-            if live is not None:
-                live.in_step = live.wants_wait = False
-        self.waiting = set()
-        self._load_since_ms = None
-        self._schedule(playing=True)
-
-    def _stop_waiting_for(self, member_id: int) -> None:
-        self.waiting.discard(member_id)
-        if not self.waiting:
-            self._clear_wait()
-            self._schedule(playing=True)
-        else:
-            self.publish_state()
-
-    def _clear_wait(self) -> None:
-        self.waiting = set()
-        self._load_since_ms = None
-        if self._wait_timer is not None:
-            self._wait_timer.cancel()
-            self._wait_timer = None
+        """A member's own state (see BufferingWait.report)."""
+        self.wait.report(live, link, state, position)
 
     # ----- membership and settings -----
 
@@ -348,11 +265,10 @@ class LiveRoom:
     def shut(self, by: str = "") -> None:
         """The room ended: tell everyone, close every connection (4404), stop the timers."""
         self.ended = True
-        self._clear_wait()
+        self.wait.cancel()
         self._seeks.cancel()
-        for timer in (self._settle_timer, self._members_timer):
-            if timer is not None:
-                timer.cancel()
+        if self._members_timer is not None:
+            self._members_timer.cancel()
         for link in self.links():
             link.send({"type": "ended", "by": by})
             link.close(4404)
