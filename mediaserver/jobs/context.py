@@ -46,6 +46,9 @@ class JobContext:
         self._runner = runner
         self._task: asyncio.Task[None] | None = None
         self._pending: tuple[float, float | None, float | None, str] | None = None
+        # The latest report (percent, message) as the handler made it, stored yet or not: a
+        # write in flight when the handler ends would otherwise leave the one before it.
+        self._latest: tuple[float, str] | None = None
         self._last_write = float("-inf")
         self._flusher: asyncio.Task[None] | None = None
 
@@ -71,6 +74,7 @@ class JobContext:
     ) -> None:
         """Report progress. Cheap to call often: stored at most every PROGRESS_INTERVAL s."""
         self._pending = (percent, fps, eta, message)
+        self._latest = (percent, message)
         wait = self._last_write + PROGRESS_INTERVAL - time.monotonic()
         if wait <= 0:
             await self._flush()
@@ -113,9 +117,13 @@ class JobContext:
         self.cancelled.set()
         self._task.cancel()
 
-    def _last_message(self) -> str:
-        """The last message the handler reported, stored or still waiting for its write."""
-        return self._pending[3] if self._pending is not None else self.job.message
+    def _final_message(self) -> str:
+        """What the job shows once it succeeded: the handler's last word if it gave it as done
+        (at 100 %: a scan's summary, "published 4 rungs"); else "" and the jobs page says
+        "Done". A message reported on the way ("publishing") names a step, not a result."""
+        if self._latest is None or not self._latest[0] >= 100:  # NaN is not done either
+            return ""
+        return self._latest[1]
 
     def _close(self) -> None:
         if self._flusher is not None:

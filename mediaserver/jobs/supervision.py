@@ -92,8 +92,9 @@ async def _settle(runner: JobRunner, ctx: JobContext, task: asyncio.Task[None]) 
         log.error("job %s (%s) failed", job.id, job.type, exc_info=exc)
         result = await _fail(runner, job, str(exc) or type(exc).__name__)
     else:
-        # The handler's last word (a scan's summary) even if it came right before the end.
-        message = ctx._last_message()
+        # The handler's last word (a scan's summary) even if it came right before the end;
+        # never a step it reported on the way, which the stored message may still hold.
+        message = ctx._final_message()
         result = await queue.complete(runner.db, job.id, runner.owner_id, message=message)
     if result is not None:
         runner.events.publish(result)

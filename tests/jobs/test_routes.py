@@ -65,6 +65,41 @@ async def test_progress_reaches_the_admin_page_live(client: TestClient) -> None:
     stream.close()
 
 
+async def test_a_finished_job_shows_its_result_never_a_step_it_passed(client: TestClient) -> None:
+    """A job that ended after reporting "publishing" shows "Done", not "publishing"; one that
+    reported its result at 100 % shows that result."""
+    await setup_admin(client)
+    app = client.server.app
+
+    async def package(ctx) -> None:
+        await ctx.progress(95.0, message="publishing")
+
+    async def package_and_say(ctx) -> None:
+        await ctx.progress(95.0, message="publishing")
+        await ctx.progress(100.0, message="published 4 rungs")
+
+    app[jobs_key].register("test.package", package)
+    app[jobs_key].register("test.package_and_say", package_and_say)
+    silent = await app[jobs_key].enqueue("test.package", {})
+    said = await app[jobs_key].enqueue("test.package_and_say", {})
+    db = app[db_key]
+    deadline = time.monotonic() + 10
+    while {(await queue.get(db, i)).status for i in (silent, said)} != {"succeeded"}:
+        assert time.monotonic() < deadline, "jobs did not finish"
+        await asyncio.sleep(0.05)
+
+    html = await (await client.get("/admin/jobs")).text()
+
+    def message(job_id: int) -> str:
+        row = html.split(f'id="job-{job_id}"', 1)[1].split("</tr>", 1)[0]
+        return row.split('<td class="job-message">', 1)[1].split("</td>", 1)[0]
+
+    assert message(silent) == "Done"
+    assert message(said) == "published 4 rungs"
+    body = await (await client.get(f"/api/v1/jobs/{silent}")).json()
+    assert "publishing" not in json.dumps(body)
+
+
 async def test_cancel_running_job_from_the_page(client: TestClient) -> None:
     await setup_admin(client)
     app = client.server.app
