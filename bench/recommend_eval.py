@@ -31,11 +31,12 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # implicit warns (and slows)
 
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
-from recommend_serving import serving_p99  # noqa: E402
+from recommend_serving import print_figures, serving_p99  # noqa: E402
 
 from mediaserver.recommend.reco import compute, content, model  # noqa: E402
 
 K = 10
+SERVING_REPEAT = 3  # fresh processes per tree; the figures are their medians
 
 
 @dataclass(frozen=True)
@@ -323,12 +324,10 @@ def machine_load() -> str:
     return f"{os.getloadavg()[0]:.1f}"
 
 
-def print_serving(fitted: model.Model, test: Split) -> None:
-    for rows, (p50, p99, cpu_each) in serving_p99(fitted, test.histories, test.nows).items():
-        print(
-            f"ours: serving a profile's rows from the database ({rows}): p50 {p50 * 1000:.2f} ms,"
-            f" p99 {p99 * 1000:.2f} ms, {cpu_each * 1000:.2f} ms CPU each (load {machine_load()})"
-        )
+def print_serving(fitted: model.Model, test: Split, reference: Path | None = None) -> None:
+    """The rows read in fresh processes, as after a restart (recommend_serving.py)."""
+    print_figures(serving_p99(fitted, test.histories, test.nows, SERVING_REPEAT, reference),
+                  SERVING_REPEAT)  # fmt: skip
 
 
 def similarity(
@@ -374,6 +373,11 @@ def main() -> None:
         action="store_true",
         help="only the serving figures (the model fitted with the server's parameters)",
     )
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        help="an older tree of the code whose serving figures are printed beside ours",
+    )
     args = parser.parse_args()
     ds = load(args.dataset)
     d = ds.data
@@ -385,7 +389,7 @@ def main() -> None:
     results: dict[str, tuple[float, float]] = {}
     results["popularity"] = evaluate(test, popularity(test))
     if args.serving_only:
-        print_serving(ours_model(test, compute.PARAMS, terms), test)
+        print_serving(ours_model(test, compute.PARAMS, terms), test, args.reference)
         return
     if args.similarity_only:
         if terms is None:
@@ -418,7 +422,7 @@ def main() -> None:
         f"ours: training on {len(test.train.users)} interactions: {train_s:.1f} s wall, "
         f"{train_cpu:.1f} s CPU (all threads; {os.cpu_count()} cores here, load {machine_load()})"
     )
-    print_serving(fitted, test)
+    print_serving(fitted, test, args.reference)
 
     if terms is not None:
         similarity(test, val, ds.item_terms, ds.years, results["popularity"], results["ours"])

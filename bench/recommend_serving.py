@@ -2,12 +2,26 @@
 title and one main file per item, one profile per user with its progress (what Because you
 watched reads), the fitted model's lists written by the job's own `store.save`, then each
 sampled profile's four home rows read through the same `service.load_row` the home page calls.
-Used by recommend_eval.py."""
+
+The rows are read in a fresh Python process, as after a restart: it runs the start-up the
+server runs (`service.prepare_statements`, where the code has it), then times each sampled
+profile's first visit (the four rows), each row alone, and the four again. `--reference DIR`
+times an older tree of the code the same way on the same database, side by side (make one with
+`git archive <commit> | tar -x -C DIR`). Used by recommend_eval.py; alone:
+
+    python bench/recommend_serving.py [--dataset DIR] [--repeat 3] [--reference DIR]
+"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
+import os
 import random
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,6 +40,11 @@ from mediaserver.recommend.reco import compute, model, service, store
 
 PICKS = 60
 SAMPLED_PROFILES = 200
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATASET = Path("/work/shared/data/movielens-latest-small")
+FIRST = "all four, first visit after a restart"
+AGAIN = "all four, again"
+VERY_FIRST = "the very first visit after a restart"
 
 
 def _lists(fitted: model.Model, histories: list[np.ndarray], nows: np.ndarray) -> dict:
@@ -83,14 +102,8 @@ async def _fill(db, n_items: int, histories: list[np.ndarray]) -> None:  # noqa:
             await conn.execute(watch_progress.insert(), progress[start : start + 5000])
 
 
-Figures = tuple[float, float, float]  # p50 s, p99 s, CPU s per profile
-
-
-async def _measure(
-    fitted: model.Model, histories: list[np.ndarray], nows: np.ndarray
-) -> dict[str, Figures]:
+async def _build(path: Path, fitted: model.Model, histories: list[np.ndarray], nows) -> None:  # noqa: ANN001
     picks = await asyncio.to_thread(_lists, fitted, histories, nows)
-    n_items = fitted.n_items
     similar: dict[int, list[tuple[int, float]]] = {}
     # Similar lists for every item the profiles last watched (what Because you watched reads).
     for hist in histories:
@@ -102,48 +115,132 @@ async def _measure(
     pop = fitted.popularity_at(float(np.max(nows)))
     trending = [(int(i) + 1, float(pop[i])) for i in np.argsort(-pop)[:100]]
     result = compute.Precomputed(picks, similar, trending, 0)
-    with tempfile.TemporaryDirectory() as folder:
-        db = create_database(f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}")
-        try:
-            await upgrade(db)
-            await _fill(db, n_items, histories)
-            await store.save(db, result, n_items, 0.0)
-            app = web.Application()
-            app[db_key] = db
-            rng = random.Random(7)
-            sample = rng.sample(range(len(histories)), min(SAMPLED_PROFILES, len(histories)))
-            # First visit of each profile (its statements built), then each row alone and the
-            # four again, as a profile that comes back to the home page is served.
-            out = {"all four, first visit": await _time_rows(app, sample, service.ROW_KEYS)}
-            for key in service.ROW_KEYS:
-                out[key] = await _time_rows(app, sample, (key,))
-            out["all four, again"] = await _time_rows(app, sample, service.ROW_KEYS)
-        finally:
-            await db.close()
-    return out
+    db = create_database(f"sqlite+aiosqlite:///{path}")
+    try:
+        await upgrade(db)
+        await _fill(db, fitted.n_items, histories)
+        await store.save(db, result, fitted.n_items, 0.0)
+    finally:
+        await db.close()
 
 
-async def _time_rows(app: web.Application, sample: list[int], keys: tuple[str, ...]) -> Figures:
-    """p50 and p99 of reading these rows per sampled profile, and the CPU seconds per profile
-    (all threads: what the rows cost whatever else the machine runs)."""
-    timings = []
-    cpu = 0.0
-    for u in [*sample[:20], *sample]:  # the first 20 warm the caches
-        profile = Profile(u + 1, 1, f"P{u}", "blue", False, None, False, 0.0)
+# ---- the fresh process: what a restarted server pays ---------------------------------------
+
+
+async def _visit(app: web.Application, profile_ids: list[int], keys: tuple[str, ...]) -> list:
+    """(wall seconds, CPU seconds) of reading these rows, per profile in order."""
+    out = []
+    for pid in profile_ids:
+        profile = Profile(pid, 1, f"P{pid}", "blue", False, None, False, 0.0)
         began, began_cpu = time.perf_counter(), time.process_time()
         for key in keys:
             await service.load_row(app, profile, key)
-        timings.append(time.perf_counter() - began)
-        cpu += time.process_time() - began_cpu
-    timings = timings[20:]
-    per_profile_cpu = cpu / (len(sample) + 20)
-    return float(np.percentile(timings, 50)), float(np.percentile(timings, 99)), per_profile_cpu
+        out.append((time.perf_counter() - began, time.process_time() - began_cpu))
+    return out
+
+
+async def _child(path: Path, profile_ids: list[int]) -> dict[str, list]:
+    db = create_database(f"sqlite+aiosqlite:///{path}")
+    app = web.Application()
+    app[db_key] = db
+    try:
+        prepare = getattr(service, "prepare_statements", None)  # absent from older trees
+        if prepare is not None:
+            await prepare(app)
+        out = {FIRST: await _visit(app, profile_ids, service.ROW_KEYS)}
+        for key in service.ROW_KEYS:
+            out[key] = await _visit(app, profile_ids, (key,))
+        out[AGAIN] = await _visit(app, profile_ids, service.ROW_KEYS)
+    finally:
+        await db.close()
+    return out
+
+
+Figures = tuple[float, float, float]  # p50 s, p99 s, CPU s per profile
+
+
+def _figures(timings: list) -> Figures:
+    wall = [w for w, _ in timings]
+    cpu = [c for _, c in timings]
+    return float(np.percentile(wall, 50)), float(np.percentile(wall, 99)), float(np.mean(cpu))
+
+
+def _restart_and_read(path: Path, profile_ids: list[int], tree: Path) -> dict[str, Figures]:
+    """Run the reads in a fresh process importing the code of `tree`."""
+    env = os.environ | {"PYTHONPATH": str(tree), "OPENBLAS_NUM_THREADS": "1"}
+    args = [sys.executable, __file__, "--child", str(path), json.dumps(profile_ids)]
+    done = subprocess.run(args, env=env, check=True, capture_output=True, text=True)
+    raw = json.loads(done.stdout)
+    figures = {label: _figures(timings) for label, timings in raw.items()}
+    first_wall, first_cpu = raw[FIRST][0]
+    figures[VERY_FIRST] = (first_wall, first_wall, first_cpu)
+    return figures
+
+
+def _median(runs: list[dict[str, Figures]]) -> dict[str, Figures]:
+    return {
+        label: tuple(statistics.median(run[label][i] for run in runs) for i in range(3))  # type: ignore[misc]
+        for label in runs[0]
+    }
 
 
 def serving_p99(
-    fitted: model.Model, histories: list[np.ndarray], nows: np.ndarray
-) -> dict[str, Figures]:
-    """p50 and p99 seconds to read one profile's four recommendation rows from the database,
-    and the CPU seconds that took per profile: for the four together (first visit, again) and
-    each row alone."""
-    return asyncio.run(_measure(fitted, histories, nows))
+    fitted: model.Model,
+    histories: list[np.ndarray],
+    nows: np.ndarray,
+    repeat: int = 3,
+    reference: Path | None = None,
+) -> dict[str, dict[str, Figures]]:
+    """For this tree (and the reference tree, if given): p50 and p99 seconds to read one
+    profile's four recommendation rows from the database and the CPU seconds that took per
+    profile, on the first visit after a restart, each row alone and the four again; medians of
+    `repeat` fresh processes."""
+    trees = {"ours": ROOT} | ({"reference": reference} if reference else {})
+    sample = random.Random(7).sample(range(len(histories)), min(SAMPLED_PROFILES, len(histories)))
+    profile_ids = [u + 1 for u in sample]
+    runs: dict[str, list[dict[str, Figures]]] = {name: [] for name in trees}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.db"
+        asyncio.run(_build(path, fitted, histories, nows))
+        for _ in range(repeat):
+            for name, tree in trees.items():  # interleaved: both see the same load
+                runs[name].append(_restart_and_read(path, profile_ids, tree))
+    return {name: _median(found) for name, found in runs.items()}
+
+
+def print_figures(found: dict[str, dict[str, Figures]], repeat: int) -> None:
+    load = f"{os.getloadavg()[0]:.1f}"
+    for name, figures in found.items():
+        for rows, (p50, p99, cpu_each) in figures.items():
+            what = "p50 = p99 (one visit)" if rows == VERY_FIRST else f"p50 {p50 * 1000:.2f} ms,"
+            tail = f"{p99 * 1000:.2f} ms" if rows == VERY_FIRST else f"p99 {p99 * 1000:.2f} ms"
+            print(
+                f"{name}: serving a profile's rows from the database ({rows}): {what} {tail},"
+                f" {cpu_each * 1000:.2f} ms CPU each (median of {repeat} processes; load {load})"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET)
+    parser.add_argument("--repeat", type=int, default=3, help="fresh processes per tree")
+    parser.add_argument("--reference", type=Path, help="an older tree of the code, side by side")
+    args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).parent))
+    import recommend_eval as ev  # its loader and split; it imports this module back
+
+    ds = ev.load(args.dataset)
+    test = ev.leave_last_out(ds.data)
+    terms = ev.content.term_matrix(ds.item_terms) if any(ds.item_terms) else None
+    fitted = ev.ours_model(test, compute.PARAMS, terms)
+    print(f"{args.dataset.name}: {ds.data.n_users} profiles, {ds.data.n_items} titles")
+    found = serving_p99(fitted, test.histories, test.nows, args.repeat, args.reference)
+    print_figures(found, args.repeat)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        found = asyncio.run(_child(Path(sys.argv[2]), json.loads(sys.argv[3])))
+        print(json.dumps(found))
+    else:
+        main()

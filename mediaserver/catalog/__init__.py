@@ -6,7 +6,10 @@ SQL condition: scanned fine, present, not an extra), and read or set a file's sk
 `markers_of` and `apply_admin_form` (detection writes its own with `set_detected_marker`),
 and find the episode after a file with
 `next_episode_file`; higher domains add home rows with `register_row_source` (filled with
-`cards_by_ids` or `ranked_cards`, which leave out what the profile may not see) and the
+`cards_by_ids` or `ranked_cards`, which leave out what the profile may not see; their
+statements take the profile as parameters, and `prepare_ranked_cards` builds a ranking's at
+start-up; `shared_visible` with `profile_params` is the same visibility for a domain's own
+statements) and the
 titles the player offers when a movie ends with `register_watch_next_source`, choose each
 card's poster with `register_poster_chooser` (without one, titles, seasons and logos show the
 art in the profile's language first, then the server's) and hear of plays as they start with
@@ -18,14 +21,15 @@ from aiohttp import web
 
 from mediaserver.catalog.api_routes import routes as api_routes
 from mediaserver.catalog.art_language import art_context
-from mediaserver.catalog.browse import (
-    TitleCard,
-    cards_by_ids,
-    may_watch_file,
-    playable_file,
-    ranked_cards,
-)
+from mediaserver.catalog.browse import TitleCard, may_watch_file, playable_file
 from mediaserver.catalog.browse import visible as title_visible
+from mediaserver.catalog.card_queries import (
+    cards_by_ids,
+    prepare_ranked_cards,
+    profile_params,
+    ranked_cards,
+    shared_visible,
+)
 from mediaserver.catalog.heartbeats import (
     flush_heartbeats,
     heartbeats_ctx,
@@ -58,8 +62,11 @@ __all__ = [
     "may_watch_file",
     "next_episode_file",
     "playable_file",
+    "prepare_ranked_cards",
+    "profile_params",
     "ranked_cards",
     "set_detected_marker",
+    "shared_visible",
     "register_heartbeat_listener",
     "register_play_listener",
     "register_poster_chooser",

@@ -176,44 +176,6 @@ async def fetch_cards(conn: AsyncConnection, query: sa.Select) -> list[TitleCard
     return [card_from_row(r) for r in (await conn.execute(query)).all()]
 
 
-async def cards_by_ids(
-    conn: AsyncConnection, profile: Profile | None, ids: list[int]
-) -> list[TitleCard]:
-    """Cards of these titles in the given order, leaving out what the profile may not see."""
-    if not ids:
-        return []
-    found = {
-        c.id: c for c in await fetch_cards(conn, card_select(profile).where(titles.c.id.in_(ids)))
-    }
-    return [found[i] for i in ids if i in found]
-
-
-async def ranked_cards(
-    conn: AsyncConnection,
-    profile: Profile | None,
-    ranked: sa.Subquery,
-    limit: int,
-    params: dict[str, int] | None = None,
-) -> list[TitleCard]:
-    """Cards of the titles a subquery ranks (columns `title_id`, `rank`), best first, leaving out
-    what the profile may not see: one statement however the ranking was made. `params` gives
-    the values of the subquery's named bind parameters, if it has any."""
-    rows = await conn.execute(_ranked_select(profile, ranked, limit), params or {})
-    return [card_from_row(r) for r in rows.all()]
-
-
-# Cached like card_select: callers that keep their ranking subqueries (a profile's precomputed
-# lists) skip rebuilding the join; a fresh subquery is a new key and simply misses.
-@functools.lru_cache(maxsize=1024)
-def _ranked_select(profile: Profile | None, ranked: sa.Subquery, limit: int) -> sa.Select:
-    return (
-        card_select(profile)
-        .join(ranked, ranked.c.title_id == titles.c.id)
-        .order_by(ranked.c.rank)
-        .limit(limit)
-    )
-
-
 async def library_count(db: Database) -> int:
     async with db.read() as conn:
         return (await conn.execute(sa.select(sa.func.count()).select_from(libraries))).scalar_one()

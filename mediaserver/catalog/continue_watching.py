@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.accounts import Profile
-from mediaserver.catalog.browse import TitleCard, cards_by_ids, episode_main_file, visible
+from mediaserver.catalog.browse import TitleCard, episode_main_file, visible
+from mediaserver.catalog.card_queries import cards_by_ids
 from mediaserver.catalog.history import episode_label, owner_title_id, progress_join
 from mediaserver.db.catalog_schema import episodes
 from mediaserver.db.engine import Database

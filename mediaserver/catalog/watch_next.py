@@ -15,13 +15,8 @@ from aiohttp import web
 
 from mediaserver.accounts import Profile, request_profile
 from mediaserver.catalog.api_models import WatchNextOut
-from mediaserver.catalog.browse import (
-    TitleCard,
-    card_select,
-    cards_by_ids,
-    fetch_cards,
-    may_watch_file,
-)
+from mediaserver.catalog.browse import TitleCard, card_select, fetch_cards, may_watch_file
+from mediaserver.catalog.card_queries import cards_by_ids
 from mediaserver.catalog.progress import file_heading
 from mediaserver.db.catalog_schema import title_genres, titles
 from mediaserver.errors import NotFound

@@ -1,15 +1,24 @@
 """Recommendations as a profile sees them: home rows with why each card is there, More like
-this for a title nobody played, kids cap and library access applied before ranking, Not
-interested, and a new profile's start (popular within its cap, onboarding)."""
+this for a title nobody played, kids cap and library access applied before ranking (and at
+serving, profile after profile), Not interested, and a new profile's start (popular within its
+cap, onboarding)."""
 
 from __future__ import annotations
 
 import re
+import time
 
-from mediaserver.recommend.reco import training
+import sqlalchemy as sa
+
+from mediaserver.accounts import get_profile
+from mediaserver.db.catalog_schema import libraries, titles
+from mediaserver.db.limits_schema import user_library_access, user_limits
+from mediaserver.db.schema import profiles
+from mediaserver.keys import db_key
+from mediaserver.recommend.reco import service, training
 from tests.catalog import conftest as catalog_fixtures
 from tests.catalog.conftest import Browse
-from tests.helpers import api
+from tests.helpers import api, create_user
 
 browse = catalog_fixtures.browse  # the catalog's fixture: an admin, a kids profile, a catalog
 
@@ -125,3 +134,60 @@ async def test_new_profile_gets_popular_within_cap_then_onboarding(browse: Brows
     top = next(r for r in body["rows"] if r["key"] == "reco-top")
     assert top["titles"][0]["title"] == "Paddington 2"
     assert top["titles"][0]["note"] == "Because you watched Paddington"
+
+
+async def test_profiles_served_in_turn_each_see_only_their_own(browse: Browse) -> None:
+    """The rows' statements are shared by every profile (its values are parameters): served one
+    after another, each profile still gets its own cap, its account's libraries and its own
+    picks."""
+    b = browse
+    made = await seed(b)
+    app = b.client.app
+    db = app[db_key]
+    alice_user = await create_user(b.client, "alice", "alice-password-1")
+    now = time.time()
+    async with db.write() as conn:
+        apart = (
+            await conn.execute(
+                libraries.insert()
+                .values(name="Apart", kind="movies", paths=["/elsewhere"], created_at=now,
+                        updated_at=now)
+                .returning(libraries.c.id)
+            )
+        ).scalar_one()  # fmt: skip
+        casino_ronin = [made["Casino"][0], made["Ronin"][0]]
+        await conn.execute(
+            titles.update().where(titles.c.id.in_(casino_ronin)).values(library_id=apart)
+        )
+        await conn.execute(
+            user_limits.insert().values(user_id=alice_user, all_libraries=False, updated_at=now)
+        )
+        await conn.execute(
+            user_library_access.insert().values(user_id=alice_user, library_id=b.cat.library_id)
+        )
+        alice_id = await conn.scalar(
+            sa.select(profiles.c.id).where(profiles.c.user_id == alice_user)
+        )
+    for pid in (b.profile_id, alice_id):
+        await b.cat.progress(pid, made["Heat"][1], 600, 600, watched=True, at=1000)
+    await b.cat.progress(b.kids_id, made["Paddington"][1], 600, 600, watched=True, at=1000)
+    await training.train(app)
+    async with db.read() as conn:
+        query = sa.select(profiles.c.user_id).where(profiles.c.id == b.profile_id)
+        admin_user = await conn.scalar(query)
+    who = {
+        "admin": await get_profile(db, admin_user, b.profile_id),
+        "kids": await get_profile(db, admin_user, b.kids_id),
+        "alice": await get_profile(db, alice_user, alice_id),
+    }
+    for name in ("admin", "alice", "kids", "admin", "kids", "alice"):
+        shown = set()
+        for key in service.ROW_KEYS:
+            row = await service.load_row(app, who[name], key)
+            shown |= {c.title for c in row.cards} if row else set()
+        if name == "admin":
+            assert {"Casino", "Ronin"} <= shown
+        elif name == "alice":
+            assert shown and not shown & {"Casino", "Ronin"}  # not in her libraries
+        else:
+            assert shown and shown <= {"Paddington", "Paddington 2", "Babe"}

@@ -26,6 +26,9 @@ def setup(app: web.Application) -> None:
     app.router.add_routes([*page_routes, *api_routes, *admin_routes])
     app.cleanup_ctx.append(_jobs_ctx)
     add_housekeeping(app, "recommendations due", training.retrain_when_due)
+    # After every cleanup context (the database is open): the rows' statements are built once
+    # here, so the first visit after a restart costs what any other does.
+    app.on_startup.append(service.prepare_statements)
     # The built-in "because" row (shared genres and cast) gives way to the model's.
     register_row_source(app, "reco-", service.row_keys, service.load_row, replaces=("because",))
     register_watch_next_source(app, service.watch_next_ids)

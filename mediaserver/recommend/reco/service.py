@@ -7,14 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from dataclasses import replace
 
 import sqlalchemy as sa
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.accounts import Profile
-from mediaserver.catalog import Row, TitleCard, cards_by_ids, ranked_cards, title_visible
+from mediaserver.catalog import (
+    Row,
+    TitleCard,
+    cards_by_ids,
+    prepare_ranked_cards,
+    profile_params,
+    ranked_cards,
+    shared_visible,
+)
 from mediaserver.db.catalog_schema import episodes, media_files, titles
 from mediaserver.db.engine import Database
 from mediaserver.db.viewer_schema import watch_progress
@@ -33,25 +40,25 @@ async def top_picks(
 ) -> tuple[list[TitleCard], bool]:
     """Top picks with why each is there; and whether they are personal (False: popular within
     the profile's cap, for a profile with nothing to go on yet)."""
-    because = await store.because_names(conn, profile.id)
     who = {store.PROFILE: profile.id}
+    # The list carries each pick's note ("Because you watched X"): one statement for the row.
     found = await ranked_cards(conn, profile, store.picks_ranking("top"), limit, who)
     if not found:
         found = await ranked_cards(conn, profile, store.trending_ranking(), limit, who)
-    noted = [replace(c, note=f"Because you watched {because[c.id]}") if c.id in because else c
-             for c in found]  # fmt: skip
-    return noted, bool(because)
+    return found, any(c.note for c in found)
 
 
 async def last_watched(conn: AsyncConnection, profile: Profile) -> tuple[int, str] | None:
     """The title this profile played most recently (the series of an episode)."""
-    row = (await conn.execute(_last_watched_query(profile))).first()
+    query = _last_watched_query(profile.max_rating is not None)
+    params = profile_params(profile) | {store.PROFILE: profile.id}
+    row = (await conn.execute(query, params)).first()
     return (row[0], row[1]) if row else None
 
 
-@functools.lru_cache(maxsize=1024)
-def _last_watched_query(profile: Profile) -> sa.Select:
-    """Built once per profile (values are bound parameters; a changed profile is a new key)."""
+@functools.cache
+def _last_watched_query(capped: bool) -> sa.Select:
+    """Built once per server for every profile (capped or not): its values are parameters."""
     owner = sa.func.coalesce(media_files.c.title_id, episodes.c.series_id)
     return (
         sa.select(titles.c.id, titles.c.title)
@@ -60,7 +67,10 @@ def _last_watched_query(profile: Profile) -> sa.Select:
             .outerjoin(episodes, episodes.c.id == media_files.c.episode_id)
             .join(titles, titles.c.id == owner)
         )
-        .where(watch_progress.c.profile_id == profile.id, title_visible(profile))
+        .where(
+            watch_progress.c.profile_id == sa.bindparam(store.PROFILE, type_=sa.Integer),
+            shared_visible(capped),
+        )
         .order_by(watch_progress.c.updated_at.desc())
         .limit(1)
     )
@@ -103,6 +113,22 @@ async def watch_next_ids(
         )
         started = set((await conn.execute(started_query)).scalars())
     return [i for i in ids if i not in started][: limit * 3]
+
+
+async def prepare_statements(app: web.Application) -> None:
+    """Start-up: build the rows' statements (one per kind of profile, capped or not, not one per
+    profile) and run each once, so that no visitor after a restart pays for building them."""
+    # The same parameter names as serving gives: the compiled form is cached by them too.
+    who = {store.PROFILE: 0}
+    rankings = ((store.picks_ranking("top"), who), (store.picks_ranking("new"), who),
+                (store.trending_ranking(), who),
+                (store.similar_ranking(), who | {store.SEED: 0}))  # fmt: skip
+    async with app[db_key].read() as conn:
+        for ranked, placeholders in rankings:
+            await prepare_ranked_cards(conn, ranked, ROW, placeholders)
+        for capped in (False, True):
+            nobody = Profile(0, 0, "", "blue", capped, "G" if capped else None, False, 0.0)
+            await last_watched(conn, nobody)
 
 
 async def row_keys(app: web.Application, profile: Profile) -> list[str]:

@@ -138,22 +138,6 @@ async def trending(conn: AsyncConnection, profile_id: int, limit: int) -> list[i
     return list((await conn.execute(query)).scalars())
 
 
-async def because_names(conn: AsyncConnection, profile_id: int) -> dict[int, str]:
-    """Title id of each top pick -> the name of the title it is there because of."""
-    rows = await conn.execute(_because_query(), {PROFILE: profile_id})
-    return {tid: name for tid, name in rows}
-
-
-@functools.cache
-def _because_query() -> sa.Select:
-    because = titles.alias("because")
-    return (
-        sa.select(reco_picks.c.title_id, because.c.title)
-        .join(because, because.c.id == reco_picks.c.because_title_id)
-        .where(reco_picks.c.profile_id == _profile(), reco_picks.c.list == "top")
-    )
-
-
 # The ranking subqueries are built once for the server, the profile and the seed title left as
 # named parameters (PROFILE, SEED) given at execution: building a subquery and its column
 # collection costs more CPU than running the row's statement.
@@ -166,16 +150,20 @@ def _profile() -> sa.BindParameter[int]:
 
 @functools.cache
 def picks_ranking(name: str) -> sa.Subquery:
-    """(title_id, rank) of a profile's list (PROFILE), less what it is not interested in."""
-    return (
-        sa.select(reco_picks.c.title_id, reco_picks.c.rank)
-        .where(
-            reco_picks.c.profile_id == _profile(),
-            reco_picks.c.list == name,
-            _not_dismissed(_profile(), reco_picks.c.title_id),
-        )
-        .subquery()
+    """(title_id, rank) of a profile's list (PROFILE), less what it is not interested in; Top
+    picks also carry each card's note, "Because you watched X" (none where nothing led to it)."""
+    query = sa.select(reco_picks.c.title_id, reco_picks.c.rank).where(
+        reco_picks.c.profile_id == _profile(),
+        reco_picks.c.list == name,
+        _not_dismissed(_profile(), reco_picks.c.title_id),
     )
+    if name == "top":
+        because = titles.alias("because")
+        note = sa.literal("Because you watched ", sa.String) + because.c.title
+        query = query.add_columns(note.label("note")).outerjoin(
+            because, because.c.id == reco_picks.c.because_title_id
+        )
+    return query.subquery()
 
 
 @functools.cache
