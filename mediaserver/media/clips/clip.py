@@ -112,20 +112,20 @@ def _slow(vin, ain, cut: VideoCut | None, span, out_dir: Path, sizing) -> tuple:
 
 
 def start_clip(
-    video: Path,
+    video: Path | str,
     start: float,
     end: float,
     out_dir: Path,
     *,
-    audio: Path | None = None,
+    audio: Path | str | None = None,
     origin: float | None = None,
     max_height: int = 1080,
     preset: str = "ultrafast",
 ) -> PlayableClip:
-    """Cut [start, end) seconds of `video` (times from `origin`; None: the video's first
-    timestamp) into `out_dir`, as far as playing it needs. `audio`: a separate file to take the
-    sound from (a packaged ladder's audio rendition); None: the video file's first audio
-    stream."""
+    """Cut [start, end) seconds of `video` (a path or an FFmpeg URL such as concat:; times from
+    `origin`; None: the video's first timestamp) into `out_dir`, as far as playing it needs.
+    `audio`: a separate file to take the sound from (a packaged ladder's audio rendition); None:
+    the video file's first audio stream."""
     if not end > start >= 0:
         raise ClipCutError("the clip must end after it starts")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -177,7 +177,7 @@ def start_clip(
     return PlayableClip(result, packets, inputs)
 
 
-def cut_clip(video: Path, start: float, end: float, out_dir: Path, **options) -> ClipResult:
+def cut_clip(video: Path | str, start: float, end: float, out_dir: Path, **options) -> ClipResult:
     """`start_clip` and the MP4 at once (the same keyword options)."""
     with start_clip(video, start, end, out_dir, **options) as playable:
         playable.write_mp4()

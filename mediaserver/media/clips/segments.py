@@ -45,7 +45,7 @@ def join_fmp4(init: bytes, parts: list[bytes]) -> bytes:
     return init + b"".join(parts)
 
 
-def first_frame_time(path: Path) -> float:
+def first_frame_time(path: Path | str) -> float:
     """When the first frame of a rendition is shown, in its own timestamps (`path`: its init
     segment and first media segment). A rendition with B-frames starts decoding at zero and shows
     its first frame a little later; players put that frame at 0:00 of the title."""

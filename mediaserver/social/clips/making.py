@@ -37,17 +37,23 @@ ORIGINS = 64  # ladders whose first-frame time is remembered
 origins_key: web.AppKey[dict[str, float]] = web.AppKey("clip_origins", dict)
 
 
-async def _joined(storage: Storage, folder: str, start: float, end: float, target: Path) -> Path:
-    """init.mp4 and the segments overlapping the range, written one after the other."""
+async def _joined(storage: Storage, folder: str, start: float, end: float, target: Path) -> str:
+    """init.mp4 and the segments overlapping the range, one after the other: read where they
+    lie when storage keeps them as local files (FFmpeg's concat: protocol, nothing copied),
+    else copied into `target`. What PyAV opens."""
     playlist = (await (await storage.open_range(f"{folder}/index.m3u8")).read_all()).decode()
+    keys = [f"{folder}/{name}" for name in ["init.mp4", *(s.uri for s in segments_for_range(
+        playlist_segments(playlist), start, end))]]  # fmt: skip
+    paths = await asyncio.gather(*(storage.local_path(key) for key in keys))
+    if all(p is not None and "|" not in str(p) for p in paths):
+        return "concat:" + "|".join(str(p) for p in paths)
     with target.open("wb") as out:
-        for key in ["init.mp4", *(s.uri for s in segments_for_range(
-                playlist_segments(playlist), start, end))]:  # fmt: skip
-            out.write(await (await storage.open_range(f"{folder}/{key}")).read_all())
-    return target
+        for key in keys:
+            out.write(await (await storage.open_range(key)).read_all())
+    return str(target)
 
 
-Inputs = tuple[Path, Path | None, float | None]  # video, separate audio, origin
+Inputs = tuple[str, str | None, float | None]  # video, separate audio (what PyAV opens), origin
 
 
 async def _inputs(app: web.Application, clip: Clip, work: Path) -> Inputs:
@@ -74,7 +80,7 @@ async def _inputs(app: web.Application, clip: Clip, work: Path) -> Inputs:
         audio = others[0] if others else None
         return video, audio, origins[video_folder]
     facts = await store.file_facts(app[db_key], clip.media_file_id)
-    return Path(facts.path), None, None
+    return facts.path, None, None
 
 
 async def _store_playable(app: web.Application, clip: Clip, playable: PlayableClip) -> str:
