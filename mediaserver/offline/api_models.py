@@ -123,3 +123,7 @@ class CheckInOut(ApiModel):
 class CheckInList(ApiModel):
     results: list[CheckInOut]
     checkin_days: float
+    server_time: float = Field(
+        description="The server's time of this check-in (Unix seconds): offline, the browser "
+        "judges expiry by it carried forward, not by a device clock that may have been set back."
+    )

@@ -103,7 +103,7 @@ async def api_check_in(request: web.Request) -> web.Response:
     results = [CheckInOut(id=c.id, status=c.status, reason=c.reason, expires_at=c.expires_at)
                for c in found]  # fmt: skip
     days = request.app[config_key].offline.checkin_days
-    return json_model(CheckInList(results=results, checkin_days=days))
+    return json_model(CheckInList(results=results, checkin_days=days, server_time=time.time()))
 
 
 @routes.get("/api/v1/admin/offline/downloads", name="api_admin_downloads")

@@ -1,6 +1,7 @@
 """In headless Chromium: a title saved for offline plays with the browser offline (the service
-worker answers from Cache Storage), a download MP4 plays in a <video> element, and a saved title
-the admin revoked is deleted from the browser at its next check-in."""
+worker answers from Cache Storage) but not once the device's clock is set back before its
+check-in, a download MP4 plays in a <video> element, and a saved title the admin revoked is
+deleted from the browser at its next check-in."""
 
 from __future__ import annotations
 
@@ -71,6 +72,14 @@ def test_saved_title_plays_offline_and_mp4_plays_in_video(live_server, browser_p
     expect(page.locator("#offline-title")).to_have_text("Tide Pools")
     play_muted(page, "#offline-video")
     shot(page, "offline-player")
+    # The device's clock set back a day (to before the check-in) gives no more time: the
+    # saved title counts as overdue until it checks in again.
+    set_back = page.context.new_page()
+    set_back.add_init_script("Date.now = ((real) => () => real() - 86400000)(Date.now)")
+    set_back.goto(base + player_path)
+    expect(set_back.locator("#offline-message")).to_contain_text("clock was set back")
+    expect(set_back.locator("#offline-video")).to_be_hidden()
+    set_back.close()
     page.context.set_offline(False)
 
     # A download MP4 (its signed URL) plays in a plain <video> element.

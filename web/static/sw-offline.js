@@ -6,9 +6,13 @@
  * Downloads page and the offline player with their scripts and styles ("offline-shell-v1") so
  * they open with the network off, and checks the saved titles in with the server when a page
  * asks: a title whose right ended (plan, kids cap, title removed, revoked) is deleted, the
- * others may play until their next check-in is due. Nothing else of the site is touched.
+ * others may play until their next check-in is due, judged by the clock of offline-clock.js
+ * (the server's time from the last check-in, carried forward; a device clock set back does not
+ * give more time). Nothing else of the site is touched.
  */
 "use strict";
+
+importScripts("/static/js/offline-clock.js");
 
 const SHELL = "offline-shell-v1";
 const MEDIA = "offline-media-v1";
@@ -88,8 +92,9 @@ async function serveSaved(request, id, kind) {
   const meta = await readMeta(cache, id);
   if (!meta) return problem(404, "This title is not saved in this browser.");
   if (kind === "json") return cache.match(`/offline/saved/${id}.json`);
-  if (meta.expires_at * 1000 <= Date.now()) {
-    return problem(403, "This saved title must check in online before it plays again.");
+  const clock = await self.MSOfflineClock.now();
+  if (self.MSOfflineClock.expired(meta, clock)) {
+    return problem(403, self.MSOfflineClock.reason(clock));
   }
   const stored = await cache.match(`/offline/saved/${id}.mp4`);
   if (!stored) return problem(404, "This title is not saved in this browser.");
@@ -163,11 +168,12 @@ async function checkIn(csrf) {
     return result;
   }
   const answer = await response.json();
+  await self.MSOfflineClock.checkedIn(answer.server_time);
   for (const item of answer.results) {
     if (item.status === "ok") {
       const meta = (await readMeta(cache, item.id)) || { id: item.id };
       meta.expires_at = item.expires_at;
-      meta.checked_in_at = Date.now() / 1000;
+      meta.checked_in_at = answer.server_time;
       await cache.put(`/offline/saved/${item.id}.json`, new Response(JSON.stringify(meta), {
         headers: { "Content-Type": "application/json" },
       }));

@@ -62,8 +62,10 @@
       return;
     }
     document.getElementById("offline-title").textContent = entry.title || "Offline player";
-    if (entry.expires_at * 1000 <= Date.now()) {
-      say("This saved title must check in: go online and open this page again.");
+    const clock = await window.MSOfflineClock.now();
+    if (window.MSOfflineClock.expired(entry, clock)) {
+      say(clock.back ? window.MSOfflineClock.reason(clock)
+        : "This saved title must check in: go online and open this page again.");
       return;
     }
     if (!navigator.serviceWorker.controller) {

@@ -134,13 +134,14 @@
     const entries = await savedEntries();
     if (!entries.length) return;
     rows.replaceChildren();
-    const now = Date.now() / 1000;
+    const clock = await window.MSOfflineClock.now();
     for (const entry of entries) {
       const tr = document.createElement("tr");
       tr.id = `saved-${entry.id}`;
       tr.append(cell(entry.title || `Download ${entry.id}`), cell(megabytes(entry.size)));
       const due = new Date(entry.expires_at * 1000).toLocaleString();
-      tr.append(cell(entry.expires_at > now ? due : `${due} (overdue: go online to check in)`));
+      const late = clock.back ? "the clock was set back: go online to check in" : "overdue: go online to check in";
+      tr.append(cell(window.MSOfflineClock.expired(entry, clock) ? `${due} (${late})` : due));
       const actions = document.createElement("td");
       actions.className = "actions";
       const play = document.createElement("a");
