@@ -21,9 +21,12 @@ PARAMS = model.Params(
     pop_weight=0.15,
     pop_half_life_days=90.0,
     content_weight=0.1,
-    content_decay=3.0,
-    year_weight=1.0,
+    # The content term's own knobs: those tuned for content alone (model.Params' defaults).
+    content_decay=0.6,
+    year_weight=0.3,
     year_scale=10.0,
+    release_weight=0.2,
+    release_scale=2.0,
 )
 COLLAB_IN_SIMILAR = 0.5  # how much co-watching adds to content in More like this
 SIMILAR_CHUNK = 512
