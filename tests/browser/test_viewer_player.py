@@ -179,6 +179,10 @@ def test_phone_tv_and_menus(live_server, browser_page, tmp_path) -> None:
     assert tv_page.evaluate(focused) == "back10"
     ring = tv_page.evaluate("() => getComputedStyle(document.activeElement).outlineWidth")
     assert float(ring.removesuffix("px")) >= 4, ring
+    # The open comments box ends above the reaction row: the Comments toggle stays reachable.
+    box = tv_page.locator("#moments").bounding_box()
+    toggle = tv_page.locator("#moments-toggle").bounding_box()
+    assert box["y"] + box["height"] <= toggle["y"], (box, toggle)
     shot(tv_page, "player-tv")
     tv_page.keyboard.press("ArrowUp")
     assert tv_page.evaluate(focused) == "seek"
