@@ -28,20 +28,28 @@ def language_of(name: str) -> str | None:
     return tail if len(tail) == 2 and tail.isalpha() and "-" in stem else None
 
 
-def labelled(width: int, height: int, color: tuple[int, int, int], label: str,
-             *, logo: bool = False) -> bytes:  # fmt: skip
-    """A picture with `label` drawn on it: a poster (the label in a band at the bottom, the
-    colour left plain above) or a logo (the label alone on a transparent ground)."""
-    img = Image.new("RGBA", (width, height), (0, 0, 0, 0) if logo else (*color, 255))
+def labelled(width: int, height: int, color: tuple[int, int, int], label: str) -> bytes:
+    """A poster with `label` in a band at the bottom, the colour left plain above."""
+    img = Image.new("RGB", (width, height), color)
     draw = ImageDraw.Draw(img)
-    font = ImageFont.load_default(size=height // 2 if logo else width // 5)
-    if logo:
-        draw.text((width // 2, height // 2), label, fill=(*color, 255), font=font, anchor="mm",
-                  stroke_width=3, stroke_fill=(255, 255, 255, 255))  # fmt: skip
-    else:
-        draw.rectangle((0, height * 3 // 4, width, height), fill=(20, 20, 20, 255))
-        draw.text((width // 2, height * 7 // 8), label, fill=(255, 255, 255, 255), font=font,
-                  anchor="mm")  # fmt: skip
+    draw.rectangle((0, height * 3 // 4, width, height), fill=(20, 20, 20))
+    draw.text((width // 2, height * 7 // 8), label, fill=(255, 255, 255), anchor="mm",
+              font=ImageFont.load_default(size=width // 5))  # fmt: skip
+    return _png(img)
+
+
+def logo(height: int, color: tuple[int, int, int], label: str) -> bytes:
+    """A logo: `label` in the colour, outlined, on a transparent ground cropped to it (as
+    providers' logos are)."""
+    font = ImageFont.load_default(size=height * 3 // 4)
+    left, top, right, bottom = font.getbbox(label, stroke_width=3)
+    img = Image.new("RGBA", (right - left + 8, bottom - top + 8), (0, 0, 0, 0))
+    ImageDraw.Draw(img).text((4 - left, 4 - top), label, fill=(*color, 255), font=font,
+                             stroke_width=3, stroke_fill=(255, 255, 255, 255))  # fmt: skip
+    return _png(img)
+
+
+def _png(img: Image.Image) -> bytes:
     out = io.BytesIO()
     img.save(out, "PNG")
     return out.getvalue()

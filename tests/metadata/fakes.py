@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.metadata.fake_images import bomb_png, color_of, labelled, language_of, png
+from tests.metadata.fake_images import bomb_png, color_of, labelled, language_of, logo, png
 
 __all__ = ["API_KEY", "FakeProviders", "bomb_png", "png"]
 
@@ -77,7 +77,7 @@ def default_movies() -> dict[int, dict[str, Any]]:
             ],
             "backdrops": [{"file_path": "/matrix-backdrop.png", "iso_639_1": None,
                            "width": 160, "height": 90, "vote_average": 5.0}],
-            "logos": [{"file_path": "/matrix-logo.png", "iso_639_1": "en", "width": 480,
+            "logos": [{"file_path": "/the-matrix-logo.png", "iso_639_1": "en", "width": 480,
                        "height": 120, "vote_average": 5.0},
                       {"file_path": "/la-matrice-logo-fr.png", "iso_639_1": "fr", "width": 480,
                        "height": 120, "vote_average": 5.0}],
@@ -302,7 +302,7 @@ class FakeProviders:
         color = color_of(name)
         if "logo" in name:
             label = name.split("-logo")[0].replace("-", " ").title()
-            body = labelled(480, 120, color, label, logo=True)
+            body = logo(96, color, label)
         elif "poster" in name and language_of(name):
             body = labelled(200, 300, color, str(language_of(name)).upper())
         else:
