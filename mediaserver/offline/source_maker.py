@@ -56,7 +56,7 @@ class SourceFile:
         return self.final if self.done else self.part
 
 
-def write_all(handle, data: bytes) -> None:
+def write_all(handle, data: bytes | memoryview) -> None:
     view = memoryview(data)
     while view:
         view = view[handle.write(view) :]
@@ -68,7 +68,7 @@ def make(plan: SourcePlan, made: SourceFile) -> None:
     try:
         with made.part.open("wb", buffering=0) as handle:
 
-            def write(data: bytes) -> None:
+            def write(data: bytes | memoryview) -> None:
                 write_all(handle, data)
                 if not made.remux:
                     made.started = True

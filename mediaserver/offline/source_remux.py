@@ -32,13 +32,15 @@ class _Sink:
     """A seekable file for the muxer that hands the bytes it is given to `keep`; the muxer
     writes samples in order and seeks only at the end (to patch the mdat size, then the moov)."""
 
-    def __init__(self, keep: Callable[[int, bytes, bool], None]) -> None:
+    def __init__(self, keep: Callable[[int, memoryview, bool], None]) -> None:
         self.position = 0
         self.seeked = False
         self._keep = keep
 
     def write(self, data: bytes) -> int:
-        self._keep(self.position, bytes(data), self.seeked)
+        # A view, not a copy: the first pass looks at a few KiB of the hundreds of MB it is
+        # given, and `keep` copies what it keeps before the muxer reuses its buffer.
+        self._keep(self.position, memoryview(data), self.seeked)
         self.position += len(data)
         return len(data)
 
@@ -115,7 +117,7 @@ def _mdat_header(payload: int) -> bytes:
     return struct.pack(">I4s", payload + 8, b"mdat")
 
 
-def _overlay(buffer: bytearray, base: int, position: int, data: bytes) -> None:
+def _overlay(buffer: bytearray, base: int, position: int, data: memoryview) -> None:
     """Write `data` (at `position` of the file) into `buffer`, which holds the file from `base`."""
     skip = max(0, base - position)
     if skip >= len(data):
@@ -135,7 +137,7 @@ class _Index:
         self.late = bytearray()
         self.late_at: int | None = None
 
-    def keep(self, position: int, data: bytes, seeked: bool) -> None:
+    def keep(self, position: int, data: memoryview, seeked: bool) -> None:
         if position < HEAD_KEPT:
             _overlay(self.start, 0, position, data[: HEAD_KEPT - position])
         if not seeked or position + len(data) <= HEAD_KEPT:
@@ -194,7 +196,7 @@ def index(plan: SourcePlan) -> tuple[bytes, int, int]:
 
 
 def remux(
-    plan: SourcePlan, write: Callable[[bytes], None], announce: Callable[[int], None]
+    plan: SourcePlan, write: Callable[[bytes | memoryview], None], announce: Callable[[int], None]
 ) -> None:
     """Write the whole faststart MP4 in order through `write`; `announce` is told its size as
     soon as the head is written."""
@@ -203,7 +205,7 @@ def remux(
     announce(len(head) + payload)
     copied = 0
 
-    def keep(position: int, data: bytes, seeked: bool) -> None:
+    def keep(position: int, data: memoryview, seeked: bool) -> None:
         nonlocal copied
         at = payload_at + copied  # where the next sample byte lies in the muxer's layout
         if seeked or position + len(data) <= at or copied >= payload:
