@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from mediaserver.accounts.passwords import hash_secret, verify_secret
+from mediaserver.accounts.session_cache import forget_user
 from mediaserver.db.engine import Database
 from mediaserver.db.rights import bump
 from mediaserver.db.schema import profiles
@@ -228,6 +229,7 @@ async def update_profile(
             ) from None
         if (before.is_kids, before.max_rating) != (values["is_kids"], values["max_rating"]):
             await bump(conn, "profile", [profile_id])
+    forget_user(user_id)  # sessions cached with the profile as it was
     return await get_profile(db, user_id, profile_id)
 
 
@@ -248,6 +250,7 @@ async def delete_profile(db: Database, user_id: int, profile_id: int) -> None:
         if count <= 1:
             raise Conflict("An account needs at least one profile.")
         await bump(conn, "profile", [profile_id])
+    forget_user(user_id)
 
 
 async def profile_languages(db: Database) -> list[str]:

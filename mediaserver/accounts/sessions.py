@@ -1,15 +1,25 @@
-"""Server-side sessions: one row per signed-in device, revocable."""
+"""Server-side sessions: one row per signed-in device, revocable.
+
+A session found by its cookie is kept in process for a few seconds (session_cache), so a
+player's position reports (or a page's burst of API calls) do not read it each time. Changing a
+session, its user or the user's profiles in this process drops the user's cached sessions at
+once, so signing out, a revoked device, a disabled account or a profile made kids counts from
+the next request; another instance sharing a PostgreSQL database sees such a change within
+session_cache.CACHE_SECONDS.
+"""
 
 from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from aiohttp import web
 
 from mediaserver.accounts.profiles import Profile, profile_from_row
+from mediaserver.accounts.session_cache import cache as _cache
+from mediaserver.accounts.session_cache import forget_all
 from mediaserver.accounts.tokens import new_token, token_hash
 from mediaserver.accounts.users import User
 from mediaserver.db.engine import Database
@@ -154,19 +164,28 @@ _LOOKUP = (
 
 
 async def lookup(db: Database, token: str) -> SignedIn | None:
-    """The live session for a cookie value, with its user and chosen profile, in one query.
+    """The live session for a cookie value, with its user and chosen profile, in one query
+    (or none, when this process read it within session_cache.CACHE_SECONDS).
 
     None unless the session is neither revoked nor expired and its user is enabled. The profile
     is None when none is chosen (or it was deleted meanwhile).
     """
-    params = {"token_hash": token_hash(token), "now": time.time()}
+    key = token_hash(token)
+    now = time.monotonic()
+    cached = _cache.get(key, now)
+    if cached is not None:
+        return cached
+    epoch = _cache.epoch
+    params = {"token_hash": key, "now": time.time()}
     async with db.read() as conn:
         row = (await conn.execute(_LOOKUP, params)).first()
     if row is None or row.disabled:
         return None
     user = User(row.user_id, row.username, row.role, bool(row.disabled), row.user_created_at)
     profile = None if row._mapping[profiles.c.id] is None else profile_from_row(row)
-    return SignedIn(user, _session(row), profile)
+    found = SignedIn(user, _session(row), profile)
+    _cache.put(key, found, now, epoch)
+    return found
 
 
 async def touch(db: Database, session: DeviceSession, ip_address: str) -> None:
@@ -179,6 +198,8 @@ async def touch(db: Database, session: DeviceSession, ip_address: str) -> None:
             .where(sessions.c.id == session.id)
             .values(last_seen_at=now, ip_address=ip_address[:64])
         )
+    # The cached copy too, or every request after the interval would write again.
+    _cache.replace_session(replace(session, last_seen_at=now, ip_address=ip_address[:64]))
 
 
 async def list_sessions(db: Database, user_id: int) -> list[DeviceSession]:
@@ -219,6 +240,7 @@ async def revoke(db: Database, user_id: int, session_id: int, *, stop_media: boo
             raise NotFound("No such signed-in device.")
         if stop_media:
             await bump(conn, "user", [user_id])
+    _cache.forget(session_id=session_id)
 
 
 async def select_profile(db: Database, session_id: int, profile_id: int | None) -> None:
@@ -226,6 +248,7 @@ async def select_profile(db: Database, session_id: int, profile_id: int | None) 
         await conn.execute(
             sessions.update().where(sessions.c.id == session_id).values(profile_id=profile_id)
         )
+    _cache.forget(session_id=session_id)
 
 
 async def purge_ended(db: Database, older_than: float) -> int:
@@ -235,7 +258,9 @@ async def purge_ended(db: Database, older_than: float) -> int:
         sa.or_(sessions.c.expires_at < older_than, sessions.c.revoked_at < older_than)
     )
     async with db.write() as conn:
-        return (await conn.execute(stmt)).rowcount or 0
+        deleted = (await conn.execute(stmt)).rowcount or 0
+    forget_all()
+    return deleted
 
 
 async def purge_ended_sessions(app: web.Application) -> int:

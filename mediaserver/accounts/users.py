@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from mediaserver.accounts.passwords import check_password_rules, hash_secret, verify_secret
+from mediaserver.accounts.session_cache import forget_user
 from mediaserver.db.engine import Database
 from mediaserver.db.rights import bump
 from mediaserver.db.schema import profiles, sessions, users
@@ -160,6 +161,7 @@ async def set_password(db: Database, user_id: int, password: str) -> None:
             raise NotFound("No such user.")
         await _revoke_all(conn, user_id, now)
         await bump(conn, "user", [user_id], now)
+    forget_user(user_id)
 
 
 async def set_disabled(db: Database, user_id: int, disabled: bool) -> None:
@@ -176,6 +178,7 @@ async def set_disabled(db: Database, user_id: int, disabled: bool) -> None:
         if disabled:
             await _revoke_all(conn, user_id, now)
         await bump(conn, "user", [user_id], now)
+    forget_user(user_id)
 
 
 async def set_role(db: Database, user_id: int, role: str) -> None:
@@ -188,6 +191,7 @@ async def set_role(db: Database, user_id: int, role: str) -> None:
         )
         if result.rowcount == 0:
             raise NotFound("No such user.")
+    forget_user(user_id)
 
 
 async def delete_user(db: Database, user_id: int) -> None:
@@ -197,6 +201,7 @@ async def delete_user(db: Database, user_id: int) -> None:
         if result.rowcount == 0:
             raise NotFound("No such user.")
         await bump(conn, "user", [user_id])
+    forget_user(user_id)
 
 
 async def _refuse_last_admin(conn: sa.ext.asyncio.AsyncConnection, user_id: int) -> None:
