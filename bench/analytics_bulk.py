@@ -30,6 +30,9 @@ TABLES = {
     "rung_days": "analytics_rung_periods",
     "viewer_days": "analytics_viewer_days",
     "hours": "analytics_hours",
+    "title_days": "analytics_title_periods",
+    "viewer_cells": "analytics_viewer_cells",
+    "hour_cells": "analytics_hour_cells",
 }
 
 

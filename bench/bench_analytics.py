@@ -25,6 +25,10 @@ Targets: pages < 300 ms, ingest >= 2,000 heartbeats/s.
 
 The PostgreSQL database is created if missing and its public schema is WIPED (name must start
 with "bench").
+
+--keep DIR keeps the generated history for the next run with the same DIR: the SQLite database
+file is kept in DIR (each run works on a copy), the PostgreSQL one as the template database
+"<name>_kept" (each run's database is made from it); the server migrates the copy at start.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import argparse
 import asyncio
 import random
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -359,7 +364,9 @@ async def prepare(backend: str, url: str, args: argparse.Namespace, now: float):
     return data
 
 
-async def measure(backend: str, base: str, data, args: argparse.Namespace, now: float) -> None:  # noqa: ANN001
+async def measure(
+    backend: str, base: str, media_file: int, args: argparse.Namespace, now: float
+) -> None:
     cookie, _page = await asyncio.to_thread(sign_in, base)
     jar = aiohttp.CookieJar(unsafe=True)
     connector = aiohttp.TCPConnector(limit=args.concurrency + 4)
@@ -380,18 +387,76 @@ async def measure(backend: str, base: str, data, args: argparse.Namespace, now: 
                     f"[{backend}] {label:8} {page:30} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {ok}",
                     flush=True,
                 )
-        rate, errors = await ingest(session, base, csrf, data[4][0][0], args)
+        rate, errors = await ingest(session, base, csrf, media_file, args)
         print(
             f"[{backend}] heartbeats ingested: {rate:,.0f}/s with {args.readers} page readers ({errors} errors; target >= 2,000/s)",
             flush=True,
         )
 
 
+async def _postgres_copy(url: str, source: str, target: str) -> bool:
+    """CREATE DATABASE target TEMPLATE source (dropping target first); False without source."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    admin = create_async_engine(
+        make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    try:
+        async with admin.connect() as conn:
+            found = await conn.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": source}
+            )
+            if found:
+                await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
+                await conn.execute(sa.text(f'CREATE DATABASE "{target}" TEMPLATE "{source}"'))
+            return bool(found)
+    finally:
+        await admin.dispose()
+
+
+def _kept(backend: str, url: str, db_file: Path, args: argparse.Namespace) -> float | None:
+    """Put the kept history in place; the time it was generated at, or None (none kept)."""
+    keep = Path(args.keep)
+    stamp = keep / f"{backend}.now"
+    if not stamp.exists():
+        return None
+    if backend == "sqlite":
+        db_file.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(keep / "mediaserver.db", db_file)
+    else:
+        name = sa.engine.make_url(url).database
+        if not asyncio.run(_postgres_copy(url, f"{name}_kept", name)):
+            return None
+    return float(stamp.read_text())
+
+
+def _keep(backend: str, url: str, db_file: Path, args: argparse.Namespace, now: float) -> None:
+    keep = Path(args.keep)
+    keep.mkdir(parents=True, exist_ok=True)
+    if backend == "sqlite":
+        shutil.copyfile(db_file, keep / "mediaserver.db")
+    else:
+        name = sa.engine.make_url(url).database
+        asyncio.run(_postgres_copy(url, name, f"{name}_kept"))
+    (keep / f"{backend}.now").write_text(repr(now))
+
+
 def bench(backend: str, url: str, args: argparse.Namespace) -> None:
     now = time.time()
     with tempfile.TemporaryDirectory(prefix=f"bench-analytics-{backend}-") as tmp:
-        db_url = url or f"sqlite+aiosqlite:///{tmp}/data/mediaserver.db"
-        data = asyncio.run(prepare(backend, db_url, args, now))
+        db_file = Path(tmp) / "data" / "mediaserver.db"
+        db_url = url or f"sqlite+aiosqlite:///{db_file}"
+        kept = _kept(backend, url, db_file, args) if args.keep else None
+        if kept is None:
+            if backend == "postgres":
+                asyncio.run(_fresh_postgres(url))
+            asyncio.run(prepare(backend, db_url, args, now))
+            if args.keep:
+                _keep(backend, url, db_file, args, now)
+        else:
+            now = kept
+            print(f"[{backend}] history kept in {args.keep} (generated {time.ctime(now)})")
         # Housekeeping would start deleting the generated raw plays and heartbeats older than
         # their retention (90 / 30 days) the moment the server starts; a server that had been
         # running all along would have deleted them bit by bit, so keep them here.
@@ -401,7 +466,8 @@ def bench(backend: str, url: str, args: argparse.Namespace) -> None:
             "MEDIASERVER_ANALYTICS__KEEP_HEARTBEATS_DAYS": keep,
         }
         with running_server(Path(tmp), url, False, extra) as (base, _):
-            asyncio.run(measure(backend, base, data, args, now))
+            # Media file 1: the first the generator makes.
+            asyncio.run(measure(backend, base, 1, args, now))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -418,6 +484,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", default="", help="also run on this PostgreSQL database")
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    parser.add_argument("--keep", default="", help="keep the generated history here for reuse")
     parser.add_argument(
         "--job-rollups",
         dest="bulk_rollups",
@@ -431,7 +498,6 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_sqlite:
         bench("sqlite", "", args)
     if args.postgres:
-        asyncio.run(_fresh_postgres(args.postgres))
         bench("postgres", args.postgres, args)
     return 0
 

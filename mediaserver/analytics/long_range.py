@@ -1,10 +1,12 @@
 """The analytics tables read from the compact rollups (viewers per day, plays per hour, files per
 day / week / month, binge sessions), so a year answers as fast as a week.
 
-Used where the filters allow it (`usable`): a title, user or profile filter, or a device, browser
-or method one, needs the hourly rows, which the caller reads instead. Unique viewers are not
-additive: a range's are counted from the viewers per day, and those of the few titles and files
-shown from their own hourly (or per-play) rows, found by index.
+Used where the filters allow it (`usable`): a title, user or profile filter, or two of device,
+browser and method at once, need the hourly rows, which the caller reads instead. One device,
+browser or method reads that value's rows of the per-title periods, viewers per day and plays
+per hour (`cut`). Unique viewers are not additive: a range's are counted from the viewers per
+day, and those of the few titles and files shown from their own hourly (or per-play) rows, found
+by index.
 """
 
 from __future__ import annotations
@@ -14,14 +16,17 @@ from typing import Any
 import sqlalchemy as sa
 
 from mediaserver.analytics.filters import Filters
-from mediaserver.analytics.periods import in_range
+from mediaserver.analytics.periods import in_range, rows_in_range
 from mediaserver.db.analytics_schema import (
     analytics_binges,
     analytics_daily,
     analytics_file_periods,
+    analytics_hour_cells,
     analytics_hourly,
     analytics_hours,
     analytics_reach,
+    analytics_title_periods,
+    analytics_viewer_cells,
     analytics_viewer_days,
 )
 from mediaserver.db.catalog_schema import titles
@@ -30,25 +35,49 @@ from mediaserver.db.schema import profiles, users
 
 V = analytics_viewer_days
 P = analytics_file_periods
+T = analytics_title_periods
 B = analytics_binges
+CUTS = ("device", "browser", "method")
+
+
+def cut(f: Filters) -> tuple[str, str] | None:
+    """The device, browser or method filtered on as (dimension, value); ("", "") for none; None
+    for more than one (only the hourly rows have them together)."""
+    set_ = [(name, getattr(f, name)) for name in CUTS if getattr(f, name) is not None]
+    if len(set_) > 1:
+        return None
+    return set_[0] if set_ else ("", "")
 
 
 def usable(f: Filters) -> bool:
-    """Whether the compact rollups answer these filters (only a range and a library)."""
-    return f.fine is False and f.device is None and f.browser is None and f.method is None
+    """Whether the compact rollups answer these filters (a range, a library, and at most one of
+    device, browser and method)."""
+    return f.fine is False and cut(f) is not None
 
 
 def _library(table: sa.Table, f: Filters) -> list[sa.ColumnElement[bool]]:
     return [] if f.library is None else [table.c.library_id == f.library]
 
 
+def _cut(table: sa.Table, f: Filters) -> list[sa.ColumnElement[bool]]:
+    """The conditions on a table keyed by (dimension, value) for the filter's cut."""
+    dimension, value = cut(f) or ("", "")
+    return [table.c.dimension == dimension, table.c.value == value]
+
+
+def _viewer_days(f: Filters) -> tuple[sa.Table, list[sa.ColumnElement[bool]]]:
+    """Who watched per day: all plays, or those on the filter's device, browser or method."""
+    table = V if cut(f) == ("", "") else analytics_viewer_cells
+    conds = [table.c.day >= f.start, table.c.day < f.end, *_library(table, f)]
+    return table, conds if table is V else [*_cut(table, f), *conds]
+
+
 async def viewers_per_day(db: Database, f: Filters) -> dict[float, int]:
-    day_viewers = sa.func.count(sa.distinct(V.c.profile_id))
+    table, conds = _viewer_days(f)
+    day_viewers = sa.func.count(sa.distinct(table.c.profile_id))
     async with db.read() as conn:
         rows = await conn.execute(
-            sa.select(V.c.day, day_viewers)
-            .where(V.c.day >= f.start, V.c.day < f.end, *_library(V, f))
-            .group_by(V.c.day)
+            sa.select(table.c.day, day_viewers).where(*conds).group_by(table.c.day)
         )
         return {float(day): int(n) for day, n in rows}
 
@@ -56,7 +85,11 @@ async def viewers_per_day(db: Database, f: Filters) -> dict[float, int]:
 async def totals(db: Database, f: Filters) -> tuple[Any, ...]:
     """(plays, seconds watched, unique viewers, completed) of the range."""
     D = analytics_daily
+    dimension, value = cut(f) or ("", "")
     in_days = [D.c.day >= f.start, D.c.day < f.end, *_library(D, f)]
+    if dimension:
+        in_days.append(D.c[dimension] == value)
+    table, conds = _viewer_days(f)
     async with db.read() as conn:
         plays, seconds, completed = (
             await conn.execute(
@@ -69,9 +102,7 @@ async def totals(db: Database, f: Filters) -> tuple[Any, ...]:
         ).one()
         viewers = (
             await conn.execute(
-                sa.select(sa.func.count(sa.distinct(V.c.profile_id))).where(
-                    V.c.day >= f.start, V.c.day < f.end, *_library(V, f)
-                )
+                sa.select(sa.func.count(sa.distinct(table.c.profile_id))).where(*conds)
             )
         ).scalar_one()
     return plays, seconds, viewers, completed
@@ -81,16 +112,23 @@ async def top_titles(
     db: Database, f: Filters, kinds: tuple[str, ...], limit: int
 ) -> dict[str, list[tuple[Any, ...]]]:
     """Per kind, (title id, title, plays, seconds, viewers, completed) of the most watched
-    titles: one pass over the periods for all kinds (a page shows movies and series)."""
+    titles: one pass over the title periods for all kinds (a page shows movies and series)."""
+    rows = rows_in_range(
+        T,
+        f.start,
+        f.end,
+        [T.c.title_id, T.c.plays, T.c.seconds_watched, T.c.completed],
+        *_cut(T, f),
+        *_library(T, f),
+    ).c
     per_title = (
         sa.select(
-            P.c.title_id,
-            sa.func.sum(P.c.plays).label("plays"),
-            sa.func.sum(P.c.seconds_watched).label("seconds"),
-            sa.func.sum(P.c.completed).label("completed"),
+            rows.title_id,
+            sa.func.sum(rows.plays).label("plays"),
+            sa.func.sum(rows.seconds_watched).label("seconds"),
+            sa.func.sum(rows.completed).label("completed"),
         )
-        .where(in_range(P, f.start, f.end), *_library(P, f))
-        .group_by(P.c.title_id)
+        .group_by(rows.title_id)
         .subquery()
     )
     t = per_title.c
@@ -108,6 +146,8 @@ async def top_titles(
             del listed[limit:]
         H = analytics_hourly
         shown = [r[0] for listed in found.values() for r in listed]
+        dimension, value = cut(f) or ("", "")
+        on_cut = [H.c[dimension] == value] if dimension else []
         viewers = dict(
             (
                 await conn.execute(
@@ -117,6 +157,7 @@ async def top_titles(
                         H.c.hour >= f.start,
                         H.c.hour < f.end,
                         *_library(H, f),
+                        *on_cut,
                     )
                     .group_by(H.c.title_id)
                 )
@@ -162,24 +203,26 @@ async def top_files(db: Database, f: Filters, limit: int) -> list[tuple[int, int
 
 
 async def plays_by_hour(db: Database, f: Filters) -> list[tuple[float, int]]:
-    T = analytics_hours
+    table = analytics_hours if cut(f) == ("", "") else analytics_hour_cells
+    conds = [table.c.hour >= f.start, table.c.hour < f.end, *_library(table, f)]
+    if table is analytics_hour_cells:
+        conds += _cut(table, f)
     async with db.read() as conn:
         rows = await conn.execute(
-            sa.select(T.c.hour, sa.func.sum(T.c.plays))
-            .where(T.c.hour >= f.start, T.c.hour < f.end, *_library(T, f))
-            .group_by(T.c.hour)
+            sa.select(table.c.hour, sa.func.sum(table.c.plays)).where(*conds).group_by(table.c.hour)
         )
         return [(float(h), int(n)) for h, n in rows]
 
 
 def binges_usable(f: Filters) -> bool:
-    """Binge sessions are stored per profile, user and series; other filters need the hours."""
-    return all(getattr(f, n) is None for n in ("library", "device", "browser", "method"))
+    """Binge sessions are stored per profile, user and series, over all plays or one device,
+    browser or method's; a library or two of those filters need the hours."""
+    return f.library is None and cut(f) is not None
 
 
 async def binges(db: Database, f: Filters, limit: int = 50) -> list[tuple[Any, ...]]:
     """(user, profile, series, start, episodes, seconds) of the range's longest binges."""
-    conds = [B.c.day >= f.start, B.c.day < f.end]
+    conds = [*_cut(B, f), B.c.day >= f.start, B.c.day < f.end]
     for name in ("profile", "user", "title"):
         value = getattr(f, name)
         if value is not None:

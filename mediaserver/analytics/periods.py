@@ -82,6 +82,26 @@ def in_range(table: sa.Table, start: float, end: float) -> sa.ColumnElement[bool
     )
 
 
+def rows_in_range(
+    table: sa.Table,
+    start: float,
+    end: float,
+    columns: list[sa.ColumnElement],
+    *where: sa.ColumnElement[bool],
+) -> sa.Subquery:
+    """`columns` of the rows that cover [start, end) exactly once and match `where`, as one
+    SELECT per run of periods (UNION ALL): an index led by `where`'s equalities, grain and
+    period then seeks each run, where SQLite would read all of `where`'s rows for an OR."""
+    return sa.union_all(
+        *(
+            sa.select(*columns).where(
+                *where, table.c.grain == grain, table.c.period >= lo, table.c.period < hi
+            )
+            for grain, lo, hi in spans(start, end)
+        )
+    ).subquery()
+
+
 def affected(grain: str, days: Iterable[float]) -> list[float]:
     """The periods of a grain that hold any of these days."""
     return sorted({period_of(grain, day) for day in days})

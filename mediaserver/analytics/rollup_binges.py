@@ -5,6 +5,9 @@ Found from the hourly rollup, the same way the page would find them over a range
 profile and series in hour order, a new session after each long gap. When days are rebuilt, the
 sessions starting on them and on the days either side are found again (a session can run past
 midnight, and a new play can join two sessions or split one).
+
+Each is found over all plays (dimension "" and value "") and again over the plays on each
+device, browser and method alone, as the page would find them with that filter.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ DAY = 86400.0
 BINGE_EPISODES = 3  # episodes of one series in a row that make a binge
 BINGE_GAP = 2 * 3600.0  # a longer pause ends the session
 BLOCK_DAYS = 31  # days of sessions found per query
+CUTS = ("device", "browser", "method")
 
 
 @dataclass(slots=True)
@@ -57,6 +61,20 @@ def sessions(rows: Iterable[tuple[int, int, int, float, int, float]]) -> list[Se
     return found
 
 
+def cut_sessions(rows: list[sa.Row]) -> list[tuple[str, str, Session]]:
+    """(dimension, value, session) over all the rows, and over each device, browser and method's
+    rows alone; rows are (profile, title, user, hour, media file, seconds, device, browser,
+    method)."""
+    found = [("", "", s) for s in sessions(r[:6] for r in rows)]
+    for i, dimension in enumerate(CUTS, 6):
+        by_value: dict[str, list[tuple]] = defaultdict(list)
+        for r in rows:
+            by_value[r[i]].append(r[:6])
+        for value, picked in by_value.items():
+            found += [(dimension, value, s) for s in sessions(picked)]
+    return found
+
+
 def _blocks(days: list[float]) -> list[tuple[float, float]]:
     """Contiguous runs [first, end) of days, each at most BLOCK_DAYS long."""
     out: list[tuple[float, float]] = []
@@ -70,7 +88,7 @@ def _blocks(days: list[float]) -> list[tuple[float, float]]:
 
 async def rebuild_binges(db: Database, days: Iterable[float]) -> int:
     """Find again the binge sessions starting on `days` and the days either side; returns how
-    many binges those days hold now."""
+    many binges (over all plays) those days hold now."""
     around = [day + k * DAY for day in days for k in (-1, 0, 1)]
     total = 0
     for first, end in _blocks(around):
@@ -86,14 +104,15 @@ async def rebuild_binges(db: Database, days: Iterable[float]) -> int:
                         H.c.hour,
                         H.c.media_file_id,
                         H.c.seconds_watched,
+                        *(H.c[name] for name in CUTS),
                     )
                     .join(titles, titles.c.id == H.c.title_id)
                     .where(H.c.hour >= first - DAY, H.c.hour < end + DAY, titles.c.kind == "series")
                 )
             ).all()
             binges = [
-                s
-                for s in sessions(rows)
+                (dimension, value, s)
+                for dimension, value, s in cut_sessions(rows)
                 if first <= s.start < end and len(s.files) >= BINGE_EPISODES
             ]
             await conn.execute(
@@ -106,6 +125,8 @@ async def rebuild_binges(db: Database, days: Iterable[float]) -> int:
                     analytics_binges.insert(),
                     [
                         {
+                            "dimension": dimension,
+                            "value": value,
                             "day": s.start - s.start % DAY,
                             "start": s.start,
                             "profile_id": s.profile_id,
@@ -114,8 +135,8 @@ async def rebuild_binges(db: Database, days: Iterable[float]) -> int:
                             "episodes": len(s.files),
                             "seconds_watched": s.seconds,
                         }
-                        for s in binges
+                        for dimension, value, s in binges
                     ],
                 )
-            total += len(binges)
+            total += sum(1 for dimension, _, _ in binges if not dimension)
     return total

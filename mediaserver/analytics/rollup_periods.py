@@ -1,4 +1,4 @@
-"""Sum the per-file and per-rung day rows into their weeks and months.
+"""Sum the per-file, per-title and per-rung day rows into their weeks and months.
 
 After days are rebuilt, each week and month holding one of them is replaced by the sum of its
 day rows (INSERT ... SELECT ... GROUP BY, in the database): a re-run gives the same rows, and day
@@ -12,7 +12,11 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from mediaserver.analytics.periods import affected, period_end
-from mediaserver.db.analytics_schema import analytics_file_periods, analytics_rung_periods
+from mediaserver.db.analytics_schema import (
+    analytics_file_periods,
+    analytics_rung_periods,
+    analytics_title_periods,
+)
 from mediaserver.db.engine import Database
 
 # Each period table: the columns a row is keyed by, and the columns summed.
@@ -23,6 +27,11 @@ SPECS: tuple[tuple[sa.Table, tuple[str, ...], tuple[str, ...]], ...] = (
         ("plays", "seconds_watched", "completed"),
     ),
     (analytics_rung_periods, ("media_file_id", "rung"), ("plays",)),
+    (
+        analytics_title_periods,
+        ("dimension", "value", "library_id", "title_id"),
+        ("plays", "seconds_watched", "completed"),
+    ),
 )
 
 

@@ -1,8 +1,10 @@
 """Roll raw plays up into analytics_hourly, analytics_daily, analytics_ttff_daily and
-analytics_rungs.
+analytics_rungs, and the narrower tables the long ranges read (plays per hour, viewers per day,
+per-file, per-title and per-rung days, and per device, browser and method: viewers per day and
+plays per hour).
 
-The per-file and per-rung day rows are then summed into their weeks and months, and the binge
-sessions around the rebuilt days are found again (see rollup_periods, rollup_binges).
+The per-file, per-title and per-rung day rows are then summed into their weeks and months, and
+the binge sessions around the rebuilt days are found again (see rollup_periods, rollup_binges).
 
 Incremental: the watermark "plays_updated_at" says up to when reported plays were rolled up.
 Each run finds the UTC days of plays reported since, and rebuilds those days whole from the raw
@@ -29,11 +31,14 @@ from mediaserver.analytics.state import get_mark, set_mark
 from mediaserver.db.analytics_schema import (
     analytics_daily,
     analytics_file_periods,
+    analytics_hour_cells,
     analytics_hourly,
     analytics_hours,
     analytics_rung_periods,
     analytics_rungs,
+    analytics_title_periods,
     analytics_ttff_daily,
+    analytics_viewer_cells,
     analytics_viewer_days,
 )
 from mediaserver.db.catalog_schema import episodes, media_files
@@ -125,6 +130,10 @@ def aggregate_day(rows: Iterable[Any], day: float) -> dict[str, list[dict[str, A
     files: dict[tuple, list[float]] = defaultdict(lambda: [0, 0.0, 0])
     viewer_days: dict[tuple, int] = defaultdict(int)
     hours: dict[tuple, list[float]] = defaultdict(lambda: [0, 0.0])
+    # Keyed by (dimension, value, ...): "" for all plays, else device, browser or method.
+    title_days: dict[tuple, list[float]] = defaultdict(lambda: [0, 0.0, 0])
+    viewer_cells: dict[tuple, int] = defaultdict(int)
+    hour_cells: dict[tuple, int] = defaultdict(int)
     for row in rows:
         device, browser = parse_agent(row.client)
         hour = row.started_at - row.started_at % HOUR
@@ -141,6 +150,12 @@ def aggregate_day(rows: Iterable[Any], day: float) -> dict[str, list[dict[str, A
         _add(files[(row.library_id, row.title_id, row.media_file_id)], [1, values[1], values[2]])
         viewer_days[(row.library_id, row.profile_id)] += 1
         _add(hours[(hour, row.library_id)], [1, values[1]])
+        counted = [1, values[1], values[2]]
+        _add(title_days[("", "", row.library_id, row.title_id)], counted)
+        for cut in (("device", device), ("browser", browser), ("method", row.method)):
+            _add(title_days[(*cut, row.library_id, row.title_id)], counted)
+            viewer_cells[(*cut, row.library_id, row.profile_id)] += 1
+            hour_cells[(*cut, hour, row.library_id)] += 1
     hourly_keys = ("hour", "library_id", "title_id", "media_file_id", "user_id", "profile_id")
     cell_keys = ("library_id", "method", "device", "browser")
     return {
@@ -181,6 +196,20 @@ def aggregate_day(rows: Iterable[Any], day: float) -> dict[str, list[dict[str, A
             {"hour": hour, "library_id": lib, "plays": n, "seconds_watched": watched}
             for (hour, lib), (n, watched) in hours.items()
         ],
+        "title_days": [
+            {"dimension": dim, "value": value, "grain": "d", "period": day, "library_id": lib}
+            | {"title_id": title, "plays": n, "seconds_watched": watched, "completed": done}
+            for (dim, value, lib, title), (n, watched, done) in title_days.items()
+        ],
+        "viewer_cells": [
+            {"dimension": dim, "value": value, "day": day, "library_id": lib}
+            | {"profile_id": profile, "plays": count}
+            for (dim, value, lib, profile), count in viewer_cells.items()
+        ],
+        "hour_cells": [
+            {"dimension": dim, "value": value, "hour": hour, "library_id": lib, "plays": count}
+            for (dim, value, hour, lib), count in hour_cells.items()
+        ],
     }
 
 
@@ -194,12 +223,17 @@ async def rebuild_day(conn: AsyncConnection, day: float) -> int:
             analytics_hourly.c.hour >= day, analytics_hourly.c.hour < end
         )
     )
-    await conn.execute(
-        analytics_hours.delete().where(analytics_hours.c.hour >= day, analytics_hours.c.hour < end)
-    )
-    for table in (analytics_daily, analytics_ttff_daily, analytics_rungs, analytics_viewer_days):
+    for table in (analytics_hours, analytics_hour_cells):
+        await conn.execute(table.delete().where(table.c.hour >= day, table.c.hour < end))
+    for table in (
+        analytics_daily,
+        analytics_ttff_daily,
+        analytics_rungs,
+        analytics_viewer_days,
+        analytics_viewer_cells,
+    ):
         await conn.execute(table.delete().where(table.c.day == day))
-    for table in (analytics_file_periods, analytics_rung_periods):
+    for table in (analytics_file_periods, analytics_rung_periods, analytics_title_periods):
         await conn.execute(table.delete().where(table.c.grain == "d", table.c.period == day))
     for table, key in (
         (analytics_hourly, "hourly"),
@@ -210,6 +244,9 @@ async def rebuild_day(conn: AsyncConnection, day: float) -> int:
         (analytics_rung_periods, "rung_days"),
         (analytics_viewer_days, "viewer_days"),
         (analytics_hours, "hours"),
+        (analytics_title_periods, "title_days"),
+        (analytics_viewer_cells, "viewer_cells"),
+        (analytics_hour_cells, "hour_cells"),
     ):
         if built[key]:
             await conn.execute(table.insert(), built[key])

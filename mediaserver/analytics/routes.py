@@ -9,11 +9,12 @@ from dataclasses import replace
 
 from aiohttp import web
 
-from mediaserver.analytics import quality, retention, views, watching
+from mediaserver.analytics import history, quality, retention, views
 from mediaserver.analytics.api_models import AnalyticsQuery, AnalyticsTableOut
 from mediaserver.analytics.charts import Charts
 from mediaserver.analytics.filters import Filters, parse_filters
 from mediaserver.analytics.jobs import last_rollup, queue_rollup
+from mediaserver.analytics.overview import overview
 from mediaserver.http.api import api
 from mediaserver.http.auth import access
 from mediaserver.http.templating import render
@@ -39,25 +40,9 @@ async def _page(request: web.Request, template: str, f: Filters, **context: obje
 @routes.get("/admin/analytics", name="admin_analytics")
 @access("admin")
 async def watching_page(request: web.Request) -> web.Response:
-    f, db = parse_filters(request.query), request.app[db_key]
-    totals, over_time, (top_movies, top_series), heatmap, binges = await asyncio.gather(
-        watching.totals(db, f),
-        watching.over_time(db, f),
-        watching.top_titles_of(db, f, ("movie", "series")),
-        watching.heatmap(db, f),
-        watching.binges(db, f),
-    )
-    return await _page(
-        request,
-        "analytics/watching.html",
-        f,
-        totals=totals,
-        over_time=over_time,
-        top_movies=top_movies,
-        top_series=top_series,
-        heatmap=heatmap,
-        binges=binges,
-    )
+    f = parse_filters(request.query)
+    found = await overview(request.app[db_key], f)
+    return await _page(request, "analytics/watching.html", f, **found.context())
 
 
 @routes.get("/admin/analytics/retention", name="admin_analytics_retention")
@@ -102,7 +87,7 @@ async def quality_page(request: web.Request) -> web.Response:
 @access("admin")
 async def history_page(request: web.Request) -> web.Response:
     f = parse_filters(request.query)
-    found = await watching.history(request.app[db_key], f)
+    found = await history.history(request.app[db_key], f)
     return await _page(request, "analytics/history.html", f, history=found)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -50,3 +51,13 @@ class Table:
     def column(self, key: str) -> list[Any]:
         index = [c.key for c in self.columns].index(key)
         return [row[index] for row in self.rows]
+
+
+def as_hours(seconds: Any) -> float:
+    """Seconds as hours, to a tenth."""
+    return round(float(seconds or 0) / 3600, 1)
+
+
+def as_date(at: float) -> str:
+    """An epoch time's UTC date, as 2026-12-31."""
+    return dt.datetime.fromtimestamp(at, dt.UTC).date().isoformat()

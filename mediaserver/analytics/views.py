@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from mediaserver.analytics import quality, retention, watching
+from mediaserver.analytics import binges, history, quality, retention, watching
 from mediaserver.analytics.filters import Filters
 from mediaserver.analytics.tables import Table
 from mediaserver.db.catalog_schema import libraries, titles
@@ -42,8 +42,8 @@ TABLES: dict[str, TableQuery] = {
     "top_movies": lambda db, f: watching.top_titles(db, f, "movie"),
     "top_series": lambda db, f: watching.top_titles(db, f, "series"),
     "heatmap": watching.heatmap,
-    "binges": watching.binges,
-    "history": watching.history,
+    "binges": binges.binges,
+    "history": history.history,
     "files": retention.watched_files,
     "retention": _retention_curve,
     "hotspots": _hotspots,

@@ -78,7 +78,18 @@ analytics_hourly = sa.Table(
     *_measure_columns(),
 )
 sa.Index("ix_analytics_hourly_hour", analytics_hourly.c.hour)
-sa.Index("ix_analytics_hourly_title_id", analytics_hourly.c.title_id, analytics_hourly.c.hour)
+# With the profile and the filters' columns: a title's unique viewers over a range, filtered or
+# not, read the index alone.
+sa.Index(
+    "ix_analytics_hourly_title_id",
+    analytics_hourly.c.title_id,
+    analytics_hourly.c.hour,
+    analytics_hourly.c.profile_id,
+    analytics_hourly.c.library_id,
+    analytics_hourly.c.device,
+    analytics_hourly.c.browser,
+    analytics_hourly.c.method,
+)
 sa.Index("ix_analytics_hourly_user_id", analytics_hourly.c.user_id, analytics_hourly.c.hour)
 sa.Index("ix_analytics_hourly_profile_id", analytics_hourly.c.profile_id, analytics_hourly.c.hour)
 
@@ -227,7 +238,8 @@ analytics_hours = sa.Table(
     sa.Column("seconds_watched", sa.Float, nullable=False),
 )
 
-# Binge sessions (episodes of one series in a row), by the UTC day they started.
+# Binge sessions (episodes of one series in a row), by the UTC day they started: over all plays
+# (dimension "" and value ""), and over the plays on each device, browser and method alone.
 analytics_binges = sa.Table(
     "analytics_binges",
     metadata,
@@ -239,5 +251,68 @@ analytics_binges = sa.Table(
     sa.Column("title_id", sa.Integer, nullable=False),
     sa.Column("episodes", sa.Integer, nullable=False),
     sa.Column("seconds_watched", sa.Float, nullable=False),
+    sa.Column("dimension", sa.String(8), nullable=False, server_default=""),
+    sa.Column("value", sa.String(16), nullable=False, server_default=""),
 )
-sa.Index("ix_analytics_binges_day", analytics_binges.c.day)
+sa.Index(
+    "ix_analytics_binges_day",
+    analytics_binges.c.dimension,
+    analytics_binges.c.value,
+    analytics_binges.c.day,
+)
+
+# Plays per period and title (the movie, or the series of an episode), at the same three grains:
+# a year of the top titles sums about 20 rows per title instead of a row per file and day.
+# `dimension` is "" for all plays, else "device", "browser" or "method" with its `value`, so a
+# range filtered by one of those reads that value's rows alone (dimension "" has value "").
+analytics_title_periods = sa.Table(
+    "analytics_title_periods",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("dimension", sa.String(8), nullable=False),
+    sa.Column("value", sa.String(16), nullable=False),
+    sa.Column("grain", sa.String(1), nullable=False),
+    sa.Column("period", sa.Float, nullable=False),
+    sa.Column("library_id", sa.Integer, nullable=True),
+    sa.Column("title_id", sa.Integer, nullable=True),
+    sa.Column("plays", sa.Integer, nullable=False),
+    sa.Column("seconds_watched", sa.Float, nullable=False),
+    sa.Column("completed", sa.Integer, nullable=False),
+)
+# Every column, so a range's sums read the index alone.
+sa.Index(
+    "ix_analytics_title_periods_grain",
+    analytics_title_periods.c.dimension,
+    analytics_title_periods.c.value,
+    analytics_title_periods.c.grain,
+    analytics_title_periods.c.period,
+    analytics_title_periods.c.title_id,
+    analytics_title_periods.c.library_id,
+    analytics_title_periods.c.plays,
+    analytics_title_periods.c.seconds_watched,
+    analytics_title_periods.c.completed,
+)
+
+# Who watched on each day on a device, browser or method (as analytics_title_periods names
+# them): unique viewers of a long range filtered by one of those.
+analytics_viewer_cells = sa.Table(
+    "analytics_viewer_cells",
+    metadata,
+    sa.Column("dimension", sa.String(8), primary_key=True),
+    sa.Column("value", sa.String(16), primary_key=True),
+    sa.Column("day", sa.Float, primary_key=True),
+    sa.Column("library_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("profile_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("plays", sa.Integer, nullable=False),
+)
+
+# Plays per hour, library and device, browser or method: the heatmap of a filtered range.
+analytics_hour_cells = sa.Table(
+    "analytics_hour_cells",
+    metadata,
+    sa.Column("dimension", sa.String(8), primary_key=True),
+    sa.Column("value", sa.String(16), primary_key=True),
+    sa.Column("hour", sa.Float, primary_key=True),
+    sa.Column("library_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("plays", sa.Integer, nullable=False),
+)

@@ -10,6 +10,7 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 
+from mediaserver.analytics import binges as binge_table
 from mediaserver.analytics import long_range, retention, watching
 from mediaserver.analytics.filters import DAY, Filters
 from mediaserver.analytics.periods import spans
@@ -17,7 +18,7 @@ from mediaserver.analytics.rollup_heartbeats import roll_up_heartbeats
 from mediaserver.analytics.rollup_plays import roll_up_plays
 from mediaserver.analytics.summary import day_start, period_summary, week_start
 from mediaserver.db.catalog_schema import episodes, media_files
-from tests.analytics.events import add_play, add_viewers
+from tests.analytics.events import CHROME, IPHONE, add_play, add_viewers
 from tests.catalog.player_helpers import build_catalog
 
 NOW = 1_796_342_400.0 + 15.5 * 3600  # 2026-12-04 15:30 UTC, a Friday
@@ -41,18 +42,21 @@ async def _history(db) -> tuple[list[dict], dict[int, tuple[int, float]]]:
     rnd = random.Random(5)
     made: list[dict] = []
 
-    async def play(person: tuple[int, int], file: int, at: float, watched: float) -> None:
+    async def play(person: tuple[int, int], file: int, at: float, watched: float,
+                   method: str = "ladder", phone: bool = False) -> None:  # fmt: skip
         position = min(watched, files[file][1])
         await add_play(db, user_id=person[0], profile_id=person[1], media_file_id=file,
-                       started_at=at, watched=watched, position=position,
-                       beats_every=40)  # fmt: skip
+                       started_at=at, watched=watched, position=position, method=method,
+                       client=IPHONE if phone else CHROME, beats_every=40)  # fmt: skip
         made.append({"profile": person[1], "user": person[0], "file": file, "at": at,
-                     "watched": watched, "position": position,
+                     "watched": watched, "position": position, "method": method,
+                     "device": "phone" if phone else "desktop",
                      "series": file in cat.episodes})  # fmt: skip
 
     for _ in range(200):
         at = FIRST + rnd.random() * (NOW - 2 * 3600 - FIRST)
-        await play(rnd.choice(people), rnd.choice(list(files)), at, rnd.uniform(5, 220))
+        await play(rnd.choice(people), rnd.choice(list(files)), at, rnd.uniform(5, 220),
+                   rnd.choice(("ladder", "direct")), rnd.random() < 0.3)  # fmt: skip
     binge_days = (FIRST + 20 * DAY + 23 * 3600, FIRST + 61 * DAY + 9 * 3600)
     for start in binge_days:
         for i, ep in enumerate(cat.episodes):
@@ -141,7 +145,7 @@ async def test_pages_read_from_rollups_match_the_raw_plays(db) -> None:
             for link, row in zip(listed.links, listed.rows, strict=True)
         }
         assert got == want["files"]
-        binges = await watching.binges(db, f)
+        binges = await binge_table.binges(db, f)
         want_binges = _binges(made, files, f.start, f.end)
         assert sorted(binges.column("episodes")) == sorted(n for _, n in want_binges)
         assert f is part or len(want_binges) >= 2
@@ -173,3 +177,43 @@ async def test_dashboard_counts_add_raw_plays_since_the_rollup(db) -> None:
             assert figures.unique_viewers == len({p["profile"] for p in inside})
             assert figures.hours_watched == round(sum(p["watched"] for p in inside) / 3600, 1)
     assert summary.today.current.plays >= 2
+
+
+async def test_a_year_filtered_by_device_or_method_reads_the_rollups_and_matches_the_plays(
+    db,
+) -> None:
+    made, files = await _history(db)
+    await roll_up_plays(db, keep_plays_days=3650, now=NOW)
+    end = NOW - NOW % DAY + DAY
+    for name, value in (("device", "phone"), ("method", "direct"), ("method", "ladder")):
+        f = Filters(start=FIRST, end=end, **{name: value})
+        assert long_range.usable(f) and long_range.binges_usable(f)
+        picked = [p for p in made if p[name] == value]
+        want = _expected(picked, files, f.start, f.end)
+        totals = await watching.totals(db, f)
+        assert (totals["plays"], totals["hours"], totals["viewers"]) == (
+            want["plays"], want["hours"], want["viewers"],
+        )  # fmt: skip
+        shown = {}
+        for kind in ("movie", "series"):
+            table = await watching.top_titles(db, f, kind)
+            for link, row in zip(table.links, table.rows, strict=True):
+                shown[link["title"]] = (row[1], row[2], row[3])
+        assert shown == want["titles"]
+        heat = await watching.heatmap(db, f)
+        assert sum(sum(row[1:]) for row in heat.rows) == want["plays"]
+        over = await watching.over_time(db, f)
+        per_day: dict[float, set] = defaultdict(set)
+        for p in picked:
+            per_day[p["at"] - p["at"] % DAY].add(p["profile"])
+        assert sum(over.column("viewers")) == sum(len(v) for v in per_day.values())
+        found = await binge_table.binges(db, f)
+        want_binges = _binges(picked, files, f.start, f.end)
+        assert sorted(found.column("episodes")) == sorted(n for _, n in want_binges)
+    # The two hand-made binges were watched with the ladder.
+    assert (await binge_table.binges(db, Filters(FIRST, end, method="ladder"))).rows
+    # Two of device, browser and method at once: the hourly rows answer.
+    both = Filters(start=FIRST, end=end, device="phone", method="direct")
+    assert not long_range.usable(both)
+    picked = [p for p in made if p["device"] == "phone" and p["method"] == "direct"]
+    assert (await watching.totals(db, both))["plays"] == len(picked)
