@@ -23,6 +23,7 @@ from mediaserver.catalog.api_models import (
     SearchQuery,
     SeasonOut,
 )
+from mediaserver.catalog.poster_choice import with_posters
 from mediaserver.catalog.search import search_titles
 from mediaserver.catalog.search_filters import parse_filters
 from mediaserver.catalog.title_page import season_episodes, title_details
@@ -101,11 +102,12 @@ async def api_search(request: web.Request) -> web.Response:
     filters = parse_filters(request.query)
     found = await search_titles(request.app[db_key], profile, filters)
     more = found.more
+    cards = await with_posters(request.app, profile, found.cards) if profile else found.cards
     return web.json_response(
         {
             "filters": filters.as_json(),
             "url": filters.url(),
-            "titles": [c.as_json() for c in found.cards],
+            "titles": [c.as_json() for c in cards],
             "next": filters.with_page(filters.page + 1).url("/api/v1/search") if more else None,
             "corrections": found.corrections,
             "word_starts_only": found.short,
@@ -119,7 +121,9 @@ async def api_search(request: web.Request) -> web.Response:
 async def api_my_list(request: web.Request) -> web.Response:
     """This profile's My List, newest addition first."""
     profile = request_profile(request)
-    cards = await mylist.cards(request.app[db_key], profile)
+    cards = await with_posters(
+        request.app, profile, await mylist.cards(request.app[db_key], profile)
+    )
     return web.json_response({"titles": [c.as_json() for c in cards]})
 
 

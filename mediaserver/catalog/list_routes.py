@@ -8,6 +8,7 @@ from aiohttp import web
 from mediaserver.accounts import request_profile
 from mediaserver.catalog import history, mylist
 from mediaserver.catalog.pages import back_or, is_htmx, page
+from mediaserver.catalog.poster_choice import with_posters
 from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path
 from mediaserver.keys import db_key
@@ -22,6 +23,7 @@ LIST_PAGE = 100
 async def my_list_page(request: web.Request) -> web.Response:
     profile = request_profile(request)
     cards = await mylist.cards(request.app[db_key], profile, LIST_PAGE)
+    cards = await with_posters(request.app, profile, cards)  # poster tests, as on the home rows
     return page(request, "catalog/my_list.html", {"cards": cards})
 
 

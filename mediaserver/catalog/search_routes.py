@@ -7,6 +7,7 @@ from aiohttp import web
 from mediaserver.accounts import RATINGS, request_profile
 from mediaserver.catalog.browse import allowed_ratings
 from mediaserver.catalog.pages import is_htmx, page
+from mediaserver.catalog.poster_choice import with_posters
 from mediaserver.catalog.search import FilterOptions, SearchOutcome, filter_options, search_titles
 from mediaserver.catalog.search_filters import KINDS, SORTS, WATCHED, SearchFilters, parse_filters
 from mediaserver.errors import BadRequest
@@ -50,7 +51,7 @@ async def search_page(request: web.Request) -> web.Response:
         "f": filters,
         "error": None,
         "outcome": outcome,
-        "cards": outcome.cards,
+        "cards": await with_posters(request.app, profile, outcome.cards),  # poster tests
         "more": outcome.more,
         "searched": not filters.is_empty,
     }

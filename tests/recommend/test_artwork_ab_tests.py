@@ -1,6 +1,7 @@
 """Poster A/B tests as profiles and admins meet them: a sticky candidate per profile on the
-cards, impressions counted once per page view, plays credited to the card opened before them,
-pinning, exploration stopping at probability 0.95, and kids caps / admin rights."""
+cards (home rows, search results, My List), impressions counted once per page view, plays
+credited to the card opened before them, pinning, exploration stopping at probability 0.95, and
+kids caps / admin rights."""
 
 from __future__ import annotations
 
@@ -161,3 +162,31 @@ async def test_kids_and_viewers_cannot_reach_what_they_may_not_see(browse: Brows
     await sign_in(b.client, "viewer", "viewer-password-1")
     assert (await b.client.get("/api/v1/admin/posters")).status == 403
     assert (await b.client.get(f"/admin/posters/{title_id}")).status == 403
+
+
+async def test_search_results_and_my_list_show_the_profiles_candidate(browse: Browse) -> None:
+    b = browse
+    title_id, _ = await b.cat.movie("Heat", rating="R")
+    ids = await candidates(b, title_id)
+    chosen = poster_choice(await home(b), title_id)
+    assert chosen in ids
+    marked = f'data-poster-test="{chosen}" data-title-id="{title_id}"'  # what the beacons watch
+    poster = f"/images/titles/{title_id}/poster?c={chosen}"
+    assert marked in await (await b.client.get("/search?q=Heat")).text()
+    found = await (await b.client.get("/api/v1/search?q=Heat")).json()
+    assert [t["poster"] for t in found["titles"]] == [
+        f"/images/titles/{title_id}/poster?c={chosen}"
+    ]
+    resp = await b.client.post(
+        f"/my-list/{title_id}/add", data={"csrf_token": b.csrf}, allow_redirects=False
+    )
+    assert resp.status == 303
+    assert marked in await (await b.client.get("/my-list")).text()
+    listed = await (await b.client.get("/api/v1/my-list")).json()
+    assert listed["titles"][0]["poster"] == poster
+    # Seen on those pages, the card counts for its candidate as on a home row.
+    body = {"view_id": "search-view-1", "items": [{"title_id": title_id, "image_id": chosen}]}
+    resp = await api(b.client, "POST", "/api/v1/posters/impressions", body, csrf=b.csrf)
+    assert (await resp.json())["counted"] == 1
+    test = await (await b.client.get(f"/api/v1/admin/posters/{title_id}")).json()
+    assert {c["image_id"]: c["impressions"] for c in test["candidates"]}[chosen] == 1
