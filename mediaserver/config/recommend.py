@@ -39,6 +39,13 @@ class RecommendSettings(Section):
         le=365.0,
         description="Trending now counts recent plays, each worth half as much per this many days.",
     )
+    reco_search_play_minutes: float = Field(
+        30.0,
+        ge=1.0,
+        le=24.0 * 60,
+        description="A play counts as found by a search when the title was opened from the "
+        "search results at most this long before it started (a strong signal for training).",
+    )
     # --- end of recommendations ---
 
     # --- Automatic tagging (mediaserver/recommend/tagging) ---

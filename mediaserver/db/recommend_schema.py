@@ -81,3 +81,24 @@ reco_runs = sa.Table(
     sa.Column("seconds", sa.Float, nullable=False),
 )
 sa.Index("ix_reco_runs_finished_at", reco_runs.c.finished_at)
+
+# Searches that led to a play: a search result a profile opened, with its query (pending while
+# `played_at` is empty), and when a play of that title started within the attribution window
+# (`recommend.reco_search_play_minutes`). Played rows are a training signal (a searched-then-
+# played title counts like a strong positive); pending ones are purged once the window passed.
+search_play_attribution = sa.Table(
+    "search_play_attribution",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("profile_id", sa.Integer, _fk("profiles"), nullable=False),
+    sa.Column("title_id", sa.Integer, _fk("titles"), nullable=False),
+    sa.Column("query", sa.String(200), nullable=False),
+    sa.Column("opened_at", sa.Float, nullable=False),
+    sa.Column("played_at", sa.Float, nullable=True),
+)
+sa.Index(
+    "ix_search_play_attribution_profile_title",
+    search_play_attribution.c.profile_id,
+    search_play_attribution.c.title_id,
+)
+sa.Index("ix_search_play_attribution_opened_at", search_play_attribution.c.opened_at)

@@ -79,3 +79,30 @@ class RecoRunOut(ApiModel):
     titles: int
     interactions: int
     seconds: float
+
+
+class SearchOpenedBody(ApiModel):
+    title_id: int = Field(ge=1, le=2**53)
+    query: str = Field("", max_length=200, description="What the search box held.")
+    ref: str = Field(
+        "",
+        max_length=64,
+        description="The `sref` parameter of the result's link (signed, expires).",
+    )
+
+
+class SearchOpenedOut(ApiModel):
+    recorded: bool = Field(
+        description="False when the reference is not this profile's search of this query or "
+        "has expired (a title the profile may not see is not found)."
+    )
+
+
+class SearchPlayOut(ApiModel):
+    query: str
+    title_id: int
+    played_at: float = Field(description="Unix time the play started.")
+
+
+class SearchPlaysOut(ApiModel):
+    plays: list[SearchPlayOut] = Field(description="Newest first.")

@@ -1,7 +1,7 @@
 """What the training job reads: every profile's signals per title (plays and how far they got,
-My List, ratings, reviews, onboarding likes, "not interested"), each title's metadata terms, and
-the profiles with the titles each may see (kids cap and library access, applied before
-ranking)."""
+My List, ratings, reviews, onboarding likes, searches that led to a play, "not interested"),
+each title's metadata terms, and the profiles with the titles each may see (kids cap and
+library access, applied before ranking)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,11 @@ from mediaserver.db.catalog_schema import (
 )
 from mediaserver.db.engine import Database
 from mediaserver.db.providers_schema import title_collections
-from mediaserver.db.recommend_schema import reco_liked, reco_not_interested
+from mediaserver.db.recommend_schema import (
+    reco_liked,
+    reco_not_interested,
+    search_play_attribution,
+)
 from mediaserver.db.schema import profiles
 from mediaserver.db.social_ratings_schema import ratings, reviews
 from mediaserver.db.tagging_schema import title_tags
@@ -32,6 +36,7 @@ from mediaserver.recommend.reco.content import words
 
 DISLIKED = 4  # a rating of two stars or less (in half stars) is a "no", not a signal to follow
 DAY = 86400.0
+SEARCHED_AND_PLAYED = 1.5  # as strong as an onboarding pick
 
 
 @dataclass(slots=True)
@@ -135,6 +140,14 @@ async def load_signals(conn: AsyncConnection, found: list[Profile]) -> list[Prof
             s = by_id[pid].signal(tid)
             s.add(max(0.0, (value - DISLIKED) / 3), at)
             s.disliked = s.disliked or value <= DISLIKED
+    # A title opened from a search and played soon after was sought out: a strong positive.
+    searched = sa.select(
+        search_play_attribution.c.profile_id, search_play_attribution.c.title_id,
+        search_play_attribution.c.played_at,
+    ).where(search_play_attribution.c.played_at.is_not(None))  # fmt: skip
+    for pid, tid, at in await conn.execute(searched):
+        if pid in by_id:
+            by_id[pid].signal(tid).add(SEARCHED_AND_PLAYED, at)
     no = sa.select(reco_not_interested.c.profile_id, reco_not_interested.c.title_id)
     for pid, tid in await conn.execute(no):
         if pid in by_id:
