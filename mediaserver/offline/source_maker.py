@@ -46,6 +46,7 @@ class SourceFile:
     started: bool = False  # its first bytes are written
     done: bool = False
     error: str | None = None
+    stop: bool = False  # set when the server stops: the making ends at its next write
 
     @property
     def etag(self) -> str:
@@ -69,6 +70,8 @@ def make(plan: SourcePlan, made: SourceFile) -> None:
         with made.part.open("wb", buffering=0) as handle:
 
             def write(data: bytes | memoryview) -> None:
+                if made.stop:
+                    raise RuntimeError("the server is stopping")
                 write_all(handle, data)
                 if not made.remux:
                     made.started = True
@@ -172,6 +175,10 @@ class SourceMaker:
         return gone
 
     async def close(self) -> None:
+        """Stop: queued encodes are dropped, those running end at their next write (a long
+        encode does not hold the server's shutdown); their partial files are deleted."""
         self._queue.clear()
+        for made, _task in self._making.values():
+            made.stop = True
         if self._making:
             await asyncio.wait([task for _made, task in self._making.values()])

@@ -285,3 +285,16 @@ def test_remux_of_a_longer_source_keeps_every_sample(tmp_path):
         assert [sum(1 for p in mp4.demux(s) if p.size) for s in (0, 1)] == counts
     with av.open(io.BytesIO(data)) as mp4:
         assert sum(1 for _ in mp4.decode(video=0)) == 120 * 24
+
+
+def test_an_encode_ends_at_shutdown_and_leaves_no_partial_file(tmp_path, sources):
+    """The server stopping does not wait for a long encode: it ends at its next write, and no
+    half-made file is left to be served later."""
+    plan = source_mp4.plan(1, str(sources["webm"]), 1, 1.0, (0, "vp8", 240), (1, "opus", None),
+                           "240p", 240)  # fmt: skip
+    assert not plan.remux
+    made = SourceFile(plan.key, "x", tmp_path / "x.mp4", tmp_path / "x.mp4.part", plan.remux)
+    made.stop = True
+    with pytest.raises(RuntimeError, match="stopping"):
+        make(plan, made)
+    assert list(tmp_path.iterdir()) == [] and not made.done
