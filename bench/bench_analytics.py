@@ -15,7 +15,8 @@ admin made by the CLI), then writes straight into its database:
 
 Then it runs the rollups (plays into hourly/daily tables, heartbeats into reach/positions),
 times each analytics page (signed-in admin, loopback HTTP; p50/p95 of --requests requests) for
-the default 30 days and for a 365-day range, and measures heartbeats/s: --concurrency tasks
+the default 30 days and for a 365-day range (also filtered by device and by method), and
+measures heartbeats/s: --concurrency connections of wrk (or aiohttp tasks, --ingest-client)
 sending PUT /api/v1/plays/{id} {position, paused} for --seconds while 2 tasks read pages.
 Targets: pages < 300 ms, ingest >= 2,000 heartbeats/s.
 
@@ -316,8 +317,58 @@ async def ingest(
             i += 1
 
     t0 = time.monotonic()
+    if args.ingest_client == "wrk":
+        readers = [asyncio.create_task(reader()) for _ in range(args.readers)]
+        rate, errors = await _wrk_beats(base, session, csrf, play_ids, args)
+        await asyncio.gather(*readers)
+        return rate, errors
     await asyncio.gather(*(beat(p) for p in play_ids), *(reader() for _ in range(args.readers)))
     return sent / (time.monotonic() - t0), errors
+
+
+WRK_BEATS = r"""
+local ids = {%s}
+local n = 0
+wrk.method = "PUT"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Cookie"] = "ms_session=%s"
+wrk.headers["X-CSRF-Token"] = "%s"
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) bad = 0 end
+function request()
+  n = n + 1
+  local body = string.format('{"position": %%d, "paused": false}', n * 10)
+  return wrk.format(nil, "/api/v1/plays/" .. ids[n %% #ids + 1], nil, body)
+end
+function response(status, headers, body) if status ~= 200 then bad = bad + 1 end end
+function done(summary, latency, requests)
+  local b = 0
+  for _, t in ipairs(threads) do b = b + t:get("bad") end
+  io.write(string.format("BEATS %%d %%d %%d\n", summary.requests, summary.duration, b))
+end
+"""
+
+
+async def _wrk_beats(
+    base: str, session: aiohttp.ClientSession, csrf: str, play_ids: list[int], args
+) -> tuple[float, int]:  # noqa: ANN001
+    """The heartbeats sent by wrk (one thread, --concurrency connections): a C client, so the
+    server, not a Python client sharing its CPUs, is what is measured."""
+    cookie = next(c.value for c in session.cookie_jar if c.key == "ms_session")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(WRK_BEATS % (", ".join(map(str, play_ids)), cookie, csrf))
+    proc = await asyncio.create_subprocess_exec(
+        "wrk", "-t1", f"-c{args.concurrency}", f"-d{int(args.seconds)}s", "-s", lua.name, base,
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out = (await proc.communicate())[0].decode()
+    Path(lua.name).unlink()
+    found = re.search(r"^BEATS (\d+) (\d+) (\d+)$", out, re.M)
+    if found is None:
+        raise RuntimeError(f"no BEATS line in wrk output:\n{out}")
+    requests, micros, bad = (int(x) for x in found.groups())
+    return (requests - bad) / (micros / 1e6), bad
 
 
 async def prepare(backend: str, url: str, args: argparse.Namespace, now: float):  # noqa: ANN201
@@ -375,16 +426,19 @@ async def measure(
     ) as session:
         async with session.get(base + "/profiles") as r:
             csrf = re.search(r'name="csrf_token" value="([^"]+)"', await r.text()).group(1)
+        year = f"from={time.strftime('%Y-%m-%d', time.gmtime(now - 364 * DAY))}"
         for label, query in (
             ("30 days", ""),
-            ("365 days", f"from={time.strftime('%Y-%m-%d', time.gmtime(now - 364 * DAY))}"),
+            ("365 days", year),
+            ("365 d phone", f"{year}&device=phone"),
+            ("365 d direct", f"{year}&method=direct"),
         ):
             for page, (p50, p95) in (
                 await timed_pages(session, base, query, args.requests)
             ).items():
                 ok = "ok" if p95 < 300 else "SLOW"
                 print(
-                    f"[{backend}] {label:8} {page:30} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {ok}",
+                    f"[{backend}] {label:12} {page:30} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {ok}",
                     flush=True,
                 )
         rate, errors = await ingest(session, base, csrf, media_file, args)
@@ -485,6 +539,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     parser.add_argument("--keep", default="", help="keep the generated history here for reuse")
+    parser.add_argument(
+        "--ingest-client",
+        choices=("wrk", "aiohttp"),
+        default="wrk" if shutil.which("wrk") else "aiohttp",
+        help="what sends the heartbeats (wrk: a C client that leaves the CPUs to the server)",
+    )
     parser.add_argument(
         "--job-rollups",
         dest="bulk_rollups",

@@ -75,9 +75,10 @@ class HeartbeatBuffer:
         self.flush_seconds = flush_seconds
         self._queue: list[Heartbeat] = []
         self._owners: dict[int, tuple[int, int]] = {}  # play id -> (profile id, media file id)
-        # play id -> the play as a heartbeat's answer shows it (its QoE totals change only with
-        # a report, which replaces it here), so a bare heartbeat reads nothing.
-        self._answers: dict[int, Any] = {}
+        # play id -> the play's JSON as a heartbeat's answer shows it (its QoE totals change
+        # only with a report, which replaces it here), so a bare heartbeat reads nothing and
+        # converts nothing.
+        self._answers: dict[int, dict[str, Any]] = {}
         self._wake = asyncio.Event()  # a full batch, or shutdown: write now, not at the tick
         self._lock = asyncio.Lock()
 
@@ -118,14 +119,14 @@ class HeartbeatBuffer:
                 )
             ).scalar()
 
-    def answer(self, play_id: int) -> Any | None:
-        """The play last read or reported here, or None."""
+    def answer(self, play_id: int) -> dict[str, Any] | None:
+        """The JSON of the play last read or reported here, or None."""
         return self._answers.get(play_id)
 
-    def remember(self, play_id: int, play: Any) -> None:
+    def remember(self, play_id: int, play_json: dict[str, Any]) -> None:
         if len(self._answers) >= OWNERS_CACHED:
             self._answers.clear()
-        self._answers[play_id] = play
+        self._answers[play_id] = play_json
 
     def add(self, heartbeat: Heartbeat) -> None:
         if len(self._queue) >= MAX_QUEUED:

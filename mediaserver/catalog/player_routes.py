@@ -8,7 +8,6 @@ form field, which the CSRF middleware already checks like any form's.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 from aiohttp import web
@@ -199,16 +198,15 @@ async def api_play_update(request: web.Request) -> web.Response:
     if report == plays.PlayReport() and position is not None:
         # A bare heartbeat changes no totals: no write of its own (it is queued above), and
         # no read either once this process has seen the play (the owner was checked above).
-        play = buffer.answer(play_id)
-        if play is None:
-            play = await plays.get_play(request.app[db_key], play_id, profile_id)
-            buffer.remember(play_id, play)
+        body = buffer.answer(play_id)
+        if body is None:
+            body = (await plays.get_play(request.app[db_key], play_id, profile_id)).as_json()
+            buffer.remember(play_id, body)
         # What the play will say once the heartbeat is written.
-        play = dataclasses.replace(play, updated_at=max(play.updated_at, time.time()))
-    else:
-        play = await plays.update_play(request.app[db_key], play_id, profile_id, report)
-        buffer.remember(play_id, play)
-    return web.json_response(play.as_json())
+        return web.json_response(body | {"updated_at": max(body["updated_at"], time.time())})
+    body = (await plays.update_play(request.app[db_key], play_id, profile_id, report)).as_json()
+    buffer.remember(play_id, body)
+    return web.json_response(body)
 
 
 # ----- preferences and markers -----
