@@ -26,6 +26,8 @@ import aiohttp
 import stripe
 from aiohttp import web
 
+from tests.billing.fake_invoices import preview_invoice
+
 _KEY = re.compile(r"([^\[\]]+)|\[([^\[\]]*)\]")
 
 
@@ -207,78 +209,7 @@ class FakeStripe:
         )
 
     def _create_preview(self, body: dict[str, Any]) -> dict[str, Any] | web.Response:
-        """Create Preview Invoice (API 2025-03-31.basil and later): the subscription's next
-        invoice, not stored (a preview has an `upcoming_in_` id and cannot be retrieved).
-        Its period is the one the renewal closes; the line is the next period's charge."""
-        customer, sub = body.get("customer"), self.objects.get(str(body.get("subscription")))
-        if not customer and sub is None:
-            return _error(400, "Missing required param: customer.")
-        if sub is None or (customer and sub["customer"] != customer):
-            return _error(
-                404, f"No such subscription: '{body.get('subscription')}'", "invalid_request_error"
-            )
-        if sub["status"] in ("canceled", "incomplete_expired") or sub["cancel_at_period_end"]:
-            return web.json_response(
-                {
-                    "error": {
-                        "code": "invoice_upcoming_none",
-                        "message": f"No upcoming invoices for customer: {sub['customer']}",
-                        "type": "invalid_request_error",
-                    }
-                },
-                status=400,
-            )
-        item = sub["items"]["data"][0]
-        price = item["price"]
-        starts = sub["trial_end"] if sub["status"] == "trialing" and sub["trial_end"] else None
-        renews = starts or item["current_period_end"]
-        next_end = renews + (item["current_period_end"] - item["current_period_start"])
-        amount = price["unit_amount"] * item.get("quantity", 1) - self.preview_discount
-        return {
-            "id": f"upcoming_in_{secrets.token_hex(12)}",
-            "object": "invoice",
-            "customer": sub["customer"],
-            "currency": price["currency"],
-            "status": "draft",
-            "billing_reason": "upcoming",
-            "collection_method": "charge_automatically",
-            "created": renews,
-            "period_start": item["current_period_start"],
-            "period_end": renews,
-            "next_payment_attempt": renews + 3600,  # drafts are finalized about an hour later
-            "subtotal": amount + self.preview_discount,
-            "total": amount,
-            "amount_due": amount,
-            "amount_paid": 0,
-            "amount_remaining": amount,
-            "parent": {
-                "type": "subscription_details",
-                "quote_details": None,
-                "subscription_details": {"subscription": sub["id"], "metadata": sub["metadata"]},
-            },
-            "lines": {
-                "object": "list",
-                "data": [
-                    {
-                        "id": self.new_id("il_tmp"),
-                        "object": "line_item",
-                        "amount": price["unit_amount"] * item.get("quantity", 1),
-                        "currency": price["currency"],
-                        "period": {"start": renews, "end": next_end},
-                        "quantity": item.get("quantity", 1),
-                        "pricing": {"type": "price_details", "price_details": {
-                            "price": price["id"], "product": price.get("product")}},
-                        "parent": {"type": "subscription_item_details",
-                                   "subscription_item_details": {
-                                       "subscription": sub["id"],
-                                       "subscription_item": item["id"], "proration": False}},
-                    }
-                ],
-                "has_more": False,
-                "url": "/v1/invoices/upcoming/lines",
-            },
-            "livemode": False,
-        }  # fmt: skip
+        return preview_invoice(self, body)
 
     # ----- state the tests and the bench drive -----
 
