@@ -2,8 +2,8 @@
 
 An event names a comment and what happened to it; each page then fetches that comment as its
 own viewer sees it (so permissions and escaping stay on the server). A subscriber's queue is
-bounded: one that falls behind loses its oldest events rather than growing memory. Only this
-process's changes are published.
+bounded: one that falls behind loses its oldest events rather than growing memory. The other
+server processes' changes arrive through relay.py (PostgreSQL).
 """
 
 from __future__ import annotations

@@ -21,8 +21,9 @@ from mediaserver.db.upsert import dialect_insert
 from mediaserver.errors import NotFound
 from mediaserver.keys import db_key
 from mediaserver.social.comments import store
-from mediaserver.social.comments.hub import CommentEvent, hub_key
+from mediaserver.social.comments.hub import CommentEvent
 from mediaserver.social.comments.records import Comment, Reported, Viewer
+from mediaserver.social.comments.relay import comments_relay_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,7 @@ async def _comment(app: web.Application, admin: Viewer, comment_id: int) -> Comm
 
 def _changed(app: web.Application, comment: Comment) -> None:
     event = CommentEvent("update", comment.id, comment.parent_id, comment.episode_id)
-    app[hub_key].publish(comment.title_id, event)
+    app[comments_relay_key].publish(app[db_key], comment.title_id, event)
 
 
 async def _resolve(conn: sa.ext.asyncio.AsyncConnection, comment_id: int, now: float) -> None:

@@ -19,8 +19,9 @@ from mediaserver.db.upsert import dialect_insert
 from mediaserver.errors import Forbidden, NotFound, TooManyRequests
 from mediaserver.keys import config_key, db_key
 from mediaserver.social.comments import access, store
-from mediaserver.social.comments.hub import CommentEvent, hub_key
+from mediaserver.social.comments.hub import CommentEvent
 from mediaserver.social.comments.records import Comment, Page, Sort, Thread, Viewer
+from mediaserver.social.comments.relay import comments_relay_key
 from mediaserver.social.comments.text import clean_text
 
 PAGE_SIZE = 20
@@ -113,7 +114,7 @@ async def _may_write(conn: AsyncConnection, app: web.Application, viewer: Viewer
 def _publish(app: web.Application, comment: Comment, kind: str) -> None:
     event = CommentEvent("new" if kind == "new" else "update", comment.id, comment.parent_id,
                          comment.episode_id)  # fmt: skip
-    app[hub_key].publish(comment.title_id, event)
+    app[comments_relay_key].publish(app[db_key], comment.title_id, event)
 
 
 async def create(

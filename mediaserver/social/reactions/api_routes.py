@@ -75,7 +75,7 @@ async def api_moment_create(request: web.Request) -> web.Response:
         body.position,
         body.text,
     )
-    await live.publish(request.app, found.media_file_id, live.MomentEvent("new", found.id))
+    live.publish(request.app, found.media_file_id, live.MomentEvent("new", found.id))
     return json_model(MomentOut.of(found), status=201)
 
 
@@ -87,7 +87,7 @@ async def api_moment_delete(request: web.Request) -> web.Response:
     user = get_identity(request).user
     viewer = service.Viewer(request_profile(request), bool(user and user.is_admin))
     gone = await service.delete_moment(request.app, viewer, int_path(request, "moment_id"))
-    await live.publish(request.app, gone.media_file_id, live.MomentEvent("delete", gone.id))
+    live.publish(request.app, gone.media_file_id, live.MomentEvent("delete", gone.id))
     if not gone.mine:
         await audit_request(
             request,

@@ -1,16 +1,16 @@
 """Moments appear live for everyone watching the file: the comment sections' in-process hub
 (CommentHub), keyed by media file here, carries "a moment was added / deleted" events to a
 text/event-stream the player listens to; the player then reloads the moments as its own viewer
-sees them (so rights and escaping stay on the server). On PostgreSQL, where several server processes
-share the database, each change is also sent on the `mediaserver_moments` channel (NOTIFY) and
-every other process hands it to its own hub, so a viewer on any process hears it at once.
+sees them (so rights and escaping stay on the server). On PostgreSQL, where several server
+processes share the database, the comments' relay (comments/relay.py) carries each change on
+the `mediaserver_moments` channel to every other process's hub, so a viewer on any process
+hears it at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -18,19 +18,17 @@ from typing import Literal
 from aiohttp import web
 
 from mediaserver.accounts import request_profile
-from mediaserver.db.notify import listening, notify
 from mediaserver.http.auth import access
 from mediaserver.http.forms import int_path
 from mediaserver.keys import db_key
 from mediaserver.social.comments.hub import CommentHub
+from mediaserver.social.comments.relay import HubRelay
 from mediaserver.social.reactions import service
 
 KEEPALIVE_SECONDS = 25.0
 CHANNEL = "mediaserver_moments"
 moments_hub_key: web.AppKey[CommentHub] = web.AppKey("moments_hub", CommentHub)
-# This process's name on the channel: its own notifications come back to it and are skipped
-# (its viewers heard of the change already, straight from the hub).
-origin_key: web.AppKey[str] = web.AppKey("moments_origin", str)
+moments_relay_key: web.AppKey[HubRelay] = web.AppKey("moments_relay", HubRelay)
 routes = web.RouteTableDef()
 
 
@@ -43,23 +41,18 @@ class MomentEvent:
         return asdict(self)
 
 
-async def publish(app: web.Application, media_file_id: int, event: MomentEvent) -> None:
-    """Tell this process's listeners now, and the other processes through the database."""
-    hub = app.get(moments_hub_key)
-    if hub is None:
-        return
-    hub.publish(media_file_id, event)  # type: ignore[arg-type]  # any event with as_dict
-    payload = {"origin": app[origin_key], "file": media_file_id, **event.as_dict()}
-    await notify(app[db_key], CHANNEL, json.dumps(payload))
+def publish(app: web.Application, media_file_id: int, event: MomentEvent) -> None:
+    """Tell this process's listeners now, the other processes' in a moment (PostgreSQL)."""
+    relay = app.get(moments_relay_key)
+    if relay is not None:
+        relay.publish(app[db_key], media_file_id, event)
 
 
-def _heard(app: web.Application, payload: str) -> None:
-    """A change another process sent: to this process's listeners of that file."""
-    data = json.loads(payload)
-    if data.get("origin") == app[origin_key] or data.get("kind") not in ("new", "delete"):
-        return
-    event = MomentEvent(data["kind"], int(data["id"]))
-    app[moments_hub_key].publish(int(data["file"]), event)  # type: ignore[arg-type]
+def moment_event(data: dict) -> MomentEvent:
+    kind = data["kind"]
+    if kind not in ("new", "delete"):
+        raise ValueError(f"unknown moment event {kind!r}")
+    return MomentEvent(kind, int(data["id"]))
 
 
 @routes.get(r"/media/{media_file_id:\d{1,12}}/moments/events", name="moment_events")
@@ -97,13 +90,13 @@ async def close_hub(app: web.Application) -> None:
 
 async def hear_other_processes(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: listen on the channel while the server runs (PostgreSQL only)."""
-    async with listening(app[db_key], CHANNEL, lambda payload: _heard(app, payload)):
+    async with app[moments_relay_key].running(app[db_key]):
         yield
 
 
 def setup_live(app: web.Application) -> None:
     app[moments_hub_key] = CommentHub()
-    app[origin_key] = uuid.uuid4().hex
+    app[moments_relay_key] = HubRelay(CHANNEL, app[moments_hub_key], moment_event)
     app.on_shutdown.append(close_hub)
     app.cleanup_ctx.append(hear_other_processes)
     app.router.add_routes(routes)
