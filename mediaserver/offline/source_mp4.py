@@ -76,7 +76,11 @@ def plan(
     spec = RUNGS.get(rung) or min(RUNGS.values(), key=lambda s: abs(s.height - height))
     bitrate = 0 if remux else spec.h264_kbps * 1000
     text = f"{file_id}|{size}|{mtime!r}|{video[0]}|{audio[0] if audio else '-'}|{rung}|{height}"
-    key = hashlib.sha256(f"v2|{text}|{remux}|{bitrate}|{subtitles!r}".encode()).hexdigest()[:32]
+    # The muxer's version too: a copy's ETag is its key (every making is the same bytes), which
+    # holds only while the same muxer lays it out.
+    made_by = f"{av.__version__}|{av.library_versions.get('libavformat')}"
+    text = f"v2|{made_by}|{text}|{remux}|{bitrate}|{subtitles!r}"
+    key = hashlib.sha256(text.encode()).hexdigest()[:32]
     return SourcePlan(
         path, video[0], audio[0] if audio else None, audio[2] if audio else None, remux,
         height, bitrate, key, subtitles,
