@@ -163,17 +163,16 @@ def read_segment(path: Path, init: InitInfo, uri: str) -> SegmentInfo:
             first = next(((moof.start, run) for run in fragment.runs if run.count), None)
     if not fragment_starts or first is None:
         raise BmffError(f"{uri} holds no samples")
-    samples = columns(runs)
+    samples = columns(runs)  # the first run with samples holds sample 0
     moof_start, run = first
-    head = columns([run])
     return SegmentInfo(
         uri=uri,
         start=fragment_starts[0],
         duration=int(samples.durations.sum()),
         size=len(data),
-        first_sample_key=bool(head.sync[0]),
+        first_sample_key=bool(samples.sync[0]),
         iframe_offset=moof_start,
-        iframe_length=run.offset + int(head.sizes[0]) - moof_start,
+        iframe_length=run.offset + int(samples.sizes[0]) - moof_start,
         sample_count=len(samples.durations),
         fragment_starts=fragment_starts,
     )
