@@ -218,6 +218,12 @@ def upgrade() -> None:
     op.drop_index("ix_analytics_binges_day", table_name="analytics_binges")
     op.create_index("ix_analytics_binges_day", "analytics_binges", ["dimension", "value", "day"])
     _fill_binges()
+    # Planner statistics for the tables just filled (a year of history is millions of rows).
+    for table in (
+        "analytics_title_periods", "analytics_viewer_cells", "analytics_hour_cells",
+        "analytics_binges", "analytics_hourly",
+    ):  # fmt: skip
+        op.execute(f"ANALYZE {table}")
     op.drop_index("ix_analytics_hourly_title_id", table_name="analytics_hourly")
     op.create_index(
         "ix_analytics_hourly_title_id",
