@@ -198,14 +198,50 @@ def _rows(data, now, beats_per_play):  # noqa: ANN001, ANN202
 def load_sqlite(path: str, tables) -> None:  # noqa: ANN001
     import sqlite3
 
-    conn = sqlite3.connect(path, timeout=60)
+    conn = sqlite3.connect(path, timeout=60, isolation_level=None)
+    # For the generator only: nothing here needs to survive a crash, and a big page cache
+    # keeps the B-trees being built in memory.
     conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("PRAGMA cache_size=-262144")
     for name, (cols, rows) in tables.items():
         marks = ", ".join("?" * len(cols.split(",")))
+        # Indexes are built once after the rows are in (far faster than row by row at 20M).
+        indexes = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+            "AND sql IS NOT NULL",
+            (name,),
+        ).fetchall()
         conn.execute("BEGIN")
+        for index, _ in indexes:
+            conn.execute(f"DROP INDEX {index}")
         conn.executemany(f"INSERT INTO {name} ({cols}) VALUES ({marks})", rows)
+        for _, sql in indexes:
+            conn.execute(sql)
         conn.execute("COMMIT")
     conn.close()
+
+
+BIG = ("play_heartbeats", "analytics_hourly", "analytics_title_periods", "analytics_reach")
+
+
+async def _copy_big(conn, name: str, columns: list[str], rows) -> None:  # noqa: ANN001
+    """COPY into a big table with its secondary indexes built afterwards and its foreign-key
+    triggers off (the generated rows are consistent): at 20M heartbeats, far faster."""
+    indexes = await conn.fetch(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = $1 "
+        "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+        name,
+    )
+    await conn.execute("SET synchronous_commit = off")
+    for index in indexes:
+        await conn.execute(f'DROP INDEX "{index["indexname"]}"')
+    await conn.execute(f"ALTER TABLE {name} DISABLE TRIGGER ALL")
+    try:
+        await conn.copy_records_to_table(name, records=rows, columns=columns)
+    finally:
+        await conn.execute(f"ALTER TABLE {name} ENABLE TRIGGER ALL")
+        for index in indexes:
+            await conn.execute(index["indexdef"])
 
 
 async def load_postgres(url: str, tables) -> None:  # noqa: ANN001
@@ -220,6 +256,8 @@ async def load_postgres(url: str, tables) -> None:  # noqa: ANN001
                     f"INSERT INTO {name} ({cols}) VALUES ({', '.join(f'${i + 1}' for i in range(len(columns)))})",
                     rows,
                 )
+            elif name in BIG:
+                await _copy_big(conn, name, columns, rows)
             else:
                 await conn.copy_records_to_table(name, records=rows, columns=columns)
         for table in (
@@ -338,7 +376,9 @@ function setup(thread) table.insert(threads, thread) end
 function init(args) bad = 0 end
 function request()
   n = n + 1
-  local body = string.format('{"position": %%d, "paused": false}', n * 10)
+  -- Each play moves on 10 s per report, wrapping within the 48 hours a position may be.
+  local at = (math.floor(n / #ids) * 10) %% 172000
+  local body = string.format('{"position": %%d, "paused": false}', at)
   return wrk.format(nil, "/api/v1/plays/" .. ids[n %% #ids + 1], nil, body)
 end
 function response(status, headers, body) if status ~= 200 then bad = bad + 1 end end
