@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.accounts import Profile
 from mediaserver.catalog.browse import (
@@ -27,7 +26,7 @@ from mediaserver.catalog.languages import (
 from mediaserver.catalog.search_filters import SearchFilters
 from mediaserver.db.catalog_schema import genres, media_files, title_genres, titles
 from mediaserver.db.engine import Database
-from mediaserver.db.search import find, search_terms
+from mediaserver.db.search import find, id_ranking, search_terms
 from mediaserver.db.social_ratings_schema import title_ratings
 from mediaserver.db.tagging_schema import title_tags
 from mediaserver.db.viewer_schema import watch_progress
@@ -36,6 +35,7 @@ from mediaserver.errors import BadRequest
 PAGE_SIZE = 60
 # Full-text candidates considered before filtering; filters then narrow these down.
 MAX_MATCHES = 1000
+TAGGED_RANK = MAX_MATCHES + 1  # titles found by their tag come after every index match
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,14 +115,20 @@ def accepted_tag(tag: str) -> sa.Exists:
     )
 
 
-async def tagged_title_ids(conn: AsyncConnection, q: str, found: set[int]) -> list[int]:
-    """Titles whose accepted tag is the typed text ("slow burn" finds "slow-burn"), after the
-    full-text matches."""
+def with_tagged(ranking: sa.Subquery, q: str) -> sa.Subquery:
+    """The index's ranking, then the titles whose accepted tag is the typed text ("slow burn"
+    finds "slow-burn") that the index did not find, in the same statement."""
     tag = "-".join(search_terms(q))[:40]
-    query = sa.select(title_tags.c.title_id).where(
-        title_tags.c.tag == tag, title_tags.c.status == "accepted"
+    t = title_tags.c
+    tagged = sa.select(t.title_id, sa.literal(TAGGED_RANK).label("rank")).where(
+        t.tag == tag, t.status == "accepted"
     )
-    return [i for i in (await conn.execute(query)).scalars() if i not in found]
+    found = sa.union_all(sa.select(ranking.c.title_id, ranking.c.rank), tagged).subquery("found")
+    return (
+        sa.select(found.c.title_id, sa.func.min(found.c.rank).label("rank"))
+        .group_by(found.c.title_id)
+        .subquery("ranked")
+    )
 
 
 async def run_search(
@@ -171,7 +177,7 @@ async def search_titles(
         )  # fmt: skip
     if f.tag is not None:
         query = query.where(accepted_tag(f.tag))
-    ranked: list[int] | None = None
+    ranking: sa.Subquery | None = None
     fixes: dict[str, str] = {}
     short = False
     async with db.read() as conn:
@@ -183,29 +189,40 @@ async def search_titles(
                 )
         if search_terms(f.q):
             matches = await find(conn, f.q, MAX_MATCHES)
-            ranked, fixes, short = matches.ids, matches.corrections, matches.short
-            ranked = [*ranked, *await tagged_title_ids(conn, f.q, set(ranked))]
-            query = query.where(titles.c.id.in_(ranked))
+            fixes, short = matches.corrections, matches.short
+            ranking = with_tagged(id_ranking(conn.dialect.name, matches.ids), f.q)
+            query = query.join(ranking, ranking.c.title_id == titles.c.id)
+        if ranking is not None and f.sort == "relevance":
+            cards = await fetch_cards(conn, _ranked_page(profile, query, ranking, limit, offset))
+            return SearchOutcome(cards[:limit], len(cards) > limit, fixes, short)
         if f.sort == "title":
             query = query.order_by(titles.c.sort_title, titles.c.id)
         elif f.sort == "year":
             query = query.order_by(titles.c.year.desc().nulls_last(), titles.c.sort_title)
         elif f.sort == "stars":
             query = query.order_by(*stars_order())
-        elif f.sort == "added" or ranked is None:
+        else:  # "added", and "relevance" without words to rank by
             query = query.order_by(titles.c.added_at.desc(), titles.c.id.desc())
-        if ranked is not None and f.sort == "relevance":
-            # Ranking came from the index; keep its order after filtering. Only the ids pass
-            # the filters here: the cards (their artwork, progress and list columns) are read
-            # for the one page shown, not for every candidate.
-            kept = set((await conn.execute(query.with_only_columns(titles.c.id))).scalars())
-            page_ids = [tid for tid in ranked if tid in kept][offset : offset + limit + 1]
-            found = await fetch_cards(conn, card_select(profile).where(titles.c.id.in_(page_ids)))
-            position = {tid: i for i, tid in enumerate(page_ids)}
-            ordered = sorted(found, key=lambda c: position[c.id])
-            return SearchOutcome(ordered[:limit], len(page_ids) > limit, fixes, short)
         cards = await fetch_cards(conn, query.limit(limit + 1).offset(offset))
     return SearchOutcome(cards[:limit], len(cards) > limit, fixes, short)
+
+
+def _ranked_page(
+    profile: Profile | None, query: sa.Select, ranking: sa.Subquery, limit: int, offset: int
+) -> sa.Select:
+    """Cards of one page of the filtered ranked titles, in the index's order, as one statement:
+    the inner query pages the ids that pass the filters, so the cards' columns (artwork, list,
+    main file) are computed for the page shown, not for every candidate."""
+    page = (
+        query.with_only_columns(titles.c.id, ranking.c.rank)
+        .order_by(ranking.c.rank, titles.c.id)
+        .limit(limit + 1)
+        .offset(offset)
+        .subquery("page")
+    )
+    return (
+        card_select(profile).join(page, page.c.id == titles.c.id).order_by(page.c.rank, titles.c.id)
+    )
 
 
 async def filter_options(db: Database, profile: Profile | None) -> FilterOptions:

@@ -12,9 +12,12 @@ with a word starting with them.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mediaserver.db.search_index import (
@@ -34,7 +37,9 @@ TRIGRAM = 3  # the shortest substring the index can answer
 FEW_MATCHES = 10
 MAX_CORRECTIONS = 6
 
-__all__ = ["SearchMatches", "find", "index_title", "remove_title", "search_terms"]
+__all__ = [
+    "SearchMatches", "find", "id_ranking", "index_title", "remove_title", "search_terms",
+]  # fmt: skip
 
 SQLITE_DDL = (
     "CREATE VIRTUAL TABLE title_search USING fts5("
@@ -63,6 +68,25 @@ class SearchMatches:
     ids: list[int]
     corrections: dict[str, str]
     short: bool
+
+
+def id_ranking(dialect: str, ids: Sequence[int]) -> sa.Subquery:
+    """A FROM-able list of (title_id, rank) for these ids in this order, sent as one parameter
+    (a JSON array on SQLite, an integer array on PostgreSQL) rather than one per id: a
+    statement can then filter, order and page the ranked titles itself, in one round trip."""
+    if dialect == "sqlite":
+        rows = sa.func.json_each(sa.bindparam("ranked_ids", json.dumps(list(ids))))
+        listed = rows.table_valued("value", "key", name="ranked_list")
+        return sa.select(listed.c.value.label("title_id"), listed.c.key.label("rank")).subquery(
+            "ranking"
+        )
+    array = sa.bindparam("ranked_ids", list(ids), type_=postgresql.ARRAY(sa.Integer))
+    listed = (
+        sa.func.unnest(array)
+        .table_valued("value", with_ordinality="rank")
+        .render_derived(name="ranked_list")
+    )
+    return sa.select(listed.c.value.label("title_id"), listed.c.rank).subquery("ranking")
 
 
 def search_terms(query: str) -> list[str]:
@@ -115,28 +139,29 @@ async def corrections(conn: AsyncConnection, terms: list[str]) -> dict[str, list
 
 
 def _conditions(
-    dialect: str, column: str, groups: list[list[str]], short: list[str]
+    dialect: str, column: str, groups: list[list[str]], short: list[str], prefix: str
 ) -> tuple[str, dict[str, object]]:
-    """WHERE text (and its parameters) for: `column` holds one string of each group, and every
-    short string. On SQLite `column` is an FTS5 column filter ("title") or "" for any column."""
+    """WHERE text (and its parameters, named from `prefix`) for: `column` holds one string of
+    each group, and every short string. On SQLite `column` is an FTS5 column filter ("title")
+    or "" for any column."""
     params: dict[str, object] = {}
     if dialect == "sqlite":
         match = " AND ".join("(" + " OR ".join(f'"{s}"' for s in g) + ")" for g in groups)
-        params["q"] = f"{{{column}}} : ({match})" if column else match
-        where = ["title_search MATCH :q"]
+        params[f"{prefix}q"] = f"{{{column}}} : ({match})" if column else match
+        where = [f"title_search MATCH :{prefix}q"]
         text = "title" if column else "title || ' ' || people || ' ' || episodes"
         for i, s in enumerate(short):
-            params[f"s{i}"] = s
-            where.append(f"instr({text}, :s{i}) > 0")
+            params[f"{prefix}s{i}"] = s
+            where.append(f"instr({text}, :{prefix}s{i}) > 0")
         return " AND ".join(where), params
     where = []
     for gi, g in enumerate(groups):
-        for si, s in enumerate(g):
-            params[f"g{gi}_{si}"] = f"%{s}%"
-        where.append("(" + " OR ".join(f"{column} LIKE :g{gi}_{si}" for si in range(len(g))) + ")")
+        names = [f"{prefix}g{gi}_{si}" for si in range(len(g))]
+        params |= {name: f"%{s}%" for name, s in zip(names, g, strict=True)}
+        where.append("(" + " OR ".join(f"{column} LIKE :{name}" for name in names) + ")")
     for i, s in enumerate(short):
-        params[f"s{i}"] = f"%{s}%"
-        where.append(f"{column} LIKE :s{i}")
+        params[f"{prefix}s{i}"] = f"%{s}%"
+        where.append(f"{column} LIKE :{prefix}s{i}")
     return " AND ".join(where), params
 
 
@@ -146,45 +171,76 @@ async def _matching(
     """Titles containing, for each group, one of its strings (3+ letters), and every short
     string. Matches in the title come first (those starting with the first word, then the
     shortest titles: the closest to what was typed); then matches anywhere else, unranked,
-    which lets the index stop early on a common piece of a word."""
+    which lets the index stop early on a common piece of a word. One statement: the second
+    lookup runs only when the first found fewer than `limit` (a condition on the first's
+    count that both databases check once, before reading the index)."""
     dialect = conn.dialect.name
     key = "rowid" if dialect == "sqlite" else "title_id"
-    starts = "instr(title, :first) = 1" if dialect == "sqlite" else "strpos(title, :first) = 1"
-    where, params = _conditions(dialect, "title", groups, short)
-    params |= {"first": groups[0][0], "limit": limit}
-    sql = (
-        f"SELECT {key} FROM title_search WHERE {where} "
-        f"ORDER BY {starts} DESC, length(title), {key} LIMIT :limit"
+    position = "instr" if dialect == "sqlite" else "strpos"
+    starts = f"CASE WHEN {position}(title, :first) = 1 THEN 1 ELSE 0 END"
+    in_title, params = _conditions(dialect, "title", groups, short, "t_")
+    anywhere, more = _conditions(
+        dialect, "" if dialect == "sqlite" else "document", groups, short, "a_"
     )
-    ids = [r[0] for r in await conn.execute(sa.text(sql), params)]
-    if len(ids) >= limit:
-        return ids
-    where, params = _conditions(dialect, "" if dialect == "sqlite" else "document", groups, short)
-    params["limit"] = limit
-    sql = f"SELECT {key} FROM title_search WHERE {where} LIMIT :limit"
-    seen = set(ids)
-    rest = [r[0] for r in await conn.execute(sa.text(sql), params) if r[0] not in seen]
-    return ids + rest[: limit - len(ids)]
+    params |= more | {"first": groups[0][0], "limit": limit}
+    sql = (
+        f"WITH in_title AS (SELECT {key} AS id, {starts} AS starts, length(title) AS size "
+        f"FROM title_search WHERE {in_title} ORDER BY starts DESC, size, id LIMIT :limit) "
+        f"SELECT id, 0 AS part, starts, size FROM in_title UNION ALL SELECT id, 1, 0, 0 FROM ("
+        f"SELECT {key} AS id FROM title_search WHERE {anywhere} "
+        f"AND (SELECT count(*) FROM in_title) < :limit LIMIT :limit) AS anywhere "
+        f"ORDER BY part, starts DESC, size, id"
+    )
+    ids: list[int] = []
+    seen: set[int] = set()
+    for tid, *_ in await conn.execute(sa.text(sql), params):
+        if tid not in seen:
+            seen.add(tid)
+            ids.append(tid)
+    return ids[:limit]
 
 
 async def _word_starts(conn: AsyncConnection, terms: list[str], limit: int) -> list[int]:
     """Titles with a word starting with each of these (short) terms, by title."""
-    key = "rowid" if conn.dialect.name == "sqlite" else "title_id"
-    where = " AND ".join(f"(' ' || title) LIKE :w{i}" for i in range(len(terms)))
+    params: dict[str, object] = {f"w{i}": f"% {t}%" for i, t in enumerate(terms)}
+    if conn.dialect.name == "sqlite":
+        key, order = "rowid", "title"
+        where = " AND ".join(f"(' ' || title) LIKE :w{i}" for i in range(len(terms)))
+    else:
+        # Two patterns on the bare column, so the trigram index (its "  x" word-start
+        # trigrams) can answer.
+        key, order = "title_id", "title"
+        where = " AND ".join(f"(title LIKE :s{i} OR title LIKE :w{i})" for i in range(len(terms)))
+        params |= {f"s{i}": f"{t}%" for i, t in enumerate(terms)}
     rows = await conn.execute(
-        sa.text(f"SELECT {key} FROM title_search WHERE {where} ORDER BY title LIMIT :limit"),
-        {f"w{i}": f"% {t}%" for i, t in enumerate(terms)} | {"limit": limit},
+        sa.text(f"SELECT {key} FROM title_search WHERE {where} ORDER BY {order} LIMIT :limit"),
+        params | {"limit": limit},
     )
     return [r[0] for r in rows]
 
 
+async def _prefer_index(conn: AsyncConnection) -> None:
+    """PostgreSQL: make the planner use the trigram indexes for the lookups. It guesses the
+    share of rows a LIKE matches without looking at the trigrams, and so reads the whole table
+    for a rare word, many times slower than the index (for a common one both cost about the
+    same). The setting lasts until the end of the caller's transaction: it is not set back,
+    which would cost a round trip; what search runs after the lookup reads by key anyway."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
+
+
 async def find(conn: AsyncConnection, query: str, limit: int = 50) -> SearchMatches:
     """Titles matching every word of `query` inside a word, then with one typo forgiven."""
+    if not search_terms(query):
+        return SearchMatches([], {}, False)
+    await _prefer_index(conn)
+    return await _find(conn, query, limit)
+
+
+async def _find(conn: AsyncConnection, query: str, limit: int) -> SearchMatches:
     terms = search_terms(query)
     long = [t for t in terms if len(t) >= TRIGRAM]
     short = [t for t in terms if len(t) < TRIGRAM]
-    if not terms:
-        return SearchMatches([], {}, False)
     if not long:
         return SearchMatches(await _word_starts(conn, short, limit), {}, True)
     ids = await _matching(conn, [[t] for t in long], short, limit)
