@@ -31,6 +31,9 @@ metadata_matches = sa.Table(
     sa.Column("airing", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("updated_at", sa.Float, nullable=False),
     sa.Column("next_refresh_at", sa.Float, nullable=True),
+    # The image languages the artwork was last asked for, comma-separated ("*": the provider
+    # has no languages); a profile choosing another one queues the title again.
+    sa.Column("art_languages", sa.String(200), nullable=True),
     sa.CheckConstraint("status IN ('matched', 'to_confirm', 'unmatched', 'failed')", name="status"),
 )
 sa.Index("ix_metadata_matches_status", metadata_matches.c.status)

@@ -11,11 +11,13 @@ from typing import Any
 
 from aiohttp import web
 
+from mediaserver.accounts import profile_languages
 from mediaserver.jobs import JobContext, JobPayloadError
-from mediaserver.keys import db_key, jobs_key
+from mediaserver.keys import config_key, db_key, jobs_key
 from mediaserver.library import on_files_changed
 from mediaserver.metadata import store
 from mediaserver.metadata.fetch import RateLimited
+from mediaserver.metadata.pick import missing_languages
 from mediaserver.metadata.service import refresh_title
 
 log = logging.getLogger(__name__)
@@ -104,9 +106,24 @@ async def metadata_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def housekeeping(app: web.Application) -> int:
-    """Queue shows still airing whose refresh is due; drop expired cached answers."""
+    """Queue shows still airing whose refresh is due, and titles whose artwork was never asked
+    for in a language a profile has since chosen; drop expired cached answers."""
     now = time.time()
-    due = await store.due_for_refresh(app[db_key], now)
+    due = set(await store.due_for_refresh(app[db_key], now))
+    due |= await titles_missing_languages(app)
     if due:
-        await queue_refresh(app, due)
+        await queue_refresh(app, sorted(due))
     return await store.purge(app[db_key], now)
+
+
+async def titles_missing_languages(app: web.Application) -> set[int]:
+    db = app[db_key]
+    languages = await profile_languages(db)
+    if not languages:
+        return set()
+    server = app[config_key].metadata.language
+    return {
+        title_id
+        for title_id, asked in await store.art_languages_of_matched(db)
+        if missing_languages(asked, server, languages)
+    }

@@ -62,6 +62,19 @@ def title_art(info: TitleInfo, server: str, profiles: Iterable[str]) -> list[Cho
     return out
 
 
+# Stored as a title's art languages when its provider has images in no particular language.
+ANY_LANGUAGE = "*"
+
+
+def missing_languages(asked: str | None, server: str, profiles: Iterable[str]) -> set[str]:
+    """The profile languages a title's artwork was not yet asked for (`asked` as stored; None,
+    from before languages were recorded, means the server's language only)."""
+    if asked == ANY_LANGUAGE:
+        return set()
+    had = set(asked.split(",")) if asked else {primary(server)}
+    return {primary(p) for p in profiles if p} - had
+
+
 def image_languages(server: str, profiles: Iterable[str]) -> list[str]:
     """The languages to ask a provider for images in: the profiles', the server's, English."""
     wanted = [primary(p) for p in profiles] + [primary(server), "en"]

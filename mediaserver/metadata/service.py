@@ -21,7 +21,13 @@ from mediaserver.metadata.artwork import ImageRefused, store_image
 from mediaserver.metadata.fetch import ProviderError, RateLimited
 from mediaserver.metadata.local_nfo import nfo_fields
 from mediaserver.metadata.matching import Match, find
-from mediaserver.metadata.pick import image_languages, title_art, wanted_photos, wanted_stills
+from mediaserver.metadata.pick import (
+    ANY_LANGUAGE,
+    image_languages,
+    title_art,
+    wanted_photos,
+    wanted_stills,
+)
 from mediaserver.metadata.records import TitleInfo
 from mediaserver.metadata.registry import Active, providers_key
 
@@ -134,6 +140,7 @@ async def apply_match(
         candidate_year=info.year, error=None, prefer_provider=prefer, written=written,
         airing=info.airing,
         next_refresh_at=now + settings.airing_refresh_days * 86400 if info.airing else None,
+        art_languages=",".join(sorted(extra["image_languages"])) if extra else ANY_LANGUAGE,
     )  # fmt: skip
     if not any(a.kind == "poster" for a in art.title):
         await fallback_art.ensure_poster(app, title_id, title.kind)

@@ -244,6 +244,17 @@ async def due_for_refresh(db: Database, now: float) -> list[int]:
         return sorted(r[0] for r in rows)
 
 
+async def art_languages_of_matched(db: Database) -> list[tuple[int, str | None]]:
+    """(title id, languages its artwork was asked for) of every matched title."""
+    async with db.read() as conn:
+        rows = await conn.execute(
+            sa.select(metadata_matches.c.title_id, metadata_matches.c.art_languages).where(
+                metadata_matches.c.status == "matched"
+            )
+        )
+        return [(r[0], r[1]) for r in rows]
+
+
 async def purge(db: Database, now: float) -> int:
     """Expired cached answers and all but the newest failures."""
     async with db.write() as conn:

@@ -11,8 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 from aiohttp.test_utils import TestClient
 from PIL import Image
 
+from mediaserver.metadata.jobs import housekeeping, titles_missing_languages
 from tests.helpers import api, csrf_from, pick_profile
 from tests.library.scan_helpers import place
+from tests.library.test_libraries_admin import wait_jobs
 from tests.metadata.fake_images import color_of
 from tests.metadata.helpers import admin_client, query, scan_library, title_id
 
@@ -126,3 +128,29 @@ async def test_fallback_without_text_then_any_language(
         await pick_profile(client, profile)
         seen = await _color(client, f"/images/titles/{title}/poster")
         assert _near(seen, name), (title, profile, seen, name)
+
+
+async def test_a_newly_chosen_language_fetches_its_artwork(
+    make_app, aiohttp_client, fake, clip, tmp_path: Path
+) -> None:
+    client = await admin_client(make_app, aiohttp_client, fake.settings())
+    root = tmp_path / "Movies"
+    place(clip, root / "Matrix 1999 {tmdb-603}" / "matrix.mkv")
+    await scan_library(client, root, "movies")
+    tid = await title_id(client, "The Matrix")
+    languages = (
+        "SELECT DISTINCT language FROM images WHERE title_id = :i AND kind = 'poster' "
+        "AND source = 'provider' AND language IS NOT NULL"
+    )
+    assert await query(client, languages, i=tid) == [("en",)]
+
+    # Nothing changes for a housekeeping run while no profile wants another language.
+    assert await titles_missing_languages(client.app) == set()
+    french = await _profile(client, "Amélie", "fr")
+    assert await titles_missing_languages(client.app) == {tid}
+    await housekeeping(client.app)  # the periodic run queues the title again
+    await wait_jobs(client, timeout=60)
+    assert sorted(await query(client, languages, i=tid)) == [("en",), ("fr",)]
+    await pick_profile(client, french)
+    assert _near(await _color(client, f"/images/titles/{tid}/poster"), "matrix-poster-fr.png")
+    assert await titles_missing_languages(client.app) == set()  # asked once, not every run
