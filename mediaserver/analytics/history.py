@@ -7,6 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from mediaserver.analytics.filters import Filters, conditions
+from mediaserver.analytics.labels import file_label
 from mediaserver.analytics.tables import Column, Table
 from mediaserver.db.analytics_schema import analytics_hourly
 from mediaserver.db.catalog_schema import episodes, media_files, titles
@@ -18,17 +19,7 @@ H = analytics_hourly
 
 async def history(db: Database, f: Filters, limit: int = 200) -> Table:
     """What was watched, newest first, by hour started (as Tautulli lists a user's history)."""
-    label = sa.case(
-        (
-            episodes.c.id.is_not(None),
-            titles.c.title
-            + " · S"
-            + sa.cast(episodes.c.season_number, sa.String)
-            + "E"
-            + sa.cast(episodes.c.episode_number, sa.String),
-        ),
-        else_=titles.c.title,
-    )
+    label = file_label()
     async with db.read() as conn:
         rows = (
             await conn.execute(

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from mediaserver.analytics import long_range
 from mediaserver.analytics.filters import Filters
+from mediaserver.analytics.labels import file_label
 from mediaserver.analytics.tables import Column, Table
 from mediaserver.db.analytics_schema import analytics_positions, analytics_reach
 from mediaserver.db.catalog_schema import episodes, media_files, titles
@@ -33,20 +34,6 @@ class Retention:
     curve: Table  # percent of the file -> share of viewers still watching
     dropoffs: list[tuple[int, float]]  # (percent, percentage points lost there), biggest first
     hotspots: Table
-
-
-def _file_label() -> sa.ColumnElement[str]:
-    return sa.case(
-        (
-            episodes.c.id.is_not(None),
-            titles.c.title
-            + " · S"
-            + sa.cast(episodes.c.season_number, sa.String)
-            + "E"
-            + sa.cast(episodes.c.episode_number, sa.String),
-        ),
-        else_=titles.c.title,
-    )
 
 
 def _file_conditions(f: Filters) -> list[sa.ColumnElement[bool]]:
@@ -93,7 +80,7 @@ async def watched_files(db: Database, f: Filters, limit: int = 20) -> Table:
         labels = dict(
             (
                 await conn.execute(
-                    sa.select(media_files.c.id, _file_label())
+                    sa.select(media_files.c.id, file_label())
                     .select_from(media_files)
                     .outerjoin(episodes, episodes.c.id == media_files.c.episode_id)
                     .join(
@@ -152,7 +139,7 @@ async def retention(db: Database, f: Filters, media_file_id: int) -> Retention |
     async with db.read() as conn:
         head = (
             await conn.execute(
-                sa.select(_file_label().label("label"), media_files.c.duration_seconds)
+                sa.select(file_label().label("label"), media_files.c.duration_seconds)
                 .select_from(media_files)
                 .outerjoin(episodes, episodes.c.id == media_files.c.episode_id)
                 .join(
