@@ -215,7 +215,7 @@ def test_browse_search_title_my_list_keyboard_and_kids(live_server, browser_page
     # Open a title; add to and remove from My List without a reload.
     page.goto(base + "/search?q=am%C3%A9")
     page.locator("#results .tc-link").first.click()
-    page.wait_for_url(re.compile(r".*/titles/\d+$"))
+    page.wait_for_url(re.compile(r".*/titles/\d+(\?sref=[^#]*)?$"))
     expect(page.get_by_role("heading", name="Amélie")).to_be_visible()
     expect(page.get_by_text("English, French")).to_be_visible()  # subtitle languages
     page.evaluate("window.__same_page = true")
