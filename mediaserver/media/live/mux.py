@@ -13,12 +13,15 @@ Every muxer option here is a constant (docs/security.md, encoder option injectio
 
 from __future__ import annotations
 
+import contextlib
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import av
+
+from mediaserver.media.packaged.boxes import BmffError, boxes
 
 if TYPE_CHECKING:
     from mediaserver.media.live.keyframes import Timeline
@@ -137,18 +140,12 @@ class FragmentSink:
         return None
 
 
-def _children(data: bytes, start: int, end: int):
-    pos = start
-    while pos + 8 <= end:
-        size, kind = struct.unpack_from(">I4s", data, pos)
-        header = 8
-        if size == 1:
-            size = struct.unpack_from(">Q", data, pos + 8)[0]
-            header = 16
-        if size < header or pos + size > end:
-            return
-        yield kind, pos + header, pos + size
-        pos += size
+def _children(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+    """(type, payload start, end) of the boxes in [start, end); a box that overruns its parent
+    ends the walk (a bad box in the muxer's own output is no reason to fail the session)."""
+    with contextlib.suppress(BmffError):
+        for box in boxes(data, start, end):
+            yield box.kind, box.payload, box.end
 
 
 def _timescales(moov: bytes) -> dict[int, int]:
