@@ -110,6 +110,34 @@ def _binges(made: list[dict], files: dict, start: float, end: float) -> list[tup
     )
 
 
+async def _assert_pages_match(db, f: Filters, picked: list[dict], files: dict) -> None:
+    """The Watching page's tables for `f` agree with the plays `picked` (those its filters let
+    through)."""
+    want = _expected(picked, files, f.start, f.end)
+    totals = await watching.totals(db, f)
+    assert (totals["plays"], totals["hours"], totals["viewers"]) == (
+        want["plays"], want["hours"], want["viewers"],
+    )  # fmt: skip
+    shown = {}
+    for kind in ("movie", "series"):
+        table = await watching.top_titles(db, f, kind)
+        for link, row in zip(table.links, table.rows, strict=True):
+            shown[link["title"]] = (row[1], row[2], row[3])
+    assert shown == want["titles"]
+    heat = await watching.heatmap(db, f)
+    assert sum(sum(row[1:]) for row in heat.rows) == want["plays"]
+    over = await watching.over_time(db, f)
+    assert sum(over.column("plays")) == want["plays"]
+    per_day: dict[float, set] = defaultdict(set)
+    for p in picked:
+        if f.start <= p["at"] < f.end:
+            per_day[p["at"] - p["at"] % DAY].add(p["profile"])
+    assert sum(over.column("viewers")) == sum(len(v) for v in per_day.values())
+    found = await binge_table.binges(db, f)
+    want_binges = _binges(picked, files, f.start, f.end)
+    assert sorted(found.column("episodes")) == sorted(n for _, n in want_binges)
+
+
 async def test_pages_read_from_rollups_match_the_raw_plays(db) -> None:
     made, files = await _history(db)
     await roll_up_plays(db, keep_plays_days=3650, now=NOW)
@@ -119,36 +147,14 @@ async def test_pages_read_from_rollups_match_the_raw_plays(db) -> None:
     assert {g for g, _, _ in spans(whole.start, whole.end)} == {"d", "w", "m"}
     for f in (whole, part):
         assert long_range.usable(f)
-        want = _expected(made, files, f.start, f.end)
-        totals = await watching.totals(db, f)
-        assert (totals["plays"], totals["hours"], totals["viewers"]) == (
-            want["plays"], want["hours"], want["viewers"],
-        )  # fmt: skip
-        shown = {}
-        for kind in ("movie", "series"):
-            table = await watching.top_titles(db, f, kind)
-            for link, row in zip(table.links, table.rows, strict=True):
-                shown[link["title"]] = (row[1], row[2], row[3])
-        assert shown == want["titles"]
-        heat = await watching.heatmap(db, f)
-        assert sum(sum(row[1:]) for row in heat.rows) == want["plays"]
-        over = await watching.over_time(db, f)
-        assert sum(over.column("plays")) == want["plays"]
-        per_day: dict[float, set] = defaultdict(set)
-        for p in made:
-            if f.start <= p["at"] < f.end:
-                per_day[p["at"] - p["at"] % DAY].add(p["profile"])
-        assert sum(over.column("viewers")) == sum(len(v) for v in per_day.values())
+        await _assert_pages_match(db, f, made, files)
         listed = await retention.watched_files(db, f)
         got = {
             link["file"]: (row[1], row[2])
             for link, row in zip(listed.links, listed.rows, strict=True)
         }
-        assert got == want["files"]
-        binges = await binge_table.binges(db, f)
-        want_binges = _binges(made, files, f.start, f.end)
-        assert sorted(binges.column("episodes")) == sorted(n for _, n in want_binges)
-        assert f is part or len(want_binges) >= 2
+        assert got == _expected(made, files, f.start, f.end)["files"]
+        assert f is part or len(_binges(made, files, f.start, f.end)) >= 2
     # The hourly rows (a profile filter) agree with the compact ones.
     narrowed = Filters(start=whole.start, end=whole.end, profile=made[0]["profile"])
     mine = [p for p in made if p["profile"] == made[0]["profile"]]
@@ -188,28 +194,7 @@ async def test_a_year_filtered_by_device_or_method_reads_the_rollups_and_matches
     for name, value in (("device", "phone"), ("method", "direct"), ("method", "ladder")):
         f = Filters(start=FIRST, end=end, **{name: value})
         assert long_range.usable(f) and long_range.binges_usable(f)
-        picked = [p for p in made if p[name] == value]
-        want = _expected(picked, files, f.start, f.end)
-        totals = await watching.totals(db, f)
-        assert (totals["plays"], totals["hours"], totals["viewers"]) == (
-            want["plays"], want["hours"], want["viewers"],
-        )  # fmt: skip
-        shown = {}
-        for kind in ("movie", "series"):
-            table = await watching.top_titles(db, f, kind)
-            for link, row in zip(table.links, table.rows, strict=True):
-                shown[link["title"]] = (row[1], row[2], row[3])
-        assert shown == want["titles"]
-        heat = await watching.heatmap(db, f)
-        assert sum(sum(row[1:]) for row in heat.rows) == want["plays"]
-        over = await watching.over_time(db, f)
-        per_day: dict[float, set] = defaultdict(set)
-        for p in picked:
-            per_day[p["at"] - p["at"] % DAY].add(p["profile"])
-        assert sum(over.column("viewers")) == sum(len(v) for v in per_day.values())
-        found = await binge_table.binges(db, f)
-        want_binges = _binges(picked, files, f.start, f.end)
-        assert sorted(found.column("episodes")) == sorted(n for _, n in want_binges)
+        await _assert_pages_match(db, f, [p for p in made if p[name] == value], files)
     # The two hand-made binges were watched with the ladder.
     assert (await binge_table.binges(db, Filters(FIRST, end, method="ladder"))).rows
     # Two of device, browser and method at once: the hourly rows answer.
