@@ -15,11 +15,12 @@ from typing import BinaryIO
 
 from aiohttp import web
 
-from mediaserver.http.files import Unsatisfiable, parse_range, requested_range, unsatisfiable
+from mediaserver.http.files import Unsatisfiable, requested_range, unsatisfiable
 from mediaserver.offline.source_maker import SourceFile
 
 POLL_SECONDS = 0.05  # how often a request waiting for bytes looks again
 PIECE = 1 << 20
+UNKNOWN_SIZE = 1 << 62  # what a range is read against while the file's size is not known yet
 
 
 class MakingFailed(Exception):
@@ -47,14 +48,13 @@ def _written(handle: BinaryIO) -> int:
 def _wanted_now(request: web.Request, made: SourceFile, handle: BinaryIO) -> bool:
     """Whether a range of an encode still being made can be answered now: its end is asked
     for and already written (open-ended or suffix ranges need the end of the file)."""
-    header = request.headers.get("Range")
-    if header is None or request.headers.get("If-Range", made.etag).strip() != made.etag:
-        return True  # the whole file, streamed as it grows
     try:
-        start, end = parse_range(header, 1 << 62)
+        span = requested_range(request, UNKNOWN_SIZE, made.etag)
     except Unsatisfiable:
         return False
-    return end < (1 << 62) and end <= _written(handle)
+    if span is None:
+        return True  # the whole file, streamed as it grows
+    return span[1] < UNKNOWN_SIZE and span[1] <= _written(handle)
 
 
 async def send_growing(
@@ -67,17 +67,13 @@ async def send_growing(
         if made.size is None:
             await _wait(made, lambda: made.size is not None or _wanted_now(request, made, handle))
         size = made.size
-        span = None
         if size is not None:
             try:
                 span = requested_range(request, size, made.etag)
             except Unsatisfiable:
                 return unsatisfiable(size, headers)
-        elif (
-            request.headers.get("Range") is not None
-            and request.headers.get("If-Range", made.etag).strip() == made.etag
-        ):
-            span = parse_range(request.headers["Range"], 1 << 62)
+        else:  # the whole file, or a range _wanted_now found written (it cannot raise)
+            span = requested_range(request, UNKNOWN_SIZE, made.etag)
         start, end = span or (0, size)
         response = web.StreamResponse(status=206 if span else 200, headers=headers)
         response.headers["ETag"] = made.etag
