@@ -13,20 +13,17 @@ import struct
 from dataclasses import dataclass
 
 from mediaserver.media.packaged import fragments
-from mediaserver.media.packaged.boxes import BmffError, Box, boxes, find
-from mediaserver.media.packaged.fragments import HEAD_BYTES, NON_SYNC, Columns, Reader, Run, columns
+from mediaserver.media.packaged.boxes import BmffError, boxes, find
+from mediaserver.media.packaged.fragments import HEAD_BYTES, Reader, Run, columns
 
 __all__ = [
     "HEAD_BYTES",
-    "NON_SYNC",
-    "Columns",
     "Reader",
     "Run",
     "TrackInit",
     "columns",
     "read_segment_runs",
     "read_track_init",
-    "runs_of_moof",
 ]
 
 
@@ -80,11 +77,6 @@ def read_track_init(data: bytes) -> TrackInit:
         height=height,
         defaults=defaults,
     )
-
-
-def runs_of_moof(data: bytes, moof: Box, init: TrackInit) -> list[Run]:
-    """The runs of one moof (its bytes in `data`, offsets relative to `data`)."""
-    return fragments.read_fragment(data, moof, init.defaults).runs
 
 
 def read_segment_runs(read: Reader, size: int, init: TrackInit) -> list[Run]:

@@ -159,10 +159,6 @@ class SourceMaker:
         """How many MP4s are being made now."""
         return len(self._making)
 
-    @property
-    def queued(self) -> int:
-        return len(self._queue)
-
     def sweep(self, older_than: float) -> int:
         """Delete made files (and leftovers of a crash) last written before `older_than`."""
         gone = 0
