@@ -5,20 +5,11 @@ sharing the database; and a kids profile cannot listen to an adult title's."""
 from __future__ import annotations
 
 import asyncio
-import json
 
-import pytest
-
-from tests.helpers import pick_profile, sign_in
+from tests.helpers import pick_profile
+from tests.social.live_streams import bob_on_another_server, next_event
 from tests.social.test_reactions_moments import post
 from tests.watchparty.conftest import Party, party  # noqa: F401  (fixture)
-
-
-async def _next_event(resp) -> dict:
-    while True:
-        line = (await resp.content.readline()).decode()
-        if line.startswith("data: "):
-            return json.loads(line[6:])
 
 
 async def test_a_moment_typed_by_one_viewer_reaches_another_live(party: Party) -> None:  # noqa: F811
@@ -26,11 +17,11 @@ async def test_a_moment_typed_by_one_viewer_reaches_another_live(party: Party) -
     async with party.bob.client.get(url) as stream:
         assert stream.status == 200 and stream.content_type == "text/event-stream"
         made = await post(party.alice, party.movie, 12.0, "Look at this")
-        event = await asyncio.wait_for(_next_event(stream), 5)
+        event = await asyncio.wait_for(next_event(stream), 5)
         assert event == {"kind": "new", "id": made["id"]}
         resp = await party.alice.api("DELETE", f"/api/v1/moments/{made['id']}")
         assert resp.status == 204
-        event = await asyncio.wait_for(_next_event(stream), 5)
+        event = await asyncio.wait_for(next_event(stream), 5)
         assert event == {"kind": "delete", "id": made["id"]}
 
 
@@ -42,19 +33,15 @@ async def test_a_moment_typed_on_one_server_reaches_a_viewer_on_another(
 ) -> None:
     """Two server processes on one PostgreSQL database (a load balancer sends alice to one, bob
     to the other): bob hears alice's moment and its deletion without waiting for a reload."""
-    if backend != "postgres":
-        pytest.skip("several servers share a PostgreSQL database; SQLite has one server")
-    other = await aiohttp_client(make_app(library={"watch": False}))
-    await sign_in(other, "bob", "bob-password-1")
-    await pick_profile(other, party.bob.profile_id)
+    other = await bob_on_another_server(make_app, aiohttp_client, backend, party.bob.profile_id)
     async with other.get(f"/media/{party.movie}/moments/events") as stream:
         assert stream.status == 200
         made = await post(party.alice, party.movie, 30.0, "Across the servers")
-        event = await asyncio.wait_for(_next_event(stream), 5)
+        event = await asyncio.wait_for(next_event(stream), 5)
         assert event == {"kind": "new", "id": made["id"]}
         resp = await party.alice.api("DELETE", f"/api/v1/moments/{made['id']}")
         assert resp.status == 204
-        event = await asyncio.wait_for(_next_event(stream), 5)
+        event = await asyncio.wait_for(next_event(stream), 5)
         assert event == {"kind": "delete", "id": made["id"]}
 
 
