@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from mediaserver.analytics.filters import Filters
+from mediaserver.analytics.filters import Filters, conditions
 from mediaserver.analytics.periods import in_range, rows_in_range
 from mediaserver.db.analytics_schema import (
     analytics_binges,
@@ -85,10 +85,7 @@ async def viewers_per_day(db: Database, f: Filters) -> dict[float, int]:
 async def totals(db: Database, f: Filters) -> tuple[Any, ...]:
     """(plays, seconds watched, unique viewers, completed) of the range."""
     D = analytics_daily
-    dimension, value = cut(f) or ("", "")
-    in_days = [D.c.day >= f.start, D.c.day < f.end, *_library(D, f)]
-    if dimension:
-        in_days.append(D.c[dimension] == value)
+    in_days = conditions(D, f, "day")  # the daily cells have the device, browser and method
     table, conds = _viewer_days(f)
     async with db.read() as conn:
         plays, seconds, completed = (
@@ -146,19 +143,11 @@ async def top_titles(
             del listed[limit:]
         H = analytics_hourly
         shown = [r[0] for listed in found.values() for r in listed]
-        dimension, value = cut(f) or ("", "")
-        on_cut = [H.c[dimension] == value] if dimension else []
         viewers = dict(
             (
                 await conn.execute(
                     sa.select(H.c.title_id, sa.func.count(sa.distinct(H.c.profile_id)))
-                    .where(
-                        H.c.title_id.in_(shown),
-                        H.c.hour >= f.start,
-                        H.c.hour < f.end,
-                        *_library(H, f),
-                        *on_cut,
-                    )
+                    .where(H.c.title_id.in_(shown), *conditions(H, f, "hour"))
                     .group_by(H.c.title_id)
                 )
             ).all()
