@@ -35,7 +35,7 @@ class NextInvoice:
     due: float
 
 
-_Key = tuple[str, str, float | None, bool]
+_Key = tuple[str, str, float | None]  # customer, subscription, updated_at
 _previews_key: web.AppKey[dict[_Key, tuple[float, NextInvoice | None]]] = web.AppKey(
     "billing_invoice_previews"
 )
@@ -63,18 +63,20 @@ def next_invoice_of(preview: Any) -> NextInvoice | None:
 
 
 def _key(account: BillingAccount) -> _Key | None:
+    """The preview's cache key; None without a live Stripe subscription (nothing to preview)."""
     if not account.stripe_customer_id or not account.stripe_subscription_id:
         return None
+    if account.status not in ("active", "trialing", "past_due"):
+        return None
     # updated_at moves with every change a webhook writes (plan, status, period, cancelling).
-    live = account.status in ("active", "trialing", "past_due")
-    return (account.stripe_customer_id, account.stripe_subscription_id, account.updated_at, live)
+    return (account.stripe_customer_id, account.stripe_subscription_id, account.updated_at)
 
 
 async def next_invoice(app: web.Application, account: BillingAccount) -> NextInvoice | None:
     """Stripe's preview of the subscription's next invoice; None without a live subscription,
     when nothing more will be invoiced, or when Stripe cannot be asked now."""
     key = _key(account)
-    if key is None or not key[-1]:
+    if key is None:
         return None
     cache = app[_previews_key]
     now = time.monotonic()
