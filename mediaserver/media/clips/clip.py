@@ -88,17 +88,18 @@ def _playlist_seconds(playlist: Path) -> float:
     return sum(s.duration for s in playlist_segments(playlist.read_text()))
 
 
-def _fast(cut: VideoCut, vin, ain, span: tuple[float, float, float], out_dir: Path) -> tuple:
+def _fast(
+    cut: VideoCut, vin, ain, astream, span: tuple[float, float, float], out_dir: Path
+) -> tuple:
     """HLS straight from the cut's packets, the poster (the frame the cut decoded) beside it."""
     start, end, origin = span
-    astream = ain.streams.audio[0] if ain is not None and ain.streams.audio else None
     packets = ClipPackets.of(cut, vin.streams.video[0], ain, astream, start, end, origin)
     # JPEG scaling and encoding let go of the GIL: the poster is made while the HLS is muxed.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip-poster") as pool:
         poster = pool.submit(_save_poster, cut.first_frame, out_dir / POSTER_NAME)
         files = packets.write_hls(out_dir / "hls")
         poster.result()
-    return packets, files, _playlist_seconds(out_dir / "hls" / PLAYLIST), astream is not None
+    return packets, files, _playlist_seconds(out_dir / "hls" / PLAYLIST)
 
 
 def _slow(vin, ain, cut: VideoCut | None, span, out_dir: Path, sizing) -> tuple:
@@ -147,20 +148,18 @@ def start_clip(
         astream = ain.streams.audio[0] if ain.streams.audio else None
         packets = None
         if cut is not None and (astream is None or astream.codec_context.name == "aac"):
-            packets, files, duration, copied_audio = _fast(cut, vin, ain, span, out_dir)
-            size, encoded = (vs.width, vs.height), cut.encoded
+            packets, files, duration = _fast(cut, vin, ain, astream, span, out_dir)
+            size, encoded, copied_audio = (vs.width, vs.height), cut.encoded, astream is not None
         else:
             encoded, copied_audio, size, files, duration = _slow(
                 vin, ain, cut, span, out_dir, (max_height, preset)
             )
             encoded = cut.encoded if cut else encoded
-    except (av.error.FFmpegError, OSError) as exc:
+    except BaseException as exc:
         for container in inputs:
             container.close()
-        raise ClipCutError(f"the clip could not be made: {exc}") from None
-    except BaseException:
-        for container in inputs:
-            container.close()
+        if isinstance(exc, (av.error.FFmpegError, OSError)):
+            raise ClipCutError(f"the clip could not be made: {exc}") from None
         raise
     result = ClipResult(
         mp4=out_dir / MP4_NAME,
