@@ -144,17 +144,24 @@ def selected_art(kind: str) -> sa.Exists:
 @functools.lru_cache(maxsize=1024)
 def card_select(profile: Profile | None) -> sa.Select:
     """SELECT of TitleCard columns over the titles this profile may see."""
-    has_poster = selected_art("poster")
+    in_list: sa.ColumnElement[bool] = in_my_list(profile.id) if profile is not None else sa.false()
+    return cards_where(in_list, visible(profile))
+
+
+def in_my_list(profile_id: int | sa.BindParameter[int]) -> sa.Exists:
+    """EXISTS the title (correlated to `titles`) in this profile's My List."""
     # An alias: queries over My List itself join `my_list`, which must not correlate here.
     mine = my_list.alias("in_my_list")
-    in_list: sa.ColumnElement[bool] = (
+    return (
         sa.select(mine.c.title_id)
-        .where(mine.c.profile_id == profile.id, mine.c.title_id == titles.c.id)
+        .where(mine.c.profile_id == profile_id, mine.c.title_id == titles.c.id)
         .correlate(titles)
         .exists()
-        if profile is not None
-        else sa.false()
     )
+
+
+def cards_where(in_list: sa.ColumnElement[bool], shown: sa.ColumnElement[bool]) -> sa.Select:
+    """SELECT of TitleCard columns (as `card_from_row` reads them) over the titles `shown`."""
     return sa.select(
         titles.c.id,
         titles.c.kind,
@@ -162,9 +169,9 @@ def card_select(profile: Profile | None) -> sa.Select:
         titles.c.year,
         titles.c.maturity_rating,
         main_file_column().label("play_file_id"),
-        has_poster.label("has_poster"),
+        selected_art("poster").label("has_poster"),
         in_list.label("in_list"),
-    ).where(visible(profile))
+    ).where(shown)
 
 
 def card_from_row(r: sa.Row) -> TitleCard:

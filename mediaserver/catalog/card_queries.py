@@ -18,11 +18,10 @@ from mediaserver.catalog.browse import (
     allowed_ratings,
     card_from_row,
     card_select,
-    main_file_column,
-    selected_art,
+    cards_where,
+    in_my_list,
 )
 from mediaserver.db.catalog_schema import titles
-from mediaserver.db.viewer_schema import my_list
 
 # Names of the parameters `profile_params` fills.
 PROFILE_ID, USER_ID, RATINGS_ALLOWED, IDS = "card_profile", "card_user", "card_ratings", "card_ids"
@@ -54,26 +53,8 @@ def shared_visible(capped: bool) -> sa.ColumnElement[bool]:
 @functools.cache
 def shared_card_select(capped: bool) -> sa.Select:
     """`card_select(profile)` for any profile, capped or not (values from `profile_params`)."""
-    mine = my_list.alias("in_my_list")  # queries over My List itself join `my_list`
-    in_list = (
-        sa.select(mine.c.title_id)
-        .where(
-            mine.c.profile_id == sa.bindparam(PROFILE_ID, type_=sa.Integer),
-            mine.c.title_id == titles.c.id,
-        )
-        .correlate(titles)
-        .exists()
-    )
-    return sa.select(
-        titles.c.id,
-        titles.c.kind,
-        titles.c.title,
-        titles.c.year,
-        titles.c.maturity_rating,
-        main_file_column().label("play_file_id"),
-        selected_art("poster").label("has_poster"),
-        in_list.label("in_list"),
-    ).where(shared_visible(capped))
+    in_list = in_my_list(sa.bindparam(PROFILE_ID, type_=sa.Integer))
+    return cards_where(in_list, shared_visible(capped))
 
 
 # Keyed by the ranking subquery: callers keep theirs (built once), so each pair of statements is
