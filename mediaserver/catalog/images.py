@@ -65,6 +65,18 @@ def _image_select() -> sa.Select:
     )
 
 
+def _of_visible_title(
+    query: sa.Select, title_id: sa.ColumnElement[int], profile: Profile | None
+) -> sa.Select:
+    """The query's images whose title (`title_id`: the owner's title or series) this profile
+    may see, joined to that title's library for the ImageRef's folders."""
+    return (
+        query.join(titles, titles.c.id == title_id)
+        .join(libraries, libraries.c.id == titles.c.library_id)
+        .where(visible(profile))
+    )
+
+
 def by_language(languages: Sequence[str]) -> tuple[sa.ColumnElement, ...]:
     """ORDER BY among one owner's images of one kind: its own selected art first, then the
     wanted languages in order, no text, any other; the selected one, then the newest, first."""
@@ -104,18 +116,12 @@ async def title_image(
     """The poster/backdrop/logo of a title this profile may see, in the first of `languages`
     it comes in (or, given `candidate`, that image of the title's, selected or not)."""
     chosen = shown_to_profiles() if candidate is None else images.c.id == candidate
-    query = (
-        _image_select()
-        .join(titles, titles.c.id == images.c.title_id)
-        .join(libraries, libraries.c.id == titles.c.library_id)
-        .where(
-            images.c.title_id == title_id,
-            images.c.kind == TITLE_KINDS[kind],
-            chosen,
-            images.c.season_id.is_(None),
-            images.c.episode_id.is_(None),
-            visible(profile),
-        )
+    query = _of_visible_title(_image_select(), images.c.title_id, profile).where(
+        images.c.title_id == title_id,
+        images.c.kind == TITLE_KINDS[kind],
+        chosen,
+        images.c.season_id.is_(None),
+        images.c.episode_id.is_(None),
     )
     return await _find(db, query, by_language(languages) if candidate is None else ())
 
@@ -124,34 +130,22 @@ async def season_poster(
     db: Database, profile: Profile | None, season_id: int, languages: Sequence[str] = ()
 ) -> ImageRef | None:
     """The poster of a season whose series this profile may see."""
-    query = (
-        _image_select()
-        .join(seasons, seasons.c.id == images.c.season_id)
-        .join(titles, titles.c.id == seasons.c.series_id)
-        .join(libraries, libraries.c.id == titles.c.library_id)
-        .where(
-            images.c.season_id == season_id,
-            images.c.kind == "poster",
-            images.c.episode_id.is_(None),
-            shown_to_profiles(),
-            visible(profile),
-        )
+    of_season = _image_select().join(seasons, seasons.c.id == images.c.season_id)
+    query = _of_visible_title(of_season, seasons.c.series_id, profile).where(
+        images.c.season_id == season_id,
+        images.c.kind == "poster",
+        images.c.episode_id.is_(None),
+        shown_to_profiles(),
     )
     return await _find(db, query, by_language(languages))
 
 
 async def episode_thumb(db: Database, profile: Profile | None, episode_id: int) -> ImageRef | None:
     """The selected thumbnail of an episode whose series this profile may see."""
-    query = (
-        _image_select()
-        .join(episodes, episodes.c.id == images.c.episode_id)
-        .join(titles, titles.c.id == episodes.c.series_id)
-        .join(libraries, libraries.c.id == titles.c.library_id)
-        .where(
-            images.c.episode_id == episode_id,
-            images.c.kind == "thumb",
-            images.c.is_selected.is_(True),
-            visible(profile),
-        )
+    of_episode = _image_select().join(episodes, episodes.c.id == images.c.episode_id)
+    query = _of_visible_title(of_episode, episodes.c.series_id, profile).where(
+        images.c.episode_id == episode_id,
+        images.c.kind == "thumb",
+        images.c.is_selected.is_(True),
     )
     return await _find(db, query)

@@ -36,29 +36,22 @@ from mediaserver.errors import NotFound
 MAX_CAST = 15
 
 
-def _episode_thumb() -> sa.Exists:
+def _selected_image(owner: sa.ColumnElement[bool], kind: str) -> sa.Exists:
+    """EXISTS a selected image of this kind of the owner (correlated in the enclosing query)."""
     return (
         sa.select(images.c.id)
-        .where(
-            images.c.episode_id == episodes.c.id,
-            images.c.kind == "thumb",
-            images.c.is_selected.is_(True),
-        )
+        .where(owner, images.c.kind == kind, images.c.is_selected.is_(True))
         .exists()
     )
+
+
+def _episode_thumb() -> sa.Exists:
+    return _selected_image(images.c.episode_id == episodes.c.id, "thumb")
 
 
 def _season_poster() -> sa.Exists:
-    return (
-        sa.select(images.c.id)
-        .where(
-            images.c.season_id == seasons.c.id,
-            images.c.kind == "poster",
-            images.c.episode_id.is_(None),
-            images.c.is_selected.is_(True),
-        )
-        .exists()
-    )
+    owner = sa.and_(images.c.season_id == seasons.c.id, images.c.episode_id.is_(None))
+    return _selected_image(owner, "poster")
 
 
 async def _season_list(conn: AsyncConnection, series_id: int) -> list[SeasonSummary]:
