@@ -36,14 +36,14 @@ class SeasonSummary:
                 "poster": self.poster_url}  # fmt: skip
 
 
-def air_label(air_date: str | None, today: date | None = None) -> str | None:
+def air_label(air_date: str | None) -> str | None:
     """ "3 Mar 2021", or "Airs 3 Mar 2021" for a date still to come; None when unknown."""
     try:
         day = date.fromisoformat(air_date or "")
     except ValueError:
         return None
     text = f"{day.day} {day.strftime('%b %Y')}"
-    return f"Airs {text}" if day > (today or date.today()) else text
+    return f"Airs {text}" if day > date.today() else text
 
 
 @dataclass(frozen=True, slots=True)

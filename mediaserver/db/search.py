@@ -204,16 +204,16 @@ async def _word_starts(conn: AsyncConnection, terms: list[str], limit: int) -> l
     """Titles with a word starting with each of these (short) terms, by title."""
     params: dict[str, object] = {f"w{i}": f"% {t}%" for i, t in enumerate(terms)}
     if conn.dialect.name == "sqlite":
-        key, order = "rowid", "title"
+        key = "rowid"
         where = " AND ".join(f"(' ' || title) LIKE :w{i}" for i in range(len(terms)))
     else:
         # Two patterns on the bare column, so the trigram index (its "  x" word-start
         # trigrams) can answer.
-        key, order = "title_id", "title"
+        key = "title_id"
         where = " AND ".join(f"(title LIKE :s{i} OR title LIKE :w{i})" for i in range(len(terms)))
         params |= {f"s{i}": f"{t}%" for i, t in enumerate(terms)}
     rows = await conn.execute(
-        sa.text(f"SELECT {key} FROM title_search WHERE {where} ORDER BY {order} LIMIT :limit"),
+        sa.text(f"SELECT {key} FROM title_search WHERE {where} ORDER BY title LIMIT :limit"),
         params | {"limit": limit},
     )
     return [r[0] for r in rows]

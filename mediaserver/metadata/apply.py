@@ -25,6 +25,7 @@ from mediaserver.db.providers_schema import (
 from mediaserver.db.rights import bump_title_files
 from mediaserver.library import TagCache, name_key, sort_title
 from mediaserver.metadata.artwork import StoredImage
+from mediaserver.metadata.pick import primary
 from mediaserver.metadata.records import TitleInfo
 
 OWN_ART = ("local", "upload")  # a file beside the media or an admin's upload beats a provider's
@@ -189,7 +190,7 @@ async def _add_image(
     selected = select and not own
     if selected:
         await conn.execute(images.update().where(same_kind).values(is_selected=False))
-    language = (fetched.language or "").split("-")[0].lower()[:12] or None
+    language = primary(fetched.language)[:12] or None
     image_id = (
         await conn.execute(
             images.insert()
