@@ -56,6 +56,19 @@ async def _joined(storage: Storage, folder: str, start: float, end: float, targe
 Inputs = tuple[str, str | None, float | None]  # video, separate audio (what PyAV opens), origin
 
 
+async def _origin(app: web.Application, video_folder: str, work: Path) -> float:
+    """The title's 0:00: when the rung's first frame is shown (see first_frame_time); read from
+    storage once per ladder."""
+    origins = app[origins_key]
+    if video_folder not in origins:
+        first = await _joined(app[storage_key], video_folder, 0.0, 0.001, work / "first.mp4")
+        origin = await asyncio.to_thread(first_frame_time, first)
+        if len(origins) >= ORIGINS:
+            origins.pop(next(iter(origins)))
+        origins[video_folder] = origin
+    return origins[video_folder]
+
+
 async def _inputs(app: web.Application, clip: Clip, work: Path) -> Inputs:
     ladder: Ladder | None = await get_ladder(app[db_key], clip.media_file_id)
     if ladder is not None and ladder.published and ladder.rungs:
@@ -68,17 +81,10 @@ async def _inputs(app: web.Application, clip: Clip, work: Path) -> Inputs:
             track = next((a for a in ladder.audio if a.default), ladder.audio[0])
             audio_folder = f"{prefix}/audio/{track.name}"
             reads.append(_joined(storage, audio_folder, clip.start, clip.end, work / "audio.mp4"))
-        origins = app[origins_key]
-        if video_folder not in origins:
-            # The title's 0:00 is the rung's first frame (see first_frame_time).
-            reads.append(_joined(storage, video_folder, 0.0, 0.001, work / "first.mp4"))
-        video, *others = await asyncio.gather(*reads)
-        if video_folder not in origins:
-            if len(origins) >= ORIGINS:
-                origins.pop(next(iter(origins)))
-            origins[video_folder] = await asyncio.to_thread(first_frame_time, others.pop())
-        audio = others[0] if others else None
-        return video, audio, origins[video_folder]
+        (video, *audio), origin = await asyncio.gather(
+            asyncio.gather(*reads), _origin(app, video_folder, work)
+        )
+        return video, audio[0] if audio else None, origin
     facts = await store.file_facts(app[db_key], clip.media_file_id)
     return facts.path, None, None
 
