@@ -21,9 +21,9 @@ POSTER_WIDTH = 1280
 
 @dataclass(frozen=True, slots=True)
 class ClipResult:
-    """What `cut_clip` wrote under its folder, and how."""
+    """What `start_clip` wrote under its folder, and how."""
 
-    mp4: Path
+    mp4: Path  # written by `PlayableClip.write_mp4` (at once by `cut_clip`)
     playlist: Path  # index.m3u8 beside init.mp4 and seg_*.m4s
     poster: Path
     hls_files: tuple[str, ...]  # names in the playlist's folder
